@@ -1,0 +1,61 @@
+# Nearpeer: two commands on a fresh machine.
+#   make run   install locked dependencies, migrate, seed the demo society, serve on http://127.0.0.1:8000
+#   make test  the whole suite: pytest (SQLite, then the PostgreSQL-dependent tests), ruff, migrations check
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# Where the database-dependent tests run; override in CI or on another machine.
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/nearpeer
+export NEARPEER_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+PIP := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: run test lint format install install-dev assets lock clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(PIP) install --require-hashes -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
+	$(PIP) install --require-hashes -r requirements-dev.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	touch $(VENV)/.installed $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed node_modules/.package-lock.json
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
+
+run: install
+	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer migrate --noinput
+	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer seed_demo
+	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer collectstatic --noinput -v0
+	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/uvicorn nearpeer.asgi:application --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	NEARPEER_DEBUG=1 $(BIN)/python -m nearpeer.cli makemigrations --check --dry-run
+	$(BIN)/pytest
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "postgres" -p no:cacheprovider
+
+bench: install-dev
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lock:
+	uv pip compile -q --generate-hashes --python-version 3.11 --universal -o requirements.lock requirements.in
+	uv pip compile -q --generate-hashes --python-version 3.11 --universal -o requirements-dev.lock requirements-dev.in
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

@@ -1,0 +1,115 @@
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class Phase(models.TextChoices):
+    PRE_CLINICAL = "pre_clinical", "Pre-clinical"
+    CLINICAL = "clinical", "Clinical"
+
+
+class Role(models.TextChoices):
+    """Roles beyond membership. Every active user is a member; roles are granted as data."""
+
+    STUDENT_TEACHER = "student_teacher", "Student-teacher"
+    COMMITTEE = "committee", "Committee"
+    FACULTY = "faculty", "Faculty partner"
+    EVALUATION_LEAD = "evaluation_lead", "Evaluation lead"
+
+
+def phase_for_year(year: int | None) -> str | None:
+    if year is None:
+        return None
+    if year >= settings.NEARPEER_CLINICAL_FROM_YEAR:
+        return Phase.CLINICAL
+    return Phase.PRE_CLINICAL
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of the society: a medical student, or a faculty partner with year left empty."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150)
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Year of study, 1–6. Empty for faculty partners.",
+    )
+    intercalating = models.BooleanField(
+        default=False, help_text="This year is an intercalated BSc year."
+    )
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        indexes = [models.Index(fields=["year"])]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+    @property
+    def phase(self) -> str | None:
+        return phase_for_year(self.year)
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The user's roles, read once per user object (templates and permissions ask often)."""
+        if not self.pk:
+            return frozenset()
+        return frozenset(self.role_grants.values_list("role", flat=True))
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="unique_role_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"

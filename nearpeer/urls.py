@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("nearpeer.teaching.urls")),
+    path("", include("nearpeer.core.urls")),
+    path("members/", include("nearpeer.members.urls")),
+    path("notifications/", include("nearpeer.notifications.urls")),
+    path("questions/", include("nearpeer.questions.urls")),
+    path("tutorials/", include("nearpeer.tutorials.urls")),
+    path("evaluation/", include("nearpeer.evaluation.urls")),
+    path("admin/", admin.site.urls),
+]
