@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+pytest_plugins = ["nearpeer.core.tests.browser"]
+
 REQUIRE_SERVICES = os.environ.get("NEARPEER_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("NEARPEER_CHROMIUM", "/usr/bin/chromium")
 REDIS_URL = os.environ.get("NEARPEER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -71,6 +73,6 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     return CHROMIUM
