@@ -200,10 +200,14 @@ def save_session(*, form, by) -> Session:
     places promote the waiting list.
     """
     is_new = form.instance.pk is None
-    changed = set(form.changed_data)
-    if not is_new:
-        Session.objects.select_for_update().filter(pk=form.instance.pk).first()
+    before = None if is_new else Session.objects.select_for_update().get(pk=form.instance.pk)
     session = form.save(commit=False)
+    watched = CALENDAR_FIELDS | {"capacity"}
+    changed = (
+        set()
+        if is_new
+        else {f for f in watched if getattr(before, f) != getattr(session, f)}
+    )
     if not is_new and changed & CALENDAR_FIELDS:
         session.sequence = F("sequence") + 1
     session.save()
