@@ -203,11 +203,7 @@ def save_session(*, form, by) -> Session:
     before = None if is_new else Session.objects.select_for_update().get(pk=form.instance.pk)
     session = form.save(commit=False)
     watched = CALENDAR_FIELDS | {"capacity"}
-    changed = (
-        set()
-        if is_new
-        else {f for f in watched if getattr(before, f) != getattr(session, f)}
-    )
+    changed = set() if is_new else {f for f in watched if getattr(before, f) != getattr(session, f)}
     if not is_new and changed & CALENDAR_FIELDS:
         session.sequence = F("sequence") + 1
     session.save()

@@ -58,7 +58,9 @@ class Waitlist(RuleBasedStateMachine):
     def _db(self, status):
         rows = self.session.registrations.filter(status=status)
         index = {m.pk: n for n, m in enumerate(self.members)}
-        return [index[pk] for pk in rows.order_by("queued_at", "pk").values_list("member", flat=True)]
+        return [
+            index[pk] for pk in rows.order_by("queued_at", "pk").values_list("member", flat=True)
+        ]
 
     @invariant()
     def never_more_than_capacity(self):
