@@ -123,3 +123,25 @@ def test_checking_in_twice_keeps_one_row(lead_teacher):
     second = services.check_in(member=member, code=code)
 
     assert (first.pk, Attendance.objects.count()) == (second.pk, 1)
+
+
+def test_teacher_screen_count_refreshes_as_an_htmx_fragment(client, lead_teacher, member):
+    session = _session_starting(-5, lead_teacher)
+    services.check_in(member=member, code=services.get_checkin_code(session=session).code)
+    client.force_login(lead_teacher)
+
+    html = client.get(
+        reverse("teaching:checkin-display", kwargs={"pk": session.pk}), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert html.strip().startswith('<p id="checkin-count"') and "1 checked in." in html
+
+
+def test_cancelled_session_code_is_refused(lead_teacher, member, organiser):
+    session = _session_starting(-5, lead_teacher, title="Called off")
+    code = services.get_checkin_code(session=session).code
+    services.cancel_session(session=session, by=organiser)
+
+    with pytest.raises(services.TeachingError, match="“Called off” was cancelled."):
+        services.check_in(member=member, code=code)
+    assert Attendance.objects.count() == 0

@@ -387,3 +387,48 @@ def test_faculty_sees_every_session_but_cannot_register(client):
     html = client.get(s.get_absolute_url()).content.decode()
 
     assert "Year 4 ward round" in html and ">Register</button>" not in html
+
+
+def test_committee_cancels_a_session_from_its_page_and_registrants_are_told(
+    client, organiser, session, member, django_capture_on_commit_callbacks
+):
+    services.register(session=session, member=member)
+    client.force_login(organiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("teaching:session-cancel", kwargs={"pk": session.pk}), follow=True
+        )
+
+    session.refresh_from_db()
+    assert "“Cardiac cycle” is cancelled; registrants are told." in response.content.decode()
+    assert (session.status, session.sequence) == ("cancelled", 1)
+    assert list(member.notifications.values_list("title", flat=True)) == [
+        "Cancelled: Cardiac cycle"
+    ]
+    client.force_login(member)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "This session has been cancelled." in page and "Cancel my place" not in page
+
+
+def test_committee_edit_form_moves_a_session_and_bumps_sequence(client, organiser, session):
+    client.force_login(organiser)
+    url = reverse("teaching:session-edit", kwargs={"pk": session.pk})
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "description"}
+    start = timezone.localtime(session.starts_at + timedelta(days=1))
+    data.update(
+        mode="in_person",
+        room="Seminar room 3",
+        starts_at=start.strftime("%Y-%m-%dT%H:%M"),
+        ends_at=(start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        teachers=[t.pk for t in session.teachers.all()],
+    )
+    data.pop("id", None)
+    data.pop("meeting_url", None)
+
+    response = client.post(url, data)
+
+    session.refresh_from_db()
+    assert response.headers["Location"] == session.get_absolute_url()
+    assert (session.room, session.sequence) == ("Seminar room 3", 1)
