@@ -180,6 +180,9 @@ class MaterialForm(forms.ModelForm):
     upload = forms.FileField(
         required=False,
         label="File",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.pptx,.mp4,.webm,.m4a,.png,.jpg,.jpeg"}
+        ),
         help_text="PDF, PowerPoint (.pptx), MP4/WebM video, M4A audio, PNG or JPEG.",
     )
     url = forms.URLField(

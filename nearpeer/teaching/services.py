@@ -182,13 +182,17 @@ def waitlist_position(registration: Registration) -> int | None:
 # --- Sessions and series (committee) ------------------------------------------------------------
 
 
-def _registrants(session: Session) -> list:
-    return [
-        r.member
-        for r in session.registrations.exclude(status=Registration.Status.CANCELLED).select_related(
-            "member"
-        )
+def _tell_everyone_involved(session: Session, *, by, title: str, body: str) -> None:
+    """Registrants and waitlisted members (Category.SESSIONS) and the session's teachers other
+    than the person making the change (Category.TEACHING), after commit."""
+    registrants = [
+        r.member for r in session.registrations.active().select_related("member").order_by("pk")
     ]
+    teachers = [t for t in session.teachers.all() if t.pk != by.pk]
+    url = session.get_absolute_url()
+    message = {"title": title, "body": body, "url": url}
+    _notify_after_commit(recipients=registrants, category=Category.SESSIONS, **message)
+    _notify_after_commit(recipients=teachers, category=Category.TEACHING, **message)
 
 
 @transaction.atomic
@@ -196,8 +200,8 @@ def save_session(*, form, by) -> Session:
     """Create or edit a session from a valid SessionForm.
 
     Side effects: saves the session and its teachers; a change calendars show bumps SEQUENCE;
-    a change of time or place notifies registrants (Category.SESSIONS) after commit; more
-    places promote the waiting list.
+    a change of time or place notifies registrants (Category.SESSIONS) and the other teachers
+    (Category.TEACHING) after commit; more places promote the waiting list.
     """
     is_new = form.instance.pk is None
     before = None if is_new else Session.objects.select_for_update().get(pk=form.instance.pk)
@@ -214,13 +218,12 @@ def save_session(*, form, by) -> Session:
         return session
     if changed & TIME_AND_PLACE_FIELDS and not session.is_cancelled:
         where = session.room or session.meeting_url or session.get_mode_display()
-        _notify_after_commit(
-            recipients=_registrants(session),
-            category=Category.SESSIONS,
+        _tell_everyone_involved(
+            session,
+            by=by,
             title=f"Changed: {session.title}",
             body=f"Now {_when(session.starts_at)}–{timezone.localtime(session.ends_at):%H:%M}, "
             f"{where}.",
-            url=session.get_absolute_url(),
         )
     if "capacity" in changed:
         promote_waitlist(session=session)
@@ -231,7 +234,8 @@ def cancel_session(*, session: Session, by) -> Session:
     """Cancel a session.
 
     Side effects: status becomes cancelled and SEQUENCE grows (calendars show it cancelled);
-    everyone registered or waiting is notified (Category.SESSIONS) after commit.
+    everyone registered or waiting (Category.SESSIONS) and the other teachers
+    (Category.TEACHING) are notified after commit.
     """
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
@@ -240,12 +244,11 @@ def cancel_session(*, session: Session, by) -> Session:
         session.status = Session.Status.CANCELLED
         session.sequence += 1
         session.save(update_fields=["status", "sequence", "updated_at"])
-        _notify_after_commit(
-            recipients=_registrants(session),
-            category=Category.SESSIONS,
+        _tell_everyone_involved(
+            session,
+            by=by,
             title=f"Cancelled: {session.title}",
             body=f"{session.title} on {_when(session.starts_at)} will not take place.",
-            url=session.get_absolute_url(),
         )
     return session
 
@@ -380,6 +383,16 @@ def check_upload(upload) -> str:
             f"Accepted: {accepted}."
         )
     return kind.mime
+
+
+@transaction.atomic
+def remove_material(*, material: Material, by) -> None:
+    """Side effects: deletes the material, its view records and its stored file."""
+    stored = material.file.name if material.file else ""
+    storage = material.file.storage if material.file else None
+    material.delete()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
 
 
 @transaction.atomic

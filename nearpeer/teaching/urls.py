@@ -26,6 +26,7 @@ urlpatterns = [
     path("teach/sessions/<int:pk>/attendance/", views.attendance_mark, name="attendance-mark"),
     path("teach/sessions/<int:pk>/check-in/", views.checkin_display, name="checkin-display"),
     path("teach/sessions/<int:pk>/materials/new/", views.material_create, name="material-create"),
+    path("teach/materials/<int:pk>/delete/", views.material_delete, name="material-delete"),
     path("committee/", views.dashboard, name="dashboard"),
     path("committee/sessions/new/", views.session_create, name="session-create"),
     path("committee/sessions/<int:pk>/edit/", views.session_edit, name="session-edit"),

@@ -441,9 +441,27 @@ def checkin_display(request, pk: int):
     return render(request, template, context)
 
 
+def _upload_too_large(request) -> bool:
+    """Refuse before Django reads the body: an over-limit upload is never stored, even briefly."""
+    limit = settings.NEARPEER_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024  # form fields, boundaries
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return True
+
+
 @require_http_methods(["GET", "POST"])
 def material_create(request, pk: int):
     session = _session_i_run(request, pk)
+    if request.method == "POST" and _upload_too_large(request):
+        limit = settings.NEARPEER_MAX_UPLOAD_MB
+        context = {
+            "session": session,
+            "form": MaterialForm(),
+            "max_mb": limit,
+            "error": f"The file is larger than the limit of {limit} MB.",
+        }
+        return render(request, "teaching/material_form.html", context, status=413)
     form = MaterialForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -468,6 +486,17 @@ def material_create(request, pk: int):
         {"session": session, "form": form, "max_mb": settings.NEARPEER_MAX_UPLOAD_MB},
         status=status,
     )
+
+
+@require_POST
+def material_delete(request, pk: int):
+    material = get_object_or_404(
+        Material.objects.filter(session__in=Session.objects.visible_to(request.user)), pk=pk
+    )
+    session = _session_i_run(request, material.session_id)
+    services.remove_material(material=material, by=request.user)
+    messages.success(request, f"“{material.title}” removed from “{session.title}”.")
+    return redirect(session)
 
 
 # --- Committee ----------------------------------------------------------------------------------

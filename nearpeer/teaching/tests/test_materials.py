@@ -110,3 +110,33 @@ def test_member_of_another_year_cannot_open_material(client, session):
     response = client.get(reverse("teaching:material-open", kwargs={"pk": material.pk}))
 
     assert (response.status_code, MaterialView.objects.count()) == (404, 0)
+
+
+def test_far_oversized_upload_is_refused_before_the_body_is_read(
+    client, session, lead_teacher, settings
+):
+    settings.NEARPEER_MAX_UPLOAD_MB = 1
+    client.force_login(lead_teacher)
+
+    response = _add(client, session, upload=SimpleUploadedFile("huge.mp4", b"0" * 3 * 1024 * 1024))
+
+    assert response.status_code == 413
+    assert "The file is larger than the limit of 1 MB." in response.content.decode()
+    assert (Material.objects.count(), _media_files(settings)) == (0, [])
+
+
+def test_teacher_removes_an_uploaded_material_and_its_file(
+    client, session, lead_teacher, settings, django_capture_on_commit_callbacks
+):
+    client.force_login(lead_teacher)
+    _add(client, session, upload=SimpleUploadedFile("wrong.pdf", PDF))
+    material = Material.objects.get()
+    assert len(_media_files(settings)) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("teaching:material-delete", kwargs={"pk": material.pk}), follow=True
+        )
+
+    assert "“Slides” removed from “Cardiac cycle”." in response.content.decode()
+    assert (Material.objects.count(), _media_files(settings)) == (0, [])

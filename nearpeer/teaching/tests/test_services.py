@@ -125,6 +125,9 @@ def test_cancel_session_marks_cancelled_bumps_sequence_and_tells_everyone(
 
     session.refresh_from_db()
     assert (session.status, session.sequence) == ("cancelled", 1)
+    assert list(
+        Notification.objects.filter(category=Category.TEACHING).values_list("recipient", "title")
+    ) == [(session.teachers.get().pk, "Cancelled: Cardiac cycle")]
     assert sorted(
         Notification.objects.filter(category=Category.SESSIONS).values_list(
             "recipient_id", flat=True
