@@ -38,7 +38,7 @@ def test_register_until_full_then_waitlist_then_a_cancellation_promotes(
 
 
 def test_member_checks_in_on_a_phone_with_the_code_the_teacher_shows(
-    page, phone_page, live_server, sign_in
+    page, phone_page, live_server, sign_in, axe
 ):
     tutor = teacher(name="Tess Tutor")
     start = timezone.now() - timedelta(minutes=5)
@@ -52,9 +52,11 @@ def test_member_checks_in_on_a_phone_with_the_code_the_teacher_shows(
     page.goto(f"{live_server.url}/teach/sessions/{session.pk}/check-in/")
     code = page.locator(".checkin-code").inner_text()
     assert page.locator("img.checkin-qr").is_visible()
+    assert axe(page) == []
 
     sign_in(phone_page, student)
     phone_page.goto(f"{live_server.url}/check-in/")
+    assert axe(phone_page) == []
     phone_page.get_by_label("Check-in code").fill(code.lower())
     phone_page.get_by_role("button", name="Check in").click()
 
