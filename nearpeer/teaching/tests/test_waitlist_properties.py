@@ -82,8 +82,8 @@ def test_waitlist_state_machine():
     run_state_machine_as_test(
         Waitlist,
         settings=settings(
-            max_examples=40,
-            stateful_step_count=25,
+            max_examples=30,
+            stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
