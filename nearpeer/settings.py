@@ -281,3 +281,8 @@ if TESTING:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Teaching (appended by the teaching helper) -------------------------------------------------
+# Check-in codes work from this many minutes before a session starts until this many after it ends.
+NEARPEER_CHECKIN_OPENS_MINUTES_BEFORE = int(os.environ.get("NEARPEER_CHECKIN_OPENS_BEFORE", "15"))
+NEARPEER_CHECKIN_CLOSES_MINUTES_AFTER = int(os.environ.get("NEARPEER_CHECKIN_CLOSES_AFTER", "15"))

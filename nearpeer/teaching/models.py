@@ -3,7 +3,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,7 +98,41 @@ class SessionQuerySet(YearScopedQuerySet):
         if is_committee(user) or is_faculty(user):
             return self
         by_year = Q(pk__in=self.model.objects.for_year(user.year).values("pk"))
-        return self.filter(by_year | Q(teachers=user)).distinct()
+        taught = Q(pk__in=SessionTeacher.objects.filter(teacher=user).values("session_id"))
+        return self.filter(by_year | taught)
+
+    def with_registration_counts(self):
+        """Annotate registered_count and waitlisted_count (subqueries: safe next to joins)."""
+
+        def count(status):
+            rows = (
+                Registration.objects.filter(session=OuterRef("pk"), status=status)
+                .order_by()
+                .values("session")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+            return Coalesce(Subquery(rows), Value(0))
+
+        return self.annotate(
+            registered_count=count(Registration.Status.REGISTERED),
+            waitlisted_count=count(Registration.Status.WAITLISTED),
+        )
+
+    def with_attendance_count(self):
+        rows = (
+            Attendance.objects.filter(session=OuterRef("pk"))
+            .order_by()
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(attended_count=Coalesce(Subquery(rows), Value(0)))
+
+    def with_status_for(self, user):
+        """Annotate my_status: the user's registration status, or None."""
+        mine = Registration.objects.filter(session=OuterRef("pk"), member=user).values("status")
+        return self.annotate(my_status=Subquery(mine[:1]))
 
 
 class Session(TargetYearsMixin):
@@ -165,6 +200,21 @@ class Session(TargetYearsMixin):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    @property
+    def places_left(self) -> int | None:
+        """Needs with_registration_counts(); None means no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.registered_count, 0)
+
+    @property
+    def location(self) -> str:
+        if self.mode == SessionMode.ONLINE:
+            return self.meeting_url or "Online"
+        if self.mode == SessionMode.HYBRID:
+            return " / ".join(p for p in (self.room, self.meeting_url) if p)
+        return self.room
+
 
 class SessionTeacher(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE)
@@ -177,6 +227,28 @@ class SessionTeacher(models.Model):
                 fields=["session", "teacher"], name="unique_teacher_per_session"
             )
         ]
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        return self.exclude(status=Registration.Status.CANCELLED)
+
+    def with_waitlist_position(self):
+        """Annotate waitlist_position (1 = next in line); meaningful for waitlisted rows."""
+        ahead = (
+            Registration.objects.filter(
+                session=OuterRef("session"), status=Registration.Status.WAITLISTED
+            )
+            .filter(
+                Q(queued_at__lt=OuterRef("queued_at"))
+                | Q(queued_at=OuterRef("queued_at"), pk__lt=OuterRef("pk"))
+            )
+            .order_by()
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(waitlist_position=Coalesce(Subquery(ahead), Value(0)) + 1)
 
 
 class Registration(models.Model):
@@ -194,6 +266,8 @@ class Registration(models.Model):
     queued_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["queued_at", "pk"]
@@ -280,7 +354,7 @@ class CheckInCode(models.Model):
     """The short code a teacher shows; valid only inside the session window."""
 
     session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="checkin_code")
-    code = models.CharField(max_length=12)
+    code = models.CharField(max_length=12, unique=True)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)

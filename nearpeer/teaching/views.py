@@ -1,25 +1,624 @@
-from django.shortcuts import render
+import os
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from nearpeer.members.models import User
+from nearpeer.members.permissions import is_committee
+
+from . import services
+from .forms import (
+    AttendanceForm,
+    CheckInForm,
+    MaterialForm,
+    SeriesForm,
+    SessionForm,
+    TimetableFilterForm,
+)
+from .ical import CalendarEvent, build_calendar
+from .models import (
+    Attendance,
+    CalendarFeed,
+    Material,
+    MaterialView,
+    Registration,
+    Series,
+    Session,
+)
+from .permissions import (
+    can_manage_teaching,
+    can_register,
+    can_run_session,
+    can_see_all_sessions,
+    can_use_teacher_pages,
+)
+from .services import TeachingError
+from .terms import term_bounds
+
+PAGE_SIZE = 20
 
 
+def _require(allowed: bool) -> None:
+    """Pages a user has no business with answer 404: they need not learn they exist."""
+    if not allowed:
+        raise Http404
+
+
+def _visible_series(user):
+    series = Series.objects.all()
+    if not can_see_all_sessions(user):
+        series = series.for_year(user.year)
+    return series.only("pk", "title")
+
+
+def catch_up_sessions(user):
+    """Past sessions of my year that I did not attend and that have materials."""
+    viewed = MaterialView.objects.filter(material=OuterRef("pk"), member=user)
+    materials = Material.objects.annotate(watched=Exists(viewed))
+    return (
+        Session.objects.for_year(user.year)
+        .past()
+        .scheduled()
+        .filter(Exists(Material.objects.filter(session=OuterRef("pk"))))
+        .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"), member=user)))
+        .select_related("series")
+        .prefetch_related(Prefetch("materials", queryset=materials))
+    )
+
+
+# --- Member pages -------------------------------------------------------------------------------
+
+
+@require_GET
 def home(request):
-    return render(request, "core/placeholder.html", {"heading": "Teaching — home"})
+    user = request.user
+    now = timezone.now()
+    registrations = (
+        Registration.objects.filter(member=user, session__ends_at__gte=now)
+        .active()
+        .with_waitlist_position()
+        .select_related("session", "session__series")
+        .order_by("session__starts_at")
+    )
+    teaching = Session.objects.filter(teachers=user).upcoming(now).select_related("series")[:5]
+    suggested = (
+        Session.objects.for_year(user.year)
+        .upcoming(now)
+        .scheduled()
+        .exclude(registrations__member=user)
+        .select_related("series")[:5]
+    )
+    context = {
+        "registrations": registrations,
+        "teaching": teaching,
+        "suggested": suggested,
+        "catch_up": catch_up_sessions(user)[:3],
+    }
+    return render(request, "teaching/member_home.html", context)
 
 
+@require_GET
 def timetable(request):
-    return render(request, "core/placeholder.html", {"heading": "Teaching — timetable"})
+    user = request.user
+    series = _visible_series(user)
+    form = TimetableFilterForm(request.GET or None, series_queryset=series)
+    sessions = (
+        Session.objects.visible_to(user)
+        .upcoming()
+        .with_registration_counts()
+        .with_status_for(user)
+        .select_related("series")
+        .prefetch_related("teachers")
+    )
+    sessions = form.filter(sessions)
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "teaching/session_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
 
 
+@require_GET
 def catch_up(request):
-    return render(request, "core/placeholder.html", {"heading": "Teaching — catch-up"})
+    page = Paginator(catch_up_sessions(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "teaching/catchup_list.html", {"page": page})
 
 
+def _visible_session(request, pk: int) -> Session:
+    sessions = (
+        Session.objects.visible_to(request.user)
+        .with_registration_counts()
+        .select_related("series")
+        .prefetch_related("teachers")
+    )
+    return get_object_or_404(sessions, pk=pk)
+
+
+@require_GET
+def session_detail(request, pk: int):
+    session = _visible_session(request, pk)
+    user = request.user
+    mine = (
+        Registration.objects.filter(session=session, member=user).with_waitlist_position().first()
+    )
+    context = {
+        "session": session,
+        "registration": mine if mine and mine.status != Registration.Status.CANCELLED else None,
+        "can_register": can_register(user, session),
+        "registration_open": session.registration_open(),
+        "can_run": can_run_session(user, session),
+        "can_manage": can_manage_teaching(user),
+        "attended": session.attendances.filter(member=user).exists(),
+        "materials": session.materials.all(),
+    }
+    return render(request, "teaching/session_detail.html", context)
+
+
+@require_POST
+def session_register(request, pk: int):
+    session = _visible_session(request, pk)
+    try:
+        registration = services.register(session=session, member=request.user)
+    except TeachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        if registration.status == Registration.Status.REGISTERED:
+            messages.success(request, f"You have a place at “{session.title}”.")
+        else:
+            position = services.waitlist_position(registration)
+            messages.info(
+                request,
+                f"“{session.title}” is full: you are number {position} on the waiting list. "
+                "We will tell you if a place comes free.",
+            )
+    return redirect(session)
+
+
+@require_POST
+def registration_cancel(request, pk: int):
+    registrations = Registration.objects.select_related("session")
+    if not is_committee(request.user):
+        registrations = registrations.filter(member=request.user)
+    registration = get_object_or_404(registrations, pk=pk)
+    was_waiting = registration.status == Registration.Status.WAITLISTED
+    try:
+        services.cancel(registration=registration, by=request.user)
+    except TeachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"You left the waiting list for “{registration.session.title}”."
+            if was_waiting
+            else f"Your place at “{registration.session.title}” is cancelled.",
+        )
+    return redirect(registration.session)
+
+
+@require_http_methods(["GET", "POST"])
+def checkin_create(request):
+    """Members check in from a phone: type the code, or open the QR link and confirm."""
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        if form.is_valid():
+            try:
+                attendance = services.check_in(member=request.user, code=form.cleaned_data["code"])
+            except TeachingError as exc:
+                form.add_error("code", str(exc))
+            else:
+                messages.success(request, f"You are checked in to “{attendance.session.title}”.")
+                return redirect(attendance.session)
+        status = 400
+    else:
+        form = CheckInForm(initial={"code": request.GET.get("code", "")[:12]})
+        status = 200
+    return render(request, "teaching/checkin_form.html", {"form": form}, status=status)
+
+
+@require_GET
+def material_open(request, pk: int):
+    materials = Material.objects.filter(
+        session__in=Session.objects.visible_to(request.user)
+    ).select_related("session")
+    material = get_object_or_404(materials, pk=pk)
+    services.record_material_view(material=material, member=request.user)
+    if material.url:
+        return redirect(material.url)
+    response = FileResponse(
+        material.file.open("rb"),
+        as_attachment=True,
+        filename=os.path.basename(material.file.name),
+        content_type=material.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Calendar feeds -----------------------------------------------------------------------------
+
+
+def _feed_url(request, name: str, token: str) -> str:
+    return request.build_absolute_uri(reverse(name, kwargs={"token": token}))
+
+
+@require_GET
+def calendar_detail(request):
+    feed = CalendarFeed.objects.filter(member=request.user).first()
+    url = _feed_url(request, "teaching:calendar-member-feed", feed.token) if feed else ""
+    series = [
+        (s, _feed_url(request, "teaching:calendar-series-feed", s.calendar_token))
+        for s in _visible_series(request.user).only("pk", "title", "calendar_token")
+    ]
+    context = {
+        "feed": feed,
+        "feed_url": url,
+        "webcal_url": "webcal://" + url.split("://", 1)[1] if url else "",
+        "series_feeds": series,
+    }
+    return render(request, "teaching/calendar_detail.html", context)
+
+
+@require_POST
+def calendar_renew(request):
+    had_feed = CalendarFeed.objects.filter(member=request.user).exists()
+    services.renew_calendar_feed(member=request.user)
+    messages.success(
+        request,
+        "Your calendar link is renewed: the old link has stopped working."
+        if had_feed
+        else "Your calendar link is ready.",
+    )
+    return redirect("teaching:calendar-detail")
+
+
+@require_POST
+def calendar_revoke(request):
+    services.revoke_calendar_feed(member=request.user)
+    messages.success(request, "Your calendar link is switched off.")
+    return redirect("teaching:calendar-detail")
+
+
+def _calendar_response(request, *, name: str, sessions) -> HttpResponse:
+    host = urlsplit(settings.SITE_URL).hostname or "nearpeer"
+    events = [
+        CalendarEvent(
+            uid=f"{s.uid}@{host}",
+            summary=f"{s.title} (cancelled)" if s.is_cancelled else s.title,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            stamp=s.updated_at,
+            sequence=s.sequence,
+            cancelled=s.is_cancelled,
+            url=request.build_absolute_uri(s.get_absolute_url()),
+            location=s.location,
+            description=s.description,
+        )
+        for s in sessions
+    ]
+    response = HttpResponse(
+        build_calendar(name=name, events=events), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="nearpeer.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+def _feed_sessions():
+    return Session.objects.filter(starts_at__gte=timezone.now() - timedelta(days=120))
+
+
+@require_GET
+@login_not_required
+def calendar_member_feed(request, token: str):
+    feed = get_object_or_404(CalendarFeed.objects.select_related("member"), token=token)
+    member = feed.member
+    if not member.is_active:
+        raise Http404
+    mine = Q(
+        registrations__member=member, registrations__status=Registration.Status.REGISTERED
+    ) | Q(teachers=member)
+    sessions = _feed_sessions().filter(mine).distinct().order_by("starts_at")
+    return _calendar_response(
+        request, name=f"{settings.NEARPEER_SOCIETY_NAME}: my sessions", sessions=sessions
+    )
+
+
+@require_GET
+@login_not_required
+def calendar_series_feed(request, token: str):
+    series = get_object_or_404(Series, calendar_token=token)
+    sessions = _feed_sessions().filter(series=series).order_by("starts_at")
+    return _calendar_response(request, name=series.title, sessions=sessions)
+
+
+# --- Teachers -----------------------------------------------------------------------------------
+
+
+@require_GET
 def teacher_home(request):
-    return render(request, "core/placeholder.html", {"heading": "Teaching — teacher-home"})
+    _require(can_use_teacher_pages(request.user))
+    now = timezone.now()
+    mine = (
+        Session.objects.filter(teachers=request.user)
+        .with_registration_counts()
+        .with_attendance_count()
+        .select_related("series")
+    )
+    context = {
+        "upcoming": mine.upcoming(now)[:50],
+        "recent": mine.past(now).filter(ends_at__gte=now - timedelta(days=60))[:50],
+    }
+    return render(request, "teaching/teacher_home.html", context)
 
 
+def _session_i_run(request, pk: int) -> Session:
+    session = _visible_session(request, pk)
+    _require(can_run_session(request.user, session))
+    return session
+
+
+def _register_rows(session: Session):
+    present = Attendance.objects.filter(session=session, member=OuterRef("member"))
+    return (
+        session.registrations.active()
+        .with_waitlist_position()
+        .annotate(present=Exists(present))
+        .select_related("member")
+        .order_by("status", "member__name")
+    )
+
+
+@require_GET
+def attendance_list(request, pk: int):
+    session = _session_i_run(request, pk)
+    walk_ins = (
+        session.attendances.exclude(member__in=session.registrations.values("member"))
+        .select_related("member")
+        .order_by("member__name")
+    )
+    context = {"session": session, "rows": _register_rows(session), "walk_ins": walk_ins}
+    return render(request, "teaching/attendance_list.html", context)
+
+
+@require_POST
+def attendance_mark(request, pk: int):
+    session = _session_i_run(request, pk)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a member from the register.")
+        return redirect("teaching:attendance-list", pk=session.pk)
+    member = get_object_or_404(User, pk=form.cleaned_data["member"])
+    present = form.cleaned_data["present"]
+    try:
+        services.mark_attendance(session=session, member=member, present=present, by=request.user)
+    except TeachingError as exc:
+        messages.error(request, str(exc))
+        return redirect("teaching:attendance-list", pk=session.pk)
+    if request.htmx:
+        row = _register_rows(session).filter(member=member).first()
+        return render(
+            request, "teaching/attendance_list.html#row", {"session": session, "row": row}
+        )
+    messages.success(request, f"{member} marked {'present' if present else 'absent'}.")
+    return redirect("teaching:attendance-list", pk=session.pk)
+
+
+@require_GET
+def checkin_display(request, pk: int):
+    """The teacher's check-in screen: a code and QR, shown only while check-in is open."""
+    session = _session_i_run(request, pk)
+    now = timezone.now()
+    code = services.get_checkin_code(session=session)
+    is_open = code.valid_from <= now <= code.valid_until and not session.is_cancelled
+    context = {
+        "session": session,
+        "code": code,
+        "is_open": is_open,
+        "not_yet": now < code.valid_from,
+        "checked_in": session.attendances.count(),
+    }
+    if is_open:
+        url = request.build_absolute_uri(reverse("teaching:checkin-create") + f"?code={code.code}")
+        context["checkin_url"] = url
+        context["qr"] = segno.make(url, error="m").svg_data_uri(scale=8, border=2)
+    template = "teaching/checkin_display.html"
+    if request.htmx:
+        template += "#count"
+    return render(request, template, context)
+
+
+def _upload_too_large(request) -> bool:
+    """Refuse before Django reads the body: an over-limit upload is never stored, even briefly."""
+    limit = settings.NEARPEER_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024  # form fields, boundaries
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return True
+
+
+@require_http_methods(["GET", "POST"])
+def material_create(request, pk: int):
+    session = _session_i_run(request, pk)
+    if request.method == "POST" and _upload_too_large(request):
+        limit = settings.NEARPEER_MAX_UPLOAD_MB
+        context = {
+            "session": session,
+            "form": MaterialForm(),
+            "max_mb": limit,
+            "error": f"The file is larger than the limit of {limit} MB.",
+        }
+        return render(request, "teaching/material_form.html", context, status=413)
+    form = MaterialForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_material(
+                session=session,
+                kind=data["kind"],
+                title=data["title"],
+                upload=data.get("upload"),
+                url=data.get("url", ""),
+                by=request.user,
+            )
+        except TeachingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"“{data['title']}” added to “{session.title}”.")
+            return redirect(session)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "teaching/material_form.html",
+        {"session": session, "form": form, "max_mb": settings.NEARPEER_MAX_UPLOAD_MB},
+        status=status,
+    )
+
+
+@require_POST
+def material_delete(request, pk: int):
+    material = get_object_or_404(
+        Material.objects.filter(session__in=Session.objects.visible_to(request.user)), pk=pk
+    )
+    session = _session_i_run(request, material.session_id)
+    services.remove_material(material=material, by=request.user)
+    messages.success(request, f"“{material.title}” removed from “{session.title}”.")
+    return redirect(session)
+
+
+# --- Committee ----------------------------------------------------------------------------------
+
+
+@require_GET
 def dashboard(request):
-    return render(request, "core/placeholder.html", {"heading": "Teaching — dashboard"})
+    _require(can_manage_teaching(request.user))
+    start, end, term_name = term_bounds(timezone.localdate())
+    tz = timezone.get_current_timezone()
+    start_at = datetime.combine(start, datetime.min.time(), tzinfo=tz)
+    end_at = datetime.combine(end, datetime.min.time(), tzinfo=tz)
+    in_term = Session.objects.filter(starts_at__gte=start_at, starts_at__lt=end_at)
+    sessions = (
+        in_term.with_registration_counts()
+        .with_attendance_count()
+        .select_related("series")
+        .order_by("starts_at")
+    )
+    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    registered = Registration.objects.filter(
+        session__in=in_term, status=Registration.Status.REGISTERED
+    )
+    by_year = {
+        row["member__year"]: {"year": row["member__year"], "registered": row["n"], "attended": 0}
+        for row in registered.values("member__year").annotate(n=Count("pk")).order_by()
+    }
+    attendances = Attendance.objects.filter(session__in=in_term)
+    for row in attendances.values("member__year").annotate(n=Count("pk")).order_by():
+        by_year.setdefault(
+            row["member__year"], {"year": row["member__year"], "registered": 0, "attended": 0}
+        )["attended"] = row["n"]
+    totals = in_term.aggregate(
+        sessions=Count("pk", distinct=True),
+        cancelled=Count("pk", filter=Q(status=Session.Status.CANCELLED), distinct=True),
+    )
+    context = {
+        "term_name": term_name,
+        "page": page,
+        "totals": totals,
+        "by_year": sorted(by_year.values(), key=lambda r: (r["year"] is None, r["year"] or 0)),
+        "series_list": Series.objects.annotate(n_sessions=Count("sessions")),
+    }
+    return render(request, "teaching/dashboard.html", context)
 
 
-def session_detail(request, pk):
-    return render(request, "core/placeholder.html", {"heading": f"Session {pk}"})
+def _committee_session(request, pk: int) -> Session:
+    _require(can_manage_teaching(request.user))
+    return get_object_or_404(Session, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def session_create(request):
+    _require(can_manage_teaching(request.user))
+    form = SessionForm(request.POST or None, initial={"series": request.GET.get("series")})
+    if request.method == "POST" and form.is_valid():
+        session = services.save_session(form=form, by=request.user)
+        messages.success(request, f"“{session.title}” is on the timetable.")
+        return redirect(session)
+    return render(request, "teaching/session_form.html", {"form": form}, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk: int):
+    session = _committee_session(request, pk)
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        session = services.save_session(form=form, by=request.user)
+        messages.success(request, f"“{session.title}” is saved.")
+        return redirect(session)
+    return render(
+        request,
+        "teaching/session_form.html",
+        {"form": form, "session": session},
+        status=_status(request),
+    )
+
+
+def _status(request) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+@require_POST
+def session_cancel(request, pk: int):
+    session = _committee_session(request, pk)
+    services.cancel_session(session=session, by=request.user)
+    messages.success(request, f"“{session.title}” is cancelled; registrants are told.")
+    return redirect(session)
+
+
+@require_http_methods(["GET", "POST"])
+def series_create(request):
+    _require(can_manage_teaching(request.user))
+    form = SeriesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        series = form.save()
+        messages.success(request, f"Series “{series.title}” created.")
+        return redirect("teaching:dashboard")
+    return render(request, "teaching/series_form.html", {"form": form}, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+def series_edit(request, pk: int):
+    _require(can_manage_teaching(request.user))
+    series = get_object_or_404(Series, pk=pk)
+    form = SeriesForm(request.POST or None, instance=series)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Series “{series.title}” saved.")
+        return redirect("teaching:dashboard")
+    return render(
+        request,
+        "teaching/series_form.html",
+        {"form": form, "series": series},
+        status=_status(request),
+    )
+
+
+@require_POST
+def series_cancel(request, pk: int):
+    _require(can_manage_teaching(request.user))
+    series = get_object_or_404(Series, pk=pk)
+    n = services.cancel_series(series=series, by=request.user)
+    messages.success(request, f"{n} upcoming session(s) of “{series.title}” cancelled.")
+    return redirect("teaching:dashboard")

@@ -1,0 +1,437 @@
+"""Teaching workflows: registration and the waiting list, sessions and series, check-in,
+materials, calendar feeds. Views, commands and tasks call these; none of them write alone."""
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import filetype
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from nearpeer.members.permissions import is_committee
+from nearpeer.notifications.models import Category
+from nearpeer.notifications.services import notify
+
+from .models import (
+    Attendance,
+    CalendarFeed,
+    CheckInCode,
+    Material,
+    MaterialView,
+    Registration,
+    Series,
+    Session,
+)
+from .permissions import can_register, teaches
+
+# Fields a calendar subscriber must see change (SEQUENCE grows), and the subset that changes
+# where or when people have to be (registrants are told).
+CALENDAR_FIELDS = frozenset({"title", "starts_at", "ends_at", "mode", "room", "meeting_url"})
+TIME_AND_PLACE_FIELDS = frozenset({"starts_at", "ends_at", "mode", "room", "meeting_url"})
+
+# No 0/O, 1/I/L: the code is read off a projector and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+ALLOWED_UPLOAD_TYPES = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "video/mp4": "MP4 video",
+    "video/webm": "WebM video",
+    "audio/mp4": "M4A audio",
+    "audio/m4a": "M4A audio",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+}
+
+
+class TeachingError(Exception):
+    """A request the rules refuse; the message is shown to the person as it is."""
+
+
+def _when(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "l j F Y, H:i")
+
+
+def _places_left(session: Session) -> int | None:
+    """Free places, counted now; None when the session has no limit."""
+    if session.capacity is None:
+        return None
+    taken = session.registrations.filter(status=Registration.Status.REGISTERED).count()
+    return max(session.capacity - taken, 0)
+
+
+def _notify_after_commit(*, recipients: Iterable, category: str, title: str, body: str, url: str):
+    recipients = list(recipients)
+    if recipients:
+        message = {"title": title, "body": body, "url": url}
+        transaction.on_commit(lambda: notify(recipients=recipients, category=category, **message))
+
+
+# --- Registration and the waiting list ----------------------------------------------------------
+
+
+def register(
+    *, session: Session, member, lock: bool = True, now: datetime | None = None
+) -> Registration:
+    """Give the member a place, or put them at the back of the waiting list when it is full.
+
+    Side effects: creates the member's Registration, or reuses their cancelled one with a new
+    place in the queue. The session row is locked while places are counted, so two members can
+    never take the last place (on SQLite the IMMEDIATE transaction serialises writers instead).
+    `lock=False` exists only so a test can show the race the lock prevents.
+    Raises TeachingError when the member may not register or registration has closed.
+    """
+    now = now or timezone.now()
+    if not can_register(member, session):
+        raise TeachingError("You cannot register for this session.")
+    with transaction.atomic():
+        sessions = Session.objects.select_for_update() if lock else Session.objects
+        session = sessions.get(pk=session.pk)
+        if session.is_cancelled:
+            raise TeachingError(f"“{session.title}” has been cancelled.")
+        if not session.registration_open(now):
+            closed = _when(session.registration_deadline)
+            raise TeachingError(f"Registration for “{session.title}” closed on {closed}.")
+        existing = Registration.objects.filter(session=session, member=member).first()
+        if existing and existing.status != Registration.Status.CANCELLED:
+            return existing
+        places = _places_left(session)
+        status = (
+            Registration.Status.REGISTERED
+            if places is None or places > 0
+            else Registration.Status.WAITLISTED
+        )
+        if existing:
+            existing.status = status
+            existing.queued_at = now
+            existing.save(update_fields=["status", "queued_at", "updated_at"])
+            return existing
+        return Registration.objects.create(
+            session=session, member=member, status=status, queued_at=now, created_at=now
+        )
+
+
+def cancel(*, registration: Registration, by, now: datetime | None = None) -> Registration:
+    """Cancel a place or leave the waiting list; a freed place goes to the first in line.
+
+    Side effects: the registration becomes cancelled; in the same transaction the first
+    waitlisted members get the freed places and are notified (Category.WAITLIST) after commit.
+    """
+    now = now or timezone.now()
+    if by.pk != registration.member_id and not is_committee(by):
+        raise TeachingError("You can only cancel your own registration.")
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=registration.session_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            return registration
+        if session.starts_at <= now and not is_committee(by):
+            raise TeachingError(f"“{session.title}” has already started.")
+        registration.status = Registration.Status.CANCELLED
+        registration.save(update_fields=["status", "updated_at"])
+        promote_waitlist(session=session)
+    return registration
+
+
+def promote_waitlist(*, session: Session) -> list[Registration]:
+    """Give free places to the waiting list, first in line first. Call with the session locked.
+
+    Side effects: waitlisted registrations become registered; each promoted member is notified
+    (Category.WAITLIST) after commit.
+    """
+    places = _places_left(session)
+    waiting = session.registrations.filter(status=Registration.Status.WAITLISTED).select_related(
+        "member"
+    )
+    if places is not None:
+        waiting = waiting[:places]
+    promoted = list(waiting)
+    if not promoted:
+        return []
+    Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(
+        status=Registration.Status.REGISTERED, updated_at=timezone.now()
+    )
+    for r in promoted:
+        r.status = Registration.Status.REGISTERED
+    _notify_after_commit(
+        recipients=[r.member for r in promoted],
+        category=Category.WAITLIST,
+        title=f"You have a place: {session.title}",
+        body=f"A place came free and it is yours. {session.title}, {_when(session.starts_at)}.",
+        url=session.get_absolute_url(),
+    )
+    return promoted
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the next in line; None when the registration is not on the waiting list."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    return (
+        Registration.objects.with_waitlist_position()
+        .values_list("waitlist_position", flat=True)
+        .get(pk=registration.pk)
+    )
+
+
+# --- Sessions and series (committee) ------------------------------------------------------------
+
+
+def _tell_everyone_involved(session: Session, *, by, title: str, body: str) -> None:
+    """Registrants and waitlisted members (Category.SESSIONS) and the session's teachers other
+    than the person making the change (Category.TEACHING), after commit."""
+    registrants = [
+        r.member for r in session.registrations.active().select_related("member").order_by("pk")
+    ]
+    teachers = [t for t in session.teachers.all() if t.pk != by.pk]
+    url = session.get_absolute_url()
+    message = {"title": title, "body": body, "url": url}
+    _notify_after_commit(recipients=registrants, category=Category.SESSIONS, **message)
+    _notify_after_commit(recipients=teachers, category=Category.TEACHING, **message)
+
+
+@transaction.atomic
+def save_session(*, form, by) -> Session:
+    """Create or edit a session from a valid SessionForm.
+
+    Side effects: saves the session and its teachers; a change calendars show bumps SEQUENCE;
+    a change of time or place notifies registrants (Category.SESSIONS) and the other teachers
+    (Category.TEACHING) after commit; more places promote the waiting list.
+    """
+    is_new = form.instance.pk is None
+    before = None if is_new else Session.objects.select_for_update().get(pk=form.instance.pk)
+    session = form.save(commit=False)
+    watched = CALENDAR_FIELDS | {"capacity"}
+    changed = set() if is_new else {f for f in watched if getattr(before, f) != getattr(session, f)}
+    if not is_new and changed & CALENDAR_FIELDS:
+        session.sequence = F("sequence") + 1
+    session.save()
+    session.refresh_from_db(fields=["sequence"])
+    if "teachers" in form.cleaned_data:
+        session.teachers.set(form.cleaned_data["teachers"])
+    if is_new:
+        return session
+    if changed & TIME_AND_PLACE_FIELDS and not session.is_cancelled:
+        where = session.room or session.meeting_url or session.get_mode_display()
+        _tell_everyone_involved(
+            session,
+            by=by,
+            title=f"Changed: {session.title}",
+            body=f"Now {_when(session.starts_at)}–{timezone.localtime(session.ends_at):%H:%M}, "
+            f"{where}.",
+        )
+    if "capacity" in changed:
+        promote_waitlist(session=session)
+    return session
+
+
+def cancel_session(*, session: Session, by) -> Session:
+    """Cancel a session.
+
+    Side effects: status becomes cancelled and SEQUENCE grows (calendars show it cancelled);
+    everyone registered or waiting (Category.SESSIONS) and the other teachers
+    (Category.TEACHING) are notified after commit.
+    """
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.is_cancelled:
+            return session
+        session.status = Session.Status.CANCELLED
+        session.sequence += 1
+        session.save(update_fields=["status", "sequence", "updated_at"])
+        _tell_everyone_involved(
+            session,
+            by=by,
+            title=f"Cancelled: {session.title}",
+            body=f"{session.title} on {_when(session.starts_at)} will not take place.",
+        )
+    return session
+
+
+@transaction.atomic
+def cancel_series(*, series: Series, by, now: datetime | None = None) -> int:
+    """Cancel every upcoming session of a series. Side effects: as cancel_session, per session.
+    Returns how many sessions were cancelled."""
+    upcoming = list(series.sessions.scheduled().upcoming(now))
+    for session in upcoming:
+        cancel_session(session=session, by=by)
+    return len(upcoming)
+
+
+# --- Check-in -----------------------------------------------------------------------------------
+
+
+def checkin_window(session: Session) -> tuple[datetime, datetime]:
+    before = timedelta(minutes=settings.NEARPEER_CHECKIN_OPENS_MINUTES_BEFORE)
+    after = timedelta(minutes=settings.NEARPEER_CHECKIN_CLOSES_MINUTES_AFTER)
+    return session.starts_at - before, session.ends_at + after
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not CheckInCode.objects.filter(code=code).exists():
+            return code
+
+
+@transaction.atomic
+def get_checkin_code(*, session: Session) -> CheckInCode:
+    """The session's check-in code, created on first use.
+
+    Side effects: creates the CheckInCode, or moves its window when the session was moved.
+    """
+    valid_from, valid_until = checkin_window(session)
+    row = CheckInCode.objects.select_for_update().filter(session=session).first()
+    if row is None:
+        return CheckInCode.objects.create(
+            session=session, code=_new_code(), valid_from=valid_from, valid_until=valid_until
+        )
+    if (row.valid_from, row.valid_until) != (valid_from, valid_until):
+        row.valid_from, row.valid_until = valid_from, valid_until
+        row.save(update_fields=["valid_from", "valid_until"])
+    return row
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def check_in(*, member, code: str, now: datetime | None = None) -> Attendance:
+    """Record that the member is at the session whose code they entered.
+
+    Side effects: creates the member's Attendance (method "code") once; nothing otherwise.
+    Raises TeachingError for a wrong, not-yet-valid or expired code.
+    """
+    now = now or timezone.now()
+    row = (
+        CheckInCode.objects.select_related("session")
+        .filter(code=normalise_code(code), session__in=Session.objects.visible_to(member))
+        .first()
+    )
+    if row is None:
+        raise TeachingError("That code is not right. Check the code your teacher shows.")
+    session = row.session
+    if session.is_cancelled:
+        raise TeachingError(f"“{session.title}” was cancelled.")
+    valid_from, valid_until = checkin_window(session)
+    if now < valid_from:
+        raise TeachingError(f"Check-in for “{session.title}” opens at {_when(valid_from)}.")
+    if now > valid_until:
+        raise TeachingError(
+            f"That code expired at {_when(valid_until)}: check-in for “{session.title}” "
+            "has closed. Ask your teacher to mark you present."
+        )
+    if teaches(member, session):
+        raise TeachingError("You teach this session, so you do not check in.")
+    with transaction.atomic():
+        attendance, _ = Attendance.objects.get_or_create(
+            session=session,
+            member=member,
+            defaults={"method": Attendance.Method.CODE, "checked_in_at": now},
+        )
+    return attendance
+
+
+@transaction.atomic
+def mark_attendance(*, session: Session, member, present: bool, by) -> Attendance | None:
+    """The teacher marks a member on the register present or absent.
+
+    Side effects: creates (method "teacher") or deletes the member's Attendance.
+    """
+    on_register = (
+        session.registrations.filter(member=member).exists()
+        or session.attendances.filter(member=member).exists()
+    )
+    if not on_register:
+        raise TeachingError(f"{member} is not on the register of “{session.title}”.")
+    if not present:
+        session.attendances.filter(member=member).delete()
+        return None
+    attendance, _ = Attendance.objects.get_or_create(
+        session=session, member=member, defaults={"method": Attendance.Method.TEACHER}
+    )
+    return attendance
+
+
+# --- Materials ----------------------------------------------------------------------------------
+
+
+def check_upload(upload) -> str:
+    """Return the content type of an acceptable upload, judged by its content, not its name.
+
+    Raises TeachingError naming the problem (too large, or a type we do not accept).
+    """
+    limit_mb = settings.NEARPEER_MAX_UPLOAD_MB
+    if upload.size > limit_mb * 1024 * 1024:
+        raise TeachingError(
+            f"“{upload.name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB."
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_UPLOAD_TYPES:
+        found = kind.mime if kind else "not recognised"
+        accepted = ", ".join(sorted(set(ALLOWED_UPLOAD_TYPES.values())))
+        raise TeachingError(
+            f"“{upload.name}” is not a file type we accept (its content is {found}). "
+            f"Accepted: {accepted}."
+        )
+    return kind.mime
+
+
+@transaction.atomic
+def remove_material(*, material: Material, by) -> None:
+    """Side effects: deletes the material, its view records and its stored file."""
+    stored = material.file.name if material.file else ""
+    storage = material.file.storage if material.file else None
+    material.delete()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+@transaction.atomic
+def add_material(
+    *, session: Session, kind: str, title: str, by, upload=None, url: str = ""
+) -> Material:
+    """Attach a recording, slides or another resource to a session: an upload or a link.
+
+    Side effects: stores the upload (checked by content and size) and creates the Material.
+    """
+    if bool(upload) == bool(url):
+        raise TeachingError("Give either a file or a link, not both.")
+    material = Material(session=session, kind=kind, title=title, url=url, uploaded_by=by)
+    if upload:
+        material.content_type = check_upload(upload)
+        material.size_bytes = upload.size
+        material.file.save(upload.name, upload, save=False)
+    material.save()
+    return material
+
+
+def record_material_view(*, material: Material, member) -> MaterialView:
+    """Side effects: the member's first opening of the material is recorded once."""
+    view, _ = MaterialView.objects.get_or_create(material=material, member=member)
+    return view
+
+
+# --- Calendar feeds -----------------------------------------------------------------------------
+
+
+def renew_calendar_feed(*, member) -> CalendarFeed:
+    """Side effects: creates the member's feed, or gives it a new token (the old URL stops)."""
+    feed, created = CalendarFeed.objects.get_or_create(member=member)
+    if not created:
+        feed.token = secrets.token_urlsafe()
+        feed.save(update_fields=["token"])
+    return feed
+
+
+def revoke_calendar_feed(*, member) -> None:
+    """Side effects: deletes the member's feed; its URL answers 404 from now on."""
+    CalendarFeed.objects.filter(member=member).delete()
