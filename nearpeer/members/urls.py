@@ -7,5 +7,12 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="login"),
     path("sign-out/", views.sign_out, name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.password_change, name="password-change"),
+    path("profile/my-data.json", views.data_export, name="data-export"),
     path("privacy/", views.privacy, name="privacy"),
+    path("committee/members/", views.member_list, name="member-list"),
+    path("committee/members/<int:pk>/roles/", views.member_roles, name="member-roles"),
+    path("committee/members/<int:pk>/erase/", views.member_erase, name="member-erase"),
+    path("committee/roster/", views.roster_import, name="roster-import"),
+    path("committee/roster/confirm/", views.roster_confirm, name="roster-confirm"),
 ]

@@ -1,10 +1,30 @@
+import hashlib
+import json
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import SignInForm
+from nearpeer.core.decorators import role_required
+
+from . import services
+from .forms import MemberSearchForm, ProfileForm, RolesForm, RosterUploadForm, SignInForm
+from .models import User
+from .permissions import is_committee
+from .roster import parse_roster
+
+MEMBER_PAGE_SIZE = 50
+ROSTER_SESSION_KEY = "members:roster-upload"
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -18,12 +38,153 @@ sign_in = SignInView.as_view()
 sign_out = auth_views.LogoutView.as_view()
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def profile(request):
-    return render(request, "members/profile.html", {"member": request.user})
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("members:profile")
+    return render(request, "members/profile.html", {"member": request.user, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, "Your password is changed.")
+        return redirect("members:profile")
+    return render(request, "members/password_change.html", {"form": form})
+
+
+@require_GET
+def data_export(request):
+    data = services.export_member_data(member=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="nearpeer-my-data-{stamp}.json"'
+    return response
 
 
 @require_GET
 @login_not_required
 def privacy(request):
     return render(request, "members/privacy.html")
+
+
+@require_GET
+@role_required(is_committee)
+def member_list(request):
+    search = MemberSearchForm(request.GET)
+    members = User.objects.prefetch_related("role_grants").order_by("name", "email")
+    if search.is_valid():
+        if q := search.cleaned_data["q"].strip():
+            members = members.filter(Q(name__icontains=q) | Q(email__icontains=q))
+        if role := search.cleaned_data["role"]:
+            members = members.filter(role_grants__role=role)
+    page = Paginator(members, MEMBER_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(m, _roles_form(m)) for m in page.object_list]
+    return render(
+        request,
+        "members/member_list.html",
+        {"search": search, "page": page, "rows": rows, "query": request.GET.urlencode()},
+    )
+
+
+def _roles_form(member: User, data=None) -> RolesForm:
+    current = [g.role for g in member.role_grants.all()]
+    return RolesForm(data, prefix=f"m{member.pk}", initial={"roles": current})
+
+
+@require_POST
+@role_required(is_committee)
+def member_roles(request, pk: int):
+    member = get_object_or_404(User, pk=pk, is_active=True)
+    form = _roles_form(member, request.POST)
+    if form.is_valid():
+        granted, revoked = services.set_roles(
+            member=member, roles=set(form.cleaned_data["roles"]), by=request.user
+        )
+        changes = [f"granted {', '.join(sorted(granted))}"] if granted else []
+        changes += [f"revoked {', '.join(sorted(revoked))}"] if revoked else []
+        level, text = (
+            messages.SUCCESS,
+            f"Roles of {member.name}: {'; '.join(changes) or 'no change'}.",
+        )
+    else:
+        level, text = messages.ERROR, f"Roles of {member.name} not changed: {form.errors.as_text()}"
+    if request.htmx:
+        member = User.objects.prefetch_related("role_grants").get(pk=pk)
+        return render(
+            request,
+            "members/member_list.html#member-row",
+            {"member": member, "form": _roles_form(member), "status": text},
+        )
+    messages.add_message(request, level, text)
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return redirect(reverse("members:member-list") + (f"?{query}" if query else ""))
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(is_committee)
+def roster_import(request):
+    """Upload a roster; show what would change (a dry run); confirming imports it."""
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        rows, errors = parse_roster(data)
+        if errors:
+            context["errors"] = errors
+        else:
+            text = data.decode("utf-8-sig")
+            request.session[ROSTER_SESSION_KEY] = text
+            context["plan"] = services.import_roster(rows=rows, by=request.user, dry_run=True)
+            context["digest"] = _digest(text)
+    return render(request, "members/roster_import.html", context)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@require_POST
+@role_required(is_committee)
+def roster_confirm(request):
+    text = request.session.get(ROSTER_SESSION_KEY)
+    if text is None or request.POST.get("digest") != _digest(text):
+        messages.error(
+            request, "That preview is out of date (another upload replaced it). Upload again."
+        )
+        return redirect("members:roster-import")
+    rows, errors = parse_roster(text.encode())
+    if errors:  # cannot happen unless the limits changed in between; never import half
+        messages.error(request, "The roster no longer passes its checks. Upload it again.")
+        return redirect("members:roster-import")
+    plan = services.import_roster(rows=rows, by=request.user)
+    del request.session[ROSTER_SESSION_KEY]
+    s = plan.summary
+    messages.success(
+        request,
+        f"Roster imported: {s['created']} new, {s['updated']} updated, {s['unchanged']} unchanged.",
+    )
+    return redirect("members:member-list")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(is_committee)
+def member_erase(request, pk: int):
+    member = get_object_or_404(User, pk=pk, erased_at__isnull=True)
+    if member == request.user:
+        messages.error(request, "You cannot erase your own account; ask another committee member.")
+        return redirect("members:member-list")
+    if request.method == "POST":
+        name = member.name
+        services.erase_member(member=member, by=request.user)
+        messages.success(request, f"{name}'s personal data is erased.")
+        return redirect("members:member-list")
+    return render(request, "members/member_erase.html", {"member": member})
