@@ -6,19 +6,100 @@ from django.contrib.auth.hashers import make_password
 from .models import Role, RoleGrant, User
 
 DOMAIN = "demo.nearpeer.org"
-PASSWORD = "nearpeer-demo"
+PASSWORD = "nearpeer-demo"  # noqa: S105 (published demo password)
 STUDENTS = 400
-FIRST = (
-    "Aisha Ben Chloe Daniel Efua Farah George Hana Isaac Jia Kofi Laila Mateo Nadia Oliver Priya "
-    "Quentin Rosa Samir Tara Usman Vera William Ximena Yusuf Zara Amara Callum Deepa Elif Finn "
-    "Grace Harvey Imogen Jamal Kavya Leo Maya Niamh Omar Poppy Rhys Sofia Theo Uma Viktor Wen "
-    "Yara Zain"
-).split()
-LAST = (
-    "Adeyemi Brennan Chowdhury Davies Evans Fraser Ghosh Hughes Iqbal Jones Khan Lewis Morgan "
-    "Nwosu Owen Patel Quinn Roberts Singh Thomas Uddin Varga Walsh Xu Young Zhang Ahmed Bell "
-    "Campbell Doyle Ellis Fernandes Gallagher Hussain Ibrahim Jenkins Kaur Lopez Mensah"
-).split()
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Efua",
+    "Farah",
+    "George",
+    "Hana",
+    "Isaac",
+    "Jia",
+    "Kofi",
+    "Laila",
+    "Mateo",
+    "Nadia",
+    "Oliver",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Usman",
+    "Vera",
+    "William",
+    "Ximena",
+    "Yusuf",
+    "Zara",
+    "Amara",
+    "Callum",
+    "Deepa",
+    "Elif",
+    "Finn",
+    "Grace",
+    "Harvey",
+    "Imogen",
+    "Jamal",
+    "Kavya",
+    "Leo",
+    "Maya",
+    "Niamh",
+    "Omar",
+    "Poppy",
+    "Rhys",
+    "Sofia",
+    "Theo",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Yara",
+    "Zain",
+]
+LAST = [
+    "Adeyemi",
+    "Brennan",
+    "Chowdhury",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Ghosh",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nwosu",
+    "Owen",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Thomas",
+    "Uddin",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Young",
+    "Zhang",
+    "Ahmed",
+    "Bell",
+    "Campbell",
+    "Doyle",
+    "Ellis",
+    "Fernandes",
+    "Gallagher",
+    "Hussain",
+    "Ibrahim",
+    "Jenkins",
+    "Kaur",
+    "Lopez",
+    "Mensah",
+]
 
 # (local part, name, year, intercalating, roles, is_staff)
 FIXED = [
