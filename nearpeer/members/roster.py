@@ -27,11 +27,13 @@ class RosterRow:
 
 @dataclass(frozen=True)
 class RosterError:
-    line: int
+    line: int  # 0 when the problem is the whole file
     column: str  # "" when the problem is the whole line or file
     message: str
 
     def __str__(self) -> str:
+        if self.line == 0:
+            return f"The file: {self.message}"
         where = f"Line {self.line}" + (f", column {self.column}" if self.column else "")
         return f"{where}: {self.message}"
 
@@ -42,7 +44,7 @@ def parse_roster(
     """Return the valid rows and every error found. Callers import nothing if errors is not
     empty (all-or-nothing)."""
     if len(data) > max_bytes:
-        return [], [RosterError(0, "", f"the file is larger than {max_bytes:,} bytes")]
+        return [], [RosterError(0, "", f"larger than {max_bytes:,} bytes")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
