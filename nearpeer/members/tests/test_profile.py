@@ -3,7 +3,12 @@ import json
 import pytest
 from django.urls import reverse
 
-from nearpeer.members.models import Phase, User
+from nearpeer.members.models import Phase, RoleGrant, User
+from nearpeer.members.tests.factories import UserFactory
+from nearpeer.notifications.models import Category, Notification
+from nearpeer.notifications.services import notify
+from nearpeer.teaching.models import Attendance, Registration
+from nearpeer.teaching.tests.factories import SessionFactory
 
 
 def test_profile_shows_phase_from_setting(client, member, settings):
@@ -106,12 +111,6 @@ def test_password_change_needs_the_old_password(client, member):
 
 
 def test_data_export_contains_only_own_data(client, member):
-    from nearpeer.notifications.models import Category
-    from nearpeer.notifications.services import notify
-    from nearpeer.members.tests.factories import UserFactory
-    from nearpeer.teaching.models import Attendance, Registration
-    from nearpeer.teaching.tests.factories import SessionFactory
-
     other = UserFactory()
     session = SessionFactory(title="Cardiac cycle")
     Registration.objects.create(session=session, member=member, status="registered")
@@ -139,12 +138,6 @@ def test_data_export_contains_only_own_data(client, member):
 
 
 def test_erase_member_anonymises_and_keeps_aggregates(client, chair, member):
-    from nearpeer.members.models import RoleGrant
-    from nearpeer.notifications.models import Category, Notification
-    from nearpeer.notifications.services import notify
-    from nearpeer.teaching.models import Attendance, Registration
-    from nearpeer.teaching.tests.factories import SessionFactory
-
     session = SessionFactory()
     Registration.objects.create(session=session, member=member, status="registered")
     Attendance.objects.create(session=session, member=member)
