@@ -38,6 +38,8 @@ class PreferenceForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("quiet_start"), data.get("quiet_end")
+        if "quiet_start" in self.errors or "quiet_end" in self.errors:
+            return data
         if (start is None) != (end is None):
             missing = "quiet_end" if end is None else "quiet_start"
             self.add_error(missing, "Give both the start and the end of quiet hours, or neither.")

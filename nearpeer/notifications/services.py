@@ -95,19 +95,27 @@ def send_emails(*, notification_ids: Iterable[int], now: datetime | None = None)
     sent = 0
     now = now or timezone.now()
     for pk in notification_ids:
-        with transaction.atomic():
-            claimed = Notification.objects.email_due(now).filter(pk=pk).update(emailed_at=now)
-            if not claimed:
-                continue
-            n = Notification.objects.select_related("recipient").get(pk=pk)
-            preference = NotificationPreference.objects.filter(member=n.recipient).first()
-            if not n.recipient.is_active or (preference and not preference.wants_email(n.category)):
-                # The member changed their mind (or left) after it was queued: never send.
-                Notification.objects.filter(pk=pk).update(emailed_at=None, email_due_at=None)
-                continue
-            send_mail(n.title, _email_text(n), None, [n.recipient.email])
-            sent += 1
+        try:
+            sent += _send_one(pk, now)
+        except Exception:
+            # Left unsent with its due time: the next `send-due` run tries again.
+            log.exception("email for notification %s failed", pk)
     return sent
+
+
+def _send_one(pk: int, now: datetime) -> int:
+    with transaction.atomic():
+        claimed = Notification.objects.email_due(now).filter(pk=pk).update(emailed_at=now)
+        if not claimed:
+            return 0
+        n = Notification.objects.select_related("recipient").get(pk=pk)
+        preference = NotificationPreference.objects.filter(member=n.recipient).first()
+        if not n.recipient.is_active or (preference and not preference.wants_email(n.category)):
+            # The member changed their mind (or left) after it was queued: never send.
+            Notification.objects.filter(pk=pk).update(emailed_at=None, email_due_at=None)
+            return 0
+        send_mail(n.title, _email_text(n), None, [n.recipient.email])
+        return 1
 
 
 def _email_text(n: Notification) -> str:
