@@ -281,3 +281,12 @@ if TESTING:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Read replicas (members helper: docs/deployment.md) -------------------------------------------
+# Comma-separated PostgreSQL URLs of streaming replicas. Reads go there only inside
+# nearpeer.core.db.use_replica() blocks; everything else stays on the primary.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{_index}"] = dj_database_url.parse(_url, conn_max_age=60)
+    DATABASES[f"replica{_index}"]["TEST"] = {"MIRROR": "default"}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["nearpeer.core.db.ReplicaRouter"]
