@@ -391,7 +391,8 @@ def _registrations_and_attendance(sessions, people: _People, rng, now) -> dict[s
         ),
         None,
     )
-    for session in sessions:
+    upcoming_for = dict.fromkeys((demo_member, demo_member5), 0)
+    for session in sorted(sessions, key=lambda s: s.starts_at):
         audience = [m for y in _years(session) for m in people.by_year.get(y, [])]
         past = session.ends_at < now
         if session.is_cancelled:
@@ -400,8 +401,10 @@ def _registrations_and_attendance(sessions, people: _People, rng, now) -> dict[s
         chosen = [m for m in audience if rng.random() < share]
         must = [m for m in (demo_member, demo_member5) if m in audience]
         if session.starts_at > now:
-            # The demo members are registered for some upcoming sessions of their year.
-            must = [m for m in must if rng.random() < 0.4]
+            # The demo members are registered for the next three sessions of their year.
+            must = [m for m in must if upcoming_for[m] < 3]
+            for m in must:
+                upcoming_for[m] += 1
         chosen = list(dict.fromkeys(must + chosen))
         if session.capacity is not None:
             # Most capped sessions still have places; only one is full with a waiting list.
