@@ -290,3 +290,8 @@ for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     DATABASES[f"replica{_index}"]["TEST"] = {"MIRROR": "default"}
 if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["nearpeer.core.db.ReplicaRouter"]
+# Committee members get the Django admin for the society's data through their role.
+AUTHENTICATION_BACKENDS = [
+    *AUTHENTICATION_BACKENDS,
+    "nearpeer.members.backends.CommitteeAdminBackend",
+]
