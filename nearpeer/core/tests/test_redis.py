@@ -5,12 +5,19 @@ the other sees."""
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.core.cache.backends.redis import RedisCache
 
 pytestmark = pytest.mark.redis
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: browser tests keep an event loop in the main one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_redis_cache_shared_between_processes(redis_url):
@@ -42,7 +49,7 @@ def test_channel_layer_group_send_reaches_another_process(redis_url):
             await sender.flush()
             await receiver.flush()
 
-    assert asyncio.run(scenario()) == {"type": "results.update", "count": 7}
+    assert run(scenario()) == {"type": "results.update", "count": 7}
 
 
 def test_channel_layer_message_not_delivered_to_other_groups(redis_url):
@@ -60,4 +67,4 @@ def test_channel_layer_message_not_delivered_to_other_groups(redis_url):
             await sender.flush()
             await receiver.flush()
 
-    asyncio.run(scenario())
+    run(scenario())

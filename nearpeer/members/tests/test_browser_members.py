@@ -38,7 +38,7 @@ def test_committee_imports_roster_and_grants_a_role(page, live_server, sign_in, 
         ]
     )
     page.get_by_role("button", name="Preview import").click()
-    assert page.get_by_role("heading", name="Preview: nothing is saved yet").is_visible()
+    page.get_by_role("heading", name="Preview: nothing is saved yet").wait_for()
     assert axe(page) == []
     assert User.objects.filter(email__startswith="new.").count() == 0
     page.get_by_role("button", name="Import these 2 rows").click()
@@ -53,5 +53,5 @@ def test_committee_imports_roster_and_grants_a_role(page, live_server, sign_in, 
     row.get_by_label("Student-teacher").check()
     row.get_by_role("button", name="Save roles of New Two").click()  # HTMX swaps the row
 
-    assert page.get_by_text("Roles of New Two: granted student_teacher.").is_visible()
+    page.get_by_text("Roles of New Two: granted student_teacher.").wait_for()
     assert sorted(User.objects.get(email="new.two@x.org").roles) == ["student_teacher"]
