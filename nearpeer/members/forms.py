@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from .models import Role, User
 from .roster import MAX_BYTES
@@ -70,3 +70,15 @@ class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label="Roles", choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+
+
+class SetFirstPasswordResetForm(PasswordResetForm):
+    """Also reaches members imported from a roster, who have no usable password yet: this is
+    how they choose their first one. Erased and deactivated accounts get nothing."""
+
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True, erased_at__isnull=True)

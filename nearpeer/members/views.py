@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nearpeer.core.decorators import role_required
 
 from . import services
-from .forms import MemberSearchForm, ProfileForm, RolesForm, RosterUploadForm, SignInForm
+from .forms import (
+    MemberSearchForm,
+    ProfileForm,
+    RolesForm,
+    RosterUploadForm,
+    SetFirstPasswordResetForm,
+    SignInForm,
+)
 from .models import User
 from .permissions import is_committee
 from .roster import parse_roster
@@ -36,6 +43,30 @@ class SignInView(auth_views.LoginView):
 
 sign_in = SignInView.as_view()
 sign_out = auth_views.LogoutView.as_view()
+
+password_reset = login_not_required(
+    auth_views.PasswordResetView.as_view(
+        form_class=SetFirstPasswordResetForm,
+        template_name="members/password_reset_form.html",
+        email_template_name="members/password_reset_email.txt",
+        subject_template_name="members/password_reset_subject.txt",
+        success_url=reverse_lazy("members:password-reset-done"),
+    )
+)
+password_reset_done = login_not_required(
+    auth_views.PasswordResetDoneView.as_view(template_name="members/password_reset_done.html")
+)
+password_reset_confirm = login_not_required(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="members/password_reset_confirm.html",
+        success_url=reverse_lazy("members:password-reset-complete"),
+    )
+)
+password_reset_complete = login_not_required(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="members/password_reset_complete.html"
+    )
+)
 
 
 @require_http_methods(["GET", "POST"])

@@ -30,6 +30,21 @@ CASES = [
     Access("members:password-change", SIGNED_IN),
     Access("members:data-export", SIGNED_IN),
     Access("members:privacy", EVERYONE),
+    Access("members:password-reset", EVERYONE),
+    Access(
+        "members:password-reset",
+        expect(anonymous=302, member=302, teacher=302, committee=302, faculty=302),
+        method="post",
+        data=lambda w: {"email": "member@example.ac.uk"},
+    ),
+    Access("members:password-reset-done", EVERYONE),
+    # An invalid token shows the "expired" page, for everyone.
+    Access(
+        "members:password-reset-confirm",
+        EVERYONE,
+        kwargs=lambda w: {"uidb64": "MQ", "token": "invalid"},
+    ),
+    Access("members:password-reset-complete", EVERYONE),
     Access("members:member-list", COMMITTEE),
     Access(
         "members:member-roles",
