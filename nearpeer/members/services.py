@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import Role, RoleGrant, User
@@ -40,7 +41,13 @@ class RosterPlan:
 
 def plan_roster_import(*, rows: Sequence[RosterRow]) -> RosterPlan:
     """Compare rows with existing members. No side effects (one query)."""
-    existing = {u.email.lower(): u for u in User.objects.filter(email__in=[r.email for r in rows])}
+    # Emails compare without case: Ada@… and ada@… are one person.
+    existing = {
+        u.email.lower(): u
+        for u in User.objects.annotate(email_lower=Lower("email")).filter(
+            email_lower__in=[r.email for r in rows]
+        )
+    }
     plan = RosterPlan()
     for row in rows:
         user = existing.get(row.email)

@@ -50,6 +50,13 @@ class Notification(models.Model):
         return self.title
 
     @property
+    def link(self) -> str:
+        """The URL to show as a link: only site paths and https addresses."""
+        if self.url.startswith("/") and not self.url.startswith("//"):
+            return self.url
+        return self.url if self.url.startswith("https://") else ""
+
+    @property
     def is_read(self) -> bool:
         return self.read_at is not None
 

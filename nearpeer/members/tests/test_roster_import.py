@@ -142,3 +142,13 @@ def test_roster_confirm_with_stale_digest_imports_nothing(client, chair):
         "That preview is out of date (another upload replaced it). Upload again."
     ]
     assert User.objects.count() == 1
+
+
+def test_import_matches_existing_email_without_case(tmp_path, db):
+    UserFactory(email="Mixed@X.org", name="Mixed", year=1)
+    path = tmp_path / "roster.csv"
+    path.write_text("email,name,year\nmixed@x.org,Mixed Case,2\n")
+
+    call_command("members", "import", str(path), stdout=StringIO())
+
+    assert people() == [("Mixed@X.org", "Mixed Case", 2)]

@@ -156,3 +156,17 @@ def test_list_query_count(client, ada, django_assert_num_queries, count):
         response = client.get(reverse("notifications:list"))
 
     assert len(response.context["page"].object_list) == count
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("/sessions/3/", "/sessions/3/"),
+        ("https://meet.example.org/x", "https://meet.example.org/x"),
+        ("javascript:alert(1)", ""),
+        ("//evil.example", ""),
+        ("", ""),
+    ],
+)
+def test_only_safe_links_are_rendered(ada, url, link):
+    assert Notification(recipient=ada, title="x", url=url).link == link
