@@ -85,9 +85,9 @@ def import_roster(
             for row in plan.create
         ]
     )
+    # One UPDATE per changed member: measured faster than bulk_update's CASE chains here.
     for row, user in plan.update:
-        user.name, user.year = row.name, row.year
-    User.objects.bulk_update([user for _, user in plan.update], ["name", "year"])
+        User.objects.filter(pk=user.pk).update(name=row.name, year=row.year)
     security_log.info("roster import by user %s: %s", by.pk if by else "command line", plan.summary)
     return plan
 
