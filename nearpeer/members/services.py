@@ -191,13 +191,14 @@ def erase_member(*, member: User, by: User) -> None:
     feed the society's totals (registrations, attendance, material views) pointing at an
     anonymous, deactivated account.
 
-    Side effects: name/email replaced, password made unusable, account deactivated, roles,
+    Side effects: name/email replaced, password made unusable, account deactivated, upcoming
+    registrations cancelled, roles,
     notifications, preferences, the calendar feed and sign-in logs deleted; a security log line.
     """
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     from nearpeer.notifications.models import Notification, NotificationPreference
-    from nearpeer.teaching.models import CalendarFeed
+    from nearpeer.teaching.models import CalendarFeed, Registration
 
     old_email = member.email
     member.name = "Erased member"
@@ -220,6 +221,11 @@ def erase_member(*, member: User, by: User) -> None:
             "erased_at",
         ]
     )
+    # Places they held in sessions still to come go back to the society.
+    # TODO(teaching merge): route through the teaching service so the waiting list is promoted.
+    Registration.objects.filter(member=member, session__starts_at__gt=timezone.now()).exclude(
+        status=Registration.Status.CANCELLED
+    ).update(status=Registration.Status.CANCELLED)
     RoleGrant.objects.filter(user=member).delete()
     Notification.objects.filter(recipient=member).delete()
     NotificationPreference.objects.filter(member=member).delete()

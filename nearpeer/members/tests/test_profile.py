@@ -1,7 +1,9 @@
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from nearpeer.members.models import Phase, RoleGrant, User
 from nearpeer.members.tests.factories import UserFactory
@@ -138,8 +140,10 @@ def test_data_export_contains_only_own_data(client, member):
 
 
 def test_erase_member_anonymises_and_keeps_aggregates(client, chair, member):
-    session = SessionFactory()
+    session = SessionFactory(starts_at=timezone.now() - timedelta(days=7))
+    upcoming = SessionFactory()
     Registration.objects.create(session=session, member=member, status="registered")
+    Registration.objects.create(session=upcoming, member=member, status="registered")
     Attendance.objects.create(session=session, member=member)
     notify(recipients=[member], category=Category.SESSIONS, title="Hello")
     RoleGrant.objects.create(user=member, role="student_teacher")
@@ -158,10 +162,14 @@ def test_erase_member_anonymises_and_keeps_aggregates(client, chair, member):
         False,
     )
     assert member.erased_at is not None
+    assert sorted(Registration.objects.filter(member=member).values_list("status", flat=True)) == [
+        "cancelled",
+        "registered",
+    ]
     assert (
         Registration.objects.filter(member=member).count(),
         Attendance.objects.filter(member=member).count(),
-    ) == (1, 1)
+    ) == (2, 1)
     assert (
         Notification.objects.filter(recipient=member).count(),
         RoleGrant.objects.filter(user=member).count(),
