@@ -31,3 +31,28 @@ def test_member_sent_to_admin_login(client, db):
     response = client.get(reverse("admin:index"))
 
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_committee_cannot_set_passwords_or_make_superusers(client, db):
+    chair = committee(is_staff=True)
+    other = UserFactory(email="other@example.ac.uk")
+    client.force_login(chair)
+
+    password_page = client.get(reverse("admin:auth_user_password_change", args=[other.pk]))
+    client.post(
+        reverse("admin:members_user_change", args=[other.pk]),
+        {
+            "email": other.email,
+            "name": "Other",
+            "year": 2,
+            "is_active": "on",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "role_grants-TOTAL_FORMS": "0",
+            "role_grants-INITIAL_FORMS": "0",
+        },
+    )
+
+    other.refresh_from_db()
+    assert password_page.status_code == 403
+    assert (other.name, other.is_superuser, other.is_staff) == ("Other", False, False)
