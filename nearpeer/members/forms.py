@@ -47,7 +47,9 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="Roster CSV file",
         help_text="Columns email,name,year with that header line; UTF-8; at most 5,000 rows.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,text/csv", "aria-describedby": "file-help"}
+        ),
     )
 
     def clean_file(self):
