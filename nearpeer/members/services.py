@@ -1,9 +1,11 @@
 """Member workflows: roster import, roles, profile data export and erasure."""
 
+import importlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -127,16 +129,20 @@ def export_member_data(*, member: User) -> dict:
     """Everything Nearpeer holds about the member that is linked to them (UK GDPR right of
     access). Anonymous answers are not linked to anyone and so cannot be included.
 
+    Other apps add their part through an optional `nearpeer.<app>.privacy` module with
+    `export_member_data(*, member) -> dict` (and `erase_member_data(*, member)` for erasure);
+    their data appears under the app's label.
+
     Side effects: none.
     """
     from nearpeer.notifications.models import Notification, NotificationPreference
-    from nearpeer.teaching.models import Attendance, MaterialView, Registration
+    from nearpeer.teaching.models import Attendance, MaterialView, Registration, SessionTeacher
 
     def iso(value):
         return value.isoformat() if value else None
 
     preference = NotificationPreference.objects.filter(member=member).first()
-    return {
+    data = {
         "profile": {
             "email": member.email,
             "name": member.name,
@@ -182,7 +188,26 @@ def export_member_data(*, member: User) -> dict:
             for n in Notification.objects.filter(recipient=member)
         ],
         "notification_preferences": preference.as_dict() if preference else None,
+        "sessions_taught": [
+            {"session": t.session.title, "starts_at": iso(t.session.starts_at), "role": t.role}
+            for t in SessionTeacher.objects.filter(teacher=member).select_related("session")
+        ],
     }
+    for label, module in _privacy_modules():
+        if hasattr(module, "export_member_data"):
+            data[label] = module.export_member_data(member=member)
+    return data
+
+
+def _privacy_modules():
+    for app in apps.get_app_configs():
+        if not app.name.startswith("nearpeer.") or app.label == "members":
+            continue
+        try:
+            yield app.label, importlib.import_module(f"{app.name}.privacy")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app.name}.privacy":
+                raise
 
 
 @transaction.atomic
@@ -232,5 +257,8 @@ def erase_member(*, member: User, by: User) -> None:
     CalendarFeed.objects.filter(member=member).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=old_email).delete()
+    for _, module in _privacy_modules():
+        if hasattr(module, "erase_member_data"):
+            module.erase_member_data(member=member)
     member.__dict__.pop("roles", None)
     security_log.info("user %s erased by user %s", member.pk, by.pk)

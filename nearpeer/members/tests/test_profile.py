@@ -1,4 +1,5 @@
 import json
+import sys
 from datetime import timedelta
 
 import pytest
@@ -136,6 +137,7 @@ def test_data_export_contains_only_own_data(client, member):
         "materials_viewed",
         "notifications",
         "notification_preferences",
+        "sessions_taught",
     }
 
 
@@ -199,3 +201,20 @@ def test_committee_cannot_erase_themselves(client, chair):
         True,
         ["You cannot erase your own account; ask another committee member."],
     )
+
+
+def test_other_apps_contribute_to_export_and_erasure(client, chair, member, monkeypatch):
+    import types
+
+    erased = []
+    module = types.ModuleType("nearpeer.evaluation.privacy")
+    module.export_member_data = lambda *, member: {"surveys_answered_named": 3}
+    module.erase_member_data = lambda *, member: erased.append(member.pk)
+    monkeypatch.setitem(sys.modules, "nearpeer.evaluation.privacy", module)
+    client.force_login(member)
+
+    exported = json.loads(client.get(reverse("members:data-export")).content)
+    client.force_login(chair)
+    client.post(reverse("members:member-erase", kwargs={"pk": member.pk}))
+
+    assert (exported["evaluation"], erased) == ({"surveys_answered_named": 3}, [member.pk])
