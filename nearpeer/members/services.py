@@ -107,6 +107,12 @@ def set_roles(*, member: User, roles: set[str], by: User) -> tuple[set[str], set
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     current = set(RoleGrant.objects.filter(user=member).values_list("role", flat=True))
     granted, revoked = set(roles) - current, current - set(roles)
+    if Role.COMMITTEE in revoked and not (
+        RoleGrant.objects.filter(role=Role.COMMITTEE, user__is_active=True)
+        .exclude(user=member)
+        .exists()
+    ):
+        raise ValueError("the society needs at least one committee member")
     RoleGrant.objects.bulk_create([RoleGrant(user=member, role=r) for r in sorted(granted)])
     RoleGrant.objects.filter(user=member, role__in=revoked).delete()
     is_staff = Role.COMMITTEE in roles or member.is_superuser

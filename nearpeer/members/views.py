@@ -136,18 +136,23 @@ def _roles_form(member: User, data=None) -> RolesForm:
 def member_roles(request, pk: int):
     member = get_object_or_404(User, pk=pk, is_active=True)
     form = _roles_form(member, request.POST)
-    if form.is_valid():
-        granted, revoked = services.set_roles(
-            member=member, roles=set(form.cleaned_data["roles"]), by=request.user
-        )
+    error = ""
+    if not form.is_valid():
+        error = " ".join(form.errors.get("roles", ["the form was incomplete."]))
+    else:
+        try:
+            granted, revoked = services.set_roles(
+                member=member, roles=set(form.cleaned_data["roles"]), by=request.user
+            )
+        except ValueError as exc:
+            error = f"{exc}."
+    if error:
+        level, text = messages.ERROR, f"Roles of {member.name} not changed: {error}"
+    else:
         changes = [f"granted {', '.join(sorted(granted))}"] if granted else []
         changes += [f"revoked {', '.join(sorted(revoked))}"] if revoked else []
-        level, text = (
-            messages.SUCCESS,
-            f"Roles of {member.name}: {'; '.join(changes) or 'no change'}.",
-        )
-    else:
-        level, text = messages.ERROR, f"Roles of {member.name} not changed: {form.errors.as_text()}"
+        level = messages.SUCCESS
+        text = f"Roles of {member.name}: {'; '.join(changes) or 'no change'}."
     if request.htmx:
         member = User.objects.prefetch_related("role_grants").get(pk=pk)
         return render(

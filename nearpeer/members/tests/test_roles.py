@@ -98,3 +98,31 @@ def test_member_list_query_count(client, chair, django_assert_num_queries, extra
         response = client.get(reverse("members:member-list"))
 
     assert len(response.context["rows"]) == 1 + extra
+
+
+def test_last_committee_member_keeps_the_role(client, chair):
+    client.force_login(chair)
+
+    response = client.post(
+        reverse("members:member-roles", kwargs={"pk": chair.pk}), {}, follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Roles of Cara Chair not changed: the society needs at least one committee member."
+    ]
+    assert roles_of(chair) == [Role.COMMITTEE]
+
+
+def test_unknown_role_message(client, chair, member):
+    client.force_login(chair)
+
+    response = client.post(
+        reverse("members:member-roles", kwargs={"pk": member.pk}),
+        {f"m{member.pk}-roles": ["king"]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Roles of Ada Member not changed: Select a valid choice. king is not one of the "
+        "available choices."
+    ]
