@@ -55,3 +55,23 @@ def test_committee_imports_roster_and_grants_a_role(page, live_server, sign_in, 
 
     page.get_by_text("Roles of New Two: granted student_teacher.").wait_for()
     assert sorted(User.objects.get(email="new.two@x.org").roles) == ["student_teacher"]
+
+
+def test_password_reset_and_lockout_pages_pass_axe(page, live_server, axe):
+    UserFactory(email="ada@example.ac.uk")
+
+    page.goto(f"{live_server.url}/members/sign-in/")
+    page.get_by_role("link", name="Forgotten your password, or new here?").click()
+    assert axe(page) == []
+    page.get_by_label("Email").fill("ada@example.ac.uk")
+    page.get_by_role("button", name="Email me a link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    assert axe(page) == []
+
+    for _ in range(6):
+        page.goto(f"{live_server.url}/members/sign-in/")
+        page.get_by_label("Email").fill("ada@example.ac.uk")
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Too many sign-in attempts").wait_for()
+    assert axe(page) == []
