@@ -32,6 +32,7 @@ def email_due_at(preference: NotificationPreference | None, category: str, now: 
     return now if end is None else end.astimezone(UTC)
 
 
+@transaction.atomic
 def notify(
     *, recipients: Iterable, category: str, title: str, body: str = "", url: str = ""
 ) -> int:
@@ -44,7 +45,8 @@ def notify(
     Side effects: Notification rows; email tasks enqueued on commit. Returns the number of
     notifications created.
     """
-    recipients = [r for r in recipients if r.is_active]
+    # Each active member once, even if a caller lists someone twice.
+    recipients = list({r.pk: r for r in recipients if r.is_active}.values())
     if not recipients:
         return 0
     preferences = {

@@ -157,3 +157,8 @@ def test_mark_all_read_only_touches_own(ada):
 
     assert services.mark_all_read(member=ada) == 2
     assert Notification.objects.filter(read_at__isnull=True).count() == 1
+
+
+def test_member_listed_twice_is_notified_once(ada):
+    assert send([ada, ada]) == 1
+    assert Notification.objects.count() == 1
