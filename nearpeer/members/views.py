@@ -1,6 +1,8 @@
+import copy
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -71,7 +73,8 @@ password_reset_complete = login_not_required(
 
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # A copy, so a rejected edit does not show up in the header of the re-displayed page.
+    form = ProfileForm(request.POST or None, instance=copy.copy(request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your profile is saved.")
@@ -104,7 +107,9 @@ def data_export(request):
 @require_GET
 @login_not_required
 def privacy(request):
-    return render(request, "members/privacy.html")
+    return render(
+        request, "members/privacy.html", {"min_group_size": settings.NEARPEER_MIN_GROUP_SIZE}
+    )
 
 
 @require_GET

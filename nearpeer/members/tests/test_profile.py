@@ -218,3 +218,22 @@ def test_other_apps_contribute_to_export_and_erasure(client, chair, member, monk
     client.post(reverse("members:member-erase", kwargs={"pk": member.pk}))
 
     assert (exported["evaluation"], erased) == ({"surveys_answered_named": 3}, [member.pk])
+
+
+def test_rejected_edit_keeps_the_saved_name_in_the_header(client, member):
+    client.force_login(member)
+
+    response = client.post(reverse("members:profile"), {"name": "X" * 151, "year": "2"})
+
+    assert (response.context["user"].name, response.context["member"].name) == (
+        "Ada Member",
+        "Ada Member",
+    )
+
+
+def test_privacy_page_names_the_group_threshold(client, settings, db):
+    settings.NEARPEER_MIN_GROUP_SIZE = 7
+
+    response = client.get(reverse("members:privacy"))
+
+    assert "Reports never show groups smaller than 7 people." in response.content.decode()
