@@ -286,3 +286,17 @@ if TESTING:
 # Check-in codes work from this many minutes before a session starts until this many after it ends.
 NEARPEER_CHECKIN_OPENS_MINUTES_BEFORE = int(os.environ.get("NEARPEER_CHECKIN_OPENS_BEFORE", "15"))
 NEARPEER_CHECKIN_CLOSES_MINUTES_AFTER = int(os.environ.get("NEARPEER_CHECKIN_CLOSES_AFTER", "15"))
+
+# --- Read replicas (members helper: docs/deployment.md) -------------------------------------------
+# Comma-separated PostgreSQL URLs of streaming replicas. Reads go there only inside
+# nearpeer.core.db.use_replica() blocks; everything else stays on the primary.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{_index}"] = dj_database_url.parse(_url, conn_max_age=60)
+    DATABASES[f"replica{_index}"]["TEST"] = {"MIRROR": "default"}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["nearpeer.core.db.ReplicaRouter"]
+# Committee members get the Django admin for the society's data through their role.
+AUTHENTICATION_BACKENDS = [
+    *AUTHENTICATION_BACKENDS,
+    "nearpeer.members.backends.CommitteeAdminBackend",
+]

@@ -66,6 +66,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member's personal data was erased (UK GDPR)."
+    )
 
     objects = UserManager()
 
@@ -89,6 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def phase(self) -> str | None:
         return phase_for_year(self.year)
+
+    def get_phase_display(self) -> str:
+        phase = self.phase
+        return Phase(phase).label if phase else ""
 
     @cached_property
     def roles(self) -> frozenset[str]:

@@ -1,10 +1,39 @@
+import copy
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import SignInForm
+from nearpeer.core.decorators import role_required
+
+from . import services
+from .forms import (
+    MemberSearchForm,
+    ProfileForm,
+    RolesForm,
+    RosterUploadForm,
+    SetFirstPasswordResetForm,
+    SignInForm,
+)
+from .models import Role, User
+from .permissions import is_committee
+from .roster import parse_roster
+
+MEMBER_PAGE_SIZE = 50
+ROSTER_SESSION_KEY = "members:roster-upload"
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -17,13 +46,192 @@ class SignInView(auth_views.LoginView):
 sign_in = SignInView.as_view()
 sign_out = auth_views.LogoutView.as_view()
 
+password_reset = login_not_required(
+    auth_views.PasswordResetView.as_view(
+        form_class=SetFirstPasswordResetForm,
+        template_name="members/password_reset_form.html",
+        email_template_name="members/password_reset_email.txt",
+        subject_template_name="members/password_reset_subject.txt",
+        success_url=reverse_lazy("members:password-reset-done"),
+    )
+)
+password_reset_done = login_not_required(
+    auth_views.PasswordResetDoneView.as_view(template_name="members/password_reset_done.html")
+)
+password_reset_confirm = login_not_required(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="members/password_reset_confirm.html",
+        success_url=reverse_lazy("members:password-reset-complete"),
+    )
+)
+password_reset_complete = login_not_required(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="members/password_reset_complete.html"
+    )
+)
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    # A copy, so a rejected edit does not show up in the header of the re-displayed page.
+    form = ProfileForm(request.POST or None, instance=copy.copy(request.user))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("members:profile")
+    return render(request, "members/profile.html", {"member": request.user, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, "Your password is changed.")
+        return redirect("members:profile")
+    return render(request, "members/password_change.html", {"form": form})
+
 
 @require_GET
-def profile(request):
-    return render(request, "members/profile.html", {"member": request.user})
+def data_export(request):
+    data = services.export_member_data(member=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="nearpeer-my-data-{stamp}.json"'
+    return response
 
 
 @require_GET
 @login_not_required
 def privacy(request):
-    return render(request, "members/privacy.html")
+    return render(
+        request, "members/privacy.html", {"min_group_size": settings.NEARPEER_MIN_GROUP_SIZE}
+    )
+
+
+@require_GET
+@role_required(is_committee)
+def member_list(request):
+    search = MemberSearchForm(request.GET)
+    members = User.objects.prefetch_related("role_grants").order_by("name", "email")
+    if search.is_valid():
+        if q := search.cleaned_data["q"].strip():
+            members = members.filter(Q(name__icontains=q) | Q(email__icontains=q))
+        if role := search.cleaned_data["role"]:
+            members = members.filter(role_grants__role=role)
+    page = Paginator(members, MEMBER_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Checkboxes are written out in the template: rendering 50 forms' widgets took most of
+    # this page's time.
+    rows = [(m, _role_choices(m)) for m in page.object_list]
+    return render(
+        request,
+        "members/member_list.html",
+        {"search": search, "page": page, "rows": rows, "query": request.GET.urlencode()},
+    )
+
+
+def _role_choices(member: User) -> list[tuple[str, str, bool]]:
+    current = {g.role for g in member.role_grants.all()}
+    return [(value, label, value in current) for value, label in Role.choices]
+
+
+def _roles_form(member: User, data=None) -> RolesForm:
+    return RolesForm(data, prefix=f"m{member.pk}")
+
+
+@require_POST
+@role_required(is_committee)
+def member_roles(request, pk: int):
+    member = get_object_or_404(User, pk=pk, is_active=True)
+    form = _roles_form(member, request.POST)
+    error = ""
+    if not form.is_valid():
+        error = " ".join(form.errors.get("roles", ["the form was incomplete."]))
+    else:
+        try:
+            granted, revoked = services.set_roles(
+                member=member, roles=set(form.cleaned_data["roles"]), by=request.user
+            )
+        except ValueError as exc:
+            error = f"{exc}."
+    if error:
+        level, text = messages.ERROR, f"Roles of {member.name} not changed: {error}"
+    else:
+        changes = [f"granted {', '.join(sorted(granted))}"] if granted else []
+        changes += [f"revoked {', '.join(sorted(revoked))}"] if revoked else []
+        level = messages.SUCCESS
+        text = f"Roles of {member.name}: {'; '.join(changes) or 'no change'}."
+    if request.htmx:
+        member = User.objects.prefetch_related("role_grants").get(pk=pk)
+        return render(
+            request,
+            "members/member_list.html#member-row",
+            {"member": member, "choices": _role_choices(member), "status": text},
+        )
+    messages.add_message(request, level, text)
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return redirect(reverse("members:member-list") + (f"?{query}" if query else ""))
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(is_committee)
+def roster_import(request):
+    """Upload a roster; show what would change (a dry run); confirming imports it."""
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        rows, errors = parse_roster(data)
+        if errors:
+            context["errors"] = errors
+        else:
+            text = data.decode("utf-8-sig")
+            request.session[ROSTER_SESSION_KEY] = text
+            context["plan"] = services.import_roster(rows=rows, by=request.user, dry_run=True)
+            context["digest"] = _digest(text)
+    return render(request, "members/roster_import.html", context)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@require_POST
+@role_required(is_committee)
+def roster_confirm(request):
+    text = request.session.get(ROSTER_SESSION_KEY)
+    if text is None or request.POST.get("digest") != _digest(text):
+        messages.error(
+            request, "That preview is out of date (another upload replaced it). Upload again."
+        )
+        return redirect("members:roster-import")
+    rows, errors = parse_roster(text.encode())
+    if errors:  # cannot happen unless the limits changed in between; never import half
+        messages.error(request, "The roster no longer passes its checks. Upload it again.")
+        return redirect("members:roster-import")
+    plan = services.import_roster(rows=rows, by=request.user)
+    del request.session[ROSTER_SESSION_KEY]
+    s = plan.summary
+    messages.success(
+        request,
+        f"Roster imported: {s['created']} new, {s['updated']} updated, {s['unchanged']} unchanged.",
+    )
+    return redirect("members:member-list")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(is_committee)
+def member_erase(request, pk: int):
+    member = get_object_or_404(User, pk=pk, erased_at__isnull=True)
+    if member == request.user:
+        messages.error(request, "You cannot erase your own account; ask another committee member.")
+        return redirect("members:member-list")
+    if request.method == "POST":
+        name = member.name
+        services.erase_member(member=member, by=request.user)
+        messages.success(request, f"{name}'s personal data is erased.")
+        return redirect("members:member-list")
+    return render(request, "members/member_erase.html", {"member": member})

@@ -2,6 +2,13 @@ from nearpeer.core.tests.access import LOGIN, Access, expect
 
 EVERYONE = expect(anonymous=200, member=200, teacher=200, committee=200, faculty=200)
 SIGNED_IN = expect(anonymous=LOGIN, member=200, teacher=200, committee=200, faculty=200)
+COMMITTEE = expect(anonymous=LOGIN, member=404, teacher=404, committee=200, faculty=404)
+COMMITTEE_POST = expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404)
+
+
+def other(w) -> dict:
+    return {"pk": w.other_member.pk}
+
 
 CASES = [
     # Signed-in users are sent on from the sign-in page.
@@ -14,5 +21,42 @@ CASES = [
         method="post",
     ),
     Access("members:profile", SIGNED_IN),
+    Access(
+        "members:profile",
+        expect(anonymous=LOGIN, member=302, teacher=302, committee=302, faculty=302),
+        method="post",
+        data=lambda w: {"name": "Renamed", "year": "3"},
+    ),
+    Access("members:password-change", SIGNED_IN),
+    Access("members:data-export", SIGNED_IN),
     Access("members:privacy", EVERYONE),
+    Access("members:password-reset", EVERYONE),
+    Access(
+        "members:password-reset",
+        expect(anonymous=302, member=302, teacher=302, committee=302, faculty=302),
+        method="post",
+        data=lambda w: {"email": "member@example.ac.uk"},
+    ),
+    Access("members:password-reset-done", EVERYONE),
+    # An invalid token shows the "expired" page, for everyone.
+    Access(
+        "members:password-reset-confirm",
+        EVERYONE,
+        kwargs=lambda w: {"uidb64": "MQ", "token": "invalid"},
+    ),
+    Access("members:password-reset-complete", EVERYONE),
+    Access("members:member-list", COMMITTEE),
+    Access(
+        "members:member-roles",
+        COMMITTEE_POST,
+        kwargs=other,
+        method="post",
+        data=lambda w: {f"m{w.other_member.pk}-roles": ["student_teacher"]},
+    ),
+    Access("members:member-erase", COMMITTEE, kwargs=other),
+    Access("members:member-erase", COMMITTEE_POST, kwargs=other, method="post"),
+    Access("members:roster-import", COMMITTEE),
+    # A POST without a file shows the form again with the error.
+    Access("members:roster-import", COMMITTEE, method="post"),
+    Access("members:roster-confirm", COMMITTEE_POST, method="post"),
 ]

@@ -1,0 +1,77 @@
+import pytest
+
+from nearpeer.members.models import User
+from nearpeer.members.tests.factories import UserFactory, committee
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_profile_edit_and_password_pages_pass_axe(page, live_server, sign_in, axe):
+    user = UserFactory(name="Ada Year2", email="ada@example.ac.uk", year=2)
+    sign_in(page, user)
+
+    page.goto(f"{live_server.url}/members/profile/")
+    assert axe(page) == []
+    page.get_by_label("Year of study").select_option("4")
+    page.get_by_label("This year is an intercalated BSc year").check()
+    page.get_by_role("button", name="Save").click()
+
+    assert page.get_by_role("status").inner_text() == "Your profile is saved."
+    assert "Year 4 (intercalated BSc)" in page.locator(".profile-facts").inner_text()
+    page.goto(f"{live_server.url}/members/profile/password/")
+    assert axe(page) == []
+
+
+def test_committee_imports_roster_and_grants_a_role(page, live_server, sign_in, axe):
+    chair = committee(name="Cara Chair", email="cara@example.ac.uk")
+    sign_in(page, chair)
+
+    page.goto(f"{live_server.url}/members/committee/roster/")
+    assert axe(page) == []
+    page.get_by_label("Roster CSV file").set_input_files(
+        files=[
+            {
+                "name": "roster.csv",
+                "mimeType": "text/csv",
+                "buffer": b"email,name,year\nnew.one@x.org,New One,1\nnew.two@x.org,New Two,5\n",
+            }
+        ]
+    )
+    page.get_by_role("button", name="Preview import").click()
+    page.get_by_role("heading", name="Preview: nothing is saved yet").wait_for()
+    assert axe(page) == []
+    assert User.objects.filter(email__startswith="new.").count() == 0
+    page.get_by_role("button", name="Import these 2 rows").click()
+
+    assert (
+        "Roster imported: 2 new, 0 updated, 0 unchanged." in page.locator(".messages").inner_text()
+    )
+    assert axe(page) == []
+    page.get_by_label("Name or email").fill("New Two")
+    page.get_by_role("button", name="Search").click()
+    row = page.locator("tbody tr")
+    row.get_by_label("Student-teacher").check()
+    row.get_by_role("button", name="Save roles of New Two").click()  # HTMX swaps the row
+
+    page.get_by_text("Roles of New Two: granted student_teacher.").wait_for()
+    assert sorted(User.objects.get(email="new.two@x.org").roles) == ["student_teacher"]
+
+
+def test_password_reset_and_lockout_pages_pass_axe(page, live_server, axe):
+    UserFactory(email="ada@example.ac.uk")
+
+    page.goto(f"{live_server.url}/members/sign-in/")
+    page.get_by_role("link", name="Forgotten your password, or new here?").click()
+    assert axe(page) == []
+    page.get_by_label("Email").fill("ada@example.ac.uk")
+    page.get_by_role("button", name="Email me a link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    assert axe(page) == []
+
+    for _ in range(6):
+        page.goto(f"{live_server.url}/members/sign-in/")
+        page.get_by_label("Email").fill("ada@example.ac.uk")
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Too many sign-in attempts").wait_for()
+    assert axe(page) == []
