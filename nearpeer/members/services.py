@@ -223,13 +223,12 @@ def erase_member(*, member: User, by: User) -> None:
     anonymous, deactivated account.
 
     Side effects: name/email replaced, password made unusable, account deactivated, upcoming
-    registrations cancelled, roles,
+    registrations cancelled by the teaching app (its waiting lists move up), roles,
     notifications, preferences, the calendar feed and sign-in logs deleted; a security log line.
     """
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     from nearpeer.notifications.models import Notification, NotificationPreference
-    from nearpeer.teaching.models import CalendarFeed, Registration
 
     old_email = member.email
     member.name = "Erased member"
@@ -252,15 +251,9 @@ def erase_member(*, member: User, by: User) -> None:
             "erased_at",
         ]
     )
-    # Places they held in sessions still to come go back to the society.
-    # TODO(teaching merge): route through the teaching service so the waiting list is promoted.
-    Registration.objects.filter(member=member, session__starts_at__gt=timezone.now()).exclude(
-        status=Registration.Status.CANCELLED
-    ).update(status=Registration.Status.CANCELLED)
     RoleGrant.objects.filter(user=member).delete()
     Notification.objects.filter(recipient=member).delete()
     NotificationPreference.objects.filter(member=member).delete()
-    CalendarFeed.objects.filter(member=member).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=old_email).delete()
     for _, module in _privacy_modules():
