@@ -2,8 +2,8 @@
 plain CSV.
 
 Plain Python, no Django: returns a ParsedSurvey or raises ParseError listing every problem by row
-and column. Identifying columns (IP address, recipient, location, e-mail, names…) are dropped here, so
-they never reach the database.
+and column. Identifying columns (IP address, recipient, location, e-mail, names…) are dropped
+here, so they never reach the database.
 """
 
 import csv
@@ -73,12 +73,15 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ParseError([f"the file is not UTF-8 text (byte {exc.start})"]) from None
+        raise ParseError([f"the file is not UTF-8 text (at byte offset {exc.start})"]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     records = []
     try:
+        previous = 0
         for record in reader:
-            records.append((reader.line_num, record))
+            # A record may span lines (line breaks inside quotes): report the line it starts on.
+            records.append((previous + 1, record))
+            previous = reader.line_num
             if len(records) > MAX_ROWS:
                 raise ParseError([f"more than {MAX_ROWS} rows"])
     except csv.Error as exc:
