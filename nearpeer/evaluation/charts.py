@@ -36,9 +36,10 @@ def likert_svg(*, title: str, bars: list[tuple[str, list[int]]], labels: list[st
     ax.set_xlabel("% of those answering (disagree ← → agree)")
     ax.set_title(title[:90])
     ax.invert_yaxis()
-    ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, fontsize="small", frameon=False
-    )
+    if bars:
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, fontsize="small", frameon=False
+        )
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})

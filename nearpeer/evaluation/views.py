@@ -75,7 +75,7 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def survey_create(request):
     _lead_only(request)
-    form = SurveyForm(request.POST or None)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         survey = form.save(commit=False)
         survey.created_by = request.user
@@ -88,7 +88,7 @@ def survey_create(request):
 @require_http_methods(["GET", "POST"])
 def survey_edit(request, slug):
     survey = _lead_survey(request, slug)
-    form = SurveyForm(request.POST or None, instance=survey)
+    form = SurveyForm(request.POST if request.method == "POST" else None, instance=survey)
     if request.method == "POST" and form.is_valid():
         survey = form.save()
         messages.success(request, "Survey saved.")
@@ -155,7 +155,7 @@ def survey_answer(request, slug):
         raise Http404
     done = services.has_responded(survey=survey, user=request.user)
     form_class = answer_form_class(survey)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not done and survey.is_open() and form.is_valid():
         answers = {}
         for name, field in form.fields.items():
@@ -193,7 +193,7 @@ def interview_signup(request, slug):
     survey = get_object_or_404(Survey, slug=slug, interview_signup=True)
     if not can_answer(request.user, survey):
         raise Http404
-    form = InterviewForm(request.POST or None)
+    form = InterviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.volunteer_for_interview(survey=survey, user=request.user, **form.cleaned_data)
         messages.success(
@@ -646,7 +646,7 @@ def _value_table(survey):
 @require_http_methods(["GET", "POST"])
 def value_report(request, slug):
     survey = _lead_survey(request, slug)
-    form = ValueStatementForm(request.POST or None, survey=survey)
+    form = ValueStatementForm(request.POST if request.method == "POST" else None, survey=survey)
     if request.method == "POST":
         if form.is_valid():
             statement = form.save(commit=False)

@@ -18,9 +18,13 @@ def lead(db):
 
 @pytest.fixture
 def open_survey(db):
-    survey = Survey.objects.create(title="End of year", slug="end-of-year", audience_years_mask=1 << 2)
+    survey = Survey.objects.create(
+        title="End of year", slug="end-of-year", audience_years_mask=1 << 2
+    )
     add_question(survey=survey, kind="likert", text="I feel more confident", options=[])
-    add_question(survey=survey, kind="multi", text="What did you use?", options=["Recordings", "Slides"])
+    add_question(
+        survey=survey, kind="multi", text="What did you use?", options=["Recordings", "Slides"]
+    )
     add_question(survey=survey, kind="text", text="Anything else?", options=[])
     return survey
 

@@ -31,9 +31,7 @@ def test_kappa_undefined_when_both_coders_use_one_label_everywhere():
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), min_size=2, max_size=40)
-)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), min_size=2, max_size=40))
 def test_kappa_matches_scikit_learn(pairs):
     a, b = [p[0] for p in pairs], [p[1] for p in pairs]
     ours = cohen_kappa(a, b)

@@ -17,7 +17,11 @@ X = "zebra-quartz-7791 the recordings saved my term"
 
 def _rows_containing(text: str):
     for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField))]
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField))
+        ]
         for field in fields:
             for row in model._default_manager.filter(**{f"{field.name}__contains": text}):
                 yield model, row
@@ -53,7 +57,9 @@ def test_distinctive_answer_cannot_be_linked_to_its_author(open_survey, client, 
         REMOTE_ADDR="203.0.113.77",
     )
     for other in others:
-        services.submit_response(survey=open_survey, user=other, answers={text_q.pk: ["fine"]}, consented=True)
+        services.submit_response(
+            survey=open_survey, user=other, answers={text_q.pk: ["fine"]}, consented=True
+        )
 
     assert response.status_code == 302
     hits = list(_rows_containing(X))
@@ -66,7 +72,12 @@ def test_distinctive_answer_cannot_be_linked_to_its_author(open_survey, client, 
     # Who answered is recorded apart, with nothing but the survey and the person.
     assert Respondent.objects.filter(user=author, survey=open_survey).count() == 1
     assert {f.name for f in Respondent._meta.concrete_fields} == {"id", "survey", "user"}
-    assert {f.name for f in Response._meta.concrete_fields} == {"id", "survey", "external_id", "week"}
+    assert {f.name for f in Response._meta.concrete_fields} == {
+        "id",
+        "survey",
+        "external_id",
+        "week",
+    }
     assert all(type(f) is not models.DateTimeField for f in Response._meta.concrete_fields)
 
 
@@ -75,7 +86,9 @@ def test_response_keys_do_not_follow_submission_order(open_survey):
     text_q = open_survey.questions.get(kind="text")
     people = [UserFactory(year=2) for _ in range(8)]
     for person in people:
-        services.submit_response(survey=open_survey, user=person, answers={text_q.pk: ["ok"]}, consented=True)
+        services.submit_response(
+            survey=open_survey, user=person, answers={text_q.pk: ["ok"]}, consented=True
+        )
 
     submitted = [r.answers.get().pk for r in Response.objects.all()]
     response_ids = list(Response.objects.values_list("pk", flat=True))
@@ -94,7 +107,11 @@ def test_interview_volunteers_carry_only_a_week(open_survey):
     )
 
     assert {f.name for f in InterviewVolunteer._meta.concrete_fields} == {
-        "id", "survey", "user", "availability", "week",
+        "id",
+        "survey",
+        "user",
+        "availability",
+        "week",
     }
     assert volunteer.week.weekday() == 0
 
@@ -103,9 +120,13 @@ def test_interview_volunteers_carry_only_a_week(open_survey):
 def test_second_answer_by_the_same_member_is_refused(open_survey):
     member = UserFactory(year=2)
     text_q = open_survey.questions.get(kind="text")
-    services.submit_response(survey=open_survey, user=member, answers={text_q.pk: ["one"]}, consented=True)
+    services.submit_response(
+        survey=open_survey, user=member, answers={text_q.pk: ["one"]}, consented=True
+    )
 
     with pytest.raises(services.AlreadyResponded):
-        services.submit_response(survey=open_survey, user=member, answers={text_q.pk: ["two"]}, consented=True)
+        services.submit_response(
+            survey=open_survey, user=member, answers={text_q.pk: ["two"]}, consented=True
+        )
 
     assert Response.objects.count() == 1

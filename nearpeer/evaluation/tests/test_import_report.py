@@ -25,8 +25,20 @@ GROUPS = [
 # withheld under the minimum group size of 5).
 W = "withheld"
 EXPECTED = [
-    ["question", "item", "All N", "All %", "Pre-clinical N", "Pre-clinical %", "Clinical N",
-     "Clinical %", "Teachers N", "Teachers %", "Year 1 N", "Year 1 %"],
+    [
+        "question",
+        "item",
+        "All N",
+        "All %",
+        "Pre-clinical N",
+        "Pre-clinical %",
+        "Clinical N",
+        "Clinical %",
+        "Teachers N",
+        "Teachers %",
+        "Year 1 N",
+        "Year 1 %",
+    ],
     ["(respondents)", "group size", "12", "100.0", "5", "100.0", "6", "100.0", "5", "100.0", W, W],
     ["Q1", "1", "2", "16.7", "2", "40.0", "0", "0.0", "0", "0.0", W, W],
     ["Q1", "2", "3", "25.0", "3", "60.0", "0", "0.0", "0", "0.0", W, W],
@@ -64,8 +76,14 @@ def test_import_command_then_every_count_of_the_grouped_report(tmp_path, setting
     settings.NEARPEER_MIN_GROUP_SIZE = 5
     out = io.StringIO()
     call_command(
-        "evaluation", "import", str(DATA / "qualtrics_export.csv"), "--format", "qualtrics",
-        "--survey", "imported", stdout=out,
+        "evaluation",
+        "import",
+        str(DATA / "qualtrics_export.csv"),
+        "--format",
+        "qualtrics",
+        "--survey",
+        "imported",
+        stdout=out,
     )
     group_args = [arg for g in GROUPS for arg in ("--group", g)]
 
@@ -116,7 +134,12 @@ def test_small_cells_suppressed_so_subtraction_cannot_recover_them(imported_surv
 
 def test_csv_cells_starting_with_formula_characters_are_escaped():
     assert [escape_cell(v) for v in ["=1+1", "+x", "-3", "@a", "ok", 4]] == [
-        "'=1+1", "'+x", "'-3", "'@a", "ok", 4,
+        "'=1+1",
+        "'+x",
+        "'-3",
+        "'@a",
+        "ok",
+        4,
     ]
 
 
@@ -124,12 +147,32 @@ def test_csv_cells_starting_with_formula_characters_are_escaped():
 def test_report_xlsx_and_html_formats_write_files(imported_survey, tmp_path):
     import openpyxl
 
-    call_command("evaluation", "report", "imported", "--group", "All=", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"))
-    call_command("evaluation", "report", "imported", "--group", "All=", "--format", "html", "-o", str(tmp_path / "r.html"))
+    call_command(
+        "evaluation",
+        "report",
+        "imported",
+        "--group",
+        "All=",
+        "--format",
+        "xlsx",
+        "-o",
+        str(tmp_path / "r.xlsx"),
+    )
+    call_command(
+        "evaluation",
+        "report",
+        "imported",
+        "--group",
+        "All=",
+        "--format",
+        "html",
+        "-o",
+        str(tmp_path / "r.html"),
+    )
 
     sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").active
     assert [c.value for c in sheet[2]] == ["(respondents)", "group size", 12, 100]
-    assert "<th scope=\"col\">All N</th>" in (tmp_path / "r.html").read_text()
+    assert '<th scope="col">All N</th>' in (tmp_path / "r.html").read_text()
 
 
 @pytest.mark.django_db
@@ -139,7 +182,9 @@ def test_import_with_errors_imports_nothing(tmp_path):
     bad.write_text(text, encoding="utf-8")
 
     with pytest.raises(CommandError) as exc:
-        call_command("evaluation", "import", str(bad), "--format", "qualtrics", "--survey", "imported")
+        call_command(
+            "evaluation", "import", str(bad), "--format", "qualtrics", "--survey", "imported"
+        )
 
     assert "row 17: 2 columns, expected 22 as in the header" in str(exc.value)
     assert (Survey.objects.count(), Response.objects.count(), Question.objects.count()) == (0, 0, 0)
@@ -161,8 +206,17 @@ def test_dry_run_imports_nothing():
     survey = Survey.objects.create(title="S", slug="s")
     out = io.StringIO()
 
-    call_command("evaluation", "import", str(DATA / "qualtrics_export.csv"), "--format", "qualtrics",
-                 "--survey", "s", "--dry-run", stdout=out)
+    call_command(
+        "evaluation",
+        "import",
+        str(DATA / "qualtrics_export.csv"),
+        "--format",
+        "qualtrics",
+        "--survey",
+        "s",
+        "--dry-run",
+        stdout=out,
+    )
 
     assert out.getvalue().startswith("would import 12 responses, 56 answers")
     assert (survey.questions.count(), Response.objects.count(), Answer.objects.count()) == (0, 0, 0)
@@ -171,7 +225,9 @@ def test_dry_run_imports_nothing():
 @pytest.mark.django_db
 def test_codes_file_with_unknown_response_id_imports_nothing(imported_survey, tmp_path):
     codes = tmp_path / "codes.csv"
-    codes.write_text("response_id,question,code,coder\nR_a1,Q5,Resources,alice\nR_zz,Q5,Resources,alice\n")
+    codes.write_text(
+        "response_id,question,code,coder\nR_a1,Q5,Resources,alice\nR_zz,Q5,Resources,alice\n"
+    )
 
     with pytest.raises(CommandError) as exc:
         call_command("evaluation", "import-codes", str(codes), "--survey", "imported")
@@ -205,6 +261,8 @@ def test_codes_export_round_trips_and_escapes(imported_survey, tmp_path):
 @pytest.mark.django_db
 def test_report_group_on_unknown_question_is_a_clear_error(imported_survey, tmp_path):
     with pytest.raises(CommandError) as exc:
-        call_command("evaluation", "report", "imported", "--group", "X=Q99:1", "-o", str(tmp_path / "x.csv"))
+        call_command(
+            "evaluation", "report", "imported", "--group", "X=Q99:1", "-o", str(tmp_path / "x.csv")
+        )
 
     assert str(exc.value) == "group 'X': no question Q99 in imported"

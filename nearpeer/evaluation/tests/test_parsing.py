@@ -79,7 +79,9 @@ def test_ragged_row_and_bad_likert_value_are_reported_by_row_and_column():
 
 
 def test_plain_csv_with_bom_quotes_and_identifying_column():
-    data = '\ufeffresponse_id,email,Year,Comments\r\n1,a@x.org,2,"one, two"\r\n2,b@x.org,2,"a\nb"\r\n'
+    data = (
+        '\ufeffresponse_id,email,Year,Comments\r\n1,a@x.org,2,"one, two"\r\n2,b@x.org,2,"a\nb"\r\n'
+    )
 
     parsed = parse(data.encode(), fmt="csv")
 
@@ -91,7 +93,9 @@ def test_plain_csv_with_bom_quotes_and_identifying_column():
 def test_msforms_workbook_multichoice_split_on_semicolons():
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["ID", "Start time", "Completion time", "Email", "Name", "Which resources?", "Why?"])
+    sheet.append(
+        ["ID", "Start time", "Completion time", "Email", "Name", "Which resources?", "Why?"]
+    )
     sheet.append([1, "1/6/26", "1/6/26", "anonymous", None, "Recordings;Slides;", "Late, tired"])
     sheet.append([2, "1/6/26", "1/6/26", "anonymous", None, "Slides;", "Clashes with placement"])
     buffer = io.BytesIO()

@@ -23,15 +23,21 @@ def _coded(survey):
 @pytest.fixture
 def coded_survey(imported_survey):
     answer = Answer.objects.get(response__external_id="R_a1", question__qid="Q5")
-    recordings = services.get_or_create_code_path(survey=imported_survey, path="Resources/Recordings")
+    recordings = services.get_or_create_code_path(
+        survey=imported_survey, path="Resources/Recordings"
+    )
     flexible = services.get_or_create_code_path(survey=imported_survey, path="Flexibility")
-    services.apply_code(code=recordings, coder="alice@example.ac.uk", answer=answer, start=10, end=20)
+    services.apply_code(
+        code=recordings, coder="alice@example.ac.uk", answer=answer, start=10, end=20
+    )
     services.apply_code(code=flexible, coder="bob@example.ac.uk", answer=answer)
     services.upload_transcript(
         survey=imported_survey, filename="i1.txt", data=b"Sam Jones: I came for the mock exams.\n"
     )
     transcript = imported_survey.transcripts.get()
-    services.apply_code(code=flexible, coder="alice@example.ac.uk", transcript=transcript, start=4, end=10)
+    services.apply_code(
+        code=flexible, coder="alice@example.ac.uk", transcript=transcript, start=4, end=10
+    )
     return imported_survey
 
 
@@ -106,7 +112,12 @@ def test_vtt_speakers_become_participant_numbers_and_names_vanish():
 
 def test_docx_teams_layout_with_speaker_and_time_lines():
     document = docx.Document()
-    for line in ["Alex Moore   0:03", "I started teaching in fourth year.", "Jo Lee 0:15", "Why, Alex?"]:
+    for line in [
+        "Alex Moore   0:03",
+        "I started teaching in fourth year.",
+        "Jo Lee 0:15",
+        "Why, Alex?",
+    ]:
         document.add_paragraph(line)
     buffer = io.BytesIO()
     document.save(buffer)
