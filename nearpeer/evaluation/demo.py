@@ -110,7 +110,7 @@ def seed(*, rng, stdout) -> None:
     week = coarse_week(timezone.localdate() - timedelta(days=45))
     codes = {}
     pending_codes = []
-    for n in range(120):
+    for _ in range(120):
         year = rng.choice([1, 1, 2, 2, 2, 3, 3, 4, 5, 5, 6])
         teaches = year >= 4 and rng.random() < 0.45
         response = Response.objects.create(survey=survey, week=week)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from nearpeer.notifications.models import Category
@@ -250,24 +250,28 @@ def report_codings(survey: Survey):
 
 
 def answers_frame(survey: Survey) -> tuple[list[QuestionSpec], pd.DataFrame]:
+    """Long-format answers for the statistics module, read with one plain query per kind of row
+    (the ORM's per-row work dominated at 400,000 rows)."""
     questions = list(survey.questions.all())
-    text_ids = {q.pk for q in questions if q.kind == Question.Kind.TEXT}
     qids = {q.pk: q.qid for q in questions}
-    rows = list(
-        Answer.objects.filter(response__survey=survey)
-        .exclude(question_id__in=text_ids)
-        .values_list("response_id", "question_id", "value")
-    )
-    frame = pd.DataFrame(rows, columns=["r", "q", "v"])
+    kinds = {q.pk: q.kind for q in questions}
+    table = Answer._meta.db_table
+    question_table = Question._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.response_id, a.question_id, a.value, q.kind FROM {table} a "  # noqa: S608
+            f"JOIN {question_table} q ON q.id = a.question_id WHERE q.survey_id = %s",
+            [survey.pk],
+        )
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["r", "q", "v", "kind"])
+    if len(frame):
+        is_text = frame["kind"] == Question.Kind.TEXT
+        frame.loc[is_text, "v"] = TEXT_ANSWERED
+    frame = frame[["r", "q", "v"]]
     frame["q"] = frame["q"].map(qids)
     extra = [
         (r, "", "") for r in Response.objects.filter(survey=survey).values_list("pk", flat=True)
-    ]
-    extra += [
-        (r, qids[q], TEXT_ANSWERED)
-        for r, q in Answer.objects.filter(
-            response__survey=survey, question_id__in=text_ids
-        ).values_list("response_id", "question_id")
     ]
     paths = code_paths(survey)
     extra += [
@@ -275,6 +279,7 @@ def answers_frame(survey: Survey) -> tuple[list[QuestionSpec], pd.DataFrame]:
         for r, q, c in report_codings(survey)
         .filter(answer__isnull=False)
         .values_list("answer__response_id", "answer__question_id", "code_id")
+        if kinds.get(q) == Question.Kind.TEXT
     ]
     frame = pd.concat([frame, pd.DataFrame(extra, columns=["r", "q", "v"])], ignore_index=True)
     specs = [QuestionSpec(q.qid, q.kind, tuple(q.options)) for q in questions]

@@ -88,6 +88,29 @@ def _suppress(cells: list[Cell], threshold: int, complementary: bool) -> None:
         c.n, c.pct, c.suppressed = None, None, True
 
 
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values; sorting beats numpy's hash-based unique on these int keys."""
+    ordered = np.sort(values, kind="stable")
+    if not len(ordered):
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
+def median_from_counts(counts: list[int], values: list[float]) -> float | None:
+    """Median of a distribution given as counts per (sorted) value."""
+    total = sum(counts)
+    if not total:
+        return None
+    cumulative = np.cumsum(counts)
+
+    def nth(k: int) -> float:  # 0-based k-th smallest
+        return values[int(np.searchsorted(cumulative, k + 1))]
+
+    if total % 2:
+        return float(nth(total // 2))
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
+
+
 def grouped_report(
     *,
     questions: list[QuestionSpec],
@@ -97,56 +120,64 @@ def grouped_report(
     suppress_below: int | None = None,
 ) -> Report:
     """answers: columns `r` (respondent id), `q` (question id), `v` (value, str). Respondents are
-    everyone with at least one row, plus rows with q == "" (respondents who answered nothing)."""
-    answers = answers.drop_duplicates(["r", "q", "v"])
-    everyone = pd.unique(answers["r"])
-    members = []
+    everyone with at least one row (give respondents who answered nothing a row with q == "")."""
+    r_idx, respondents = pd.factorize(answers["r"], sort=False)
+    q_idx, q_labels = pd.factorize(answers["q"], sort=False)
+    v_idx, v_labels = pd.factorize(answers["v"], sort=False)
+    n_r, n_q, n_v = len(respondents), len(q_labels), len(v_labels)
+    key = q_idx.astype(np.int64) * max(n_v, 1) + v_idx
+    # One row per (respondent, question, value): duplicates would double-count.
+    unique = _unique(r_idx.astype(np.int64) * max(n_q * n_v, 1) + key)
+    r_u = unique // max(n_q * n_v, 1)
+    key_u = unique % max(n_q * n_v, 1)
+    q_u = key_u // max(n_v, 1)
+    # Who answered each question at all: unique (respondent, question) pairs.
+    rq = _unique(r_u * max(n_q, 1) + q_u)
+    rq_r, rq_q = rq // max(n_q, 1), rq % max(n_q, 1)
+    q_pos = {label: i for i, label in enumerate(q_labels)}
+    v_pos = {label: i for i, label in enumerate(v_labels)}
+
+    memberships = []
     for group in groups:
-        selected = everyone
+        member = np.ones(n_r, dtype=bool)
         for qid, values in group.conditions:
-            hits = answers.loc[(answers["q"] == qid) & answers["v"].isin(values), "r"]
-            selected = np.intersect1d(selected, hits.unique())
-        members.append(selected)
+            hit = np.zeros(n_r, dtype=bool)
+            qi = q_pos.get(qid)
+            wanted = [qi * n_v + v_pos[v] for v in values if v in v_pos] if qi is not None else []
+            if wanted:
+                hit[r_u[np.isin(key_u, wanted)]] = True
+            member &= hit
+        memberships.append(member)
     results = [
-        GroupResult(name=g.name, size=len(m), withheld=len(m) < min_group_size)
-        for g, m in zip(groups, members, strict=True)
+        GroupResult(name=g.name, size=int(m.sum()), withheld=int(m.sum()) < min_group_size)
+        for g, m in zip(groups, memberships, strict=True)
     ]
-    per_group = []
-    for m in members:
-        sub = answers[answers["r"].isin(m)]
-        per_group.append(
-            (
-                sub.groupby(["q", "v"]).size().to_dict(),
-                sub.groupby("q")["r"].nunique().to_dict(),
-                sub,
-            )
-        )
+    counts = [np.bincount(key_u[m[r_u]], minlength=n_q * n_v) for m in memberships]
+    answered = [np.bincount(rq_q[m[rq_r]], minlength=n_q) for m in memberships]
+
+    def count(g: int, qid: str, value: str) -> int:
+        qi, vi = q_pos.get(qid), v_pos.get(value)
+        return 0 if qi is None or vi is None else int(counts[g][qi * n_v + vi])
+
     report = Report(groups=results, rows=[])
     for question in questions:
         items = list(question.options)
-        if question.kind != "likert":
+        qi = q_pos.get(question.qid)
+        if question.kind != "likert" and qi is not None:
             seen = set(items)
-            extra = sorted(
-                {
-                    v
-                    for counts, _, _ in per_group
-                    for (q, v) in counts
-                    if q == question.qid and v not in seen
-                }
-            )
-            items += extra
+            present = np.flatnonzero(sum(c[qi * n_v : (qi + 1) * n_v] for c in counts))
+            items += sorted(str(v_labels[i]) for i in present if v_labels[i] not in seen)
         block: list[list[Cell]] = []
         for item in [*items, NO_ANSWER]:
             row_cells = []
-            for result, (counts, answered, _) in zip(results, per_group, strict=True):
+            for g, result in enumerate(results):
                 if result.withheld:
                     row_cells.append(Cell(None, None))
                     continue
-                n = (
-                    result.size - answered.get(question.qid, 0)
-                    if item == NO_ANSWER
-                    else counts.get((question.qid, item), 0)
-                )
+                if item == NO_ANSWER:
+                    n = result.size - (int(answered[g][qi]) if qi is not None else 0)
+                else:
+                    n = count(g, question.qid, item)
                 row_cells.append(Cell(n, _pct(n, result.size)))
             block.append(row_cells)
             report.rows.append(Row(question.qid, item, row_cells))
@@ -160,18 +191,15 @@ def grouped_report(
                     )
         if question.kind == "likert":
             medians, counts_list = [], []
-            for result, (counts, _, sub) in zip(results, per_group, strict=True):
+            scale = [float(o) for o in question.options]
+            for g, result in enumerate(results):
                 if result.withheld:
                     medians.append(None)
                     counts_list.append(None)
                     continue
-                values = pd.to_numeric(
-                    sub.loc[sub["q"] == question.qid, "v"], errors="coerce"
-                ).dropna()
-                medians.append(float(values.median()) if len(values) else None)
-                counts_list.append(
-                    [int(counts.get((question.qid, o), 0)) for o in question.options]
-                )
+                level_counts = [count(g, question.qid, o) for o in question.options]
+                medians.append(median_from_counts(level_counts, scale))
+                counts_list.append(level_counts)
             report.medians[question.qid] = medians
             report.likert_counts[question.qid] = counts_list
     return report
