@@ -11,6 +11,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 COLOURS = ["#b2182b", "#ef8a62", "#bababa", "#67a9cf", "#2166ac"]
 
 
+def _plain(text: str) -> str:
+    """Members' wording must not be read as matplotlib mathtext ($…$ would fail or render)."""
+    return text.replace("$", r"\$")
+
+
 def likert_svg(*, title: str, bars: list[tuple[str, list[int]]], labels: list[str]) -> bytes:
     """One horizontal bar per (label, counts of the five levels), centred on the neutral level,
     in percent of those who answered."""
@@ -30,11 +35,11 @@ def likert_svg(*, title: str, bars: list[tuple[str, list[int]]], labels: list[st
                 label=labels[level] if y == 0 else None,
             )
             left += share
-    ax.set_yticks(range(len(bars)), [name for name, _ in bars])
+    ax.set_yticks(range(len(bars)), [_plain(name) for name, _ in bars])
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.set_xlim(-100, 100)
     ax.set_xlabel("% of those answering (disagree ← → agree)")
-    ax.set_title(title[:90])
+    ax.set_title(_plain(title[:90]))
     ax.invert_yaxis()
     if bars:
         ax.legend(
@@ -42,6 +47,8 @@ def likert_svg(*, title: str, bars: list[tuple[str, list[int]]], labels: list[st
         )
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    # Real <text> in the SVG: smaller, searchable, and readable by screen readers.
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     return buffer.getvalue()

@@ -188,6 +188,14 @@ def import_responses(
             [f"response {rid} is already imported into {survey.slug}" for rid in clash[:20]]
         )
     existing = {q.qid: q for q in survey.questions.all()}
+    mismatched = [
+        f"column {pq.qid}: the survey has it as {existing[pq.qid].kind}, the file looks {pq.kind};"
+        f" pass --type {pq.qid}={existing[pq.qid].kind} if the answers fit"
+        for pq in parsed.questions
+        if pq.qid in existing and existing[pq.qid].kind != pq.kind
+    ]
+    if mismatched:
+        raise ParseError(mismatched)
     created = updated = 0
     questions = {}
     position = max([q.position for q in existing.values()], default=0)
@@ -205,8 +213,7 @@ def import_responses(
             )
             created += 1
         else:
-            merged = q.options + [o for o in pq.options if o not in q.options]
-            q.kind, q.options = pq.kind, merged
+            q.options = q.options + [o for o in pq.options if o not in q.options]
             updated += 1
         q.save()
         questions[pq.qid] = q

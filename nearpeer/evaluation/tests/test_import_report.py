@@ -266,3 +266,35 @@ def test_report_group_on_unknown_question_is_a_clear_error(imported_survey, tmp_
         )
 
     assert str(exc.value) == "group 'X': no question Q99 in imported"
+
+
+@pytest.mark.django_db
+def test_import_into_a_question_of_another_type_is_refused(imported_survey):
+    parsed = parse((DATA / "qualtrics_legacy.csv").read_bytes(), fmt="qualtrics")
+
+    with pytest.raises(ParseError) as exc:
+        services.import_responses(survey=imported_survey, parsed=parsed)
+
+    assert exc.value.errors == [
+        "column Q1: the survey has it as single, the file looks likert; pass --type Q1=single if the answers fit",
+        "column Q2: the survey has it as multi, the file looks text; pass --type Q2=multi if the answers fit",
+    ]
+    assert Response.objects.count() == 12
+
+
+@pytest.mark.django_db
+def test_audience_by_year_phase_and_role():
+    from nearpeer.members.models import Role
+    from nearpeer.members.tests.factories import UserFactory, teacher
+
+    y2, y3, t5 = UserFactory(year=2), UserFactory(year=3), teacher(year=5)
+    clinical_teachers = Survey(
+        slug="a", audience_phase="clinical", audience_role=Role.STUDENT_TEACHER
+    )
+    clinical_teachers.save()
+    years = Survey.objects.create(slug="b", audience_years_mask=(1 << 2) | (1 << 3))
+
+    assert [clinical_teachers.includes(u) for u in (y2, y3, t5)] == [False, False, True]
+    assert list(clinical_teachers.audience()) == [t5]
+    assert [years.includes(u) for u in (y2, y3, t5)] == [True, True, False]
+    assert set(years.audience()) == {y2, y3}

@@ -132,3 +132,18 @@ def test_unsupported_transcript_type_is_refused():
         read_transcript("t.pdf", b"%PDF")
 
     assert str(exc.value) == "upload a .txt, .docx or .vtt transcript"
+
+
+def test_likert_chart_takes_dollar_signs_and_labels_levels():
+    from nearpeer.evaluation.charts import likert_svg
+    from nearpeer.evaluation.parsing import LIKERT_LABELS
+
+    svg = likert_svg(
+        title="Worth the $5 $fee$?",
+        bars=[("All", [1, 2, 3, 4, 5]), ("$x$", [0, 0, 1, 0, 0])],
+        labels=LIKERT_LABELS,
+    )
+
+    assert svg.lstrip().startswith(b"<?xml") and b"<script" not in svg
+    assert b"Strongly agree" in svg
+    assert "Worth the $5 $fee$?".encode() in svg

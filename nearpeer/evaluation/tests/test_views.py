@@ -370,3 +370,17 @@ def test_value_report_with_indicators_as_html_pdf_and_xlsx(client, lead, importe
         "Confidence: “I finally got ECGs”",
         None,
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 3])
+def test_survey_detail_question_list_query_count(client, lead, django_assert_num_queries, n):
+    survey = Survey.objects.create(title="S", slug="s")
+    for i in range(n):
+        services.add_question(survey=survey, kind="single", text=f"Q {i}", options=["a", "b"])
+    client.force_login(lead)
+
+    with django_assert_num_queries(7):
+        response = client.get(reverse("evaluation:survey-detail", args=["s"]))
+
+    assert [q.text for q in response.context["questions"]] == [f"Q {i}" for i in range(n)]
