@@ -276,8 +276,10 @@ def test_import_into_a_question_of_another_type_is_refused(imported_survey):
         services.import_responses(survey=imported_survey, parsed=parsed)
 
     assert exc.value.errors == [
-        "column Q1: the survey has it as single, the file looks likert; pass --type Q1=single if the answers fit",
-        "column Q2: the survey has it as multi, the file looks text; pass --type Q2=multi if the answers fit",
+        "column Q1: the survey has it as single, the file looks likert;"
+        " pass --type Q1=single if the answers fit",
+        "column Q2: the survey has it as multi, the file looks text;"
+        " pass --type Q2=multi if the answers fit",
     ]
     assert Response.objects.count() == 12
 

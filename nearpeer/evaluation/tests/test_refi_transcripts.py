@@ -146,4 +146,4 @@ def test_likert_chart_takes_dollar_signs_and_labels_levels():
 
     assert svg.lstrip().startswith(b"<?xml") and b"<script" not in svg
     assert b"Strongly agree" in svg
-    assert "Worth the $5 $fee$?".encode() in svg
+    assert b"Worth the $5 $fee$?" in svg
