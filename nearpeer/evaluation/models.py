@@ -205,7 +205,10 @@ class Answer(models.Model):
     value = models.TextField()
 
     class Meta:
-        indexes = [models.Index(fields=["question", "value"], name="evaluation_answer_q_v")]
+        # Covering index: the report reads (question, value, response) without touching the table.
+        indexes = [
+            models.Index(fields=["question", "value", "response"], name="evaluation_answer_q_v_r")
+        ]
 
 
 class InterviewVolunteer(models.Model):
