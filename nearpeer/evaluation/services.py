@@ -379,7 +379,10 @@ def agreement(
     paths = code_paths(survey)
     for c in Coding.objects.filter(code__survey=survey, coder__in=[coder_a, coder_b]):
         sets[c.coder][c.unit_key].add(paths[c.code_id])
-    codes = sorted(set(paths.values()))
+    # Codes neither coder used would only add agreement on absence; they are left out.
+    codes = sorted(
+        {path for by_unit in sets.values() for used in by_unit.values() for path in used}
+    )
     return agreement_by_code(units, sets[coder_a], sets[coder_b], codes)
 
 

@@ -3,6 +3,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,6 +41,8 @@ from .parsing import LIKERT_LABELS, ParseError, parse
 from .permissions import can_answer, can_run_evaluation
 from .refi import RefiError
 from .transcripts import TranscriptError
+
+UNITS_PER_PAGE = 50
 
 
 def _lead_survey(request, slug: str) -> Survey:
@@ -367,12 +370,15 @@ def coding_workspace(request, slug):
         for t in transcripts
     ]
     codes = list(survey.codes.select_related("parent"))
+    page = Paginator(units, UNITS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "evaluation/coding_workspace.html",
         {
             "survey": survey,
-            "units": units,
+            "units": page.object_list,
+            "page": page,
+            "n_units": len(units),
             "themes": [c for c in codes if c.parent_id is None],
             "codes": codes,
             "code_form": CodeForm(),
