@@ -384,3 +384,58 @@ def test_survey_detail_question_list_query_count(client, lead, django_assert_num
         response = client.get(reverse("evaluation:survey-detail", args=["s"]))
 
     assert [q.text for q in response.context["questions"]] == [f"Q {i}" for i in range(n)]
+
+
+@pytest.mark.django_db
+def test_theme_table_counts_respondents_per_group_and_lists_quotes(
+    client, lead, imported_survey, settings
+):
+    settings.NEARPEER_MIN_GROUP_SIZE = 5
+    answers = {
+        rid: Answer.objects.get(response__external_id=rid, question__qid="Q5")
+        for rid in ("R_a1", "R_a2", "R_a5", "R_a6", "R_a9")
+    }
+    recordings = services.get_or_create_code_path(
+        survey=imported_survey, path="Flexibility/Recordings"
+    )
+    evenings = services.get_or_create_code_path(survey=imported_survey, path="Flexibility/Evenings")
+    revision = services.get_or_create_code_path(survey=imported_survey, path="Giving back")
+    services.apply_code(code=recordings, coder="a", answer=answers["R_a1"], start=10, end=24)
+    services.apply_code(code=evenings, coder="a", answer=answers["R_a1"])
+    services.apply_code(code=evenings, coder="a", answer=answers["R_a5"])
+    services.apply_code(code=revision, coder="a", answer=answers["R_a6"])
+    client.force_login(lead)
+
+    page = client.get(
+        reverse("evaluation:theme-report", args=["imported"]),
+        {"groups": "All=\nPre-clinical=Q1:1|2\nClinical=Q1:3|4|5|6"},
+    )
+
+    # Flexibility: a1 and a5 (both pre-clinical), counted once each although a1 has two codes.
+    assert [(item, [(c.n, c.pct) for _, c in cells]) for item, cells in page.context["rows"]] == [
+        ("Flexibility", [(2, 16.7), (2, 40.0), (0, 0.0)]),
+        ("Giving back", [(1, 8.3), (0, 0.0), (1, 16.7)]),
+    ]
+    quotes = {theme.name: q for theme, q in page.context["quotes"]}
+    assert quotes["Flexibility"][0] == answers["R_a1"].value[10:24]
+
+
+@pytest.mark.django_db
+def test_interview_signup_after_answering(client, open_survey):
+    open_survey.interview_signup = True
+    open_survey.save()
+    member = UserFactory(year=2)
+    client.force_login(member)
+    likert = open_survey.questions.get(kind="likert")
+
+    answered = client.post(
+        reverse("evaluation:survey-answer", args=[open_survey.slug]), {f"q{likert.pk}": "3"}
+    )
+    client.post(
+        reverse("evaluation:interview-signup", args=[open_survey.slug]), {"availability": "Fridays"}
+    )
+
+    assert answered["Location"] == reverse("evaluation:interview-signup", args=[open_survey.slug])
+    assert list(open_survey.volunteers.values_list("user_id", "availability")) == [
+        (member.pk, "Fridays")
+    ]
