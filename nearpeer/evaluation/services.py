@@ -1,6 +1,7 @@
 """Evaluation workflows: surveys and anonymous answers, imports, reports, coding, value report."""
 
 import csv
+import hashlib
 import io
 import logging
 from collections import defaultdict
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max
 from django.urls import reverse
 
 from nearpeer.notifications.models import Category
@@ -38,6 +41,7 @@ log = logging.getLogger("nearpeer.evaluation")
 TEXT_ANSWERED = "\x00answered"
 MAX_ANSWER_CHARS = 5000
 LIKERT_OPTIONS = ["1", "2", "3", "4", "5"]
+REPORT_CACHE_SECONDS = 600
 
 
 class AlreadyResponded(Exception):
@@ -293,15 +297,44 @@ def answers_frame(survey: Survey) -> tuple[list[QuestionSpec], pd.DataFrame]:
     return specs, frame
 
 
+def _report_cache_key(survey: Survey, *parts: object) -> str:
+    """Changes whenever anything the report reads changes: questions, answers, responses,
+    codes and codings (counts and largest random keys), settings and the request."""
+    answers = Answer.objects.filter(question__survey=survey).aggregate(n=Count("pk"), top=Max("pk"))
+    codings = Coding.objects.filter(code__survey=survey).aggregate(n=Count("pk"), top=Max("pk"))
+    source = repr(
+        (
+            survey.pk,
+            survey.created_at,
+            list(survey.questions.values_list("qid", "kind", "options")),
+            survey.responses.count(),
+            answers,
+            codings,
+            sorted(code_paths(survey).items()),
+            settings.NEARPEER_MIN_GROUP_SIZE,
+            parts,
+        )
+    )
+    return "evaluation:report:" + hashlib.sha256(source.encode()).hexdigest()
+
+
 def survey_report(
     *, survey: Survey, groups: list[GroupSpec], suppress_below: int | None = None
 ) -> Report:
-    """Grouped descriptive report; groups below NEARPEER_MIN_GROUP_SIZE are withheld."""
+    """Grouped descriptive report; groups below NEARPEER_MIN_GROUP_SIZE are withheld.
+
+    Side effects: caches the result for REPORT_CACHE_SECONDS (the report page and each of its
+    charts ask for the same report; the key changes with the data)."""
+    groups = groups or [GroupSpec("All respondents")]
+    key = _report_cache_key(survey, groups, suppress_below)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     specs, frame = answers_frame(survey)
     report = grouped_report(
         questions=specs,
         answers=frame,
-        groups=groups or [GroupSpec("All respondents")],
+        groups=groups,
         min_group_size=settings.NEARPEER_MIN_GROUP_SIZE,
         suppress_below=suppress_below,
     )
@@ -309,6 +342,7 @@ def survey_report(
         if row.item == TEXT_ANSWERED:
             row.item = "(answered)"
     report.rows = [r for r in report.rows if r.question]
+    cache.set(key, report, REPORT_CACHE_SECONDS)
     return report
 
 

@@ -11,6 +11,14 @@ from nearpeer.members.tests.factories import UserFactory
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Reports are cached; each test starts without another test's reports."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def lead(db):
     return UserFactory(roles=[Role.EVALUATION_LEAD], year=4, email="lead@example.ac.uk")

@@ -300,3 +300,31 @@ def test_audience_by_year_phase_and_role():
     assert list(clinical_teachers.audience()) == [t5]
     assert [years.includes(u) for u in (y2, y3, t5)] == [True, True, False]
     assert set(years.audience()) == {y2, y3}
+
+
+@pytest.mark.django_db
+def test_cached_report_follows_new_answers_and_codes(imported_survey):
+    groups = services.parse_groups(["All="])
+    first = services.survey_report(survey=imported_survey, groups=groups)
+    Response.objects.create(survey=imported_survey, external_id="R_new")
+    second = services.survey_report(survey=imported_survey, groups=groups)
+    code = services.get_or_create_code_path(survey=imported_survey, path="Later")
+    services.apply_code(
+        code=code, coder="c", answer=Answer.objects.filter(question__qid="Q5").first()
+    )
+    third = services.survey_report(survey=imported_survey, groups=groups)
+    code.name = "Renamed"
+    code.save()
+    fourth = services.survey_report(survey=imported_survey, groups=groups)
+
+    assert [r.groups[0].size for r in (first, second)] == [12, 13]
+    assert [r.item for r in third.rows if r.question == "Q5"] == [
+        "(answered)",
+        "Later",
+        "(no answer)",
+    ]
+    assert [r.item for r in fourth.rows if r.question == "Q5"] == [
+        "(answered)",
+        "Renamed",
+        "(no answer)",
+    ]
