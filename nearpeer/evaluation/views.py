@@ -111,7 +111,10 @@ def survey_detail(request, slug):
             "question_form": QuestionForm(),
             "import_form": ImportForm(),
             "n_responses": survey.responses.count(),
-            "n_volunteers": survey.volunteers.count(),
+            # Ordered by name, never by when they signed up (that order could meet the answers').
+            "volunteers": survey.volunteers.select_related("user").order_by(
+                "user__name", "user__email"
+            ),
         },
     )
 

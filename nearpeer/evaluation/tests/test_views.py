@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from nearpeer.evaluation import services
 from nearpeer.evaluation.models import Answer, Coding, Survey, ValueStatement
+from nearpeer.members.models import Role
 from nearpeer.members.tests.factories import UserFactory, teacher
 from nearpeer.notifications.models import Notification
 from nearpeer.teaching.models import Attendance, Registration, SessionTeacher
@@ -439,3 +440,6 @@ def test_interview_signup_after_answering(client, open_survey):
     assert list(open_survey.volunteers.values_list("user_id", "availability")) == [
         (member.pk, "Fridays")
     ]
+    client.force_login(UserFactory(roles=[Role.EVALUATION_LEAD], year=4))
+    detail = client.get(reverse("evaluation:survey-detail", args=[open_survey.slug]))
+    assert f"{member.name} &lt;{member.email}&gt; — Fridays" in detail.content.decode()
