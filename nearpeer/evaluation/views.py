@@ -1,5 +1,692 @@
-from django.shortcuts import render
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import exports, services
+from .agreement import CodeAgreement
+from .charts import likert_svg
+from .forms import (
+    ApplyCodeForm,
+    CodeForm,
+    GroupsForm,
+    ImportForm,
+    InterviewForm,
+    QuestionForm,
+    SurveyForm,
+    TranscriptForm,
+    UploadForm,
+    ValueStatementForm,
+    answer_form_class,
+)
+from .indicators import platform_indicators
+from .models import (
+    CONSENSUS,
+    Answer,
+    Code,
+    Coding,
+    Question,
+    Survey,
+    Transcript,
+    ValueAudience,
+    ValueCycle,
+)
+from .parsing import LIKERT_LABELS, ParseError, parse
+from .permissions import can_answer, can_run_evaluation
+from .refi import RefiError
+from .transcripts import TranscriptError
+
+UNITS_PER_PAGE = 50
 
 
+def _lead_survey(request, slug: str) -> Survey:
+    if not can_run_evaluation(request.user):
+        raise Http404
+    return get_object_or_404(Survey, slug=slug)
+
+
+def _lead_only(request) -> None:
+    if not can_run_evaluation(request.user):
+        raise Http404
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
 def home(request):
-    return render(request, "core/placeholder.html", {"heading": "Evaluation — home"})
+    answered = set(request.user.survey_participations.values_list("survey_id", flat=True))
+    mine = [(s, s.pk in answered) for s in Survey.objects.open() if s.includes(request.user)]
+    context = {"mine": mine, "lead": can_run_evaluation(request.user)}
+    if context["lead"]:
+        context["surveys"] = Survey.objects.annotate(
+            n_responses=Count("responses", distinct=True),
+            n_questions=Count("questions", distinct=True),
+        ).order_by("-created_at")
+    return render(request, "evaluation/survey_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def survey_create(request):
+    _lead_only(request)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        survey = form.save(commit=False)
+        survey.created_by = request.user
+        survey.save()
+        messages.success(request, f"Survey “{survey.title}” created. Add its questions.")
+        return redirect("evaluation:survey-detail", slug=survey.slug)
+    return render(request, "evaluation/survey_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def survey_edit(request, slug):
+    survey = _lead_survey(request, slug)
+    form = SurveyForm(request.POST if request.method == "POST" else None, instance=survey)
+    if request.method == "POST" and form.is_valid():
+        survey = form.save()
+        messages.success(request, "Survey saved.")
+        return redirect("evaluation:survey-detail", slug=survey.slug)
+    return render(request, "evaluation/survey_form.html", {"form": form, "survey": survey})
+
+
+@require_GET
+def survey_detail(request, slug):
+    survey = _lead_survey(request, slug)
+    return render(
+        request,
+        "evaluation/survey_detail.html",
+        {
+            "survey": survey,
+            "questions": survey.questions.all(),
+            "question_form": QuestionForm(),
+            "import_form": ImportForm(),
+            "n_responses": survey.responses.count(),
+            # Ordered by name, never by when they signed up (that order could meet the answers').
+            "volunteers": survey.volunteers.select_related("user").order_by(
+                "user__name", "user__email"
+            ),
+        },
+    )
+
+
+@require_POST
+def question_add(request, slug):
+    survey = _lead_survey(request, slug)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            q = services.add_question(survey=survey, **form.cleaned_data)
+            messages.success(request, f"Question {q.qid} added.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect("evaluation:survey-detail", slug=survey.slug)
+
+
+@require_POST
+def question_delete(request, slug, pk):
+    survey = _lead_survey(request, slug)
+    question = get_object_or_404(Question, survey=survey, pk=pk)
+    if question.answers.exists():
+        messages.error(request, f"{question.qid} already has answers; it stays.")
+    else:
+        question.delete()
+        messages.success(request, f"Question {question.qid} removed.")
+    return redirect("evaluation:survey-detail", slug=survey.slug)
+
+
+@require_POST
+def survey_remind(request, slug):
+    survey = _lead_survey(request, slug)
+    count = services.send_reminders(survey=survey)
+    messages.success(request, f"Reminder sent to {count} members who have not answered.")
+    return redirect("evaluation:survey-detail", slug=survey.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def survey_answer(request, slug):
+    survey = get_object_or_404(Survey, slug=slug)
+    if not can_answer(request.user, survey):
+        raise Http404
+    done = services.has_responded(survey=survey, user=request.user)
+    form_class = answer_form_class(survey)
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not done and survey.is_open() and form.is_valid():
+        answers = {}
+        for name, field in form.fields.items():
+            if hasattr(field, "question"):
+                value = form.cleaned_data.get(name) or []
+                answers[field.question.pk] = value if isinstance(value, list) else [value]
+        try:
+            services.submit_response(
+                survey=survey,
+                user=request.user,
+                answers=answers,
+                consented=form.cleaned_data.get("consent", True),
+            )
+        except services.AlreadyResponded:
+            messages.info(request, "You have already answered this survey.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return render(
+                request,
+                "evaluation/survey_answer.html",
+                {"survey": survey, "form": form, "done": done},
+            )
+        else:
+            messages.success(request, "Thank you. Your answers are stored without your name.")
+        if survey.interview_signup:
+            return redirect("evaluation:interview-signup", slug=survey.slug)
+        return redirect("evaluation:home")
+    return render(
+        request, "evaluation/survey_answer.html", {"survey": survey, "form": form, "done": done}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def interview_signup(request, slug):
+    survey = get_object_or_404(Survey, slug=slug, interview_signup=True)
+    if not can_answer(request.user, survey):
+        raise Http404
+    form = InterviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.volunteer_for_interview(survey=survey, user=request.user, **form.cleaned_data)
+        messages.success(
+            request, "Thank you: the evaluation lead will contact you about an interview."
+        )
+        return redirect("evaluation:home")
+    return render(request, "evaluation/interview_signup.html", {"survey": survey, "form": form})
+
+
+@require_POST
+def survey_import(request, slug):
+    survey = _lead_survey(request, slug)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("evaluation:survey-detail", slug=survey.slug)
+    data = form.cleaned_data
+    try:
+        parsed = parse(data["file"].read(), fmt=data["format"], types=data["types"])
+        summary = services.import_responses(survey=survey, parsed=parsed, dry_run=data["dry_run"])
+    except ParseError as exc:
+        for error in exc.errors[:20]:
+            messages.error(request, error)
+        messages.error(request, "Nothing was imported.")
+    else:
+        verb = "Would import" if summary.dry_run else "Imported"
+        messages.success(
+            request,
+            f"{verb} {summary.responses} responses ({summary.answers} answers); "
+            f"{summary.questions_created} new questions. Dropped columns: "
+            f"{', '.join(summary.dropped_columns) or 'none'}.",
+        )
+    return redirect("evaluation:survey-detail", slug=survey.slug)
+
+
+def _groups_from_request(request, survey):
+    form = GroupsForm(request.GET or None)
+    lines = [g.spec_text for g in survey.report_groups.all()]
+    suppress = False
+    if form.is_valid():
+        if form.cleaned_data["groups"].strip():
+            lines = form.cleaned_data["groups"].splitlines()
+        suppress = form.cleaned_data["suppress"]
+    elif lines:
+        form = GroupsForm(initial={"groups": "\n".join(lines)})
+    return form, lines, suppress
+
+
+@require_GET
+def report_view(request, slug):
+    survey = _lead_survey(request, slug)
+    form, lines, suppress = _groups_from_request(request, survey)
+    try:
+        groups = services.parse_groups(lines)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        groups = []
+    report = services.survey_report(
+        survey=survey,
+        groups=groups,
+        suppress_below=settings.NEARPEER_MIN_GROUP_SIZE if suppress else None,
+    )
+    fmt = request.GET.get("format")
+    if fmt == "csv":
+        return _download(
+            exports.report_csv(report), f"{survey.slug}-report.csv", "text/csv; charset=utf-8"
+        )
+    if fmt == "xlsx":
+        return _download(
+            exports.report_xlsx(report),
+            f"{survey.slug}-report.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    questions = {q.qid: q for q in survey.questions.all()}
+    blocks = []
+    for row in report.rows:
+        if not blocks or blocks[-1]["qid"] != row.question:
+            q = questions.get(row.question)
+            blocks.append(
+                {
+                    "qid": row.question,
+                    "question": q,
+                    "rows": [],
+                    "medians": report.medians.get(row.question),
+                }
+            )
+        q = blocks[-1]["question"]
+        blocks[-1]["rows"].append(
+            (
+                q.option_label(row.item) if q else row.item,
+                list(zip(report.groups, row.cells, strict=True)),
+            )
+        )
+    return render(
+        request,
+        "evaluation/report_view.html",
+        {
+            "survey": survey,
+            "form": form,
+            "report": report,
+            "blocks": blocks,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+def report_chart(request, slug, qid):
+    survey = _lead_survey(request, slug)
+    question = get_object_or_404(Question, survey=survey, qid=qid, kind=Question.Kind.LIKERT)
+    _, lines, _ = _groups_from_request(request, survey)
+    try:
+        groups = services.parse_groups(lines)
+    except ValueError:
+        groups = []
+    report = services.survey_report(survey=survey, groups=groups)
+    bars = [
+        (g.name, counts)
+        for g, counts in zip(report.groups, report.likert_counts.get(qid, []), strict=True)
+        if counts is not None
+    ]
+    svg = likert_svg(title=f"{question.qid}. {question.text}", bars=bars, labels=LIKERT_LABELS)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="{survey.slug}-{qid}.svg"'
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+# --- Coding -------------------------------------------------------------------------------------
+
+
+def _unit(survey, key: str):
+    kind, _, pk = key.partition(":")
+    if not pk.isdigit():
+        raise Http404
+    if kind == "answer":
+        answer = get_object_or_404(
+            Answer, pk=pk, question__survey=survey, question__kind=Question.Kind.TEXT
+        )
+        return {"answer": answer, "transcript": None}
+    if kind == "transcript":
+        return {"answer": None, "transcript": get_object_or_404(Transcript, pk=pk, survey=survey)}
+    raise Http404
+
+
+@require_GET
+def coding_workspace(request, slug):
+    survey = _lead_survey(request, slug)
+    coder = request.user.email
+    answers, transcripts = services.coding_units(survey)
+    mine = defaultdict(list)
+    texts = {f"a{a.pk}": a.value for a in answers} | {f"t{t.pk}": t.text for t in transcripts}
+    for c in Coding.objects.filter(code__survey=survey, coder=coder).select_related("code__parent"):
+        c.passage = texts.get(c.unit_key, "")[c.start : c.end]
+        mine[c.unit_key].append(c)
+    units = [
+        {
+            "key": f"answer:{a.pk}",
+            "title": f"{a.question.qid} · {a.response.label}",
+            "text": a.value,
+            "codings": mine[f"a{a.pk}"],
+        }
+        for a in answers
+    ] + [
+        {
+            "key": f"transcript:{t.pk}",
+            "title": f"Transcript · {t.title}",
+            "text": t.text,
+            "codings": mine[f"t{t.pk}"],
+        }
+        for t in transcripts
+    ]
+    codes = list(survey.codes.select_related("parent"))
+    page = Paginator(units, UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "evaluation/coding_workspace.html",
+        {
+            "survey": survey,
+            "units": page.object_list,
+            "page": page,
+            "n_units": len(units),
+            "themes": [c for c in codes if c.parent_id is None],
+            "codes": codes,
+            "code_form": CodeForm(),
+            "apply_form": ApplyCodeForm(survey=survey),
+            "transcript_form": TranscriptForm(),
+            "upload_form": UploadForm(),
+            "coder": coder,
+        },
+    )
+
+
+@require_POST
+def code_add(request, slug):
+    survey = _lead_survey(request, slug)
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        code = services.get_or_create_code_path(survey=survey, path=form.cleaned_data["path"])
+        if form.cleaned_data["description"]:
+            code.description = form.cleaned_data["description"]
+            code.save(update_fields=["description"])
+        messages.success(request, f"Code {code.path} is in the codebook.")
+    else:
+        messages.error(request, "Give the code a name (Theme/Code).")
+    return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+@require_POST
+def coding_apply(request, slug):
+    survey = _lead_survey(request, slug)
+    form = ApplyCodeForm(request.POST, survey=survey)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("evaluation:coding-workspace", slug=survey.slug)
+    unit = _unit(survey, form.cleaned_data["unit"])
+    text = unit["answer"].value if unit["answer"] else unit["transcript"].text
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    passage = form.cleaned_data["passage"].strip()
+    if passage and (start is None or end is None or text[start:end].strip() != passage):
+        start = text.find(passage)
+        if start < 0:
+            messages.error(
+                request, "That passage is not in the text; copy it exactly, or leave it empty."
+            )
+            return redirect("evaluation:coding-workspace", slug=survey.slug)
+        end = start + len(passage)
+    services.apply_code(
+        code=form.cleaned_data["code"],
+        coder=request.user.email,
+        start=start or 0,
+        end=end,
+        memo=form.cleaned_data["memo"],
+        **unit,
+    )
+    messages.success(request, f"Coded as {form.cleaned_data['code'].path}.")
+    return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+@require_POST
+def coding_delete(request, slug, pk):
+    survey = _lead_survey(request, slug)
+    coding = get_object_or_404(Coding, pk=pk, code__survey=survey, coder=request.user.email)
+    coding.delete()
+    messages.success(request, "Coding removed.")
+    return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+@require_POST
+def transcript_upload(request, slug):
+    survey = _lead_survey(request, slug)
+    form = TranscriptForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            t = services.upload_transcript(
+                survey=survey,
+                filename=upload.name,
+                data=upload.read(),
+                title=form.cleaned_data["title"],
+            )
+        except TranscriptError as exc:
+            messages.error(request, f"Transcript not added: {exc}")
+        else:
+            messages.success(
+                request, f"Transcript “{t.title}” added; speakers replaced by participant numbers."
+            )
+    else:
+        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+    return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+@require_GET
+def agreement_view(request, slug):
+    survey = _lead_survey(request, slug)
+    coders = services.coders(survey)
+    coder_a = request.GET.get("coder_a") or (coders[0] if coders else "")
+    coder_b = request.GET.get("coder_b") or (coders[1] if len(coders) > 1 else "")
+    per_code: list[CodeAgreement] = []
+    overall = (None, None)
+    if coder_a and coder_b and coder_a != coder_b:
+        per_code, kappa, percent = services.agreement(
+            survey=survey, coder_a=coder_a, coder_b=coder_b
+        )
+        overall = (kappa, percent)
+    return render(
+        request,
+        "evaluation/agreement_view.html",
+        {
+            "survey": survey,
+            "coders": coders,
+            "coder_a": coder_a,
+            "coder_b": coder_b,
+            "per_code": per_code,
+            "overall": overall,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reconcile_view(request, slug):
+    survey = _lead_survey(request, slug)
+    if request.method == "POST":
+        unit = _unit(survey, request.POST.get("unit", ""))
+        codes = list(Code.objects.filter(survey=survey, pk__in=request.POST.getlist("codes")))
+        services.reconcile_unit(survey=survey, codes=codes, **unit)
+        messages.success(request, "Agreed codes saved.")
+        return redirect("evaluation:reconcile-view", slug=survey.slug)
+    paths = services.code_paths(survey)
+    by_unit = defaultdict(lambda: defaultdict(set))
+    for c in Coding.objects.filter(code__survey=survey).only(
+        "coder", "code_id", "answer_id", "transcript_id"
+    ):
+        by_unit[c.unit_key][c.coder].add(c.code_id)
+    answers, transcripts = services.coding_units(survey)
+    coders = services.coders(survey)
+    rows = []
+    for key, form_key, title, text in [
+        (f"a{a.pk}", f"answer:{a.pk}", f"{a.question.qid} · {a.response.label}", a.value)
+        for a in answers
+    ] + [
+        (f"t{t.pk}", f"transcript:{t.pk}", f"Transcript · {t.title}", t.text) for t in transcripts
+    ]:
+        sets = by_unit.get(key, {})
+        coded = [sets.get(c, set()) for c in coders]
+        if not any(coded):
+            continue
+        agreed = sets.get(CONSENSUS)
+        differs = len({frozenset(s) for s in coded}) > 1
+        rows.append(
+            {
+                "key": form_key,
+                "title": title,
+                "text": text,
+                "differs": differs,
+                "coders": [
+                    (c, sorted(paths[p] for p in s)) for c, s in zip(coders, coded, strict=True)
+                ],
+                "selected": agreed
+                if agreed is not None
+                else set.union(*coded)
+                if differs is False
+                else set.intersection(*coded),
+                "agreed": agreed is not None,
+            }
+        )
+    rows.sort(key=lambda r: (r["agreed"], not r["differs"]))
+    return render(
+        request,
+        "evaluation/reconcile_view.html",
+        {
+            "survey": survey,
+            "rows": rows,
+            "codes": sorted(paths.items(), key=lambda kv: kv[1]),
+            "coders": coders,
+        },
+    )
+
+
+@require_GET
+def theme_report(request, slug):
+    survey = _lead_survey(request, slug)
+    form, lines, _ = _groups_from_request(request, survey)
+    try:
+        groups = services.parse_groups(lines)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        groups = []
+    report, themes = services.theme_table(survey=survey, groups=groups)
+    quotes = services.theme_quotes(survey=survey)
+    rows = [(row.item, list(zip(report.groups, row.cells, strict=True))) for row in report.rows]
+    return render(
+        request,
+        "evaluation/theme_report.html",
+        {
+            "survey": survey,
+            "form": form,
+            "report": report,
+            "rows": rows,
+            "quotes": [(t, quotes.get(t.pk, [])) for t in themes],
+        },
+    )
+
+
+@require_GET
+def codes_export(request, slug):
+    survey = _lead_survey(request, slug)
+    return _download(
+        services.export_codes_csv(survey=survey).encode(),
+        f"{survey.slug}-codes.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+@require_POST
+def codes_import(request, slug):
+    survey = _lead_survey(request, slug)
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            n = services.import_codes_csv(
+                survey=survey,
+                data=form.cleaned_data["file"].read(),
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ParseError as exc:
+            for error in exc.errors[:20]:
+                messages.error(request, error)
+            messages.error(request, "No codes were imported.")
+        else:
+            messages.success(
+                request, f"{'Checked' if form.cleaned_data['dry_run'] else 'Imported'} {n} codings."
+            )
+    else:
+        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+    return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+@require_GET
+def qdpx_export(request, slug):
+    survey = _lead_survey(request, slug)
+    return _download(services.export_qdpx(survey=survey), f"{survey.slug}.qdpx", "application/zip")
+
+
+@require_POST
+def qdpx_import(request, slug):
+    survey = _lead_survey(request, slug)
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            n = services.import_qdpx(survey=survey, data=form.cleaned_data["file"].read())
+        except RefiError as exc:
+            messages.error(request, f"Nothing imported: {exc}")
+        else:
+            messages.success(request, f"Imported {n} codings from the REFI-QDA project.")
+    return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+# --- Value creation -----------------------------------------------------------------------------
+
+
+def _value_table(survey):
+    statements = survey.value_statements.select_related("theme")
+    cells = {(c, a): [] for c in ValueCycle.values for a in ValueAudience.values}
+    for s in statements:
+        cells[(s.cycle, s.audience)].append(s)
+    return [
+        (label, {a: cells[(value, a)] for a in ValueAudience.values})
+        for value, label in ValueCycle.choices
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def value_report(request, slug):
+    survey = _lead_survey(request, slug)
+    form = ValueStatementForm(request.POST if request.method == "POST" else None, survey=survey)
+    if request.method == "POST":
+        if form.is_valid():
+            statement = form.save(commit=False)
+            statement.survey = survey
+            statement.save()
+            messages.success(request, "Added to the value-creation table.")
+            return redirect("evaluation:value-report", slug=survey.slug)
+        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+    table = _value_table(survey)
+    indicators = platform_indicators()
+    fmt = request.GET.get("format")
+    if fmt == "pdf":
+        return _download(
+            exports.value_pdf(table, indicators, title=f"Value created: {survey.title}"),
+            f"{survey.slug}-value.pdf",
+            "application/pdf",
+        )
+    if fmt == "xlsx":
+        return _download(
+            exports.value_xlsx(table, indicators),
+            f"{survey.slug}-value.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return render(
+        request,
+        "evaluation/value_report.html",
+        {
+            "survey": survey,
+            "table": table,
+            "indicators": indicators,
+            "form": form,
+            "quotes": services.theme_quotes(survey=survey),
+        },
+    )

@@ -1,7 +1,141 @@
 from nearpeer.core.tests.access import LOGIN, Access, expect
 
-SIGNED_IN = expect(anonymous=LOGIN, member=200, teacher=200, committee=200, faculty=200)
+# Evaluation leads (committee in the matrix) run everything; others must not learn a survey's
+# pages exist (404). Members answer surveys whose audience they are in.
+LEAD_PAGE = expect(anonymous=LOGIN, member=404, teacher=404, committee=200, faculty=404)
+LEAD_POST = expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404)
+AUDIENCE_PAGE = expect(anonymous=LOGIN, member=200, teacher=404, committee=404, faculty=404)
+
+
+def arrange(world):
+    from nearpeer.evaluation import services
+    from nearpeer.evaluation.models import Survey
+
+    survey = Survey.objects.create(
+        title="Matrix survey", slug="matrix", audience_years_mask=1 << 2, interview_signup=True
+    )
+    world.likert = services.add_question(
+        survey=survey, kind="likert", text="Confident?", options=[]
+    )
+    world.text_q = services.add_question(survey=survey, kind="text", text="Why?", options=[])
+    world.spare_q = services.add_question(survey=survey, kind="text", text="Spare", options=[])
+    services.submit_response(
+        survey=survey,
+        user=world.other_member,
+        answers={world.text_q.pk: ["Helpful"]},
+        consented=True,
+    )
+    answer = world.text_q.answers.get()
+    code = services.get_or_create_code_path(survey=survey, path="Theme/Code")
+    world.code = code
+    world.answer = answer
+    world.coding = services.apply_code(code=code, coder=world.committee.email, answer=answer)
+    world.survey = survey
+
+
+S = {"slug": "matrix"}
+
+
+def _s(w):
+    return S
+
 
 CASES = [
-    Access("evaluation:home", SIGNED_IN),  # placeholder: tighten when the view is built
+    Access(
+        "evaluation:home",
+        expect(anonymous=LOGIN, member=200, teacher=200, committee=200, faculty=200),
+    ),
+    Access("evaluation:survey-create", LEAD_PAGE),
+    Access(
+        "evaluation:survey-create",
+        LEAD_POST,
+        method="post",
+        label="valid",
+        data=lambda w: {
+            "title": "New",
+            "slug": "new-survey",
+            "audience_phase": "",
+            "audience_role": "",
+        },
+    ),
+    Access("evaluation:survey-detail", LEAD_PAGE, kwargs=_s),
+    Access("evaluation:survey-edit", LEAD_PAGE, kwargs=_s),
+    Access(
+        "evaluation:question-add",
+        LEAD_POST,
+        kwargs=_s,
+        method="post",
+        data=lambda w: {"kind": "text", "text": "More?"},
+    ),
+    Access(
+        "evaluation:question-delete",
+        LEAD_POST,
+        method="post",
+        kwargs=lambda w: {"slug": "matrix", "pk": w.spare_q.pk},
+    ),
+    Access("evaluation:survey-remind", LEAD_POST, kwargs=_s, method="post"),
+    Access("evaluation:survey-answer", AUDIENCE_PAGE, kwargs=_s),
+    Access(
+        "evaluation:survey-answer",
+        expect(anonymous=LOGIN, member=302, teacher=404, committee=404, faculty=404),
+        kwargs=_s,
+        method="post",
+        label="answer",
+        data=lambda w: {f"q{w.text_q.pk}": "Good", f"q{w.likert.pk}": "4"},
+    ),
+    Access("evaluation:interview-signup", AUDIENCE_PAGE, kwargs=_s),
+    Access("evaluation:survey-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
+    Access("evaluation:report-view", LEAD_PAGE, kwargs=_s),
+    Access(
+        "evaluation:report-chart",
+        LEAD_PAGE,
+        kwargs=lambda w: {"slug": "matrix", "qid": w.likert.qid},
+    ),
+    Access("evaluation:coding-workspace", LEAD_PAGE, kwargs=_s),
+    Access(
+        "evaluation:code-add", LEAD_POST, kwargs=_s, method="post", data=lambda w: {"path": "A/B"}
+    ),
+    Access(
+        "evaluation:coding-apply",
+        LEAD_POST,
+        kwargs=_s,
+        method="post",
+        data=lambda w: {"unit": f"answer:{w.answer.pk}", "code": w.code.pk},
+    ),
+    Access(
+        "evaluation:coding-delete",
+        LEAD_POST,
+        method="post",
+        kwargs=lambda w: {"slug": "matrix", "pk": w.coding.pk},
+    ),
+    Access("evaluation:transcript-upload", LEAD_POST, kwargs=_s, method="post", label="no file"),
+    Access("evaluation:agreement-view", LEAD_PAGE, kwargs=_s),
+    Access("evaluation:reconcile-view", LEAD_PAGE, kwargs=_s),
+    Access(
+        "evaluation:reconcile-view",
+        LEAD_POST,
+        kwargs=_s,
+        method="post",
+        label="agree",
+        data=lambda w: {"unit": f"answer:{w.answer.pk}", "codes": [w.code.pk]},
+    ),
+    Access("evaluation:theme-report", LEAD_PAGE, kwargs=_s),
+    Access("evaluation:codes-export", LEAD_PAGE, kwargs=_s),
+    Access("evaluation:codes-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
+    Access("evaluation:qdpx-export", LEAD_PAGE, kwargs=_s),
+    Access("evaluation:qdpx-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
+    Access("evaluation:value-report", LEAD_PAGE, kwargs=_s),
+    Access(
+        "evaluation:value-report",
+        LEAD_POST,
+        kwargs=_s,
+        method="post",
+        label="add",
+        data=lambda w: {
+            "cycle": "immediate",
+            "audience": "attendees",
+            "theme": w.code.parent_id,
+            "quote": "q",
+        },
+    ),
 ]

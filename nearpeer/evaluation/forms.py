@@ -1,0 +1,217 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from nearpeer.members.models import Phase, Role
+
+from .models import Code, Question, Survey, ValueStatement
+from .parsing import KINDS, PARSERS
+
+MAX_UPLOAD = 10 * 1024 * 1024
+YEAR_CHOICES = [(y, f"Year {y}") for y in range(1, 7)]
+
+
+class SurveyForm(forms.ModelForm):
+    audience_years = forms.TypedMultipleChoiceField(
+        choices=YEAR_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty for every year.",
+    )
+    audience_phase = forms.ChoiceField(choices=[("", "Any phase"), *Phase.choices], required=False)
+    audience_role = forms.ChoiceField(choices=[("", "Any member"), *Role.choices], required=False)
+
+    class Meta:
+        model = Survey
+        fields = [
+            "title",
+            "slug",
+            "information_sheet",
+            "consent_statement",
+            "audience_phase",
+            "audience_role",
+            "opens_at",
+            "closes_at",
+            "interview_signup",
+        ]
+        widgets = {
+            "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "information_sheet": forms.Textarea(attrs={"rows": 6, "maxlength": 20000}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audience_years"].initial = self.instance.audience_years
+
+    def clean_information_sheet(self):
+        text = self.cleaned_data["information_sheet"]
+        if len(text) > 20000:
+            raise ValidationError("Keep the information sheet under 20,000 characters.")
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+            self.add_error("closes_at", "The survey must close after it opens.")
+        return data
+
+    def save(self, commit=True):
+        self.instance.audience_years = self.cleaned_data.get("audience_years") or []
+        return super().save(commit)
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(choices=Question.Kind.choices, label="Type")
+    text = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Question"
+    )
+    options = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Options (one per line; single and multiple choice only)",
+    )
+    required = forms.BooleanField(required=False)
+
+    def clean_options(self):
+        return [
+            line.strip()[:200] for line in self.cleaned_data["options"].splitlines() if line.strip()
+        ]
+
+
+def answer_form_class(survey: Survey) -> type[forms.Form]:
+    """A form with one field per question, named q<pk>."""
+    fields = {}
+    if survey.consent_statement:
+        fields["consent"] = forms.BooleanField(label=survey.consent_statement, required=True)
+    for q in survey.questions.all():
+        label = f"{q.qid}. {q.text}"
+        if q.kind == Question.Kind.TEXT:
+            field = forms.CharField(
+                label=label,
+                required=q.required,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+        elif q.kind == Question.Kind.MULTI:
+            field = forms.MultipleChoiceField(
+                label=label,
+                required=q.required,
+                choices=q.choices,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        else:
+            field = forms.ChoiceField(
+                label=label, required=q.required, choices=q.choices, widget=forms.RadioSelect
+            )
+        field.question = q
+        fields[f"q{q.pk}"] = field
+    return type("SurveyAnswerForm", (forms.Form,), fields)
+
+
+class InterviewForm(forms.Form):
+    availability = forms.CharField(
+        max_length=300,
+        required=False,
+        label="When could you talk? (optional)",
+        widget=forms.TextInput(),
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField()
+    format = forms.ChoiceField(choices=[(k, k) for k in PARSERS])
+    types = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Type overrides (QID=single|multi|likert|text, one per line)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    dry_run = forms.BooleanField(required=False, label="Dry run (check only, import nothing)")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD:
+            raise ValidationError("The file is larger than 10 MB.")
+        return f
+
+    def clean_types(self):
+        return parse_type_overrides(self.cleaned_data["types"].split())
+
+
+def parse_type_overrides(items: list[str]) -> dict[str, str]:
+    types = {}
+    for item in items:
+        qid, sep, kind = item.partition("=")
+        if not sep or kind not in KINDS:
+            raise ValidationError(f"{item!r}: write QID=single|multi|likert|text")
+        types[qid.strip()] = kind
+    return types
+
+
+class GroupsForm(forms.Form):
+    groups = forms.CharField(
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Groups, one per line: NAME=QID:VALUE|VALUE (empty for all respondents)",
+    )
+    suppress = forms.BooleanField(required=False, label="Suppress small cells")
+
+
+class CodeForm(forms.Form):
+    path = forms.CharField(max_length=200, label="New code (Theme/Code)")
+    description = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ApplyCodeForm(forms.Form):
+    unit = forms.CharField(max_length=30, widget=forms.HiddenInput)
+    code = forms.ModelChoiceField(queryset=Code.objects.none())
+    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    passage = forms.CharField(
+        max_length=5000,
+        required=False,
+        label="Passage (copy the words; empty codes the whole text)",
+    )
+    memo = forms.CharField(max_length=2000, required=False, label="Memo")
+
+    def __init__(self, *args, survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].queryset = survey.codes.all()
+
+
+class TranscriptForm(forms.Form):
+    file = forms.FileField(help_text=".txt, .docx or .vtt (Teams); up to 5 MB")
+    title = forms.CharField(max_length=200, required=False)
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > 5 * 1024 * 1024:
+            raise ValidationError("The transcript is larger than 5 MB.")
+        return f
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField()
+    dry_run = forms.BooleanField(required=False, label="Dry run")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD:
+            raise ValidationError("The file is larger than 10 MB.")
+        return f
+
+
+class ValueStatementForm(forms.ModelForm):
+    class Meta:
+        model = ValueStatement
+        fields = ["cycle", "audience", "theme", "quote"]
+        widgets = {"quote": forms.Textarea(attrs={"rows": 2, "maxlength": 1000})}
+
+    def __init__(self, *args, survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = survey.codes.filter(parent__isnull=True)

@@ -1,0 +1,387 @@
+"""Survey export parsers: Qualtrics CSV (current and legacy layouts), Microsoft Forms XLSX and
+plain CSV.
+
+Plain Python, no Django: returns a ParsedSurvey or raises ParseError listing every problem by row
+and column. Identifying columns (IP address, recipient, location, e-mail, names…) are dropped
+here, so they never reach the database.
+"""
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+KINDS = ("single", "multi", "likert", "text")
+LIKERT_LABELS = [
+    "Strongly disagree",
+    "Disagree",
+    "Neither agree nor disagree",
+    "Agree",
+    "Strongly agree",
+]
+_LIKERT_WORDS = {label.lower(): i + 1 for i, label in enumerate(LIKERT_LABELS)}
+_LIKERT_HINT = re.compile(r"agree|confiden|satisf|likely|useful|how much|rate", re.I)
+_IDENTIFYING = re.compile(
+    r"ip.?address|recipient|e-?mail|externalreference|externaldatareference|location|latitude|"
+    r"longitude|^name$|full.?name|first.?name|last.?name|student.?id|phone",
+    re.I,
+)
+_RESPONSE_ID = {"responseid", "response_id", "_recordid", "id"}
+MAX_ROWS = 50_000
+MAX_CELL = 20_000
+
+
+class ParseError(Exception):
+    """The file cannot be imported; `errors` names each problem by row and column."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors[:20]))
+        self.errors = errors
+
+
+@dataclass
+class ParsedQuestion:
+    qid: str
+    text: str
+    kind: str
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    response_id: str
+    answers: dict[str, list[str]]
+
+
+@dataclass
+class ParsedSurvey:
+    questions: list[ParsedQuestion]
+    rows: list[ParsedRow]
+    dropped_columns: list[str]
+
+
+@dataclass
+class _Column:
+    index: int
+    qid: str
+    text: str
+
+
+def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError([f"the file is not UTF-8 text (at byte offset {exc.start})"]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records = []
+    try:
+        previous = 0
+        for record in reader:
+            # A record may span lines (line breaks inside quotes): report the line it starts on.
+            records.append((previous + 1, record))
+            previous = reader.line_num
+            if len(records) > MAX_ROWS:
+                raise ParseError([f"more than {MAX_ROWS} rows"])
+    except csv.Error as exc:
+        raise ParseError([f"line {reader.line_num}: {exc}"]) from None
+    return records
+
+
+def _split_multi(value: str, sep: str) -> list[str]:
+    return [part.strip() for part in value.split(sep) if part.strip()]
+
+
+def infer_kind(text: str, values: list[str], multi_sep: str = ",") -> str:
+    """Guess a question's type from its wording and its non-blank answers."""
+    values = [v for v in values if v.strip()]
+    if not values:
+        return "text"
+    if all(re.fullmatch(r"\d+(\s*,\s*\d+)*", v) for v in values):
+        if any("," in v for v in values):
+            return "multi"
+        numbers = {int(v) for v in values}
+        if numbers <= set(range(1, 6)) and _LIKERT_HINT.search(text):
+            return "likert"
+        return "single"
+    if all(v.strip().lower() in _LIKERT_WORDS for v in values):
+        return "likert"
+    distinct = set(values)
+    parts = Counter(p for v in values for p in _split_multi(v, multi_sep))
+    if multi_sep != "," and any(multi_sep in v for v in values) and len(parts) <= 15:
+        return "multi"
+    if (
+        len(distinct) <= 10
+        and all(len(v) <= 60 for v in distinct)
+        and len(values) >= 2 * len(distinct)
+    ):
+        return "single"
+    return "text"
+
+
+def _build(
+    columns: list[_Column],
+    body: list[tuple[int, list[str]]],
+    *,
+    width: int,
+    id_index: int | None,
+    types: dict[str, str],
+    multi_sep: str,
+    dropped: list[str],
+) -> ParsedSurvey:
+    errors: list[str] = []
+    known = {c.qid for c in columns}
+    for qid, kind in types.items():
+        if qid not in known:
+            errors.append(
+                f"--type {qid}={kind}: no question {qid} in the file"
+                f" (have {', '.join(sorted(known))})"
+            )
+        if kind not in KINDS:
+            errors.append(f"--type {qid}={kind}: type must be one of {', '.join(KINDS)}")
+    rows: list[tuple[int, list[str]]] = []
+    for line, record in body:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != width:
+            errors.append(f"row {line}: {len(record)} columns, expected {width} as in the header")
+            continue
+        for column in columns:
+            if len(record[column.index]) > MAX_CELL:
+                errors.append(
+                    f"row {line}, column {column.qid}: answer longer than {MAX_CELL} characters"
+                )
+        rows.append((line, record))
+    kinds = {
+        c.qid: types.get(c.qid) or infer_kind(c.text, [r[c.index] for _, r in rows], multi_sep)
+        for c in columns
+    }
+    seen: dict[str, int] = {}
+    parsed_rows = []
+    for n, (line, record) in enumerate(rows, start=1):
+        response_id = record[id_index].strip() if id_index is not None else f"row-{n}"
+        if not response_id:
+            errors.append(f"row {line}, column ResponseId: empty response id")
+        elif response_id in seen:
+            errors.append(
+                f"row {line}, column ResponseId: {response_id} repeats row {seen[response_id]}"
+            )
+        seen[response_id] = line
+        answers = {}
+        for column in columns:
+            raw = record[column.index]
+            if not raw.strip():
+                continue
+            kind = kinds[column.qid]
+            if kind == "multi":
+                answers[column.qid] = _split_multi(raw, multi_sep)
+            elif kind == "likert":
+                value = raw.strip()
+                if value.lower() in _LIKERT_WORDS:
+                    value = str(_LIKERT_WORDS[value.lower()])
+                if value not in {"1", "2", "3", "4", "5"}:
+                    errors.append(
+                        f"row {line}, column {column.qid}: {raw!r} is not a 5-point Likert answer"
+                    )
+                    continue
+                answers[column.qid] = [value]
+            elif kind == "single":
+                answers[column.qid] = [raw.strip()]
+            else:
+                answers[column.qid] = [raw.replace("\r\n", "\n")]
+        parsed_rows.append(ParsedRow(line=line, response_id=response_id, answers=answers))
+    if errors:
+        raise ParseError(errors)
+    questions = []
+    for column in columns:
+        kind = kinds[column.qid]
+        options: list[str] = []
+        if kind == "likert":
+            options = ["1", "2", "3", "4", "5"]
+        elif kind in ("single", "multi"):
+            observed = {v for row in parsed_rows for v in row.answers.get(column.qid, [])}
+            options = sorted(
+                observed, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v)
+            )
+        questions.append(
+            ParsedQuestion(qid=column.qid, text=column.text, kind=kind, options=options)
+        )
+    return ParsedSurvey(questions=questions, rows=parsed_rows, dropped_columns=dropped)
+
+
+def _unique_ids(columns: list[_Column]) -> list[str]:
+    counts = Counter(c.qid for c in columns)
+    return [
+        f"question id {qid!r} appears in more than one column" for qid, n in counts.items() if n > 1
+    ]
+
+
+def parse_qualtrics(data: bytes, *, types: dict[str, str] | None = None) -> ParsedSurvey:
+    """A Qualtrics CSV export: current layout (ids, question text, {"ImportId": …}) or legacy
+    (V1… ids, then labels). Only question columns are kept; ResponseId becomes the response id."""
+    records = _read_csv(data)
+    if len(records) < 2:
+        raise ParseError(
+            ["a Qualtrics export starts with at least two header rows (column ids, question text)"]
+        )
+    ids = [c.strip() for c in records[0][1]]
+    labels = records[1][1]
+    width = len(ids)
+    legacy = bool(ids) and ids[0] == "V1"
+    if len(labels) != width:
+        raise ParseError(
+            [
+                f"row {records[1][0]}: {len(labels)} columns in the question text row,"
+                f" expected {width}"
+            ]
+        )
+    columns: list[_Column] = []
+    dropped: list[str] = []
+    id_index = None
+    if legacy:
+        body = records[2:]
+        for i, (cid, label) in enumerate(zip(ids, labels, strict=True)):
+            if not cid:
+                continue
+            if label.strip().lower() == "responseid":
+                id_index = i
+            if re.fullmatch(r"V\d+", cid) or _IDENTIFYING.search(cid) or _IDENTIFYING.search(label):
+                dropped.append(cid)
+            else:
+                columns.append(_Column(i, cid, label.strip()))
+    else:
+        if (
+            len(records) < 3
+            or not all(c.strip().startswith('{"ImportId"') for c in records[2][1] if c.strip())
+            or not any(records[2][1])
+        ):
+            raise ParseError(
+                [
+                    'row 3: expected the Qualtrics ImportId header row ({"ImportId": …}); '
+                    "export with three header rows, or use --format csv"
+                ]
+            )
+        if len(records[2][1]) != width:
+            raise ParseError(
+                [
+                    f"row {records[2][0]}: {len(records[2][1])} columns in the ImportId row,"
+                    f" expected {width}"
+                ]
+            )
+        body = records[3:]
+        for i, (cid, label, meta) in enumerate(zip(ids, labels, records[2][1], strict=True)):
+            import_id = re.sub(r'^\{"ImportId":\s*"([^"]*)".*$', r"\1", meta.strip())
+            if cid.lower() == "responseid" or import_id == "_recordId":
+                id_index = i
+                continue
+            derived = "Topics" in import_id or "Sentiment" in import_id or " - Topics" in cid
+            if import_id.startswith("QID") and not derived and not _IDENTIFYING.search(cid):
+                columns.append(_Column(i, re.sub(r"[^\w.-]", "_", cid)[:50], label.strip()))
+            else:
+                dropped.append(cid)
+    if id_index is None:
+        raise ParseError(["no ResponseId column in the header (column ids row)"])
+    problems = _unique_ids(columns)
+    if problems:
+        raise ParseError(problems)
+    return _build(
+        columns,
+        body,
+        width=width,
+        id_index=id_index,
+        types=types or {},
+        multi_sep=",",
+        dropped=dropped,
+    )
+
+
+def _qid_for(header: str, n: int) -> str:
+    header = header.strip()
+    return header if re.fullmatch(r"[A-Za-z][\w.-]{0,49}", header) else f"Q{n}"
+
+
+def parse_plain_csv(data: bytes, *, types: dict[str, str] | None = None) -> ParsedSurvey:
+    """One header row; a response_id column if present; every other column a question."""
+    records = _read_csv(data)
+    if not records:
+        raise ParseError(["the file is empty"])
+    header = [h.strip() for h in records[0][1]]
+    columns, dropped, id_index = [], [], None
+    for i, h in enumerate(header):
+        if h.lower() in _RESPONSE_ID:
+            id_index = i
+        elif not h:
+            raise ParseError([f"row 1, column {i + 1}: empty column name"])
+        elif _IDENTIFYING.search(h):
+            dropped.append(h)
+        else:
+            columns.append(_Column(i, _qid_for(h, len(columns) + 1), h))
+    problems = _unique_ids(columns)
+    if problems:
+        raise ParseError(problems)
+    return _build(
+        columns,
+        records[1:],
+        width=len(header),
+        id_index=id_index,
+        types=types or {},
+        multi_sep=",",
+        dropped=dropped,
+    )
+
+
+_MSFORMS_META = re.compile(
+    r"^(start time|completion time|last modified time|email|name|total points|quiz feedback)$", re.I
+)
+
+
+def parse_msforms(data: bytes, *, types: dict[str, str] | None = None) -> ParsedSurvey:
+    """A Microsoft Forms XLSX export: ID, times, Email, Name, then one column per question;
+    multiple-choice answers separated by semicolons."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
+        raise ParseError([f"not an XLSX workbook ({exc.__class__.__name__})"]) from None
+    sheet = book.worksheets[0]
+    records = []
+    for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        records.append((n, ["" if v is None else str(v) for v in row]))
+        if n > MAX_ROWS:
+            raise ParseError([f"more than {MAX_ROWS} rows"])
+    book.close()
+    if not records:
+        raise ParseError(["the workbook is empty"])
+    header = [h.strip() for h in records[0][1]]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    body = [(n, (r + [""] * width)[:width] if not any(r[width:]) else r) for n, r in records[1:]]
+    columns, dropped, id_index = [], [], None
+    for i, h in enumerate(header):
+        if h.lower() == "id":
+            id_index = i
+        elif _MSFORMS_META.match(h) or _IDENTIFYING.search(h):
+            dropped.append(h)
+        else:
+            columns.append(_Column(i, f"Q{len(columns) + 1}", h))
+    return _build(
+        columns,
+        body,
+        width=width,
+        id_index=id_index,
+        types=types or {},
+        multi_sep=";",
+        dropped=dropped,
+    )
+
+
+PARSERS = {"qualtrics": parse_qualtrics, "msforms": parse_msforms, "csv": parse_plain_csv}
+
+
+def parse(data: bytes, *, fmt: str, types: dict[str, str] | None = None) -> ParsedSurvey:
+    if fmt not in PARSERS:
+        raise ParseError([f"unknown format {fmt!r}; use one of {', '.join(PARSERS)}"])
+    return PARSERS[fmt](data, types=types)

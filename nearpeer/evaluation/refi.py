@@ -1,0 +1,165 @@
+"""REFI-QDA project exchange (.qdpx: a zip holding project.qde, urn:QDA-XML:project:1.0).
+Plain Python, no Django. Sources are carried inline as PlainTextContent."""
+
+import io
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree as ET
+
+from defusedxml.ElementTree import fromstring
+
+NS = "urn:QDA-XML:project:1.0"
+MAX_QDPX_BYTES = 50 * 1024 * 1024
+
+
+class RefiError(Exception):
+    pass
+
+
+@dataclass
+class QdaCode:
+    guid: str
+    name: str
+    description: str = ""
+    children: list["QdaCode"] = field(default_factory=list)
+
+
+@dataclass
+class QdaSelection:
+    guid: str
+    start: int
+    end: int
+    user_guid: str
+    code_guid: str
+
+
+@dataclass
+class QdaSource:
+    guid: str
+    name: str
+    text: str
+    selections: list[QdaSelection] = field(default_factory=list)
+
+
+@dataclass
+class QdaProject:
+    name: str
+    users: dict[str, str]  # guid → name
+    codes: list[QdaCode]
+    sources: list[QdaSource]
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def _code_element(parent: ET.Element, code: QdaCode) -> None:
+    element = ET.SubElement(parent, _q("Code"), guid=code.guid, name=code.name, isCodable="true")
+    if code.description:
+        ET.SubElement(element, _q("Description")).text = code.description
+    for child in code.children:
+        _code_element(element, child)
+
+
+def project_xml(project: QdaProject) -> bytes:
+    ET.register_namespace("", NS)
+    root = ET.Element(_q("Project"), name=project.name, origin="Nearpeer")
+    if project.users:
+        users = ET.SubElement(root, _q("Users"))
+        for guid, name in project.users.items():
+            ET.SubElement(users, _q("User"), guid=guid, name=name)
+    if project.codes:
+        codes = ET.SubElement(ET.SubElement(root, _q("CodeBook")), _q("Codes"))
+        for code in project.codes:
+            _code_element(codes, code)
+    if project.sources:
+        sources = ET.SubElement(root, _q("Sources"))
+        for source in project.sources:
+            element = ET.SubElement(sources, _q("TextSource"), guid=source.guid, name=source.name)
+            ET.SubElement(element, _q("PlainTextContent")).text = source.text
+            for sel in source.selections:
+                selection = ET.SubElement(
+                    element,
+                    _q("PlainTextSelection"),
+                    guid=sel.guid,
+                    startPosition=str(sel.start),
+                    endPosition=str(sel.end),
+                    creatingUser=sel.user_guid,
+                )
+                coding = ET.SubElement(
+                    selection, _q("Coding"), guid=new_guid(), creatingUser=sel.user_guid
+                )
+                ET.SubElement(coding, _q("CodeRef"), targetGUID=sel.code_guid)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def write_qdpx(project: QdaProject) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", project_xml(project))
+    return buffer.getvalue()
+
+
+def _read_code(element: ET.Element) -> QdaCode:
+    description = element.find(_q("Description"))
+    return QdaCode(
+        guid=element.get("guid", ""),
+        name=element.get("name", ""),
+        description=description.text or "" if description is not None else "",
+        children=[_read_code(child) for child in element.findall(_q("Code"))],
+    )
+
+
+def read_qdpx(data: bytes) -> QdaProject:
+    if len(data) > MAX_QDPX_BYTES:
+        raise RefiError("the .qdpx file is too large")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "project.qde" not in names:
+                raise RefiError("no project.qde inside the .qdpx file")
+            xml = archive.read("project.qde")
+            files = {n: archive.read(n) for n in names if n.startswith("sources/")}
+    except zipfile.BadZipFile:
+        raise RefiError("not a .qdpx (zip) file") from None
+    try:
+        root = fromstring(xml)
+    except ET.ParseError as exc:
+        raise RefiError(f"project.qde is not valid XML: {exc}") from None
+    if root.tag != _q("Project"):
+        raise RefiError(f"project.qde root must be Project in {NS}")
+    users = {u.get("guid", ""): u.get("name", "") for u in root.iter(_q("User"))}
+    codebook = root.find(f"{_q('CodeBook')}/{_q('Codes')}")
+    codes = [_read_code(c) for c in codebook.findall(_q("Code"))] if codebook is not None else []
+    sources = []
+    for element in root.iter(_q("TextSource")):
+        content = element.find(_q("PlainTextContent"))
+        if content is not None:
+            text = content.text or ""
+        else:
+            path = element.get("plainTextPath", "").replace("internal://", "sources/")
+            if path not in files:
+                raise RefiError(f"source {element.get('name')!r}: text not found in the project")
+            text = files[path].decode("utf-8-sig")
+        source = QdaSource(guid=element.get("guid", ""), name=element.get("name", ""), text=text)
+        for sel in element.findall(_q("PlainTextSelection")):
+            for coding in sel.findall(_q("Coding")):
+                ref = coding.find(_q("CodeRef"))
+                if ref is None:
+                    continue
+                source.selections.append(
+                    QdaSelection(
+                        guid=sel.get("guid", ""),
+                        start=int(sel.get("startPosition", "0")),
+                        end=int(sel.get("endPosition", "0")),
+                        user_guid=coding.get("creatingUser") or sel.get("creatingUser", ""),
+                        code_guid=ref.get("targetGUID", ""),
+                    )
+                )
+        sources.append(source)
+    return QdaProject(name=root.get("name", ""), users=users, codes=codes, sources=sources)

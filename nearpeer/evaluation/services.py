@@ -1,0 +1,656 @@
+"""Evaluation workflows: surveys and anonymous answers, imports, reports, coding, value report."""
+
+import csv
+import hashlib
+import io
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max
+from django.urls import reverse
+
+from nearpeer.notifications.models import Category
+from nearpeer.notifications.services import notify
+
+from . import refi
+from .agreement import CodeAgreement, agreement_by_code
+from .models import (
+    CONSENSUS,
+    Answer,
+    Code,
+    Coding,
+    InterviewVolunteer,
+    Question,
+    Respondent,
+    Response,
+    Survey,
+    Transcript,
+    coarse_week,
+)
+from .parsing import ParsedSurvey, ParseError
+from .stats import GroupSpec, QuestionSpec, Report, grouped_report, parse_group
+from .transcripts import read_transcript
+
+log = logging.getLogger("nearpeer.evaluation")
+TEXT_ANSWERED = "\x00answered"
+MAX_ANSWER_CHARS = 5000
+LIKERT_OPTIONS = ["1", "2", "3", "4", "5"]
+REPORT_CACHE_SECONDS = 600
+
+
+class AlreadyResponded(Exception):
+    pass
+
+
+# --- Surveys ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_question(
+    *, survey: Survey, kind: str, text: str, options: list[str], required: bool = False
+) -> Question:
+    """Append a question with the next free id (Q1, Q2, …). Side effects: a Question row."""
+    existing = set(survey.questions.values_list("qid", flat=True))
+    n = len(existing) + 1
+    while f"Q{n}" in existing:
+        n += 1
+    if kind == Question.Kind.LIKERT:
+        options = LIKERT_OPTIONS
+    elif kind == Question.Kind.TEXT:
+        options = []
+    elif len(options) < 2:
+        raise ValidationError({"options": "Give at least two options, one per line."})
+    position = (
+        survey.questions.order_by("-position").values_list("position", flat=True).first() or 0
+    ) + 1
+    return Question.objects.create(
+        survey=survey,
+        qid=f"Q{n}",
+        text=text,
+        kind=kind,
+        options=options,
+        position=position,
+        required=required,
+    )
+
+
+def has_responded(*, survey: Survey, user) -> bool:
+    return Respondent.objects.filter(survey=survey, user=user).exists()
+
+
+@transaction.atomic
+def submit_response(
+    *, survey: Survey, user, answers: dict[int, list[str]], consented: bool
+) -> None:
+    """Store one anonymous response. `answers` maps question pk → values.
+
+    Side effects: a Respondent row (who) and, unlinked, a Response with Answer rows (what), all
+    with random keys; the response carries only the week. Nothing about the answers is logged.
+    """
+    if not survey.is_open():
+        raise ValidationError("This survey is not open.")
+    if survey.consent_statement and not consented:
+        raise ValidationError("Tick the consent statement to take part.")
+    questions = {q.pk: q for q in survey.questions.all()}
+    errors = {}
+    for q in questions.values():
+        values = [v for v in answers.get(q.pk, []) if v.strip()]
+        if q.required and not values:
+            errors[q.qid] = "This question needs an answer."
+        if q.kind != Question.Kind.TEXT and any(v not in q.options for v in values):
+            errors[q.qid] = "Choose one of the options."
+        if q.kind in (Question.Kind.SINGLE, Question.Kind.LIKERT) and len(values) > 1:
+            errors[q.qid] = "Choose one option."
+        if any(len(v) > MAX_ANSWER_CHARS for v in values):
+            errors[q.qid] = f"Keep answers under {MAX_ANSWER_CHARS} characters."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            Respondent.objects.create(survey=survey, user=user)
+    except IntegrityError:
+        raise AlreadyResponded from None
+    response = Response.objects.create(survey=survey, week=coarse_week())
+    Answer.objects.bulk_create(
+        [
+            Answer(
+                response=response,
+                question=questions[pk],
+                value=v.strip() if questions[pk].kind != "text" else v,
+            )
+            for pk, values in answers.items()
+            if pk in questions
+            for v in values
+            if v.strip()
+        ]
+    )
+    log.info("survey response stored", extra={"survey": survey.slug})
+
+
+@transaction.atomic
+def volunteer_for_interview(*, survey: Survey, user, availability: str) -> InterviewVolunteer:
+    """Side effects: an InterviewVolunteer row (random key, week only), or the existing one."""
+    volunteer, _ = InterviewVolunteer.objects.get_or_create(
+        survey=survey, user=user, defaults={"availability": availability[:300]}
+    )
+    return volunteer
+
+
+def send_reminders(*, survey: Survey) -> int:
+    """Remind the audience members who have not answered yet.
+
+    Side effects: in-app notifications (and emails by preference) through notify().
+    """
+    if not survey.is_open():
+        return 0
+    pending = survey.audience().exclude(survey_participations__survey=survey).distinct()
+    return notify(
+        recipients=list(pending),
+        category=Category.SURVEYS,
+        title=f"Survey: {survey.title}",
+        body="Your answers are anonymous and help the society plan next year.",
+        url=reverse("evaluation:survey-answer", kwargs={"slug": survey.slug}),
+    )
+
+
+# --- Import -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    questions_created: int
+    questions_updated: int
+    responses: int
+    answers: int
+    dropped_columns: list[str]
+    dry_run: bool
+
+
+@transaction.atomic
+def import_responses(
+    *, survey: Survey, parsed: ParsedSurvey, dry_run: bool = False
+) -> ImportSummary:
+    """Create or update the survey's questions and add the parsed responses, all or nothing.
+
+    Side effects: Question, Response and Answer rows (none when dry_run or on error).
+    Raises ParseError when a response id is already in the survey.
+    """
+    ids = [row.response_id for row in parsed.rows]
+    clash = sorted(
+        Response.objects.filter(survey=survey, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    if clash:
+        raise ParseError(
+            [f"response {rid} is already imported into {survey.slug}" for rid in clash[:20]]
+        )
+    existing = {q.qid: q for q in survey.questions.all()}
+    mismatched = [
+        f"column {pq.qid}: the survey has it as {existing[pq.qid].kind}, the file looks {pq.kind};"
+        f" pass --type {pq.qid}={existing[pq.qid].kind} if the answers fit"
+        for pq in parsed.questions
+        if pq.qid in existing and existing[pq.qid].kind != pq.kind
+    ]
+    if mismatched:
+        raise ParseError(mismatched)
+    created = updated = 0
+    questions = {}
+    position = max([q.position for q in existing.values()], default=0)
+    for pq in parsed.questions:
+        q = existing.get(pq.qid)
+        if q is None:
+            position += 1
+            q = Question(
+                survey=survey,
+                qid=pq.qid,
+                text=pq.text[:2000],
+                kind=pq.kind,
+                options=pq.options,
+                position=position,
+            )
+            created += 1
+        else:
+            q.options = q.options + [o for o in pq.options if o not in q.options]
+            updated += 1
+        q.save()
+        questions[pq.qid] = q
+    responses, answers = [], []
+    for row in parsed.rows:
+        response = Response(survey=survey, external_id=row.response_id[:100])
+        responses.append(response)
+        for qid, values in row.answers.items():
+            answers += [Answer(response=response, question=questions[qid], value=v) for v in values]
+    Response.objects.bulk_create(responses)
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    summary = ImportSummary(
+        created, updated, len(responses), len(answers), parsed.dropped_columns, dry_run
+    )
+    if dry_run:
+        transaction.set_rollback(True)
+    return summary
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+def code_paths(survey: Survey) -> dict[int, str]:
+    codes = {c.pk: c for c in survey.codes.all()}
+    paths = {}
+    for pk, code in codes.items():
+        names, current, depth = [], code, 0
+        while current is not None and depth < 10:
+            names.append(current.name)
+            current, depth = codes.get(current.parent_id), depth + 1
+        paths[pk] = "/".join(reversed(names))
+    return paths
+
+
+def report_codings(survey: Survey):
+    """Codings that count in reports: the consensus ones if reconciliation has begun, else all."""
+    codings = Coding.objects.filter(code__survey=survey)
+    if codings.filter(coder=CONSENSUS).exists():
+        codings = codings.filter(coder=CONSENSUS)
+    return codings
+
+
+def answers_frame(survey: Survey) -> tuple[list[QuestionSpec], pd.DataFrame]:
+    """Long-format answers for the statistics module, read with one plain query per kind of row
+    (the ORM's per-row work dominated at 400,000 rows)."""
+    questions = list(survey.questions.all())
+    qids = {q.pk: q.qid for q in questions}
+    kinds = {q.pk: q.kind for q in questions}
+    table = Answer._meta.db_table
+    question_table = Question._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.response_id, a.question_id, a.value, q.kind FROM {table} a "  # noqa: S608
+            f"JOIN {question_table} q ON q.id = a.question_id WHERE q.survey_id = %s",
+            [survey.pk],
+        )
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["r", "q", "v", "kind"])
+    if len(frame):
+        is_text = frame["kind"] == Question.Kind.TEXT
+        frame.loc[is_text, "v"] = TEXT_ANSWERED
+    frame = frame[["r", "q", "v"]]
+    frame["q"] = frame["q"].map(qids)
+    extra = [
+        (r, "", "") for r in Response.objects.filter(survey=survey).values_list("pk", flat=True)
+    ]
+    paths = code_paths(survey)
+    extra += [
+        (r, qids[q], paths[c])
+        for r, q, c in report_codings(survey)
+        .filter(answer__isnull=False)
+        .values_list("answer__response_id", "answer__question_id", "code_id")
+        if kinds.get(q) == Question.Kind.TEXT
+    ]
+    frame = pd.concat([frame, pd.DataFrame(extra, columns=["r", "q", "v"])], ignore_index=True)
+    specs = [QuestionSpec(q.qid, q.kind, tuple(q.options)) for q in questions]
+    return specs, frame
+
+
+def _report_cache_key(survey: Survey, *parts: object) -> str:
+    """Changes whenever anything the report reads changes: questions, answers, responses,
+    codes and codings (counts and largest random keys), settings and the request."""
+    answers = Answer.objects.filter(question__survey=survey).aggregate(n=Count("pk"), top=Max("pk"))
+    codings = Coding.objects.filter(code__survey=survey).aggregate(n=Count("pk"), top=Max("pk"))
+    source = repr(
+        (
+            survey.pk,
+            survey.created_at,
+            list(survey.questions.values_list("qid", "kind", "options")),
+            survey.responses.count(),
+            answers,
+            codings,
+            sorted(code_paths(survey).items()),
+            settings.NEARPEER_MIN_GROUP_SIZE,
+            parts,
+        )
+    )
+    return "evaluation:report:" + hashlib.sha256(source.encode()).hexdigest()
+
+
+def survey_report(
+    *, survey: Survey, groups: list[GroupSpec], suppress_below: int | None = None
+) -> Report:
+    """Grouped descriptive report; groups below NEARPEER_MIN_GROUP_SIZE are withheld.
+
+    Side effects: caches the result for REPORT_CACHE_SECONDS (the report page and each of its
+    charts ask for the same report; the key changes with the data)."""
+    groups = groups or [GroupSpec("All respondents")]
+    key = _report_cache_key(survey, groups, suppress_below)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    specs, frame = answers_frame(survey)
+    report = grouped_report(
+        questions=specs,
+        answers=frame,
+        groups=groups,
+        min_group_size=settings.NEARPEER_MIN_GROUP_SIZE,
+        suppress_below=suppress_below,
+    )
+    for row in report.rows:
+        if row.item == TEXT_ANSWERED:
+            row.item = "(answered)"
+    report.rows = [r for r in report.rows if r.question]
+    cache.set(key, report, REPORT_CACHE_SECONDS)
+    return report
+
+
+def parse_groups(lines: list[str]) -> list[GroupSpec]:
+    groups = [parse_group(line) for line in lines if line.strip()]
+    names = [g.name for g in groups]
+    if len(set(names)) != len(names):
+        raise ValueError("each group needs a different name")
+    return groups
+
+
+# --- Coding -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def get_or_create_code_path(*, survey: Survey, path: str) -> Code:
+    """Side effects: creates the missing codes along `Parent/Child`."""
+    parent = None
+    for name in [p.strip() for p in path.split("/") if p.strip()]:
+        parent, _ = Code.objects.get_or_create(survey=survey, parent=parent, name=name[:100])
+    if parent is None:
+        raise ValidationError("A code needs a name.")
+    return parent
+
+
+@transaction.atomic
+def apply_code(
+    *,
+    code: Code,
+    coder: str,
+    answer: Answer | None = None,
+    transcript: Transcript | None = None,
+    start: int = 0,
+    end: int | None = None,
+    memo: str = "",
+) -> Coding:
+    """Side effects: a Coding row. Offsets are clamped to the text."""
+    text = answer.value if answer is not None else transcript.text
+    end = len(text) if end is None or end <= 0 else min(end, len(text))
+    start = max(0, min(start, end))
+    return Coding.objects.create(
+        code=code,
+        coder=coder,
+        answer=answer,
+        transcript=transcript,
+        start=start,
+        end=end,
+        memo=memo[:2000],
+    )
+
+
+def coding_units(survey: Survey):
+    """Everything that can be coded: free-text answers, then transcripts."""
+    answers = (
+        Answer.objects.filter(question__survey=survey, question__kind=Question.Kind.TEXT)
+        .select_related("question", "response")
+        .order_by("question__position", "response_id")
+    )
+    return list(answers), list(survey.transcripts.all())
+
+
+def agreement(
+    *, survey: Survey, coder_a: str, coder_b: str
+) -> tuple[list[CodeAgreement], float | None, float]:
+    answers, transcripts = coding_units(survey)
+    units = [f"a{a.pk}" for a in answers] + [f"t{t.pk}" for t in transcripts]
+    sets: dict[str, dict[str, set[str]]] = {coder_a: defaultdict(set), coder_b: defaultdict(set)}
+    paths = code_paths(survey)
+    for c in Coding.objects.filter(code__survey=survey, coder__in=[coder_a, coder_b]):
+        sets[c.coder][c.unit_key].add(paths[c.code_id])
+    # Codes neither coder used would only add agreement on absence; they are left out.
+    codes = sorted(
+        {path for by_unit in sets.values() for used in by_unit.values() for path in used}
+    )
+    return agreement_by_code(units, sets[coder_a], sets[coder_b], codes)
+
+
+def coders(survey: Survey) -> list[str]:
+    return sorted(
+        set(
+            Coding.objects.filter(code__survey=survey)
+            .exclude(coder=CONSENSUS)
+            .values_list("coder", flat=True)
+        )
+    )
+
+
+@transaction.atomic
+def reconcile_unit(
+    *, survey: Survey, answer: Answer | None, transcript: Transcript | None, codes: list[Code]
+) -> None:
+    """Set the consensus codes of one unit. Side effects: replaces its consensus Coding rows."""
+    Coding.objects.filter(
+        code__survey=survey, coder=CONSENSUS, answer=answer, transcript=transcript
+    ).delete()
+    for code in codes:
+        apply_code(code=code, coder=CONSENSUS, answer=answer, transcript=transcript)
+
+
+@transaction.atomic
+def upload_transcript(*, survey: Survey, filename: str, data: bytes, title: str = "") -> Transcript:
+    """Side effects: a Transcript row with the pseudonymised text (speaker names never kept)."""
+    text = read_transcript(filename, data)
+    return Transcript.objects.create(survey=survey, title=(title or filename)[:200], text=text)
+
+
+# --- Codes CSV and REFI-QDA ---------------------------------------------------------------------
+
+CODE_COLUMNS = ["response_id", "question", "code", "coder"]
+
+
+@transaction.atomic
+def import_codes_csv(*, survey: Survey, data: bytes, dry_run: bool = False) -> int:
+    """Apply codes from CSV (response_id,question,code,coder) to whole free-text answers.
+
+    Side effects: Code and Coding rows, none on error or dry run. Raises ParseError.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParseError(["the codes file is not UTF-8 text"]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != CODE_COLUMNS:
+        raise ParseError([f"row 1: columns must be exactly {','.join(CODE_COLUMNS)}"])
+    responses = {r.label: r.pk for r in Response.objects.filter(survey=survey)}
+    questions = {q.qid: q for q in survey.questions.all()}
+    answers = {
+        (a.response_id, a.question_id): a
+        for a in Answer.objects.filter(response__survey=survey, question__kind=Question.Kind.TEXT)
+    }
+    errors, todo = [], []
+    for row in reader:
+        line = reader.line_num
+        if None in row or any(v is None for v in row.values()):
+            errors.append(f"row {line}: expected 4 columns")
+            continue
+        rid, qid, path, coder = (row[c].strip() for c in CODE_COLUMNS)
+        if rid not in responses:
+            errors.append(
+                f"row {line}, column response_id: unknown response id {rid!r} in {survey.slug}"
+            )
+            continue
+        if qid not in questions:
+            errors.append(f"row {line}, column question: unknown question {qid!r}")
+            continue
+        answer = answers.get((responses[rid], questions[qid].pk))
+        if answer is None:
+            errors.append(f"row {line}: response {rid} has no free-text answer to {qid}")
+            continue
+        if not path or not coder:
+            errors.append(f"row {line}: code and coder must not be empty")
+            continue
+        todo.append((answer, path, coder[:150]))
+    if errors:
+        raise ParseError(errors)
+    for answer, path, coder in todo:
+        code = get_or_create_code_path(survey=survey, path=path)
+        if not Coding.objects.filter(code=code, coder=coder, answer=answer).exists():
+            apply_code(code=code, coder=coder, answer=answer)
+    if dry_run:
+        transaction.set_rollback(True)
+    return len(todo)
+
+
+def export_codes_csv(*, survey: Survey) -> str:
+    from .stats import escape_cell
+
+    paths = code_paths(survey)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CODE_COLUMNS)
+    codings = (
+        Coding.objects.filter(code__survey=survey, answer__isnull=False)
+        .select_related("answer__response", "answer__question")
+        .order_by("answer__question__position", "answer__response_id", "coder", "code_id")
+    )
+    seen = set()
+    for c in codings:
+        row = (c.answer.response.label, c.answer.question.qid, paths[c.code_id], c.coder)
+        if row not in seen:
+            seen.add(row)
+            writer.writerow([escape_cell(v) for v in row])
+    return out.getvalue()
+
+
+def _source_name(answer: Answer) -> str:
+    return f"{answer.question.qid} {answer.response.label}"
+
+
+def export_qdpx(*, survey: Survey) -> bytes:
+    users: dict[str, str] = {}
+    user_guids: dict[str, str] = {}
+
+    def guid_for(coder: str) -> str:
+        if coder not in user_guids:
+            user_guids[coder] = refi.new_guid()
+            users[user_guids[coder]] = coder
+        return user_guids[coder]
+
+    codes = list(survey.codes.all())
+    nodes = {
+        c.pk: refi.QdaCode(guid=str(c.guid), name=c.name, description=c.description) for c in codes
+    }
+    roots = []
+    for c in codes:
+        (nodes[c.parent_id].children if c.parent_id else roots).append(nodes[c.pk])
+    answers, transcripts = coding_units(survey)
+    by_unit = defaultdict(list)
+    for c in Coding.objects.filter(code__survey=survey).select_related("code"):
+        by_unit[c.unit_key].append(c)
+    sources = []
+    for unit_key, name, text in [(f"a{a.pk}", _source_name(a), a.value) for a in answers] + [
+        (f"t{t.pk}", f"transcript {t.title}", t.text) for t in transcripts
+    ]:
+        source = refi.QdaSource(guid=refi.new_guid(), name=name, text=text)
+        for c in by_unit[unit_key]:
+            source.selections.append(
+                refi.QdaSelection(
+                    refi.new_guid(), c.start, c.end, guid_for(c.coder), str(c.code.guid)
+                )
+            )
+        sources.append(source)
+    return refi.write_qdpx(
+        refi.QdaProject(name=survey.title, users=users, codes=roots, sources=sources)
+    )
+
+
+@transaction.atomic
+def import_qdpx(*, survey: Survey, data: bytes) -> int:
+    """Bring codes and codings back from a .qdpx whose sources match this survey's answers and
+    transcripts by name. Side effects: Code and Coding rows; all or nothing. Raises RefiError."""
+    project = refi.read_qdpx(data)
+    answers, transcripts = coding_units(survey)
+    units = {_source_name(a): ("answer", a) for a in answers}
+    units.update({f"transcript {t.title}": ("transcript", t) for t in transcripts})
+    by_guid: dict[str, Code] = {}
+
+    def walk(nodes, parent):
+        for node in nodes:
+            code, _ = Code.objects.get_or_create(survey=survey, parent=parent, name=node.name[:100])
+            by_guid[node.guid] = code
+            walk(node.children, code)
+
+    walk(project.codes, None)
+    count = 0
+    for source in project.sources:
+        if source.name not in units:
+            raise refi.RefiError(
+                f"source {source.name!r} matches no answer or transcript of {survey.slug}"
+            )
+        kind, unit = units[source.name]
+        for sel in source.selections:
+            if sel.code_guid not in by_guid:
+                raise refi.RefiError(f"source {source.name!r}: coding refers to an unknown code")
+            coder = project.users.get(sel.user_guid) or "imported"
+            target = {kind: unit}
+            if not Coding.objects.filter(
+                code=by_guid[sel.code_guid], coder=coder, start=sel.start, end=sel.end, **target
+            ).exists():
+                apply_code(
+                    code=by_guid[sel.code_guid], coder=coder, start=sel.start, end=sel.end, **target
+                )
+                count += 1
+    return count
+
+
+# --- Themes -------------------------------------------------------------------------------------
+
+
+def theme_quotes(*, survey: Survey, limit: int = 3) -> dict[int, list[str]]:
+    """Up to `limit` coded passages per theme (top-level code), from the counted codings."""
+    codes = {c.pk: c for c in survey.codes.all()}
+
+    def theme_of(pk):
+        code = codes[pk]
+        while code.parent_id:
+            code = codes[code.parent_id]
+        return code.pk
+
+    quotes: dict[int, list[str]] = defaultdict(list)
+    for c in report_codings(survey).select_related("answer", "transcript").order_by("pk"):
+        text = c.answer.value if c.answer_id else c.transcript.text
+        passage = text[c.start : c.end].strip()
+        theme = theme_of(c.code_id)
+        if passage and passage not in quotes[theme] and len(quotes[theme]) < limit:
+            quotes[theme].append(passage[:400])
+    return quotes
+
+
+def theme_table(*, survey: Survey, groups: list[GroupSpec]) -> tuple[Report, list[Code]]:
+    """N (%) of respondents per group with at least one coding under each theme."""
+    specs, frame = answers_frame(survey)
+    themes = list(survey.codes.filter(parent__isnull=True))
+    paths = code_paths(survey)
+    theme_rows = []
+    for r, path in frame.loc[frame["v"].isin(set(paths.values())), ["r", "v"]].itertuples(
+        index=False
+    ):
+        theme_rows.append((r, "theme", path.split("/")[0]))
+    filters = frame[frame["v"] != TEXT_ANSWERED]
+    theme_frame = pd.concat(
+        [filters, pd.DataFrame(theme_rows, columns=["r", "q", "v"])], ignore_index=True
+    )
+    report = grouped_report(
+        questions=[QuestionSpec("theme", "multi", tuple(t.name for t in themes))],
+        answers=theme_frame,
+        groups=groups or [GroupSpec("All respondents")],
+        min_group_size=settings.NEARPEER_MIN_GROUP_SIZE,
+    )
+    report.rows = [r for r in report.rows if r.item != "(no answer)"]
+    return report, themes

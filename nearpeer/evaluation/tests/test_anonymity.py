@@ -1,0 +1,132 @@
+"""Search every table and the logs for a distinctive answer; nothing may lead back to its author."""
+
+import logging
+import re
+
+import pytest
+from django.apps import apps
+from django.db import models
+
+from nearpeer.evaluation import services
+from nearpeer.evaluation.models import InterviewVolunteer, Respondent, Response
+from nearpeer.members.models import User
+from nearpeer.members.tests.factories import UserFactory
+
+X = "zebra-quartz-7791 the recordings saved my term"
+
+
+def _rows_containing(text: str):
+    for model in apps.get_models():
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField))
+        ]
+        for field in fields:
+            for row in model._default_manager.filter(**{f"{field.name}__contains": text}):
+                yield model, row
+
+
+def _user_links(row, user, depth=0) -> list[str]:
+    """Every path from a row to the user through foreign keys, or a field holding their
+    email/name/pk-as-text."""
+    found = []
+    for field in row._meta.concrete_fields:
+        value = getattr(row, field.attname)
+        if isinstance(field, models.ForeignKey):
+            if field.related_model is User and value == user.pk:
+                found.append(f"{row._meta.label}.{field.name}")
+            elif value is not None and depth < 3:
+                found += _user_links(getattr(row, field.name), user, depth + 1)
+        elif isinstance(value, str) and (user.email in value or user.name in value):
+            found.append(f"{row._meta.label}.{field.name}")
+    return found
+
+
+@pytest.mark.django_db
+def test_distinctive_answer_cannot_be_linked_to_its_author(open_survey, client, caplog):
+    author = UserFactory(year=2, email="author@example.ac.uk", name="Author Person")
+    others = [UserFactory(year=2) for _ in range(3)]
+    text_q = open_survey.questions.get(kind="text")
+    client.force_login(author)
+    caplog.set_level(logging.DEBUG)
+
+    response = client.post(
+        f"/evaluation/surveys/{open_survey.slug}/answer/",
+        {f"q{text_q.pk}": X, f"q{open_survey.questions.get(kind='likert').pk}": "4"},
+        REMOTE_ADDR="203.0.113.77",
+    )
+    for other in others:
+        services.submit_response(
+            survey=open_survey, user=other, answers={text_q.pk: ["fine"]}, consented=True
+        )
+
+    assert response.status_code == 302
+    hits = list(_rows_containing(X))
+    assert [m._meta.label for m, _ in hits] == ["evaluation.Answer"]
+    assert _user_links(hits[0][1], author) == []
+    assert not any(_rows_containing("203.0.113.77"))
+    log_text = "\n".join(r.getMessage() + " " + repr(r.__dict__) for r in caplog.records)
+    assert X not in log_text
+    assert not re.search(r"author@example\.ac\.uk.*(zebra|recordings)", log_text)
+    # Who answered is recorded apart, with nothing but the survey and the person.
+    assert Respondent.objects.filter(user=author, survey=open_survey).count() == 1
+    assert {f.name for f in Respondent._meta.concrete_fields} == {"id", "survey", "user"}
+    assert {f.name for f in Response._meta.concrete_fields} == {
+        "id",
+        "survey",
+        "external_id",
+        "week",
+    }
+    assert all(type(f) is not models.DateTimeField for f in Response._meta.concrete_fields)
+
+
+@pytest.mark.django_db
+def test_response_keys_do_not_follow_submission_order(open_survey):
+    text_q = open_survey.questions.get(kind="text")
+    people = [UserFactory(year=2) for _ in range(8)]
+    created, seen = [], set()
+    for person in people:
+        services.submit_response(
+            survey=open_survey, user=person, answers={text_q.pk: ["ok"]}, consented=True
+        )
+        (new,) = set(Response.objects.values_list("pk", flat=True)) - seen
+        created.append(new)
+        seen.add(new)
+    respondent_ids = [Respondent.objects.get(user=p).pk for p in people]
+
+    # Random keys: neither table sorts into the order people answered in (each 1 in 8! by chance).
+    assert created != sorted(created)
+    assert respondent_ids != sorted(respondent_ids)
+
+
+@pytest.mark.django_db
+def test_interview_volunteers_carry_only_a_week(open_survey):
+    volunteer = services.volunteer_for_interview(
+        survey=open_survey, user=UserFactory(year=2), availability="Tuesdays"
+    )
+
+    assert {f.name for f in InterviewVolunteer._meta.concrete_fields} == {
+        "id",
+        "survey",
+        "user",
+        "availability",
+        "week",
+    }
+    assert volunteer.week.weekday() == 0
+
+
+@pytest.mark.django_db
+def test_second_answer_by_the_same_member_is_refused(open_survey):
+    member = UserFactory(year=2)
+    text_q = open_survey.questions.get(kind="text")
+    services.submit_response(
+        survey=open_survey, user=member, answers={text_q.pk: ["one"]}, consented=True
+    )
+
+    with pytest.raises(services.AlreadyResponded):
+        services.submit_response(
+            survey=open_survey, user=member, answers={text_q.pk: ["two"]}, consented=True
+        )
+
+    assert Response.objects.count() == 1

@@ -1,0 +1,57 @@
+import pytest
+
+from nearpeer.evaluation import services
+from nearpeer.evaluation.models import Answer, Survey
+from nearpeer.evaluation.parsing import parse
+from nearpeer.members.models import Role
+from nearpeer.members.tests.factories import UserFactory
+
+from .conftest import DATA
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_lead_pages_have_no_serious_axe_violations_and_selection_codes_a_passage(
+    page, live_server, sign_in, axe
+):
+    lead = UserFactory(roles=[Role.EVALUATION_LEAD], year=2, email="lead-b@example.ac.uk")
+    survey = Survey.objects.create(title="Imported", slug="imported", audience_years_mask=1 << 2)
+    services.import_responses(
+        survey=survey, parsed=parse((DATA / "qualtrics_export.csv").read_bytes(), fmt="qualtrics")
+    )
+    services.get_or_create_code_path(survey=survey, path="Resources/Recordings")
+    services.add_question(survey=survey, kind="multi", text="Which?", options=["A", "B"])
+    sign_in(page, lead)
+    results = {}
+    for name, path in [
+        ("home", "/evaluation/"),
+        ("detail", "/evaluation/surveys/imported/"),
+        ("report", "/evaluation/surveys/imported/report/?groups=All%3D"),
+        ("answer", "/evaluation/surveys/imported/answer/"),
+        ("themes", "/evaluation/surveys/imported/themes/"),
+        ("value", "/evaluation/surveys/imported/value/"),
+        ("agreement", "/evaluation/surveys/imported/agreement/"),
+        ("coding", "/evaluation/surveys/imported/coding/"),
+    ]:
+        page.goto(live_server.url + path)
+        results[name] = axe(page)
+
+    text = page.locator('.eval-text[data-unit^="answer:"]').first
+    text.evaluate(
+        """el => { const node = el.firstChild; const r = document.createRange();
+        r.setStart(node, 10); r.setEnd(node, 24); const s = window.getSelection();
+        s.removeAllRanges(); s.addRange(r);
+        document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true})); }"""
+    )
+    form = page.locator("form.eval-apply").first
+    passage = form.locator('input[name="passage"]').input_value()
+    form.get_by_role("button", name="Apply code").click()
+    page.wait_for_load_state("networkidle")
+
+    assert results == {k: [] for k in results}
+    coding = services.Coding.objects.get()
+    answer = Answer.objects.get(pk=coding.answer_id)
+    assert (answer.value[coding.start : coding.end], passage) == (
+        answer.value[10:24],
+        answer.value[10:24],
+    )

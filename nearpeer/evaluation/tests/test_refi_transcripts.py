@@ -1,0 +1,149 @@
+import io
+import zipfile
+
+import docx
+import pytest
+from lxml import etree
+
+from nearpeer.evaluation import services
+from nearpeer.evaluation.models import Answer, Code, Coding
+from nearpeer.evaluation.refi import RefiError
+from nearpeer.evaluation.transcripts import TranscriptError, read_transcript
+
+from .conftest import DATA
+
+
+def _coded(survey):
+    return sorted(
+        (c.unit_key, c.code.path, c.coder, c.start, c.end)
+        for c in Coding.objects.filter(code__survey=survey).select_related("code__parent")
+    )
+
+
+@pytest.fixture
+def coded_survey(imported_survey):
+    answer = Answer.objects.get(response__external_id="R_a1", question__qid="Q5")
+    recordings = services.get_or_create_code_path(
+        survey=imported_survey, path="Resources/Recordings"
+    )
+    flexible = services.get_or_create_code_path(survey=imported_survey, path="Flexibility")
+    services.apply_code(
+        code=recordings, coder="alice@example.ac.uk", answer=answer, start=10, end=20
+    )
+    services.apply_code(code=flexible, coder="bob@example.ac.uk", answer=answer)
+    services.upload_transcript(
+        survey=imported_survey, filename="i1.txt", data=b"Sam Jones: I came for the mock exams.\n"
+    )
+    transcript = imported_survey.transcripts.get()
+    services.apply_code(
+        code=flexible, coder="alice@example.ac.uk", transcript=transcript, start=4, end=10
+    )
+    return imported_survey
+
+
+@pytest.mark.django_db
+def test_qdpx_export_is_valid_against_schema_and_reimports_to_the_same_codes(coded_survey):
+    before = _coded(coded_survey)
+    codebook = sorted(c.path for c in coded_survey.codes.all())
+
+    data = services.export_qdpx(survey=coded_survey)
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("project.qde")
+    schema = etree.XMLSchema(etree.parse(str(DATA / "refi_project_subset.xsd")))
+    document = etree.fromstring(xml)
+    valid = schema.validate(document)
+    Code.objects.filter(survey=coded_survey).delete()
+    imported = services.import_qdpx(survey=coded_survey, data=data)
+
+    assert (valid, str(schema.error_log)) == (True, "")
+    assert document.tag == "{urn:QDA-XML:project:1.0}Project"
+    assert imported == 3
+    assert sorted(c.path for c in coded_survey.codes.all()) == codebook
+    assert _coded(coded_survey) == before
+
+
+@pytest.mark.django_db
+def test_qdpx_with_unknown_source_imports_nothing(coded_survey):
+    data = services.export_qdpx(survey=coded_survey)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    xml = archive.read("project.qde").replace(b'name="Q5 R_a1"', b'name="Q5 R_nope"')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        out.writestr("project.qde", xml)
+    Code.objects.filter(survey=coded_survey).delete()
+
+    with pytest.raises(RefiError) as exc:
+        services.import_qdpx(survey=coded_survey, data=buffer.getvalue())
+
+    assert str(exc.value) == "source 'Q5 R_nope' matches no answer or transcript of imported"
+    assert (Code.objects.count(), Coding.objects.count()) == (0, 0)
+
+
+def test_not_a_zip_is_a_clear_error():
+    from nearpeer.evaluation.refi import read_qdpx
+
+    with pytest.raises(RefiError) as exc:
+        read_qdpx(b"plain text")
+
+    assert str(exc.value) == "not a .qdpx (zip) file"
+
+
+TEAMS_VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Priya Shah>Thanks for joining, Tom.</v>
+
+00:00:05.000 --> 00:00:09.000
+<v Tom Okafor>The evening lectures clashed with placement, so I watched recordings.</v>
+
+00:00:10.000 --> 00:00:12.000
+<v Priya Shah>Did Tom's year group feel the same?</v>
+"""
+
+
+def test_vtt_speakers_become_participant_numbers_and_names_vanish():
+    text = read_transcript("interview.vtt", TEAMS_VTT.encode())
+
+    assert text.splitlines() == [
+        "P1: Thanks for joining, P2.",
+        "P2: The evening lectures clashed with placement, so I watched recordings.",
+        "P1: Did P2's year group feel the same?",
+    ]
+
+
+def test_docx_teams_layout_with_speaker_and_time_lines():
+    document = docx.Document()
+    for line in [
+        "Alex Moore   0:03",
+        "I started teaching in fourth year.",
+        "Jo Lee 0:15",
+        "Why, Alex?",
+    ]:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    text = read_transcript("t.docx", buffer.getvalue())
+
+    assert text.splitlines() == ["P1: I started teaching in fourth year.", "P2: Why, P1?"]
+
+
+def test_unsupported_transcript_type_is_refused():
+    with pytest.raises(TranscriptError) as exc:
+        read_transcript("t.pdf", b"%PDF")
+
+    assert str(exc.value) == "upload a .txt, .docx or .vtt transcript"
+
+
+def test_likert_chart_takes_dollar_signs_and_labels_levels():
+    from nearpeer.evaluation.charts import likert_svg
+    from nearpeer.evaluation.parsing import LIKERT_LABELS
+
+    svg = likert_svg(
+        title="Worth the $5 $fee$?",
+        bars=[("All", [1, 2, 3, 4, 5]), ("$x$", [0, 0, 1, 0, 0])],
+        labels=LIKERT_LABELS,
+    )
+
+    assert svg.lstrip().startswith(b"<?xml") and b"<script" not in svg
+    assert b"Strongly agree" in svg
+    assert b"Worth the $5 $fee$?" in svg
