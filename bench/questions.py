@@ -107,8 +107,13 @@ def seed(*, members: int, questions: int, stdout) -> dict:
     now = datetime.now(UTC)
     t0 = time.perf_counter()
     users = [
-        User(email=f"bench{n:06d}@example.ac.uk", name=f"Bench Member {n}", year=1 + n % 6,
-             password="!unusable", date_joined=now)  # fmt: skip
+        User(
+            email=f"bench{n:06d}@example.ac.uk",
+            name=f"Bench Member {n}",
+            year=1 + n % 6,
+            password="!unusable",
+            date_joined=now,
+        )  # fmt: skip
         for n in range(members)
     ]
     User.objects.bulk_create(users, batch_size=5000)
@@ -119,8 +124,16 @@ def seed(*, members: int, questions: int, stdout) -> dict:
     tags = Tag.objects.bulk_create([Tag(kind=TagKind.SPECIALTY, name=n) for n in SPECIALTIES])
     author = user_ids[0]
     Question.objects.bulk_create(
-        [Question(author_id=author, status="published", year_mask=1 << (1 + n % 6),
-                  created_at=now, updated_at=now) for n in range(questions)],  # fmt: skip
+        [
+            Question(
+                author_id=author,
+                status="published",
+                year_mask=1 << (1 + n % 6),
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(questions)
+        ],  # fmt: skip
         batch_size=5000,
     )
     question_ids = list(Question.objects.order_by("pk").values_list("pk", flat=True))
@@ -144,8 +157,10 @@ def seed(*, members: int, questions: int, stdout) -> dict:
         )
     through = Question.tags.through
     through.objects.bulk_create(
-        [through(question_id=qid, tag_id=tags[i % len(tags)].pk)
-         for i, qid in enumerate(question_ids)],  # fmt: skip
+        [
+            through(question_id=qid, tag_id=tags[i % len(tags)].pk)
+            for i, qid in enumerate(question_ids)
+        ],  # fmt: skip
         batch_size=10000,
     )
     stdout(f"  questions: {questions:,} in {time.perf_counter() - t0:.1f} s")
@@ -168,6 +183,13 @@ def seed(*, members: int, questions: int, stdout) -> dict:
         "VALUES (%s, %s, %s, %s)"
     )
     total = 0
+    with connection.cursor() as cursor:
+        # Bulk-load practice: build secondary indexes once after the load, not row by row.
+        recreate = [
+            sql
+            for table in ("questions_attempt", "questions_reviewcard")
+            for sql in _drop_secondary_indexes(cursor, table, postgres=postgres)
+        ]
     with transaction.atomic(), connection.cursor() as cursor:
         for m, member_id in enumerate(user_ids):
             for k in range(ATTEMPTS_PER_MEMBER):
@@ -188,11 +210,32 @@ def seed(*, members: int, questions: int, stdout) -> dict:
             cursor.executemany(attempt_sql, attempts)
             cursor.executemany(card_sql, cards)
             total += len(attempts)
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        for sql in recreate:
+            cursor.execute(sql)
+        cursor.execute("ANALYZE")
     stdout(f"  attempts and review cards: {total:,} each in {time.perf_counter() - t0:.1f} s")
     return {"user_ids": user_ids, "question_ids": question_ids}
+
+
+def _drop_secondary_indexes(cursor, table: str, *, postgres: bool) -> list[str]:
+    """Drop a table's indexes that back no constraint; return the SQL to recreate them."""
+    if postgres:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint)",
+            [table],
+        )
+    else:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL",
+            [table],
+        )
+    rows = cursor.fetchall()
+    for name, _ in rows:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in rows]
 
 
 def _free_port() -> int:

@@ -6,13 +6,17 @@ scores 0. Formulas are documented in docs/item-analysis.md.
 """
 
 import csv
+import functools
 import io
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 UPPER_LOWER_SHARE = 0.27
 LOW_FACILITY = 0.2
@@ -27,8 +31,7 @@ class ResponsesError(ValueError):
     """Bad responses input; the message names the line where there is one."""
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     candidate: str
     item: str
     response: str
@@ -75,6 +78,7 @@ class Analysis:
         }
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_answer(text: str) -> str:
     """Compare answers letter-set-wise, so a multiple-response "CA" equals the key "AC"."""
     text = (text or "").strip().upper()
@@ -83,24 +87,31 @@ def normalise_answer(text: str) -> str:
     return text
 
 
-def score_matrix(
-    responses: Iterable[Response],
-) -> tuple[list[str], list[str], np.ndarray, list[list[str]]]:
-    """Candidates, items (first-seen order), the 0/1 score matrix and the raw responses."""
-    candidates: dict[str, int] = {}
-    items: dict[str, int] = {}
-    cells: dict[tuple[int, int], tuple[str, bool]] = {}
-    for r in responses:
-        c = candidates.setdefault(r.candidate, len(candidates))
-        i = items.setdefault(r.item, len(items))
-        answer = normalise_answer(r.response)
-        cells[(c, i)] = (answer, bool(answer) and answer == normalise_answer(r.key))
+def _frame(responses) -> pd.DataFrame:
+    if isinstance(responses, pd.DataFrame):
+        return responses
+    return pd.DataFrame.from_records(list(responses), columns=list(CSV_COLUMNS))
+
+
+def _normalised(column: pd.Series) -> np.ndarray:
+    memo = {value: normalise_answer(value) for value in pd.unique(column)}
+    return column.map(memo).to_numpy(dtype=object)
+
+
+def score_matrix(responses) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Candidates and items (first-seen order), the 0/1 score matrix (candidates × items) and
+    the normalised responses (items × candidates, "" for an omission)."""
+    frame = _frame(responses)
+    candidate_codes, candidates = pd.factorize(frame["candidate"])
+    item_codes, items = pd.factorize(frame["item"])
+    answers = _normalised(frame["response"])
+    keys = _normalised(frame["key"])
+    correct = (answers != "") & (answers == keys)
     scores = np.zeros((len(candidates), len(items)), dtype=np.int8)
-    raw = [[""] * len(items) for _ in candidates]
-    for (c, i), (answer, correct) in cells.items():
-        scores[c, i] = correct
-        raw[c][i] = answer
-    return list(candidates), list(items), scores, raw
+    scores[candidate_codes, item_codes] = correct
+    by_item = np.full((len(items), len(candidates)), "", dtype=object)
+    by_item[item_codes, candidate_codes] = answers
+    return list(candidates), list(items), scores, by_item
 
 
 def _round(value: float | None, places: int = 4) -> float | None:
@@ -109,10 +120,10 @@ def _round(value: float | None, places: int = 4) -> float | None:
     return round(float(value), places)
 
 
-def analyse(responses: Iterable[Response]) -> Analysis:
+def analyse(responses: "Iterable[Response] | pd.DataFrame") -> Analysis:
     """Facility, discrimination (upper–lower 27 %), point-biserial (item vs rest of test), option
     shares per item; mean, SD, KR-20 and SEM for the test."""
-    candidates, items, scores, raw = score_matrix(responses)
+    candidates, items, scores, by_item = score_matrix(responses)
     n_candidates, n_items = scores.shape
     if n_candidates == 0 or n_items == 0:
         raise ResponsesError("there are no responses to analyse")
@@ -131,10 +142,9 @@ def analyse(responses: Iterable[Response]) -> Analysis:
         point_biserial = None
         if column.std() > 0 and rest.std() > 0:
             point_biserial = float(np.corrcoef(column, rest)[0, 1])
-        counts: dict[str, int] = {}
-        for row in raw:
-            label = row[i] or OMITTED
-            counts[label] = counts.get(label, 0) + 1
+        counts = Counter(by_item[i].tolist())
+        if "" in counts:
+            counts[OMITTED] = counts.pop("")
         options = {
             label: round(count / n_candidates, 4)
             for label, count in sorted(counts.items(), key=lambda kv: (kv[0] == OMITTED, kv[0]))
@@ -176,8 +186,33 @@ def analyse(responses: Iterable[Response]) -> Analysis:
     return Analysis(items=results, test=test)
 
 
-def read_responses_csv(text: str) -> list[Response]:
-    """Parse `candidate,item,response,key` rows. Errors name the line (header is line 1)."""
+def read_responses_csv(text: str) -> "pd.DataFrame | list[Response]":
+    """Parse `candidate,item,response,key` rows. Errors name the line (header is line 1).
+
+    A vectorised pass (pandas) accepts a clean file quickly; anything doubtful is re-read row by
+    row, which finds the first bad line and names it."""
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError):
+        return _read_responses_rows(text)
+    if [c.strip().lower() for c in frame.columns] != list(CSV_COLUMNS) or frame.empty:
+        return _read_responses_rows(text)
+    frame.columns = list(CSV_COLUMNS)
+    frame = frame.apply(lambda column: column.str.strip())
+    keys = pd.Series(_normalised(frame["key"]), index=frame.index)
+    if (
+        (frame[["candidate", "item", "key"]] == "").to_numpy().any()
+        or frame.duplicated(["candidate", "item"]).any()
+        or (keys.groupby(frame["item"]).nunique() > 1).any()
+        or len(frame) != frame["candidate"].nunique() * frame["item"].nunique()
+    ):
+        return _read_responses_rows(text)
+    return frame
+
+
+def _read_responses_rows(text: str) -> list[Response]:
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
@@ -209,8 +244,10 @@ def read_responses_csv(text: str) -> list[Response]:
                 f"line {line}: candidate {candidate!r} already answered item {item!r} "
                 f"on line {seen[(candidate, item)]}"
             )
-        known = keys.setdefault(item, (normalise_answer(key), line))
-        if known[0] != normalise_answer(key):
+        known = keys.get(item)
+        if known is None:
+            known = keys[item] = (normalise_answer(key), line)
+        elif known[0] != normalise_answer(key):
             raise ResponsesError(
                 f"line {line}: item {item!r} has key {key!r} but {known[0]!r} on line {known[1]}"
             )
@@ -219,6 +256,8 @@ def read_responses_csv(text: str) -> list[Response]:
     if not responses:
         raise ResponsesError("line 2: there are no response rows after the header")
     candidates = {c for c, _ in seen}
+    if len(seen) == len(candidates) * len(keys):
+        return responses
     for candidate in sorted(candidates):
         for item in keys:
             if (candidate, item) not in seen:

@@ -59,17 +59,6 @@ class QuestionQuerySet(models.QuerySet):
             self = self.filter(tags=tag)
         return self
 
-    def visible_to(self, user):
-        """What a user may know of: published questions, their own, and (for reviewers) anything
-        past draft."""
-        from .permissions import is_reviewer
-
-        if is_reviewer(user):
-            return self.filter(
-                Q(published_version__isnull=False) | Q(author=user) | ~Q(status=Status.DRAFT)
-            )
-        return self.filter(Q(published_version__isnull=False) | Q(author=user))
-
 
 class Question(models.Model):
     """The stable identity of a question. Its text lives in versions: `latest_version` is the one
