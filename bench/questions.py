@@ -264,7 +264,7 @@ def measure(*, port: int, cookies: list[str], question_ids: list[int], requests:
     expected = {"bare view": 200, "queue: next question": 302, "practice page": 200}
     samples = {name: [] for name in targets}
     with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
-        for name, url in targets.items():  # warm up
+        for url in targets.values():  # warm up
             for _ in range(10):
                 client.get(url(), cookies={"sessionid": cookies[0]})
         for i in range(requests):
