@@ -187,11 +187,13 @@ class AnswerForm(forms.Form):
 class RatingForm(forms.Form):
     quality = forms.TypedChoiceField(
         label="Quality", coerce=int,
-        choices=[(1, "1 – poor"), (2, "2"), (3, "3"), (4, "4"), (5, "5 – excellent")],
+        choices=[("", "Choose…"), (1, "1 – poor"), (2, "2"), (3, "3"), (4, "4"),
+                 (5, "5 – excellent")],
     )  # fmt: skip
     difficulty = forms.TypedChoiceField(
         label="Difficulty", coerce=int,
-        choices=[(1, "1 – easy"), (2, "2"), (3, "3"), (4, "4"), (5, "5 – very hard")],
+        choices=[("", "Choose…"), (1, "1 – easy"), (2, "2"), (3, "3"), (4, "4"),
+                 (5, "5 – very hard")],
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Avg, Count
 from django.urls import reverse
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
@@ -37,6 +37,7 @@ from .models import (
     mask_letters,
     options_mask,
 )
+from .models import Rating as MemberRating
 from .permissions import TRANSITIONS, can_edit, can_transition
 
 DEFAULT_RETENTION = 0.9
@@ -340,6 +341,24 @@ def answer_distribution(version: QuestionVersion) -> list[dict]:
             }
         )
     return result
+
+
+@transaction.atomic
+def rate_question(*, member, question: Question, quality: int, difficulty: int) -> MemberRating:
+    """Side effects: the member's one Rating of the question created or replaced."""
+    rating, _ = MemberRating.objects.update_or_create(
+        member=member,
+        question=question,
+        defaults={"quality": quality, "difficulty": difficulty, "rated_at": timezone.now()},
+    )
+    return rating
+
+
+def rating_summary(question: Question) -> dict:
+    """Average quality and difficulty members gave, for the practice pages."""
+    return question.ratings.aggregate(
+        n=Count("pk"), quality=Avg("quality"), difficulty=Avg("difficulty")
+    )
 
 
 @transaction.atomic

@@ -245,14 +245,20 @@ def question_practise(request, pk: int):
     return render(
         request,
         "questions/question_practise.html",
-        {"question": question, "version": version, "form": form, "from_queue": from_queue},
+        {
+            "question": question,
+            "version": version,
+            "form": form,
+            "from_queue": from_queue,
+            "rating": services.rating_summary(question),
+        },  # fmt: skip
     )
 
 
 @require_GET
 def attempt_detail(request, pk: int):
     attempt = get_object_or_404(
-        Attempt.objects.select_related("question", "version"), pk=pk, member=request.user
+        Attempt.objects.select_related("question__author", "version"), pk=pk, member=request.user
     )
     question = attempt.question
     rating = Rating.objects.filter(member=request.user, question=question).first()
@@ -267,6 +273,7 @@ def attempt_detail(request, pk: int):
             "question": question,
             "version": attempt.version,
             "distribution": services.answer_distribution(attempt.version),
+            "rating": services.rating_summary(question),
             "rating_form": RatingForm(
                 initial={"quality": rating.quality, "difficulty": rating.difficulty}
                 if rating
@@ -290,23 +297,20 @@ def _practisable_or_404(request, pk: int) -> Question:
 @require_POST
 def question_rate(request, pk: int):
     question = _practisable_or_404(request, pk)
+    rated = request.POST.get("quality") or request.POST.get("difficulty")
     form = RatingForm(request.POST)
-    if form.is_valid():
-        Rating.objects.update_or_create(
-            member=request.user,
-            question=question,
-            defaults={**form.cleaned_data, "rated_at": timezone.now()},
-        )
+    if rated and form.is_valid():
+        services.rate_question(member=request.user, question=question, **form.cleaned_data)
         messages.success(request, "Thanks, your rating is saved.")
-    else:
-        messages.error(request, "Choose a quality and a difficulty from 1 to 5.")
-    if "body" in request.POST and request.POST["body"].strip():
-        comment = CommentForm(request.POST)
-        if comment.is_valid():
-            services.add_comment(
-                question=question, by=request.user, body=comment.cleaned_data["body"],
-                kind=CommentKind.PRACTICE,
-            )  # fmt: skip
+    elif rated:
+        messages.error(request, "Choose both a quality and a difficulty from 1 to 5.")
+    comment = CommentForm(request.POST)
+    if request.POST.get("body", "").strip() and comment.is_valid():
+        services.add_comment(
+            question=question, by=request.user, body=comment.cleaned_data["body"],
+            kind=CommentKind.PRACTICE,
+        )  # fmt: skip
+        messages.success(request, "Your comment is posted.")
     return _back_to_attempt(request)
 
 

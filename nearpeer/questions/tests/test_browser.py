@@ -93,3 +93,12 @@ def test_write_review_practise_and_sit_a_mock(page, live_server, sign_in, axe):
     # lead; checked here without the one-off message.
     page.reload()
     assert axe(page) == []
+    page.goto(base + "queue/")
+    assert axe(page) == []
+
+    # The committee's paper and item-analysis pages.
+    page.context.clear_cookies()
+    sign_in(page, boss)
+    for path in (f"papers/{paper.pk}/", f"papers/{paper.pk}/analysis/", "papers/new/"):
+        page.goto(base + path)
+        assert axe(page) == [], path
