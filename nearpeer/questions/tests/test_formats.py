@@ -50,6 +50,25 @@ def test_moodle_import_keeps_type_tags_years_and_references():
 
 
 @pytest.mark.django_db
+def test_import_without_author_credits_the_committee():
+    from io import StringIO
+
+    from nearpeer.members.tests.factories import committee
+
+    boss = committee()
+    call_command("questions", "import", str(DATA / "sample.gift"), "--format", "gift",
+                 stdout=StringIO())  # fmt: skip
+    assert set(Question.objects.values_list("author", flat=True)) == {boss.pk}
+
+
+@pytest.mark.django_db
+def test_import_without_author_or_committee_is_a_clear_error():
+    with pytest.raises(CommandError) as exc:
+        call_command("questions", "import", str(DATA / "sample.gift"), "--format", "gift")
+    assert str(exc.value) == "No committee member to credit: give --author EMAIL."
+
+
+@pytest.mark.django_db
 def test_dry_run_writes_nothing():
     out = _import(DATA / "sample.gift", "gift", UserFactory(), "--dry-run")
     assert out.strip() == "Dry run: 4 questions would be imported."

@@ -5,7 +5,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
+from nearpeer.members.models import Role
 from nearpeer.questions import formats, itemstats, services
 from nearpeer.questions.models import Tag
 from nearpeer.questions.rendering import render_markdown
@@ -20,7 +22,10 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="Import questions, all or nothing.")
         imp.add_argument("file")
         imp.add_argument("--format", choices=["moodle-xml", "gift"], required=True)
-        imp.add_argument("--author", required=True, help="Email of the member to credit.")
+        imp.add_argument(
+            "--author",
+            help="Email of the member to credit (default: the longest-standing committee member).",
+        )
         imp.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
         imp.add_argument(
             "--publish", action="store_true", help="Publish at once (an agreed, reviewed bank)."
@@ -48,9 +53,7 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}") from None
-        author = get_user_model().objects.filter(email__iexact=options["author"]).first()
-        if author is None:
-            raise CommandError(f"No member with the email {options['author']}.")
+        author = self._author(options["author"])
         try:
             if options["format"] == "moodle-xml":
                 parsed = formats.parse_moodle_xml(data)
@@ -72,6 +75,22 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run: {len(parsed.questions)} questions would be imported.")
         else:
             self.stdout.write(self.style.SUCCESS(f"Imported {len(created)} questions."))
+
+    def _author(self, email: str | None):
+        users = get_user_model().objects.filter(is_active=True)
+        if email:
+            author = users.filter(email__iexact=email).first()
+            if author is None:
+                raise CommandError(f"No member with the email {email}.")
+            return author
+        author = (
+            users.filter(Q(role_grants__role=Role.COMMITTEE) | Q(is_superuser=True))
+            .order_by("date_joined", "pk")
+            .first()
+        )
+        if author is None:
+            raise CommandError("No committee member to credit: give --author EMAIL.")
+        return author
 
     def _export(self, options):
         tags = []
