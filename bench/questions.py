@@ -387,6 +387,8 @@ def main() -> None:
         server.wait(10)
     measure_item_analysis(stdout)
     stdout(f"\nTotal run {time.perf_counter() - started:.1f} s")
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        call_command("flush", interactive=False, verbosity=0)  # leave the database empty again
     tmp.cleanup()
 
 

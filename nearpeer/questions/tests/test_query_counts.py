@@ -52,3 +52,36 @@ def test_paper_list_in_constant_queries(client, django_assert_num_queries, rows)
     with django_assert_num_queries(5):
         response = client.get(reverse("questions:paper-list"))
     assert response.content.decode().count(">Resume<") == rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 3])
+def test_queue_home_in_constant_queries(client, django_assert_num_queries, rows):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    member = UserFactory()
+    for _ in range(rows):
+        services.add_to_review_queue(
+            member=member, question=make_question(), when=timezone.now() + timedelta(days=1)
+        )
+    client.force_login(member)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("questions:queue-home"))
+    assert response.content.decode().count("<li>Q") == rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 3])
+def test_paper_detail_in_constant_queries(client, django_assert_num_queries, rows):
+    boss = committee()
+    for n in range(rows):
+        make_question(tags=[tag(), tag(f"System {n}", "system")])
+    paper = services.build_paper_from_blueprint(
+        title="Mock", by=boss, blueprint={tag(): rows}, duration_minutes=20
+    )
+    client.force_login(boss)
+    with django_assert_num_queries(7):
+        response = client.get(reverse("questions:paper-detail", kwargs={"pk": paper.pk}))
+    assert response.content.decode().count(" v1 · ") == rows
