@@ -201,21 +201,28 @@ def seed(*, members: int, questions: int, stdout) -> dict:
                 due = now + timedelta(minutes=rng.randrange(-60 * 24 * 30, 60 * 24 * 30))
                 cards.append((member_id, qid, json.dumps({**card_state, "due": due.isoformat()}),
                               stamp(due)))  # fmt: skip
-            if len(attempts) >= 50_000:
-                cursor.executemany(attempt_sql, attempts)
-                cursor.executemany(card_sql, cards)
+            if len(attempts) >= 50_000 or m == len(user_ids) - 1:
+                _insert(cursor, attempt_sql, attempts, postgres=postgres)
+                _insert(cursor, card_sql, cards, postgres=postgres)
                 total += len(attempts)
                 attempts, cards = [], []
-        if attempts:
-            cursor.executemany(attempt_sql, attempts)
-            cursor.executemany(card_sql, cards)
-            total += len(attempts)
     with connection.cursor() as cursor:
         for sql in recreate:
             cursor.execute(sql)
         cursor.execute("ANALYZE")
     stdout(f"  attempts and review cards: {total:,} each in {time.perf_counter() - t0:.1f} s")
     return {"user_ids": user_ids, "question_ids": question_ids}
+
+
+def _insert(cursor, sql: str, rows: list[tuple], *, postgres: bool) -> None:
+    """executemany on SQLite; COPY on PostgreSQL, where row-by-row inserts are far slower."""
+    if not postgres:
+        cursor.executemany(sql, rows)
+        return
+    table_and_columns = sql.split("INSERT INTO ", 1)[1].split(" VALUES", 1)[0]
+    with cursor.cursor.copy(f"COPY {table_and_columns} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _drop_secondary_indexes(cursor, table: str, *, postgres: bool) -> list[str]:
