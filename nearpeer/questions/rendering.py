@@ -5,6 +5,8 @@ cleans the result against an allow-list, so a payload that slips through one lay
 the other.
 """
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -20,6 +22,7 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """Sanitised HTML for member-written Markdown. Headings shift down to h3 and below, so a
     question never breaks the page's heading order."""
@@ -37,6 +40,7 @@ def render_markdown(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def render_inline(text: str) -> str:
     """An option or a short line: Markdown without the wrapping paragraph."""
     html = render_markdown(text).strip()

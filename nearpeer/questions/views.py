@@ -251,8 +251,19 @@ def question_practise(request, pk: int):
             "form": form,
             "from_queue": from_queue,
             "rating": services.rating_summary(question),
-        },  # fmt: skip
+            # Inputs are written in the template: faster than rendering a widget per option.
+            "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
+            "confidence": _chosen_confidence(request),
+            "confidence_choices": services.Confidence.CHOICES,
+        },
     )
+
+
+def _chosen_confidence(request) -> int | None:
+    if request.method == "GET":
+        return services.Confidence.FAIRLY_SURE
+    raw = request.POST.get("confidence", "")
+    return int(raw) if raw.isdigit() else None
 
 
 @require_GET
