@@ -1,5 +1,663 @@
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import itemstats, services
+from .forms import (
+    AnswerForm,
+    CommentForm,
+    FlagForm,
+    PaperAddForm,
+    PaperForm,
+    PracticeFilterForm,
+    QuestionForm,
+    RatingForm,
+    RetentionForm,
+    TransitionForm,
+)
+from .models import (
+    Attempt,
+    Comment,
+    CommentKind,
+    Paper,
+    PaperItem,
+    PaperStatus,
+    Question,
+    QueueSettings,
+    Rating,
+    ReviewCard,
+    Sitting,
+    Status,
+    Tag,
+)
+from .permissions import (
+    REVIEWING,
+    can_edit,
+    can_manage_papers,
+    can_review_comment,
+    can_see_author,
+    can_see_paper,
+    can_see_question,
+    can_sit,
+    is_author,
+    is_reviewer,
+    transitions_for,
+)
+
+FILTERS_SESSION_KEY = "questions_practice_filters"
 
 
+def _question_or_404(request, pk: int) -> Question:
+    question = get_object_or_404(
+        Question.objects.select_related("author", "latest_version", "published_version"), pk=pk
+    )
+    if not can_see_question(request.user, question):
+        raise Http404
+    return question
+
+
+def _error_messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+@require_GET
 def home(request):
-    return render(request, "core/placeholder.html", {"heading": "Questions — home"})
+    user = request.user
+    mine = (
+        Question.objects.filter(author=user)
+        .select_related("latest_version")
+        .prefetch_related("tags")
+        .order_by("-updated_at", "-pk")[:50]
+    )
+    due = ReviewCard.objects.filter(member=user, due__lte=timezone.now()).count()
+    to_review = (
+        Question.objects.filter(status__in=REVIEWING).exclude(author=user).count()
+        if is_reviewer(user)
+        else 0
+    )
+    return render(
+        request,
+        "questions/home.html",
+        {
+            "filter_form": PracticeFilterForm(
+                initial=request.session.get(FILTERS_SESSION_KEY, {"year": user.year})
+            ),
+            "mine": mine,
+            "due": due,
+            "to_review": to_review,
+            "reviewer": is_reviewer(user),
+            "published": Question.objects.practisable().count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def question_create(request):
+    form = QuestionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            question = services.save_question(
+                author=request.user, question=None, content=form.content(), tags=form.tags(),
+                years=form.cleaned_data["years"], blind_review=form.cleaned_data["blind_review"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Question saved as a draft. Submit it when it is ready.")
+            return redirect("questions:question-detail", pk=question.pk)
+    return render(request, "questions/question_form.html", {"form": form, "question": None})
+
+
+@require_http_methods(["GET", "POST"])
+def question_edit(request, pk: int):
+    question = _question_or_404(request, pk)
+    if not can_edit(request.user, question):
+        raise Http404
+    form = QuestionForm(
+        request.POST or None, request.FILES or None,
+        version=question.latest_version, question=question,
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        was_published = question.status == Status.PUBLISHED
+        try:
+            services.save_question(
+                author=request.user, question=question, content=form.content(), tags=form.tags(),
+                years=form.cleaned_data["years"], blind_review=form.cleaned_data["blind_review"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                "New version saved as a draft; members keep practising the published version "
+                "until this one is reviewed and published."
+                if was_published
+                else "Draft saved.",
+            )
+            return redirect("questions:question-detail", pk=question.pk)
+    return render(request, "questions/question_form.html", {"form": form, "question": question})
+
+
+@require_GET
+def question_detail(request, pk: int):
+    question = _question_or_404(request, pk)
+    user = request.user
+    if not (is_author(user, question) or is_reviewer(user)):
+        return redirect("questions:question-practise", pk=question.pk)
+    comments = Comment.objects.filter(question=question).select_related("author", "version")
+    return render(
+        request,
+        "questions/question_detail.html",
+        {
+            "question": question,
+            "version": question.latest_version,
+            "tags": question.tags.all(),
+            "versions": question.versions.all(),
+            "transitions": transitions_for(user, question),
+            "comments": comments,
+            "show_author": can_see_author(user, question),
+            "can_edit": can_edit(user, question),
+            "can_comment": can_review_comment(user, question),
+            "comment_form": CommentForm(),
+        },
+    )
+
+
+@require_POST
+def question_transition(request, pk: int):
+    question = _question_or_404(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That action was not understood.")
+        return redirect("questions:question-detail", pk=pk)
+    try:
+        services.transition_question(
+            question=question, by=request.user, name=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+        )  # fmt: skip
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        question.refresh_from_db(fields=["status"])
+        messages.success(request, f"The question is now: {question.get_status_display()}.")
+    if is_author(request.user, question) or is_reviewer(request.user):
+        return redirect("questions:question-detail", pk=pk)
+    return redirect("questions:home")
+
+
+@require_POST
+def question_comment(request, pk: int):
+    question = _question_or_404(request, pk)
+    if not can_review_comment(request.user, question):
+        raise Http404
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.add_comment(question=question, by=request.user, body=form.cleaned_data["body"])
+        messages.success(request, "Comment added.")
+    else:
+        messages.error(request, "Write a comment (up to 4,000 characters).")
+    return redirect("questions:question-detail", pk=pk)
+
+
+@require_GET
+def practice_next(request):
+    form = PracticeFilterForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Those filters were not understood.")
+        return redirect("questions:home")
+    request.session[FILTERS_SESSION_KEY] = {
+        name: (value.pk if isinstance(value, Tag) else value)
+        for name, value in form.cleaned_data.items()
+    }
+    question = services.pick_practice_question(
+        member=request.user, tags=form.tags(), year=form.cleaned_data["year"]
+    )
+    if question is None:
+        messages.info(request, "No published questions match those filters yet.")
+        return redirect("questions:home")
+    return redirect("questions:question-practise", pk=question.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def question_practise(request, pk: int):
+    question = _question_or_404(request, pk)
+    version = question.published_version
+    if version is None:
+        raise Http404
+    from_queue = request.GET.get("from") == "queue"
+    form = AnswerForm(request.POST or None, version=version)
+    if request.method == "POST" and form.is_valid():
+        attempt = services.answer_question(
+            member=request.user, question=question, selected=form.selected(),
+            confidence=form.cleaned_data["confidence"],
+            source="queue" if from_queue else "practice",
+        )  # fmt: skip
+        return redirect("questions:attempt-detail", pk=attempt.pk)
+    return render(
+        request,
+        "questions/question_practise.html",
+        {
+            "question": question,
+            "version": version,
+            "form": form,
+            "from_queue": from_queue,
+            "rating": services.rating_summary(question),
+            # Inputs are written in the template: faster than rendering a widget per option.
+            "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
+            "confidence": _chosen_confidence(request),
+            "confidence_choices": services.Confidence.CHOICES,
+        },
+    )
+
+
+def _chosen_confidence(request) -> int | None:
+    if request.method == "GET":
+        return services.Confidence.FAIRLY_SURE
+    raw = request.POST.get("confidence", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@require_GET
+def attempt_detail(request, pk: int):
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("question__author", "version"), pk=pk, member=request.user
+    )
+    question = attempt.question
+    rating = Rating.objects.filter(member=request.user, question=question).first()
+    comments = Comment.objects.filter(question=question, kind=CommentKind.PRACTICE).select_related(
+        "author"
+    )
+    return render(
+        request,
+        "questions/attempt_detail.html",
+        {
+            "attempt": attempt,
+            "question": question,
+            "version": attempt.version,
+            "distribution": services.answer_distribution(attempt.version),
+            "rating": services.rating_summary(question),
+            "rating_form": RatingForm(
+                initial={"quality": rating.quality, "difficulty": rating.difficulty}
+                if rating
+                else None
+            ),
+            "comment_form": CommentForm(),
+            "flag_form": FlagForm(),
+            "comments": comments,
+            "due": services.next_due_question(member=request.user) is not None,
+        },
+    )
+
+
+def _practisable_or_404(request, pk: int) -> Question:
+    question = _question_or_404(request, pk)
+    if not question.published_version_id:
+        raise Http404
+    return question
+
+
+@require_POST
+def question_rate(request, pk: int):
+    question = _practisable_or_404(request, pk)
+    rated = request.POST.get("quality") or request.POST.get("difficulty")
+    form = RatingForm(request.POST)
+    if rated and form.is_valid():
+        services.rate_question(member=request.user, question=question, **form.cleaned_data)
+        messages.success(request, "Thanks, your rating is saved.")
+    elif rated:
+        messages.error(request, "Choose both a quality and a difficulty from 1 to 5.")
+    comment = CommentForm(request.POST)
+    if request.POST.get("body", "").strip() and comment.is_valid():
+        services.add_comment(
+            question=question, by=request.user, body=comment.cleaned_data["body"],
+            kind=CommentKind.PRACTICE,
+        )  # fmt: skip
+        messages.success(request, "Your comment is posted.")
+    return _back_to_attempt(request)
+
+
+def _back_to_attempt(request):
+    """Return to the member's own attempt page they came from; anything else goes home."""
+    try:
+        attempt_pk = int(request.POST.get("attempt", ""))
+    except ValueError:
+        return redirect("questions:home")
+    if Attempt.objects.filter(pk=attempt_pk, member=request.user).exists():
+        return redirect("questions:attempt-detail", pk=attempt_pk)
+    return redirect("questions:home")
+
+
+@require_POST
+def question_flag(request, pk: int):
+    question = _practisable_or_404(request, pk)
+    form = FlagForm(request.POST)
+    if form.is_valid():
+        services.flag_question(
+            question=question, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, "Thank you: the author has been told.")
+    else:
+        messages.error(request, "Say what is wrong (up to 2,000 characters).")
+    return _back_to_attempt(request)
+
+
+@require_GET
+def version_image(request, pk: int):
+    from .models import QuestionVersion
+
+    version = get_object_or_404(QuestionVersion.objects.select_related("question"), pk=pk)
+    question = version.question
+    if not version.image or not can_see_question(request.user, question):
+        raise Http404
+    published = version.pk == question.published_version_id
+    if not (published or is_author(request.user, question) or is_reviewer(request.user)):
+        raise Http404
+    response = FileResponse(version.image.open("rb"), content_type=version.image_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@require_GET
+def review_list(request):
+    if not is_reviewer(request.user):
+        raise Http404
+    questions = (
+        Question.objects.filter(status__in=REVIEWING)
+        .exclude(author=request.user)
+        .select_related("latest_version", "author")
+        .prefetch_related("tags")
+        .order_by("updated_at", "pk")
+    )
+    rows = [(q, can_see_author(request.user, q)) for q in questions]
+    return render(request, "questions/review_list.html", {"rows": rows})
+
+
+@require_GET
+def queue_home(request):
+    now = timezone.now()
+    cards = ReviewCard.objects.filter(member=request.user)
+    upcoming = (
+        cards.filter(due__gt=now).select_related("question__published_version").order_by("due")[:10]
+    )
+    return render(
+        request,
+        "questions/queue_home.html",
+        {
+            "due": cards.filter(due__lte=now).count(),
+            "total": cards.count(),
+            "upcoming": upcoming,
+        },
+    )
+
+
+@require_GET
+def queue_next(request):
+    question = services.next_due_question(member=request.user)
+    if question is None or not question.published_version_id:
+        messages.info(request, "Nothing is due now. Come back later — or practise something new.")
+        return redirect("questions:queue-home")
+    return redirect(
+        reverse("questions:question-practise", kwargs={"pk": question.pk}) + "?from=queue"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def queue_settings(request):
+    current = QueueSettings.objects.filter(member=request.user).first()
+    form = RetentionForm(
+        request.POST or None,
+        initial={"desired_retention": current.desired_retention if current else 0.9},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_desired_retention(
+            member=request.user, retention=form.cleaned_data["desired_retention"]
+        )
+        messages.success(request, "Saved: your next reviews use the new retention.")
+        return redirect("questions:queue-home")
+    return render(request, "questions/queue_settings.html", {"form": form})
+
+
+# --- Mock papers -------------------------------------------------------------------------------
+
+
+@require_GET
+def paper_list(request):
+    papers = Paper.objects.annotate(item_count=Count("items"))
+    if not can_manage_papers(request.user):
+        papers = papers.exclude(status=PaperStatus.DRAFT)
+    papers = papers.prefetch_related(
+        Prefetch(
+            "sittings", queryset=Sitting.objects.filter(candidate=request.user), to_attr="mine"
+        )
+    )
+    return render(
+        request,
+        "questions/paper_list.html",
+        {"papers": papers, "manage": can_manage_papers(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def paper_create(request):
+    if not can_manage_papers(request.user):
+        raise Http404
+    form = PaperForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            paper = services.build_paper_from_blueprint(
+                title=form.cleaned_data["title"], by=request.user, blueprint=form.blueprint(),
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                year=form.cleaned_data["year"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            for message in _error_messages(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Paper built with {paper.items.count()} questions.")
+            return redirect("questions:paper-detail", pk=paper.pk)
+    return render(request, "questions/paper_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def paper_detail(request, pk: int):
+    if not can_manage_papers(request.user):
+        raise Http404
+    paper = get_object_or_404(Paper, pk=pk)
+    form = PaperAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ids = form.cleaned_data["question_ids"]
+        found = list(Question.objects.practisable().filter(pk__in=ids))
+        missing = sorted(set(ids) - {q.pk for q in found})
+        if missing:
+            form.add_error(
+                "question_ids",
+                "Not published (or not found): " + ", ".join(f"Q{i}" for i in missing),
+            )
+        else:
+            try:
+                added = services.add_paper_items(paper=paper, questions=found)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"{len(added)} questions added.")
+                return redirect("questions:paper-detail", pk=pk)
+    items = paper.items.select_related("version", "question").prefetch_related("question__tags")
+    return render(
+        request,
+        "questions/paper_detail.html",
+        {
+            "paper": paper,
+            "items": items,
+            "form": form,
+            "submitted": paper.sittings.filter(submitted_at__isnull=False).count(),
+            "statuses": PaperStatus,
+        },
+    )
+
+
+@require_POST
+def paper_status(request, pk: int):
+    if not can_manage_papers(request.user):
+        raise Http404
+    paper = get_object_or_404(Paper, pk=pk)
+    status = request.POST.get("status", "")
+    if status not in PaperStatus.values:
+        messages.error(request, "Unknown status.")
+    else:
+        try:
+            services.set_paper_status(paper=paper, status=status)
+        except ValidationError as exc:
+            for message in _error_messages(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, f"The paper is now: {paper.get_status_display()}.")
+    return redirect("questions:paper-detail", pk=pk)
+
+
+@require_GET
+def paper_analysis(request, pk: int):
+    if not can_manage_papers(request.user):
+        raise Http404
+    paper = get_object_or_404(Paper, pk=pk)
+    responses = services.paper_responses(paper)
+    candidates = len({r.candidate for r in responses})
+    analysis = None
+    if candidates >= settings.NEARPEER_MIN_GROUP_SIZE:
+        analysis = itemstats.analyse(responses)
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(itemstats.to_csv(analysis), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="paper-{paper.pk}-items.csv"'
+            return response
+    return render(
+        request,
+        "questions/paper_analysis.html",
+        {
+            "paper": paper,
+            "analysis": analysis,
+            "candidates": candidates,
+            "minimum": settings.NEARPEER_MIN_GROUP_SIZE,
+        },
+    )
+
+
+@require_POST
+def sitting_start(request, pk: int):
+    paper = get_object_or_404(Paper, pk=pk)
+    if not can_see_paper(request.user, paper):
+        raise Http404
+    if not can_sit(request.user, paper):
+        messages.error(request, "This paper is not open for sitting.")
+        return redirect("questions:paper-list")
+    sitting = services.start_sitting(paper=paper, candidate=request.user)
+    if sitting.finished:
+        return redirect("questions:sitting-result", pk=sitting.pk)
+    return redirect("questions:sitting-detail", pk=sitting.pk)
+
+
+def _own_sitting(request, pk: int) -> Sitting:
+    return get_object_or_404(Sitting.objects.select_related("paper"), pk=pk, candidate=request.user)
+
+
+@require_http_methods(["GET", "POST"])
+def sitting_detail(request, pk: int):
+    sitting = _own_sitting(request, pk)
+    if not sitting.finished and services.sitting_time_is_up(sitting):
+        services.submit_sitting(sitting=sitting)
+        messages.info(request, "Time is up: your answers were submitted.")
+        return redirect("questions:sitting-result", pk=pk)
+    if sitting.finished:
+        return redirect("questions:sitting-result", pk=pk)
+    items = list(sitting.paper.items.select_related("version"))
+    answers = dict(sitting.answers.values_list("item_id", "selected_mask"))
+    position = _position(request, sitting, len(items))
+    item = items[position - 1]
+    if request.method == "POST":
+        selected = [int(v) for v in request.POST.getlist("answer") if v.isdigit()]
+        goto = _position_from(request.POST.get("goto"), len(items)) or position
+        try:
+            services.save_sitting_answer(
+                sitting=sitting, item=item, selected=selected, position=goto
+            )
+        except ValidationError as exc:
+            if request.htmx:
+                return HttpResponse(
+                    " ".join(_error_messages(exc)), status=409, content_type="text/plain"
+                )
+            messages.error(request, " ".join(_error_messages(exc)))
+            return redirect("questions:sitting-detail", pk=pk)
+        if request.htmx:
+            return render(
+                request,
+                "questions/sitting_detail.html#save-status",
+                {"saved_at": timezone.now()},
+            )
+        if request.POST.get("finish"):
+            return redirect(reverse("questions:sitting-detail", kwargs={"pk": pk}) + "?review=1")
+        return redirect(reverse("questions:sitting-detail", kwargs={"pk": pk}) + f"?q={goto}")
+    selected = answers.get(item.pk, 0)
+    return render(
+        request,
+        "questions/sitting_detail.html",
+        {
+            "sitting": sitting,
+            "item": item,
+            "version": item.version,
+            "position": position,
+            "count": len(items),
+            "selected": [i for i in range(len(item.version.options)) if selected & (1 << i)],
+            "navigator": [(i + 1, answers.get(it.pk, 0) != 0) for i, it in enumerate(items)],
+            "answered": sum(1 for it in items if answers.get(it.pk)),
+            "review": request.GET.get("review") == "1",
+            "deadline": sitting.deadline,
+        },
+    )
+
+
+def _position_from(raw, count: int) -> int | None:
+    if raw and str(raw).isdigit() and 1 <= int(raw) <= count:
+        return int(raw)
+    return None
+
+
+def _position(request, sitting: Sitting, count: int) -> int:
+    return _position_from(request.GET.get("q"), count) or min(max(sitting.position, 1), count)
+
+
+@require_POST
+def sitting_submit(request, pk: int):
+    sitting = _own_sitting(request, pk)
+    services.submit_sitting(sitting=sitting)
+    messages.success(request, "Submitted. Your result is below — only you can see it.")
+    return redirect("questions:sitting-result", pk=pk)
+
+
+@require_GET
+def sitting_result(request, pk: int):
+    sitting = _own_sitting(request, pk)
+    if not sitting.finished:
+        return redirect("questions:sitting-detail", pk=pk)
+    answers = dict(sitting.answers.values_list("item_id", "selected_mask"))
+    items = [
+        (item, answers.get(item.pk, 0))
+        for item in PaperItem.objects.filter(paper=sitting.paper).select_related("version")
+    ]
+    return render(
+        request,
+        "questions/sitting_result.html",
+        {
+            "sitting": sitting,
+            "feedback": services.sitting_feedback(sitting),
+            "items": items,
+            "total": len(items),
+        },
+    )

@@ -1,7 +1,121 @@
+from django.core.files.base import ContentFile
+
 from nearpeer.core.tests.access import LOGIN, Access, expect
 
-SIGNED_IN = expect(anonymous=LOGIN, member=200, teacher=200, committee=200, faculty=200)
+ALL = expect(anonymous=LOGIN, member=200, teacher=200, committee=200, faculty=200)
+ALL_REDIRECT = expect(anonymous=LOGIN, member=302, teacher=302, committee=302, faculty=302)
+REVIEWERS = expect(anonymous=LOGIN, member=404, teacher=200, committee=200, faculty=200)
+COMMITTEE = expect(anonymous=LOGIN, member=404, teacher=404, committee=200, faculty=404)
+COMMITTEE_POST = expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404)
+OWNER = expect(anonymous=LOGIN, member=200, teacher=404, committee=404, faculty=404)
+OWNER_POST = expect(anonymous=LOGIN, member=302, teacher=404, committee=404, faculty=404)
+NOBODY = expect(anonymous=LOGIN, member=404, teacher=404, committee=404, faculty=404)
+
+# A 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
+def arrange(world):
+    from nearpeer.questions import services
+    from nearpeer.questions.models import PaperStatus, Status
+    from nearpeer.questions.tests.factories import make_question
+
+    author = world.other_member
+    world.published = make_question(author=author)
+    version = world.published.published_version
+    version.image.save("ecg.png", ContentFile(PNG), save=False)
+    version.image_type, version.image_alt = "image/png", "ECG"
+    version.save()
+    world.draft = make_question(author=author, status=Status.DRAFT)
+    world.submitted = make_question(author=author, status=Status.SUBMITTED)
+    world.mine = make_question(author=world.member, status=Status.DRAFT)
+    world.attempt = services.answer_question(
+        member=world.member, question=world.published, selected=[0], confidence=2
+    )
+    papers = []
+    for title in ("Open paper", "Sat paper", "Draft paper"):
+        paper = services.build_paper_from_blueprint(
+            title=title, by=world.committee,
+            blueprint={world.published.tags.get(): 1}, duration_minutes=30,
+        )  # fmt: skip
+        papers.append(paper)
+    world.paper, sat, world.draft_paper = papers
+    for paper in (world.paper, sat):
+        services.set_paper_status(paper=paper, status=PaperStatus.OPEN)
+    world.sat = services.start_sitting(paper=sat, candidate=world.member)
+    world.open_sitting = services.start_sitting(paper=world.paper, candidate=world.member)
+    services.submit_sitting(sitting=world.sat)
+
+
+def _pk(name):
+    return lambda w: {"pk": getattr(w, name).pk}
+
 
 CASES = [
-    Access("questions:home", SIGNED_IN),  # placeholder: tighten when the view is built
-]
+    Access("questions:home", ALL),
+    Access("questions:question-create", ALL),
+    Access("questions:review-list", REVIEWERS),
+    Access("questions:practice-next", ALL_REDIRECT),
+    Access("questions:queue-home", ALL),
+    Access("questions:queue-next", ALL_REDIRECT),
+    Access("questions:queue-settings", ALL),
+    Access(
+        "questions:question-detail",
+        expect(anonymous=LOGIN, member=302, teacher=200, committee=200, faculty=200),
+        kwargs=_pk("published"), label="published (members are sent to practise)",
+    ),
+    Access("questions:question-detail", NOBODY, kwargs=_pk("draft"), label="someone's draft"),
+    Access("questions:question-detail", REVIEWERS, kwargs=_pk("submitted"), label="submitted"),
+    Access("questions:question-detail", OWNER, kwargs=_pk("mine"), label="own draft"),
+    Access("questions:question-edit", OWNER, kwargs=_pk("mine")),
+    Access(
+        "questions:question-transition", OWNER_POST, kwargs=_pk("mine"), method="post",
+        data=lambda w: {"action": "submit"}, label="submit own draft",
+    ),
+    Access(
+        "questions:question-transition",
+        expect(anonymous=LOGIN, member=404, teacher=302, committee=404, faculty=404),
+        kwargs=_pk("submitted"), method="post", data=lambda w: {"action": "approve"},
+        label="approve as peer",
+    ),
+    Access(
+        "questions:question-comment",
+        expect(anonymous=LOGIN, member=404, teacher=302, committee=302, faculty=302),
+        kwargs=_pk("submitted"), method="post", data=lambda w: {"body": "Check option C."},
+    ),
+    Access("questions:question-practise", ALL, kwargs=_pk("published")),
+    Access("questions:question-practise", NOBODY, kwargs=_pk("draft"), label="draft"),
+    Access(
+        "questions:question-rate", ALL_REDIRECT, kwargs=_pk("published"), method="post",
+        data=lambda w: {"quality": "4", "difficulty": "3"},
+    ),
+    Access(
+        "questions:question-flag", ALL_REDIRECT, kwargs=_pk("published"), method="post",
+        data=lambda w: {"reason": "Option B is also defensible."},
+    ),
+    Access(
+        "questions:version-image", ALL,
+        kwargs=lambda w: {"pk": w.published.published_version_id},
+    ),
+    Access("questions:attempt-detail", OWNER, kwargs=_pk("attempt")),
+    Access("questions:paper-list", ALL),
+    Access("questions:paper-create", COMMITTEE),
+    Access("questions:paper-detail", COMMITTEE, kwargs=_pk("draft_paper")),
+    Access(
+        "questions:paper-status", COMMITTEE_POST, kwargs=_pk("draft_paper"), method="post",
+        data=lambda w: {"status": "open"},
+    ),
+    Access("questions:paper-analysis", COMMITTEE, kwargs=_pk("paper")),
+    Access("questions:sitting-start", ALL_REDIRECT, kwargs=_pk("paper"), method="post"),
+    Access(
+        "questions:sitting-start",
+        expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404),
+        kwargs=_pk("draft_paper"), method="post", label="paper being built (committee told no)",
+    ),
+    Access("questions:sitting-detail", OWNER, kwargs=_pk("open_sitting")),
+    Access("questions:sitting-submit", OWNER_POST, kwargs=_pk("open_sitting"), method="post"),
+    Access("questions:sitting-result", OWNER, kwargs=_pk("sat")),
+]  # fmt: skip

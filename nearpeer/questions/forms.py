@@ -1,0 +1,266 @@
+import filetype
+from django import forms
+from django.core.exceptions import ValidationError
+
+from nearpeer.teaching.years import ALL_YEARS, mask_to_years
+
+from . import formats
+from .models import QuestionType, Tag, TagKind
+from .services import Confidence
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+LETTERS = "ABCDEFGH"
+YEAR_CHOICES = [(y, f"Year {y}") for y in ALL_YEARS]
+
+
+def _tag_field(kind: str, label: str, required: bool = False):
+    return forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.filter(kind=kind),
+        required=required,
+        label=label,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class QuestionForm(forms.Form):
+    title = forms.CharField(max_length=120, help_text="A short name reviewers will recognise.")
+    qtype = forms.ChoiceField(
+        label="Type", choices=QuestionType.choices, initial=QuestionType.SINGLE_BEST
+    )
+    stem = forms.CharField(
+        max_length=formats.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="The vignette and the question. Markdown allowed.",
+    )
+    explanation = forms.CharField(
+        max_length=formats.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Why the key is right and the others are not. Markdown allowed.",
+    )
+    references = forms.CharField(
+        max_length=5_000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    image = forms.FileField(
+        required=False, help_text="PNG, JPEG, GIF or WebP, at most 2 MB (checked by content)."
+    )
+    image_alt = forms.CharField(
+        label="Image description", max_length=300, required=False,
+        help_text="Describe the image for screen-reader users (required with an image).",
+    )  # fmt: skip
+    years = forms.TypedMultipleChoiceField(
+        choices=YEAR_CHOICES, coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Years of study",
+    )  # fmt: skip
+    blind_review = forms.BooleanField(
+        required=False, initial=True, label="Blind review: reviewers don't see my name"
+    )
+
+    def __init__(self, *args, version=None, question=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"] = _tag_field(TagKind.SPECIALTY, "Specialty", required=True)
+        self.fields["system"] = _tag_field(TagKind.SYSTEM, "System")
+        self.fields["exam"] = _tag_field(TagKind.EXAM, "Exam")
+        for i, letter in enumerate(LETTERS):
+            self.fields[f"option_{i}"] = forms.CharField(
+                label=f"Option {letter}", max_length=1_000, required=False
+            )
+            self.fields[f"correct_{i}"] = forms.BooleanField(
+                label=f"Option {letter} is correct", required=False
+            )
+        if version is not None:
+            self.initial.update(
+                title=version.title, qtype=version.qtype, stem=version.stem,
+                explanation=version.explanation, references=version.references,
+                image_alt=version.image_alt,
+            )  # fmt: skip
+            for i, option in enumerate(version.options):
+                self.initial[f"option_{i}"] = option["text"]
+                self.initial[f"correct_{i}"] = option["correct"]
+        if question is not None:
+            tags = list(question.tags.all())
+            for kind in TagKind.values:
+                self.initial[kind] = [t.pk for t in tags if t.kind == kind]
+            self.initial["years"] = mask_to_years(question.year_mask)
+            self.initial["blind_review"] = question.blind_review
+
+    def option_rows(self):
+        return [(self[f"option_{i}"], self[f"correct_{i}"]) for i in range(len(LETTERS))]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        if upload.size > MAX_IMAGE_BYTES:
+            raise ValidationError("The image is larger than 2 MB.")
+        kind = filetype.guess(upload.read(261))
+        upload.seek(0)
+        if kind is None or kind.mime not in IMAGE_TYPES:
+            raise ValidationError("The file is not a PNG, JPEG, GIF or WebP image.")
+        upload.content_type_checked = kind.mime
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        options = []
+        for i in range(len(LETTERS)):
+            text = (data.get(f"option_{i}") or "").strip()
+            if text:
+                options.append({"text": text, "correct": bool(data.get(f"correct_{i}"))})
+            elif data.get(f"correct_{i}"):
+                self.add_error(f"option_{i}", "An option marked correct needs text.")
+        data["options"] = options
+        if "stem" in data and "qtype" in data:
+            check = formats.QuestionData(
+                stem=data["stem"],
+                options=[(o["text"], o["correct"]) for o in options],
+                qtype=data["qtype"],
+            )
+            for message in formats.check_question(check):
+                self.add_error(None, message.capitalize() + ".")
+        if data.get("image") and not (data.get("image_alt") or "").strip():
+            self.add_error("image_alt", "Describe the image.")
+        return data
+
+    def content(self) -> dict:
+        data = self.cleaned_data
+        content = {
+            name: data[name]
+            for name in ("title", "qtype", "stem", "explanation", "references", "image_alt")
+        }
+        content["options"] = data["options"]
+        if data.get("image"):
+            content["image"] = data["image"]
+            content["image_type"] = data["image"].content_type_checked
+        return content
+
+    def tags(self) -> list[Tag]:
+        return [*self.cleaned_data["specialty"], *self.cleaned_data["system"],
+                *self.cleaned_data["exam"]]  # fmt: skip
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(max_length=30, widget=forms.HiddenInput)
+    comment = forms.CharField(
+        max_length=4_000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment for the author",
+    )  # fmt: skip
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", max_length=4_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class FlagForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong?", max_length=2_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AnswerForm(forms.Form):
+    confidence = forms.TypedChoiceField(
+        label="How sure were you?", choices=Confidence.CHOICES, coerce=int,
+        widget=forms.RadioSelect, initial=Confidence.FAIRLY_SURE,
+    )  # fmt: skip
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(i), f"{LETTERS[i]}. {o['text']}") for i, o in enumerate(version.options)]
+        if version.qtype == formats.SINGLE:
+            self.fields["answer"] = forms.ChoiceField(
+                label="Your answer", choices=choices, widget=forms.RadioSelect
+            )
+        else:
+            self.fields["answer"] = forms.MultipleChoiceField(
+                label="Your answer (choose all that apply)", choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+            )  # fmt: skip
+        self.order_fields(["answer", "confidence"])
+
+    def selected(self) -> list[int]:
+        answer = self.cleaned_data["answer"]
+        return [int(a) for a in (answer if isinstance(answer, list) else [answer])]
+
+
+class RatingForm(forms.Form):
+    quality = forms.TypedChoiceField(
+        label="Quality", coerce=int,
+        choices=[("", "Choose…"), (1, "1 – poor"), (2, "2"), (3, "3"), (4, "4"),
+                 (5, "5 – excellent")],
+    )  # fmt: skip
+    difficulty = forms.TypedChoiceField(
+        label="Difficulty", coerce=int,
+        choices=[("", "Choose…"), (1, "1 – easy"), (2, "2"), (3, "3"), (4, "4"),
+                 (5, "5 – very hard")],
+    )  # fmt: skip
+
+
+class PracticeFilterForm(forms.Form):
+    specialty = forms.ModelChoiceField(
+        queryset=Tag.objects.filter(kind=TagKind.SPECIALTY), required=False,
+        empty_label="Any specialty",
+    )  # fmt: skip
+    system = forms.ModelChoiceField(
+        queryset=Tag.objects.filter(kind=TagKind.SYSTEM), required=False, empty_label="Any system"
+    )
+    exam = forms.ModelChoiceField(
+        queryset=Tag.objects.filter(kind=TagKind.EXAM), required=False, empty_label="Any exam"
+    )
+    year = forms.TypedChoiceField(
+        choices=[("", "Any year"), *YEAR_CHOICES], coerce=int, required=False, empty_value=None
+    )
+
+    def tags(self) -> list[Tag]:
+        return [t for t in (self.cleaned_data.get(k) for k in TagKind.values) if t]
+
+
+class RetentionForm(forms.Form):
+    desired_retention = forms.FloatField(
+        label="Desired retention", min_value=0.7, max_value=0.97,
+        help_text="0.90 means a question returns when you are about 90 % likely to remember it. "
+        "Higher means more frequent reviews.",
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )  # fmt: skip
+
+
+class PaperForm(forms.Form):
+    title = forms.CharField(max_length=150)
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=600)
+    year = forms.TypedChoiceField(
+        label="Questions for year", choices=[("", "Any year"), *YEAR_CHOICES], coerce=int,
+        required=False, empty_value=None,
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialties = list(Tag.objects.filter(kind=TagKind.SPECIALTY))
+        for tag in self.specialties:
+            self.fields[f"n_{tag.pk}"] = forms.IntegerField(
+                label=f"{tag.name}: number of questions", min_value=0, max_value=200,
+                required=False, initial=0,
+            )  # fmt: skip
+
+    def blueprint_fields(self):
+        return [self[f"n_{tag.pk}"] for tag in self.specialties]
+
+    def blueprint(self) -> dict[Tag, int]:
+        return {tag: self.cleaned_data.get(f"n_{tag.pk}") or 0 for tag in self.specialties}
+
+
+class PaperAddForm(forms.Form):
+    question_ids = forms.CharField(
+        label="Question numbers to add", max_length=2_000,
+        help_text="Numbers as shown in the bank (Q123), separated by spaces or commas.",
+    )  # fmt: skip
+
+    def clean_question_ids(self):
+        raw = self.cleaned_data["question_ids"].replace(",", " ").split()
+        ids = []
+        for token in raw:
+            token = token.strip().lstrip("Qq")
+            if not token.isdigit():
+                raise ValidationError(f"{token!r} is not a question number.")
+            ids.append(int(token))
+        return ids

@@ -1,0 +1,136 @@
+"""`nearpeer questions import|export|item-analysis`."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from nearpeer.members.models import Role
+from nearpeer.questions import formats, itemstats, services
+from nearpeer.questions.models import Tag
+from nearpeer.questions.rendering import render_markdown
+
+
+class Command(BaseCommand):
+    help = "Import and export questions (Moodle XML, GIFT, Anki) and analyse a sat paper."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        imp = sub.add_parser("import", help="Import questions, all or nothing.")
+        imp.add_argument("file")
+        imp.add_argument("--format", choices=["moodle-xml", "gift"], required=True)
+        imp.add_argument(
+            "--author",
+            help="Email of the member to credit (default: the longest-standing committee member).",
+        )
+        imp.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
+        imp.add_argument(
+            "--publish", action="store_true", help="Publish at once (an agreed, reviewed bank)."
+        )
+
+        exp = sub.add_parser("export", help="Export published questions.")
+        exp.add_argument(
+            "--tag", action="append", default=[], help="kind:name, e.g. specialty:Cardiology"
+        )
+        exp.add_argument("--format", choices=["moodle-xml", "gift", "anki"], required=True)
+        exp.add_argument("-o", "--output", required=True)
+
+        ana = sub.add_parser(
+            "item-analysis", help="Item statistics from candidate,item,response,key"
+        )
+        ana.add_argument("file")
+        ana.add_argument("--format", choices=["csv", "json"], default="json")
+
+    def handle(self, *args, **options):
+        getattr(self, "_" + options["action"].replace("-", "_"))(options)
+
+    def _import(self, options):
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from None
+        author = self._author(options["author"])
+        try:
+            if options["format"] == "moodle-xml":
+                parsed = formats.parse_moodle_xml(data)
+            else:
+                parsed = formats.parse_gift(data.decode("utf-8-sig"))
+        except (formats.FormatError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{path}: {exc}") from None
+        try:
+            created = services.import_questions(
+                parsed=parsed, author=author, dry_run=options["dry_run"],
+                publish=options["publish"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            raise CommandError(
+                f"{path}: nothing imported; fix these and try again:\n"
+                + "\n".join(f"  {m}" for m in exc.messages)
+            ) from None
+        if options["dry_run"]:
+            self.stdout.write(f"Dry run: {len(parsed.questions)} questions would be imported.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Imported {len(created)} questions."))
+
+    def _author(self, email: str | None):
+        users = get_user_model().objects.filter(is_active=True)
+        if email:
+            author = users.filter(email__iexact=email).first()
+            if author is None:
+                raise CommandError(f"No member with the email {email}.")
+            return author
+        author = (
+            users.filter(Q(role_grants__role=Role.COMMITTEE) | Q(is_superuser=True))
+            .order_by("date_joined", "pk")
+            .first()
+        )
+        if author is None:
+            raise CommandError("No committee member to credit: give --author EMAIL.")
+        return author
+
+    def _export(self, options):
+        tags = []
+        for label in options["tag"]:
+            kind, _, name = label.partition(":")
+            tag = Tag.objects.filter(kind=kind.strip().lower(), name__iexact=name.strip()).first()
+            if tag is None:
+                raise CommandError(
+                    f"No tag {label!r} (write kind:name, e.g. specialty:Cardiology)."
+                )
+            tags.append(tag)
+        questions = services.export_questions(tags=tags)
+        output = Path(options["output"])
+        if options["format"] == "anki":
+            deck = " / ".join(t.name for t in tags) or "All questions"
+            formats.write_anki(
+                questions, deck_name=f"Nearpeer · {deck}", path=str(output), render=render_markdown
+            )
+        else:
+            writer = (
+                formats.write_moodle_xml
+                if options["format"] == "moodle-xml"
+                else formats.write_gift
+            )
+            output.write_text(writer(questions), encoding="utf-8")
+        self.stdout.write(self.style.SUCCESS(f"Exported {len(questions)} questions to {output}."))
+
+    def _item_analysis(self, options):
+        path = Path(options["file"])
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{path}: {exc}") from None
+        try:
+            analysis = itemstats.analyse(itemstats.read_responses_csv(text))
+        except itemstats.ResponsesError as exc:
+            raise CommandError(f"{path}: {exc}") from None
+        out = (
+            itemstats.to_json(analysis)
+            if options["format"] == "json"
+            else itemstats.to_csv(analysis)
+        )
+        self.stdout.write(out.rstrip("\n"))

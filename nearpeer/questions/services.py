@@ -1,0 +1,658 @@
+"""Question bank workflows: writing and reviewing, practice and the FSRS queue, mock papers,
+import and export."""
+
+import random
+from collections import Counter
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count
+from django.urls import reverse
+from django.utils import timezone
+from fsrs import Card, Rating, Scheduler
+
+from nearpeer.notifications.models import Category
+from nearpeer.notifications.services import notify
+from nearpeer.teaching.years import mask_to_years, years_to_mask
+
+from . import formats, itemstats
+from .models import (
+    Attempt,
+    AttemptSource,
+    Comment,
+    CommentKind,
+    Paper,
+    PaperItem,
+    PaperStatus,
+    Question,
+    QuestionVersion,
+    QueueSettings,
+    ReviewCard,
+    Sitting,
+    SittingAnswer,
+    Status,
+    Tag,
+    TagKind,
+    mask_letters,
+    options_mask,
+)
+from .models import Rating as MemberRating
+from .permissions import TRANSITIONS, can_edit, can_transition
+
+DEFAULT_RETENTION = 0.9
+GRACE_SECONDS = 30
+
+
+class Confidence:
+    GUESS = 1
+    FAIRLY_SURE = 2
+    CERTAIN = 3
+    CHOICES = [(GUESS, "I guessed"), (FAIRLY_SURE, "Fairly sure"), (CERTAIN, "Certain")]
+
+
+# --- Writing and review ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_question(
+    *, author, question: Question | None, content: dict, tags: list[Tag], years: list[int],
+    blind_review: bool = True,
+) -> Question:  # fmt: skip
+    """Create a question or save an edit. `content` holds the version fields (title, qtype, stem,
+    options, explanation, references, image, image_type, image_alt).
+
+    Side effects: a new Question and version 1; or, for a draft, the unpublished latest version is
+    updated in place; for a published question a new version is made and the question goes back
+    to draft (the published version stays practisable until the new one is published).
+    """
+    now = timezone.now()
+    if question is None:
+        question = Question.objects.create(
+            author=author, blind_review=blind_review, year_mask=years_to_mask(years)
+        )
+        version = QuestionVersion(question=question, number=1, created_by=author)
+    else:
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        if not can_edit(author, question):
+            raise PermissionDenied("This question cannot be edited now.")
+        latest = question.latest_version
+        if latest and latest.pk != question.published_version_id:
+            version = latest
+        else:
+            number = (latest.number if latest else 0) + 1
+            version = QuestionVersion(question=question, number=number, created_by=author)
+            if latest and not content.get("image") and latest.image:
+                content = {**content, "image": latest.image, "image_type": latest.image_type}
+        question.status = Status.DRAFT
+        question.blind_review = blind_review
+        question.year_mask = years_to_mask(years)
+        question.peer_reviewer = None
+        question.endorsed_by = None
+    problems = formats.check_question(
+        formats.QuestionData(
+            stem=content.get("stem", version.stem),
+            options=[(o["text"], bool(o["correct"])) for o in content.get("options", [])],
+            qtype=content.get("qtype", version.qtype),
+        )
+    )
+    if problems:
+        raise ValidationError(problems)
+    for name, value in content.items():
+        if name == "image" and not value:
+            continue
+        setattr(version, name, value)
+    version.full_clean(exclude=["question", "created_by"])
+    version.save()
+    question.latest_version = version
+    question.updated_at = now
+    question.save()
+    question.tags.set(tags)
+    return question
+
+
+@transaction.atomic
+def transition_question(*, question: Question, by, name: str, comment: str = "") -> Question:
+    """Move a question along the review workflow if the table in permissions.py allows it.
+
+    Side effects: status (and reviewer fields) saved; a Comment for the reason when one is given
+    (required for "request changes"); on publish the latest version becomes the published one;
+    the author is notified of every step someone else takes.
+    """
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    transition = TRANSITIONS.get(name)
+    if not can_transition(by, question, name):
+        raise PermissionDenied(f"{name!r} is not allowed here.")
+    if transition.needs_comment and not comment.strip():
+        raise ValidationError({"comment": "Say what needs to change."})
+    question.status = transition.target
+    fields = ["status", "updated_at"]
+    if name == "approve":
+        question.peer_reviewer = by
+        fields.append("peer_reviewer")
+    elif name == "endorse":
+        question.endorsed_by = by
+        fields.append("endorsed_by")
+    elif name == "publish":
+        question.published_version = question.latest_version
+        fields.append("published_version")
+    elif transition.target == Status.DRAFT:
+        question.peer_reviewer = question.endorsed_by = None
+        fields += ["peer_reviewer", "endorsed_by"]
+    question.updated_at = timezone.now()
+    question.save(update_fields=fields)
+    if comment.strip():
+        Comment.objects.create(
+            question=question,
+            version=question.latest_version,
+            author=by,
+            kind=CommentKind.CHANGES if name == "request_changes" else CommentKind.REVIEW,
+            body=comment.strip(),
+        )
+    if by.pk != question.author_id:
+        notify(
+            recipients=[question.author],
+            category=Category.QUESTIONS,
+            title=f"Your question “{question}”: {transition.label.lower()}",
+            body=comment.strip(),
+            url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+        )
+    return question
+
+
+@transaction.atomic
+def add_comment(*, question: Question, by, body: str, kind: str = CommentKind.REVIEW) -> Comment:
+    """Side effects: a Comment; the author is notified when someone else comments."""
+    version = question.latest_version if kind == CommentKind.REVIEW else question.published_version
+    comment = Comment.objects.create(
+        question=question, version=version, author=by, kind=kind, body=body.strip()
+    )
+    if by.pk != question.author_id and kind == CommentKind.REVIEW:
+        notify(
+            recipients=[question.author],
+            category=Category.QUESTIONS,
+            title=f"New review comment on “{question}”",
+            body=body.strip()[:500],
+            url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+        )
+    return comment
+
+
+@transaction.atomic
+def flag_question(*, question: Question, by, reason: str) -> Comment:
+    """A member reports an error in a published question.
+
+    Side effects: a flag Comment on the published version; the author is notified (without the
+    reporter's name, so members flag freely)."""
+    if not question.published_version_id:
+        raise PermissionDenied("Only published questions can be flagged.")
+    flag = Comment.objects.create(
+        question=question,
+        version=question.published_version,
+        author=by,
+        kind=CommentKind.FLAG,
+        body=reason.strip(),
+    )
+    notify(
+        recipients=[question.author],
+        category=Category.QUESTIONS,
+        title=f"A possible error was reported in “{question}”",
+        body=reason.strip()[:500],
+        url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+    )
+    return flag
+
+
+# --- Practice and the review queue -------------------------------------------------------------
+
+
+def rating_for(*, correct: bool, confidence: int | None) -> Rating:
+    """Wrong is Again; right is Hard when guessed, Good when fairly sure, Easy when certain."""
+    if not correct:
+        return Rating.Again
+    if confidence == Confidence.GUESS:
+        return Rating.Hard
+    if confidence == Confidence.CERTAIN:
+        return Rating.Easy
+    return Rating.Good
+
+
+def scheduler_for(member) -> Scheduler:
+    retention = (
+        QueueSettings.objects.filter(member=member)
+        .values_list("desired_retention", flat=True)
+        .first()
+    )
+    # Fuzzing off: two members answering alike get the same interval, which is easier to explain.
+    return Scheduler(desired_retention=retention or DEFAULT_RETENTION, enable_fuzzing=False)
+
+
+def _review(*, member, question_id: int, rating: Rating, when: datetime, scheduler: Scheduler):
+    card_row = ReviewCard.objects.filter(member=member, question_id=question_id).first()
+    card = Card.from_dict(card_row.state) if card_row else Card()
+    card, _ = scheduler.review_card(card, rating, review_datetime=when)
+    state = card.to_dict()
+    if card_row:
+        card_row.state, card_row.due = state, card.due
+        card_row.save(update_fields=["state", "due"])
+    else:
+        card_row = ReviewCard.objects.create(
+            member=member, question_id=question_id, state=state, due=card.due
+        )
+    return card_row
+
+
+@transaction.atomic
+def answer_question(
+    *, member, question: Question, selected: list[int], confidence: int | None,
+    source: str = AttemptSource.PRACTICE, when: datetime | None = None,
+) -> Attempt:  # fmt: skip
+    """Record an answer to the published version and schedule the question in the member's
+    review queue with FSRS.
+
+    Side effects: an Attempt; the member's ReviewCard for the question created or updated.
+    """
+    version = question.published_version
+    if version is None:
+        raise PermissionDenied("This question is not published.")
+    if not selected or any(not 0 <= i < len(version.options) for i in selected):
+        raise ValidationError({"answer": "Choose an answer."})
+    if version.qtype == formats.SINGLE and len(selected) != 1:
+        raise ValidationError({"answer": "Choose one answer."})
+    when = when or timezone.now()
+    mask = options_mask(selected)
+    attempt = Attempt.objects.create(
+        member=member,
+        question=question,
+        version=version,
+        selected_mask=mask,
+        correct=mask == version.key_mask,
+        confidence=confidence,
+        source=source,
+        answered_at=when,
+    )
+    _review(
+        member=member,
+        question_id=question.pk,
+        rating=rating_for(correct=attempt.correct, confidence=confidence),
+        when=when,
+        scheduler=scheduler_for(member),
+    )
+    return attempt
+
+
+@transaction.atomic
+def add_to_review_queue(*, member, question: Question, when: datetime | None = None) -> ReviewCard:
+    """Put a question the member got wrong elsewhere (a mock exam, a live session) into their
+    queue, as a lapse: FSRS rates it Again, so it comes back soon.
+
+    Side effects: the member's ReviewCard for the question created or updated.
+    """
+    return _review(
+        member=member,
+        question_id=question.pk,
+        rating=Rating.Again,
+        when=when or timezone.now(),
+        scheduler=scheduler_for(member),
+    )
+
+
+def next_due_question(*, member, now: datetime | None = None) -> Question | None:
+    card = (
+        ReviewCard.objects.filter(member=member, due__lte=now or timezone.now())
+        .order_by("due")
+        .select_related("question__published_version")
+        .first()
+    )
+    return card.question if card else None
+
+
+def pick_practice_question(*, member, tags: list[Tag], year: int | None) -> Question | None:
+    """A random published question matching the filters, preferring ones not yet answered."""
+    base = Question.objects.practisable().for_year(year).tagged(tags)
+    answered = Attempt.objects.filter(member=member).values("question_id")
+    for queryset in (base.exclude(pk__in=answered), base):
+        ids = list(queryset.values_list("pk", flat=True)[:500])
+        if ids:
+            return Question.objects.get(pk=random.choice(ids))  # noqa: S311 - not security
+    return None
+
+
+def answer_distribution(version: QuestionVersion) -> list[dict]:
+    """How everyone answered this version: per option, the share who chose it."""
+    rows = (
+        Attempt.objects.filter(version=version)
+        .values("selected_mask")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["selected_mask"]: row["n"] for row in rows}
+    total = sum(counts.values())
+    result = []
+    for i, option in enumerate(version.options):
+        chose = sum(n for mask, n in counts.items() if mask & (1 << i))
+        result.append(
+            {
+                "index": i,
+                "text": option["text"],
+                "correct": option["correct"],
+                "count": chose,
+                "share": chose / total if total else None,
+            }
+        )
+    return result
+
+
+@transaction.atomic
+def rate_question(*, member, question: Question, quality: int, difficulty: int) -> MemberRating:
+    """Side effects: the member's one Rating of the question created or replaced."""
+    rating, _ = MemberRating.objects.update_or_create(
+        member=member,
+        question=question,
+        defaults={"quality": quality, "difficulty": difficulty, "rated_at": timezone.now()},
+    )
+    return rating
+
+
+def rating_summary(question: Question) -> dict:
+    """Average quality and difficulty members gave, for the practice pages."""
+    return question.ratings.aggregate(
+        n=Count("pk"), quality=Avg("quality"), difficulty=Avg("difficulty")
+    )
+
+
+@transaction.atomic
+def set_desired_retention(*, member, retention: float) -> QueueSettings:
+    """Side effects: the member's QueueSettings saved (future reviews use it)."""
+    if not 0.7 <= retention <= 0.97:
+        raise ValidationError({"desired_retention": "Choose between 0.70 and 0.97."})
+    settings_row, _ = QueueSettings.objects.update_or_create(
+        member=member, defaults={"desired_retention": retention}
+    )
+    return settings_row
+
+
+# --- Mock papers -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def build_paper_from_blueprint(
+    *, title: str, by, blueprint: dict[Tag, int], duration_minutes: int, rng=random,
+    year: int | None = None,
+) -> Paper:  # fmt: skip
+    """Create a paper with so many published questions per specialty tag, drawn at random.
+
+    Side effects: a Paper (draft) and its PaperItems, each pinned to the published version.
+    Raises ValidationError naming the specialty that has too few questions.
+    """
+    chosen: list[Question] = []
+    for tag, count in blueprint.items():
+        if count <= 0:
+            continue
+        pool = list(
+            Question.objects.practisable()
+            .for_year(year)
+            .filter(tags=tag)
+            .exclude(pk__in=[q.pk for q in chosen])
+            .select_related("published_version")
+        )
+        if len(pool) < count:
+            raise ValidationError(
+                {tag.name: f"{tag.name} has {len(pool)} published questions; {count} asked for."}
+            )
+        chosen += rng.sample(pool, count)
+    if not chosen:
+        raise ValidationError("Ask for at least one question.")
+    paper = Paper.objects.create(title=title, created_by=by, duration_minutes=duration_minutes)
+    add_paper_items(paper=paper, questions=chosen)
+    return paper
+
+
+@transaction.atomic
+def add_paper_items(*, paper: Paper, questions: list[Question]) -> list[PaperItem]:
+    """Side effects: PaperItems appended (questions already on the paper are skipped)."""
+    if paper.status != PaperStatus.DRAFT:
+        raise ValidationError("Only a paper being built can change.")
+    present = set(paper.items.values_list("question_id", flat=True))
+    start = paper.items.count()
+    items = []
+    for q in questions:
+        if q.pk in present or not q.published_version_id:
+            continue
+        present.add(q.pk)
+        items.append(
+            PaperItem(
+                paper=paper, position=start + len(items) + 1, question=q,
+                version_id=q.published_version_id,
+            )
+        )  # fmt: skip
+    return PaperItem.objects.bulk_create(items)
+
+
+@transaction.atomic
+def set_paper_status(*, paper: Paper, status: str) -> Paper:
+    """Side effects: the paper's status saved; closing submits every unfinished sitting."""
+    if status == PaperStatus.OPEN and not paper.items.exists():
+        raise ValidationError("Add questions before opening the paper.")
+    paper.status = status
+    paper.save(update_fields=["status"])
+    if status == PaperStatus.CLOSED:
+        for sitting in paper.sittings.filter(submitted_at__isnull=True):
+            submit_sitting(sitting=sitting)
+    return paper
+
+
+@transaction.atomic
+def start_sitting(*, paper: Paper, candidate) -> Sitting:
+    """Start (or resume) the candidate's sitting; the timer runs from the server's start time.
+
+    Side effects: a Sitting on first start."""
+    if paper.status != PaperStatus.OPEN:
+        raise PermissionDenied("This paper is not open.")
+    sitting, _ = Sitting.objects.get_or_create(paper=paper, candidate=candidate)
+    return sitting
+
+
+def sitting_time_is_up(sitting: Sitting, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return now > sitting.deadline + timezone.timedelta(seconds=GRACE_SECONDS)
+
+
+@transaction.atomic
+def save_sitting_answer(
+    *, sitting: Sitting, item: PaperItem, selected: list[int], position: int | None = None
+) -> SittingAnswer | None:
+    """Autosave one answer (and where the candidate is). Refused once submitted or time is up.
+
+    Side effects: the SittingAnswer upserted; the sitting's position saved."""
+    sitting = Sitting.objects.select_for_update().select_related("paper").get(pk=sitting.pk)
+    if sitting.finished or sitting_time_is_up(sitting):
+        raise ValidationError("Time is up: this sitting is closed.")
+    if item.paper_id != sitting.paper_id:
+        raise PermissionDenied("That question is not on this paper.")
+    options = len(item.version.options)
+    if any(not 0 <= i < options for i in selected):
+        raise ValidationError({"answer": "That option is not on this question."})
+    if item.version.qtype == formats.SINGLE and len(selected) > 1:
+        raise ValidationError({"answer": "Choose one answer."})
+    answer, _ = SittingAnswer.objects.update_or_create(
+        sitting=sitting,
+        item=item,
+        defaults={"selected_mask": options_mask(selected), "saved_at": timezone.now()},
+    )
+    if position:
+        sitting.position = position
+        sitting.save(update_fields=["position"])
+    return answer
+
+
+@transaction.atomic
+def submit_sitting(*, sitting: Sitting, now: datetime | None = None) -> Sitting:
+    """Mark a sitting finished and score it.
+
+    Side effects: score and submitted_at saved; an Attempt (source mock) per answered item;
+    every question missed enters the candidate's review queue.
+    """
+    sitting = Sitting.objects.select_for_update().get(pk=sitting.pk)
+    if sitting.finished:
+        return sitting
+    now = now or timezone.now()
+    answers = {a.item_id: a.selected_mask for a in SittingAnswer.objects.filter(sitting=sitting)}
+    score = 0
+    attempts = []
+    missed = []
+    for item in sitting.paper.items.select_related("version", "question"):
+        mask = answers.get(item.pk, 0)
+        correct = bool(mask) and mask == item.version.key_mask
+        score += correct
+        if mask:
+            attempts.append(
+                Attempt(
+                    member=sitting.candidate, question=item.question, version=item.version,
+                    selected_mask=mask, correct=correct, source=AttemptSource.MOCK,
+                    answered_at=now,
+                )
+            )  # fmt: skip
+        if not correct:
+            missed.append(item.question)
+    Attempt.objects.bulk_create(attempts)
+    for question in missed:
+        add_to_review_queue(member=sitting.candidate, question=question, when=now)
+    sitting.score = score
+    sitting.submitted_at = now
+    sitting.save(update_fields=["score", "submitted_at"])
+    return sitting
+
+
+def sitting_feedback(sitting: Sitting) -> list[dict]:
+    """Per specialty: how many right out of how many, for the candidate's own result page."""
+    answers = dict(sitting.answers.values_list("item_id", "selected_mask"))
+    totals: Counter = Counter()
+    right: Counter = Counter()
+    items = sitting.paper.items.select_related("version").prefetch_related("question__tags")
+    for item in items:
+        specialties = [t.name for t in item.question.tags.all() if t.kind == TagKind.SPECIALTY]
+        correct = answers.get(item.pk, 0) == item.version.key_mask
+        for name in specialties or ["Untagged"]:
+            totals[name] += 1
+            right[name] += correct
+    return [
+        {"specialty": name, "correct": right[name], "total": totals[name],
+         "share": right[name] / totals[name]}
+        for name in sorted(totals)
+    ]  # fmt: skip
+
+
+def paper_responses(paper: Paper) -> list[itemstats.Response]:
+    """Submitted sittings as item-analysis input (candidates anonymised by sitting number)."""
+    items = list(paper.items.select_related("version"))
+    answers: dict[tuple[int, int], int] = {
+        (sitting_id, item_id): mask
+        for sitting_id, item_id, mask in SittingAnswer.objects.filter(
+            sitting__paper=paper, sitting__submitted_at__isnull=False
+        ).values_list("sitting_id", "item_id", "selected_mask")
+    }
+    sittings = paper.sittings.filter(submitted_at__isnull=False).values_list("pk", flat=True)
+    responses = []
+    for n, sitting_id in enumerate(sittings, start=1):
+        for item in items:
+            responses.append(
+                itemstats.Response(
+                    candidate=f"C{n}",
+                    item=f"Q{item.position}",
+                    response=mask_letters(answers.get((sitting_id, item.pk), 0)),
+                    key=item.version.key_letters,
+                )
+            )
+    return responses
+
+
+# --- Import and export -------------------------------------------------------------------------
+
+
+def question_data(
+    question: Question, version: QuestionVersion | None = None
+) -> formats.QuestionData:
+    version = version or question.published_version or question.latest_version
+    tags = [t.label for t in question.tags.all()]
+    tags += [f"year:{y}" for y in mask_to_years(question.year_mask)]
+    return formats.QuestionData(
+        title=version.title,
+        stem=version.stem,
+        options=[(o["text"], bool(o["correct"])) for o in version.options],
+        qtype=version.qtype,
+        explanation=version.explanation,
+        references=version.references,
+        tags=sorted(tags),
+    )
+
+
+def _split_tags(labels: list[str]) -> tuple[list[tuple[str, str]], list[int], list[str]]:
+    tags, years, problems = [], [], []
+    for label in labels:
+        kind, _, name = label.partition(":")
+        kind = kind.strip().lower()
+        name = name.strip().replace("_", " ")
+        if kind == "year" and name.isdigit() and 1 <= int(name) <= 6:
+            years.append(int(name))
+        elif kind in TagKind.values and name and len(name) <= 60:
+            tags.append((kind, name))
+        else:
+            problems.append(f"tag {label!r} is not kind:name with kind one of "
+                            f"{', '.join(TagKind.values)} or year:1–6")  # fmt: skip
+    return tags, years, problems
+
+
+@transaction.atomic
+def import_questions(
+    *, parsed: formats.ParseResult, author, dry_run: bool = False, publish: bool = False
+) -> list[Question]:
+    """Import parsed questions, all or nothing: any problem raises ValidationError listing every
+    bad question with its position, and nothing is written.
+
+    Side effects: Questions with version 1 (draft, or published when `publish` is set by a
+    committee member for an agreed bank), tags created as needed. Dry run writes nothing.
+    """
+    problems = [str(p) for p in parsed.problems]
+    prepared = []
+    for position, q in enumerate(parsed.questions, start=1):
+        tags, years, tag_problems = _split_tags(q.tags)
+        problems += [f"question {position}: {message}" for message in tag_problems]
+        prepared.append((q, tags, years))
+    if problems:
+        raise ValidationError(problems)
+    if dry_run:
+        return []
+    created = []
+    for q, tags, years in prepared:
+        tag_objects = [Tag.objects.get_or_create(kind=k, name=n)[0] for k, n in tags]
+        question = save_question(
+            author=author,
+            question=None,
+            content={
+                "title": (q.title or formats._title_from(q.stem))[:120],
+                "qtype": q.qtype,
+                "stem": q.stem,
+                "options": [{"text": t, "correct": c} for t, c in q.options],
+                "explanation": q.explanation or "(No explanation given.)",
+                "references": q.references,
+            },
+            tags=tag_objects,
+            years=years,
+        )
+        if publish:
+            question.status = Status.PUBLISHED
+            question.published_version = question.latest_version
+            question.save(update_fields=["status", "published_version"])
+        created.append(question)
+    return created
+
+
+def export_questions(*, tags: list[Tag], published_only: bool = True) -> list[formats.QuestionData]:
+    queryset = Question.objects.tagged(tags)
+    if published_only:
+        queryset = queryset.practisable()
+    queryset = queryset.select_related("published_version", "latest_version").prefetch_related(
+        "tags"
+    )
+    return [question_data(q) for q in queryset.order_by("pk")]
