@@ -470,6 +470,8 @@ def _solve_stage(
         lo, hi = (prev_value - _EPS, inf) if prev_max else (-inf, prev_value + _EPS)
         highs.addRow(lo, hi, len(idx), idx, vals)
     n = highs.getNumCol()
+    if n == 0:  # nothing to decide: the empty allocation is optimal
+        return _Stage(0.0, True, 0.0)
     cost = np.zeros(n)
     for j, c in costs.items():
         cost[j] = c
@@ -906,13 +908,24 @@ def _score(problem: Problem, groups: list[Group]) -> tuple[int, int, int]:
     return placed, count_friend_pairs(problem, groups), -problem.if_need_be_uses(groups)
 
 
-def solve(problem: Problem) -> Result:
-    """Allocate groups; exact within the time limit, else the best found and its proven gap."""
+def solve(problem: Problem, *, model: str = "auto") -> Result:
+    """Allocate groups; exact within the time limit, else the best found and its proven gap.
+
+    model="auto" solves the slot-level aggregate first and the group-instance model only when
+    needed; model="instances" goes straight to the group-instance model (tests compare both)."""
     started = time.perf_counter()
     deadline = started + problem.time_limit_s
     pool = _Pool.of(problem)
-    outcome = _solve_by_slots(pool, deadline)
-    if not outcome.optimal and time.perf_counter() < deadline and outcome.stages:
+    if model == "instances":
+        outcome = _solve_by_instances(pool, deadline)
+    else:
+        outcome = _solve_by_slots(pool, deadline)
+    if (
+        model == "auto"
+        and not outcome.optimal
+        and time.perf_counter() < deadline
+        and outcome.stages
+    ):
         fallback = _solve_by_instances(pool, deadline)
         if fallback.optimal or _score(problem, fallback.groups) > _score(problem, outcome.groups):
             best_bound = outcome.pairs_bound
