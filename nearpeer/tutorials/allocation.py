@@ -385,6 +385,9 @@ def _new_highs() -> highspy.Highs:
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("mip_rel_gap", 0.0)
+    # Every objective here has integer coefficients on integer variables: a bound less than one
+    # unit away from the incumbent proves it optimal.
+    highs.setOptionValue("mip_abs_gap", 0.99)
     highs.setOptionValue("random_seed", 1)
     return highs
 
@@ -450,6 +453,7 @@ class _Stage:
     value: float
     optimal: bool
     gap: float
+    bound: float | None = None
 
 
 def _solve_stage(
@@ -459,6 +463,7 @@ def _solve_stage(
     maximise: bool,
     deadline: float,
     fix_previous: tuple[dict[int, float], float, bool] | None = None,
+    start: list[float] | None = None,
 ) -> _Stage | None:
     """One lexicographic stage: fix the previous stage's optimum as a constraint, then optimise
     this stage's objective. Returns None when no solution could be found in time."""
@@ -479,6 +484,8 @@ def _solve_stage(
     highs.changeObjectiveSense(
         highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
     )
+    if start is not None:
+        highs.setSolution(n, np.arange(n, dtype=np.int32), np.array(start, dtype=np.float64))
     highs.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
     highs.run()
     status = highs.getModelStatus()
@@ -487,8 +494,10 @@ def _solve_stage(
         return None
     optimal = status == highspy.HighsModelStatus.kOptimal
     value = info.objective_function_value
-    gap = 0.0 if optimal else _relative_gap(value, info.mip_dual_bound)
-    return _Stage(value, optimal, gap)
+    bound = value if optimal else info.mip_dual_bound
+    if not optimal and math.isfinite(bound) and abs(bound - value) < 1 - _EPS:
+        optimal, bound = True, value
+    return _Stage(value, optimal, 0.0 if optimal else _relative_gap(value, bound), bound)
 
 
 def _relative_gap(primal: float, bound: float) -> float:
@@ -553,6 +562,7 @@ def _lexicographic(
     highs: highspy.Highs,
     objectives: list[tuple[dict[int, float], bool]],
     deadline: float,
+    improve=None,
 ) -> tuple[list[_Stage], bool, list[float] | None]:
     """Solve the stages in order, each with the previous optimum fixed. Stops at the first stage
     that runs out of time; its gap (against the best solution kept) is the one reported.
@@ -561,15 +571,25 @@ def _lexicographic(
     previous = None
     values: list[float] | None = None
     for costs, maximise in objectives:
+        start = values
+        if improve is not None and values is not None:
+            start = improve(len(stages), values)
         stage = _solve_stage(
-            highs, costs, maximise=maximise, deadline=deadline, fix_previous=previous
+            highs,
+            costs,
+            maximise=maximise,
+            deadline=deadline,
+            fix_previous=previous,
+            start=start,
         )
+        if start is not None and start is not values:
+            values = start  # the improved start is what we keep if HiGHS finds nothing better
         if values is not None:
             kept = sum(values[j] * c for j, c in costs.items())
             worse = stage is None or (stage.value < kept if maximise else stage.value > kept)
             if worse:  # the time ran out before HiGHS got back to what we already had
                 bound = highs.getInfo().mip_dual_bound
-                stages.append(_Stage(kept, False, _relative_gap(kept, bound)))
+                stages.append(_Stage(kept, False, _relative_gap(kept, bound), bound))
                 return stages, False, values
         if stage is None:
             return stages, False, values
@@ -635,6 +655,110 @@ class _SlotModel:
                     m.row([f, self.a[j, s]], [1.0, -1.0], -math.inf, 0)
         self.model = m
 
+    def improve(self, values: list[float]) -> list[float]:
+        """Local search from a solution: move or swap tutees between slots (and swap a tutor
+        teaching "if need be" for one who said yes) while it brings friends together or uses
+        fewer "if need be" answers; slot counts stay within bounds. Handing HiGHS a start this
+        good usually lets it prove the next stage at the root instead of searching for it."""
+        pool, p = self.pool, self.pool.problem
+        slot_of = {i: s for (i, s), c in self.a.items() if values[c] > 0.5}
+        groups = {s: round(values[c]) for s, c in self.n.items()}
+        size: dict = defaultdict(int)
+        at: dict = defaultdict(set)
+        for i, s in slot_of.items():
+            size[s] += 1
+            at[s].add(i)
+        friends: dict = defaultdict(set)
+        for i, j in pool.pairs:
+            friends[i].add(j)
+            friends[j].add(i)
+
+        def worth(i, s):  # (friends there, minus an "if need be" use)
+            return (
+                sum(1 for j in friends[i] if slot_of.get(j) == s),
+                -(s in pool.tutees[i].if_need_be),
+            )
+
+        def move_gain(i, s_from, s_to, without=None):
+            slot_of.pop(i)
+            if without is not None:
+                saved = slot_of.pop(without)
+            a, b = worth(i, s_to), worth(i, s_from)
+            slot_of[i] = s_from
+            if without is not None:
+                slot_of[without] = saved
+            return (a[0] - b[0], a[1] - b[1])
+
+        improved = True
+        rounds = 0
+        while improved and rounds < 20:
+            improved, rounds = False, rounds + 1
+            for i in list(slot_of):
+                s = slot_of[i]
+                for s2 in pool.tutee_slots(pool.tutees[i]):
+                    if s2 == s or groups.get(s2, 0) == 0:
+                        continue
+                    gain = move_gain(i, s, s2)
+                    if (
+                        gain > (0, 0)
+                        and size[s2] < p.group_max * groups[s2]
+                        and size[s] > p.group_min * groups[s]
+                    ):
+                        slot_of[i] = s2
+                        at[s].discard(i)
+                        at[s2].add(i)
+                        size[s] -= 1
+                        size[s2] += 1
+                        improved = True
+                        break
+                    if gain <= (0, 0):
+                        continue
+                    for w in list(at[s2]):
+                        if not pool.tutees[w].can_attend(s):
+                            continue
+                        g1 = move_gain(i, s, s2, without=w)
+                        g2 = move_gain(w, s2, s, without=i)
+                        total = (g1[0] + g2[0], g1[1] + g2[1])
+                        if total > (0, 0):
+                            slot_of[i], slot_of[w] = s2, s
+                            at[s].discard(i)
+                            at[s2].discard(w)
+                            at[s2].add(i)
+                            at[s].add(w)
+                            improved = True
+                            break
+                    if slot_of[i] != s:
+                        break
+        out = list(values)
+        for (i, s), c in self.a.items():
+            out[c] = 1.0 if slot_of.get(i) == s else 0.0
+        for (k, s), c in self.f.items():
+            i, j = pool.pairs[k]
+            out[c] = 1.0 if slot_of.get(i) == s and slot_of.get(j) == s else 0.0
+        self._swap_tutors(out)
+        return out
+
+    def _swap_tutors(self, out: list[float]) -> None:
+        pool = self.pool
+        load = defaultdict(int)
+        for (j, _s), c in self.b.items():
+            load[j] += out[c] > 0.5
+        for (j, s), c in self.b.items():
+            if out[c] < 0.5 or s not in pool.tutors[j].if_need_be:
+                continue
+            for (j2, s2), c2 in self.b.items():
+                tutor = pool.tutors[j2]
+                if (
+                    s2 == s
+                    and out[c2] < 0.5
+                    and s in tutor.available
+                    and load[j2] < pool.capacity[tutor.id]
+                ):
+                    out[c], out[c2] = 0.0, 1.0
+                    load[j] -= 1
+                    load[j2] += 1
+                    break
+
     def objectives(self) -> list[tuple[dict[int, float], bool]]:
         pool = self.pool
         inb = {}
@@ -651,6 +775,140 @@ class _SlotModel:
         ]
 
 
+class _CircleModel:
+    """A restriction of the slot model used only to find good starting points: each friend
+    circle (a connected group of friends that fits in one group) meets at one slot as a unit, or
+    its members are placed with no credit for their pairs. Circles as units make the relaxation
+    far tighter, so HiGHS finds "everyone with their friends" placements in a fraction of the
+    time the full model needs; the full model then only has to prove them optimal."""
+
+    def __init__(
+        self, slot_model: _SlotModel, placed: float, groups_at: dict | None = None
+    ) -> None:
+        pool, p = slot_model.pool, slot_model.pool.problem
+        self.slot_model = slot_model
+        m = _Model()
+        self.comps = [
+            c
+            for c in _components(list(range(len(pool.tutees))), pool.pairs)
+            if 2 <= len(c) <= p.group_max
+        ]
+        circle_of = {i: k for k, c in enumerate(self.comps) for i in c}
+        credit: dict = defaultdict(int)
+        for i, j in pool.pairs:
+            if i in circle_of and circle_of[i] == circle_of.get(j):
+                credit[circle_of[i]] += 1
+        live = slot_model.model.upper
+        self.a = {key: m.var() for key, col in slot_model.a.items() if live[col] > 0}
+        self.c: dict = {}
+        for k, comp in enumerate(self.comps):
+            common = set.intersection(*(set(pool.tutee_slots(pool.tutees[i])) for i in comp))
+            for s in sorted(common, key=p.slots.index):
+                if s in slot_model.n:
+                    self.c[k, s] = m.var()
+        self.b = {key: m.var() for key, col in slot_model.b.items() if live[col] > 0}
+        self.n = {s: m.var(upper=slot_model.model.upper[c]) for s, c in slot_model.n.items()}
+        for s, count in (groups_at or {}).items():  # keep the group counts of a known solution
+            m.lower[self.n[s]] = m.upper[self.n[s]] = float(count)
+        own: dict = defaultdict(list)
+        for (i, _s), col in self.a.items():
+            own[i].append(col)
+        for (k, _s), col in self.c.items():
+            for i in self.comps[k]:
+                own[i].append(col)
+        for cols in own.values():
+            m.row(cols, [1.0] * len(cols), 0, 1)
+        by_tutor: dict = defaultdict(list)
+        for (j, _s), col in self.b.items():
+            by_tutor[j].append(col)
+        for j, cols in by_tutor.items():
+            m.row(cols, [1.0] * len(cols), 0, pool.capacity[pool.tutors[j].id])
+        for s, n in self.n.items():
+            idx = [col for (i, s2), col in self.a.items() if s2 == s]
+            val = [1.0] * len(idx)
+            for (k, s2), col in self.c.items():
+                if s2 == s:
+                    idx.append(col)
+                    val.append(float(len(self.comps[k])))
+            m.row([*idx, n], [*val, -p.group_max], -math.inf, 0)
+            m.row([*idx, n], [*val, -p.group_min], 0, math.inf)
+            bj = [col for (j, s2), col in self.b.items() if s2 == s]
+            m.row([*bj, n], [1.0] * len(bj) + [-p.tutors_max], -math.inf, 0)
+            m.row([*bj, n], [1.0] * len(bj) + [-p.tutors_min], 0, math.inf)
+            # Two circles larger than half a group never share one: so the split can keep them.
+            large = [
+                col
+                for (k, s2), col in self.c.items()
+                if s2 == s and 2 * len(self.comps[k]) > p.group_max
+            ]
+            m.row([*large, n], [1.0] * len(large) + [-1.0], -math.inf, 0)
+        idx = list(self.a.values()) + list(self.c.values())
+        val = [1.0] * len(self.a) + [float(len(self.comps[k])) for k, _ in self.c]
+        m.row(idx, val, placed - _EPS, math.inf)
+        inb = {}
+        for (i, s), col in self.a.items():
+            if s in pool.tutees[i].if_need_be:
+                inb[col] = 1.0
+        for (k, s), col in self.c.items():
+            inb[col] = float(sum(s in pool.tutees[i].if_need_be for i in self.comps[k]))
+        for (j, s), col in self.b.items():
+            if s in pool.tutors[j].if_need_be:
+                inb[col] = 1.0
+        self.objectives = [
+            ({col: float(credit[k]) for (k, _s), col in self.c.items()}, True),
+            (inb, False),
+        ]
+        self.model = m
+
+    def starts(self, deadline: float) -> list[list[float]]:
+        """Full-model solutions after each of this model's stages (pairs, then if need be)."""
+        highs = self.model.build()
+        out = []
+        previous = None
+        for costs, maximise in self.objectives:
+            stage = _solve_stage(
+                highs, costs, maximise=maximise, deadline=deadline, fix_previous=previous
+            )
+            if stage is None:
+                break
+            out.append(self._as_full(highs.getSolution().col_value))
+            if not stage.optimal:
+                break
+            previous = (costs, stage.value, maximise)
+        return out
+
+    def _as_full(self, values) -> list[float]:
+        sm = self.slot_model
+        full = [0.0] * len(sm.model.lower)
+        slot_of = {}
+        for key, col in self.a.items():
+            if values[col] > 0.5:
+                slot_of[key[0]] = key[1]
+        for (k, s), col in self.c.items():
+            if values[col] > 0.5:
+                for i in self.comps[k]:
+                    slot_of[i] = s
+        for i, s in slot_of.items():
+            full[sm.a[i, s]] = 1.0
+        for key, col in self.b.items():
+            full[sm.b[key]] = 1.0 if values[col] > 0.5 else 0.0
+        for s, col in self.n.items():
+            full[sm.n[s]] = float(round(values[col]))
+        for (q, s), col in sm.f.items():
+            i, j = sm.pool.pairs[q]
+            full[col] = 1.0 if slot_of.get(i) == s and slot_of.get(j) == s else 0.0
+        return full
+
+
+def _value_of(values, objectives, stage: int) -> tuple:
+    """A solution's objectives up to `stage`, larger is better (for picking a start)."""
+    out = []
+    for costs, maximise in objectives[: stage + 1]:
+        v = sum(values[j] * c for j, c in costs.items())
+        out.append(v if maximise else -v)
+    return tuple(out)
+
+
 def _split_slot(pool: _Pool, slot: Id, tutees: list[int], tutors: list[int], n: int, deadline):
     """Split one slot's tutees into n groups keeping as many friend pairs as possible, and its
     tutors into n teams. Returns (groups, friend pairs kept)."""
@@ -658,12 +916,19 @@ def _split_slot(pool: _Pool, slot: Id, tutees: list[int], tutors: list[int], n: 
     members = set(tutees)
     pairs = [(i, j) for i, j in pool.pairs if i in members and j in members]
     bins = _pack_components(tutees, pairs, n, p.group_min, p.group_max)
+    if bins is None:
+        bins = _pack_search(tutees, pairs, n, p.group_min, p.group_max)
     if bins is None or _pairs_in(bins, pairs) < _max_pairs_possible(tutees, pairs, p.group_max):
         exact = _split_exact(tutees, pairs, n, p.group_min, p.group_max, deadline)
         if exact is not None and (bins is None or _pairs_in(exact, pairs) > _pairs_in(bins, pairs)):
             bins = exact
-    if bins is None:  # cannot happen with valid counts; keep the invariant loud
-        raise RuntimeError(f"could not split slot {slot!r} into {n} groups")
+    if bins is None:  # out of time: balanced sizes, friend circles kept next to each other
+        order = [i for comp in _components(tutees, pairs) for i in comp]
+        sizes = [len(order) // n + (k < len(order) % n) for k in range(n)]
+        bins, start = [], 0
+        for size in sizes:
+            bins.append(order[start : start + size])
+            start += size
     teams = _split_tutors([pool.tutors[j] for j in tutors], n, p.tutors_min, p.tutors_max)
     groups = [
         Group(
@@ -721,8 +986,51 @@ def _pack_components(items, pairs, n, low, high) -> list[list[int]] | None:
     return bins
 
 
+def _pack_search(items, pairs, n, low, high, node_limit: int = 20000):
+    """Depth-first packing of whole friend circles into n groups of low..high (bins with equal
+    loads are tried once). None when no packing exists or the search gives up."""
+    comps = _components(items, pairs)
+    sizes = [len(c) for c in comps]
+    if any(size > high for size in sizes) or not n * low <= sum(sizes) <= n * high:
+        return None
+    suffix = [sum(sizes[k:]) for k in range(len(sizes) + 1)]
+    loads = [0] * n
+    where = [0] * len(comps)
+    nodes = 0
+
+    def dfs(k: int) -> bool:
+        nonlocal nodes
+        nodes += 1
+        if nodes > node_limit:
+            return False
+        if k == len(comps):
+            return all(load >= low for load in loads)
+        if sum(max(0, low - load) for load in loads) > suffix[k]:
+            return False
+        tried = set()
+        for b in range(n):
+            if loads[b] in tried or loads[b] + sizes[k] > high:
+                continue
+            tried.add(loads[b])
+            loads[b] += sizes[k]
+            where[k] = b
+            if dfs(k + 1):
+                return True
+            loads[b] -= sizes[k]
+        return False
+
+    if not dfs(0):
+        return None
+    bins: list[list[int]] = [[] for _ in range(n)]
+    for comp, b in zip(comps, where, strict=True):
+        bins[b].extend(comp)
+    return bins
+
+
 def _split_exact(items, pairs, n, low, high, deadline) -> list[list[int]] | None:
     """Partition items into n groups of size low..high maximising pairs kept (small MIP)."""
+    if time.perf_counter() > deadline:
+        return None
     m = _Model()
     x = {(i, k): m.var() for pos, i in enumerate(items) for k in range(min(n, pos + 1))}
     for i in items:
@@ -770,9 +1078,53 @@ def _split_tutors(tutors: list[Tutor], n: int, low: int, high: int) -> list[list
 def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
     model = _SlotModel(pool)
     highs = model.model.build()
-    stages, complete, values = _lexicographic(highs, model.objectives(), deadline)
+    objectives = model.objectives()
+    circle_starts: list[list[float]] = []
+
+    def improve(stage: int, values: list[float]) -> list[float]:
+        if stage == 1 and pool.pairs:
+            placed = sum(values[c] for c in objectives[0][0])
+            budget = time.perf_counter() + 0.6 * (deadline - time.perf_counter())
+            groups_at = {s: round(values[c]) for s, c in model.n.items()}
+            circle_starts.extend(_CircleModel(model, placed, groups_at).starts(budget))
+        candidates = [model.improve(values)]
+        if len(circle_starts) >= stage:
+            candidates.insert(0, circle_starts[stage - 1])  # preferred on ties: splits well
+        return max(candidates, key=lambda v: _value_of(v, objectives, stage))
+
+    # Keep some time to split slots into groups.
+    reserve = min(1.0, 0.1 * pool.problem.time_limit_s)
+    stages, complete, values = _lexicographic(
+        highs, objectives, deadline - reserve, improve=improve
+    )
     if values is None:
         return _Outcome([], False, 1.0)
+    # Several slot-level solutions may be equally good; the one whose split into groups keeps
+    # most pairs wins (circle starts are built to split well). Exact splits only for the winner.
+    best = None
+    for candidate in [values, *reversed(circle_starts)]:
+        if _value_of(candidate, objectives, 0) < _value_of(values, objectives, 0):
+            continue
+        groups, kept = _realise(model, candidate, 0.0)
+        score = (kept, -sum(candidate[c] for c in objectives[2][0]))
+        if best is None or score > best[0]:
+            best = (score, groups, candidate)
+    (kept, minus_inb), groups, chosen = best
+    if len(stages) > 1 and kept < round(stages[1].value):
+        groups, kept = _realise(model, chosen, deadline)
+    bound = stages[1].bound if len(stages) > 1 else None
+    optimal = complete and bound is not None and kept >= round(bound)
+    if complete and len(stages) == 3 and -minus_inb > stages[2].value + _EPS:
+        optimal = False
+    gap = stages[-1].gap
+    if len(stages) > 1 and bound is not None:  # the split into groups may lose pairs too
+        gap = max(gap if len(stages) == 2 else 0.0, _relative_gap(kept, bound))
+    return _Outcome(groups, optimal, gap, pairs_bound=bound, stages=stages)
+
+
+def _realise(model: _SlotModel, values: list[float], deadline: float):
+    """Split each slot of a slot-level solution into groups; returns (groups, pairs kept)."""
+    pool = model.pool
     groups: list[Group] = []
     kept = 0
     for s, col in model.n.items():
@@ -781,15 +1133,29 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
             continue
         tutees = [i for (i, slot), c in model.a.items() if slot == s and values[c] > 0.5]
         tutors = [j for (j, slot), c in model.b.items() if slot == s and values[c] > 0.5]
-        slot_groups, slot_kept = _split_slot(pool, s, tutees, tutors, n, deadline)
-        groups.extend(slot_groups)
-        kept += slot_kept
-    bound = stages[1].value if len(stages) > 1 else None
-    gap = stages[-1].gap
-    optimal = complete
-    if bound is not None and kept < round(bound):
-        optimal = False
-    return _Outcome(groups, optimal, gap, pairs_bound=bound, stages=stages)
+        # Any group count the slot's tutees and tutors allow will do; fewer, larger groups
+        # hold friend circles more easily, so try from the fewest.
+        p = pool.problem
+        low = max(-(-len(tutees) // p.group_max), -(-len(tutors) // p.tutors_max))
+        high = min(len(tutees) // p.group_min, len(tutors) // p.tutors_min)
+        best = None
+        for count in [*range(low, high + 1), n] if low <= high else [n]:
+            split = _split_slot(pool, s, tutees, tutors, count, 0.0)
+            if best is None or split[1] > best[1]:
+                best = split
+            if split[1] >= _pairs_among(pool, tutees):
+                break
+        if best[1] < _pairs_among(pool, tutees) and time.perf_counter() < deadline:
+            exact = _split_slot(pool, s, tutees, tutors, n, deadline)
+            best = exact if exact[1] > best[1] else best
+        groups.extend(best[0])
+        kept += best[1]
+    return groups, kept
+
+
+def _pairs_among(pool: _Pool, tutees: list[int]) -> int:
+    members = set(tutees)
+    return sum(1 for i, j in pool.pairs if i in members and j in members)
 
 
 # --- Group-instance model (exact) ---------------------------------------------------------------
@@ -940,9 +1306,6 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
     )
     placed, pairs, minus_inb = _score(problem, groups)
     gap = outcome.gap
-    if not outcome.optimal and outcome.pairs_bound is not None and gap == 0.0:
-        pinned_pairs = count_friend_pairs(problem, problem.pinned)
-        gap = _relative_gap(pairs, outcome.pairs_bound + pinned_pairs)
     placed_ids = {u for g in groups for u in g.tutees}
     return Result(
         groups=tuple(groups),
