@@ -254,6 +254,8 @@ def publish_programme(*, programme: Programme, by) -> int:
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if programme.is_published:
         raise RuleBroken(["the groups are already published"])
+    if not programme.groups.exists():
+        raise RuleBroken(["there are no groups to publish; run the allocation first"])
     errors = check_programme_groups(programme)
     if errors:
         raise RuleBroken(errors)

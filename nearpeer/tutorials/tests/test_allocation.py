@@ -137,8 +137,11 @@ def tiny_problems(draw):
     tmax = draw(st.integers(tmin, 2))
 
     def availability():
-        answers = draw(st.lists(st.sampled_from(["yes", "maybe", "no"]), min_size=len(slots),
-                                max_size=len(slots)))
+        answers = draw(
+            st.lists(
+                st.sampled_from(["yes", "maybe", "no"]), min_size=len(slots), max_size=len(slots)
+            )
+        )
         yes = frozenset(s for s, a in zip(slots, answers, strict=True) if a == "yes")
         maybe = frozenset(s for s, a in zip(slots, answers, strict=True) if a == "maybe")
         return yes, maybe
@@ -153,17 +156,24 @@ def tiny_problems(draw):
         Tutee(
             u,
             *availability(),
-            tuple(draw(st.lists(st.sampled_from([v for v in ids if v != u] or ["-"]),
-                                max_size=3, unique=True)) if n > 1 else ()),
+            tuple(
+                draw(
+                    st.lists(
+                        st.sampled_from([v for v in ids if v != u] or ["-"]),
+                        max_size=3,
+                        unique=True,
+                    )
+                )
+                if n > 1
+                else ()
+            ),
         )
         for u in ids
     )
     return Problem(slots, tutors, tutees, gmin, gmax, tmin, tmax, time_limit_s=20)
 
 
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -333,13 +343,20 @@ def test_invalid_input_names_the_offending_entry(data, message):
 def tiny_schemes(draw):
     topics = ["careers", "research", "wellbeing"]
     mentors = [
-        Mentor(f"m{i}", draw(st.integers(3, 6)), draw(st.integers(1, 2)),
-               frozenset(draw(st.lists(st.sampled_from(topics), unique=True))))
+        Mentor(
+            f"m{i}",
+            draw(st.integers(3, 6)),
+            draw(st.integers(1, 2)),
+            frozenset(draw(st.lists(st.sampled_from(topics), unique=True))),
+        )
         for i in range(draw(st.integers(0, 3)))
     ]
     mentees = [
-        Mentee(f"e{i}", draw(st.integers(1, 4)),
-               frozenset(draw(st.lists(st.sampled_from(topics), unique=True))))
+        Mentee(
+            f"e{i}",
+            draw(st.integers(1, 4)),
+            frozenset(draw(st.lists(st.sampled_from(topics), unique=True))),
+        )
         for i in range(draw(st.integers(0, 4)))
     ]
     return mentors, mentees
