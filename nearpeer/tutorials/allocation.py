@@ -285,8 +285,11 @@ def parse_problem(data) -> Problem:
     return Problem(**{**problem.__dict__, "pinned": tuple(groups)})
 
 
-def check_groups(problem: Problem, groups: Sequence[Group]) -> list[str]:
-    """Every rule a set of groups must keep; returns one readable message per broken rule."""
+def check_groups(
+    problem: Problem, groups: Sequence[Group], *, name=repr, slot_name=str
+) -> list[str]:
+    """Every rule a set of groups must keep; returns one readable message per broken rule.
+    `name` and `slot_name` turn ids into what a reader should see."""
     tutors = {t.id: t for t in problem.tutors}
     tutees = {t.id: t for t in problem.tutees}
     slots = set(problem.slots)
@@ -294,45 +297,52 @@ def check_groups(problem: Problem, groups: Sequence[Group]) -> list[str]:
     tutor_groups: dict = defaultdict(list)
     tutee_group: dict = {}
     for n, group in enumerate(groups, 1):
-        name = f"group {n} ({group.slot})"
+        label = f"group {n} ({slot_name(group.slot)})"
         if group.slot not in slots:
-            errors.append(f"{name}: unknown slot {group.slot!r}")
+            errors.append(f"{label}: unknown slot {group.slot!r}")
             continue
         if not problem.tutors_min <= len(group.tutors) <= problem.tutors_max:
             errors.append(
-                f"{name}: has {len(group.tutors)} tutors; needs {problem.tutors_min}"
+                f"{label}: has {len(group.tutors)} tutors; needs {problem.tutors_min}"
                 f"–{problem.tutors_max}"
             )
         if not problem.group_min <= len(group.tutees) <= problem.group_max:
             errors.append(
-                f"{name}: has {len(group.tutees)} tutees; needs {problem.group_min}"
+                f"{label}: has {len(group.tutees)} tutees; needs {problem.group_min}"
                 f"–{problem.group_max}"
             )
         for tutor_id in group.tutors:
             tutor = tutors.get(tutor_id)
             if tutor is None:
-                errors.append(f"{name}: {tutor_id!r} is not a tutor")
+                errors.append(f"{label}: {name(tutor_id)} is not a tutor")
                 continue
             if not tutor.can_attend(group.slot):
-                errors.append(f"{name}: tutor {tutor_id!r} cannot attend {group.slot}")
+                errors.append(
+                    f"{label}: tutor {name(tutor_id)} cannot attend {slot_name(group.slot)}"
+                )
             if any(g.slot == group.slot for g in tutor_groups[tutor_id]):
-                errors.append(f"{name}: tutor {tutor_id!r} already has a group at {group.slot}")
+                errors.append(
+                    f"{label}: tutor {name(tutor_id)} already has a group at "
+                    f"{slot_name(group.slot)}"
+                )
             tutor_groups[tutor_id].append(group)
         for tutee_id in group.tutees:
             tutee = tutees.get(tutee_id)
             if tutee is None:
-                errors.append(f"{name}: {tutee_id!r} is not a tutee")
+                errors.append(f"{label}: {name(tutee_id)} is not a tutee")
                 continue
             if not tutee.can_attend(group.slot):
-                errors.append(f"{name}: tutee {tutee_id!r} cannot attend {group.slot}")
+                errors.append(
+                    f"{label}: tutee {name(tutee_id)} cannot attend {slot_name(group.slot)}"
+                )
             if tutee_id in tutee_group:
-                errors.append(f"{name}: tutee {tutee_id!r} is already in another group")
+                errors.append(f"{label}: tutee {name(tutee_id)} is already in another group")
             tutee_group[tutee_id] = n
     for tutor_id, its_groups in tutor_groups.items():
         tutor = tutors.get(tutor_id)
         if tutor and len(its_groups) > tutor.max_groups:
             errors.append(
-                f"tutor {tutor_id!r} has {len(its_groups)} groups; their limit is "
+                f"tutor {name(tutor_id)} has {len(its_groups)} groups; their limit is "
                 f"{tutor.max_groups}"
             )
     return errors
@@ -488,6 +498,14 @@ def _solve_stage(
         highs.setSolution(n, np.arange(n, dtype=np.int32), np.array(start, dtype=np.float64))
     highs.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
     highs.run()
+    if start is not None and highs.getInfo().primal_solution_status == 2:
+        # With a start given, HiGHS can report the optimum's value yet hand back the start's
+        # values (seen with 1.16); solve once more from scratch when they disagree.
+        actual = float(np.dot(cost, highs.getSolution().col_value))
+        if abs(actual - highs.getInfo().objective_function_value) > 0.5:
+            highs.clearSolver()
+            highs.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+            highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
     if info.primal_solution_status != 2:  # no feasible point
@@ -571,7 +589,7 @@ def _lexicographic(
     previous = None
     values: list[float] | None = None
     for costs, maximise in objectives:
-        start = values
+        start = None
         if improve is not None and values is not None:
             start = improve(len(stages), values)
         stage = _solve_stage(
@@ -582,7 +600,7 @@ def _lexicographic(
             fix_previous=previous,
             start=start,
         )
-        if start is not None and start is not values:
+        if start is not None:
             values = start  # the improved start is what we keep if HiGHS finds nothing better
         if values is not None:
             kept = sum(values[j] * c for j, c in costs.items())

@@ -203,17 +203,14 @@ def check_programme_groups(programme: Programme) -> list[str]:
     """Every rule, re-checked on the groups as they stand, with names instead of ids."""
     problem = build_problem(programme=programme)
     groups = current_groups(programme)
-    errors = allocation.check_groups(problem, [_as_solver_group(g) for g in groups])
     names = {s.pk: s.member.name for s in programme.signups.select_related("member")}
     labels = {s.pk: s.label for s in programme.slots.all()}
-    out = []
-    for error in errors:
-        for pk, name in names.items():
-            error = error.replace(f"{pk!r}", name)
-        for pk, label in labels.items():
-            error = error.replace(f"({pk})", f"({label})").replace(f" {pk}", f" {label}")
-        out.append(error)
-    return out
+    return allocation.check_groups(
+        problem,
+        [_as_solver_group(g) for g in groups],
+        name=lambda pk: names.get(pk, str(pk)),
+        slot_name=lambda pk: labels.get(pk, str(pk)),
+    )
 
 
 @transaction.atomic

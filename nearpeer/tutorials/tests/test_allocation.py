@@ -173,7 +173,7 @@ def tiny_problems(draw):
     return Problem(slots, tutors, tutees, gmin, gmax, tmin, tmax, time_limit_s=20)
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -292,7 +292,7 @@ def test_valid_input_parses():
 
 
 def _with(**changes):
-    data = {k: v for k, v in VALID.items()}
+    data = dict(VALID)
     data.update(changes)
     return data
 
