@@ -853,13 +853,16 @@ class _CircleModel:
             bj = [col for (j, s2), col in self.b.items() if s2 == s]
             m.row([*bj, n], [1.0] * len(bj) + [-p.tutors_max], -math.inf, 0)
             m.row([*bj, n], [1.0] * len(bj) + [-p.tutors_min], 0, math.inf)
-            # Two circles larger than half a group never share one: so the split can keep them.
-            large = [
-                col
-                for (k, s2), col in self.c.items()
-                if s2 == s and 2 * len(self.comps[k]) > p.group_max
-            ]
-            m.row([*large, n], [1.0] * len(large) + [-1.0], -math.inf, 0)
+            # A circle larger than half a group shares its group with no circle of half a group
+            # or more, and two circles of exactly half fill one: Σ weights ≤ groups, so the
+            # circles placed here can always be packed whole.
+            idx, val = [], []
+            for (k, s2), col in self.c.items():
+                twice = 2 * len(self.comps[k])
+                if s2 == s and twice >= p.group_max:
+                    idx.append(col)
+                    val.append(1.0 if twice > p.group_max else 0.5)
+            m.row([*idx, n], [*val, -1.0], -math.inf, 0)
         idx = list(self.a.values()) + list(self.c.values())
         val = [1.0] * len(self.a) + [float(len(self.comps[k])) for k, _ in self.c]
         m.row(idx, val, placed - _EPS, math.inf)
@@ -1107,7 +1110,8 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
             circle_starts.extend(_CircleModel(model, placed, groups_at).starts(budget))
         candidates = [model.improve(values)]
         if len(circle_starts) >= stage:
-            candidates.insert(0, circle_starts[stage - 1])  # preferred on ties: splits well
+            circles = circle_starts[stage - 1]
+            candidates[:0] = [circles, model.improve(circles)]  # ties prefer circles: split well
         return max(candidates, key=lambda v: _value_of(v, objectives, stage))
 
     # Keep some time to split slots into groups.
@@ -1132,11 +1136,13 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
         groups, kept = _realise(model, chosen, deadline)
     bound = stages[1].bound if len(stages) > 1 else None
     optimal = complete and bound is not None and kept >= round(bound)
-    if complete and len(stages) == 3 and -minus_inb > stages[2].value + _EPS:
-        optimal = False
     gap = stages[-1].gap
     if len(stages) > 1 and bound is not None:  # the split into groups may lose pairs too
         gap = max(gap if len(stages) == 2 else 0.0, _relative_gap(kept, bound))
+    if complete and len(stages) == 3 and -minus_inb > stages[2].value + _EPS:
+        optimal = False
+        if kept >= round(bound):  # all pairs kept, but more "if need be" than the optimum
+            gap = max(gap, _relative_gap(-minus_inb, stages[2].value))
     return _Outcome(groups, optimal, gap, pairs_bound=bound, stages=stages)
 
 
@@ -1287,6 +1293,21 @@ def _solve_by_instances(pool: _Pool, deadline: float) -> _Outcome:
 # --- Entry point ----------------------------------------------------------------------------------
 
 
+# Beyond this the exact instance model cannot be solved in a time anyone waits for; the answer
+# is then the slot-level solution with its proven gap.
+MAX_INSTANCE_COLUMNS = 20_000
+
+
+def _instance_model_size(pool: _Pool) -> int:
+    p = pool.problem
+    total = 0
+    for s in p.slots:
+        tutors = sum(1 for t in pool.tutors if s in pool.tutor_slots(t))
+        tutees = sum(1 for u in pool.tutees if u.can_attend(s))
+        total += min(tutors // p.tutors_min, tutees // p.group_min) * (tutors + tutees)
+    return total
+
+
 def _score(problem: Problem, groups: list[Group]) -> tuple[int, int, int]:
     placed = sum(len(g.tutees) for g in groups)
     return placed, count_friend_pairs(problem, groups), -problem.if_need_be_uses(groups)
@@ -1309,6 +1330,7 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
         and not outcome.optimal
         and time.perf_counter() < deadline
         and outcome.stages
+        and _instance_model_size(pool) <= MAX_INSTANCE_COLUMNS
     ):
         fallback = _solve_by_instances(pool, deadline)
         if fallback.optimal or _score(problem, fallback.groups) > _score(problem, outcome.groups):
