@@ -826,8 +826,11 @@ class _CircleModel:
                     self.c[k, s] = m.var()
         self.b = {key: m.var() for key, col in slot_model.b.items() if live[col] > 0}
         self.n = {s: m.var(upper=slot_model.model.upper[c]) for s, c in slot_model.n.items()}
-        for s, count in (groups_at or {}).items():  # keep the group counts of a known solution
-            m.lower[self.n[s]] = m.upper[self.n[s]] = float(count)
+        # Group counts near those of a known solution: free counts make the search slow,
+        # fixed ones keep circles from the slots they need.
+        for s, count in (groups_at or {}).items():
+            m.lower[self.n[s]] = float(max(0, count - 2))
+            m.upper[self.n[s]] = float(min(m.upper[self.n[s]], count + 2))
         own: dict = defaultdict(list)
         for (i, _s), col in self.a.items():
             own[i].append(col)
