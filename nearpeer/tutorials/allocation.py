@@ -115,6 +115,8 @@ class Result:
     optimal: bool
     gap: float
     seconds: float
+    # How many objectives, in order, are proven optimal (3 when `optimal`); not in the JSON.
+    proven: int = 0
 
     def to_json(self) -> dict:
         """Exactly the output format of `nearpeer tutorials allocate`."""
@@ -1139,9 +1141,9 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
         groups, kept = _realise(model, chosen, deadline)
     bound = stages[1].bound if len(stages) > 1 else None
     optimal = complete and bound is not None and kept >= round(bound)
-    gap = stages[-1].gap
+    gap = stages[-1].gap  # the stage that ran out of time, if any
     if len(stages) > 1 and bound is not None:  # the split into groups may lose pairs too
-        gap = max(gap if len(stages) == 2 else 0.0, _relative_gap(kept, bound))
+        gap = max(gap, _relative_gap(kept, bound))
     if complete and len(stages) == 3 and -minus_inb > stages[2].value + _EPS:
         optimal = False
         if kept >= round(bound):  # all pairs kept, but more "if need be" than the optimum
@@ -1359,7 +1361,21 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
         optimal=outcome.optimal,
         gap=round(gap, 6),
         seconds=time.perf_counter() - started,
+        proven=_proven(outcome, pairs - count_friend_pairs(problem, problem.pinned)),
     )
+
+
+def _proven(outcome: _Outcome, pairs_found: int) -> int:
+    if outcome.optimal:
+        return 3
+    proven = 0
+    for stage in outcome.stages:
+        if not stage.optimal:
+            break
+        proven += 1
+    if proven >= 2 and outcome.pairs_bound is not None and pairs_found < round(outcome.pairs_bound):
+        proven = 1
+    return min(proven, 2)
 
 
 # --- Mentoring ------------------------------------------------------------------------------------

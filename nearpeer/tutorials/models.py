@@ -155,12 +155,23 @@ class AllocationRun(models.Model):
     friend_pairs_together = models.PositiveIntegerField(default=0)
     if_need_be_used = models.PositiveIntegerField(default=0)
     optimal = models.BooleanField(default=False)
+    proven = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Objectives proven optimal, in order: placed, friend pairs, if need be.",
+    )
     gap = models.FloatField(default=0.0)
     seconds = models.FloatField(default=0.0)
     unplaced = models.JSONField(default=dict, help_text="signup id → reason")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def proof(self) -> str:
+        if self.optimal:
+            return "proven optimal"
+        proven = ["nothing", "tutees placed", "tutees placed and friend pairs"][self.proven]
+        return f"{proven} proven optimal; the next goal is within {self.gap:.1%} of its optimum"
 
 
 class TutorialGroup(models.Model):

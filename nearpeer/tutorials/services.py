@@ -193,6 +193,7 @@ def run_allocation(*, programme: Programme, by, time_limit_s: float = 10.0) -> A
         friend_pairs_together=result.friend_pairs_together,
         if_need_be_used=result.if_need_be_used,
         optimal=result.optimal,
+        proven=result.proven,
         gap=result.gap,
         seconds=result.seconds,
         unplaced={str(k): v for k, v in reasons.items()},

@@ -211,11 +211,10 @@ def allocation_run(request, pk):
     except services.RuleBroken as exc:
         messages.error(request, f"Not run: {exc}")
     else:
-        proof = "proven optimal" if run.optimal else f"best found, within {run.gap:.1%} of optimal"
         messages.success(
             request,
             f"Allocated {run.placed} tutees with {run.friend_pairs_together} friend pairs "
-            f"together ({proof}, {run.seconds:.1f} s).",
+            f"together ({run.proof}, {run.seconds:.1f} s).",
         )
     return redirect("tutorials:allocation-review", pk=pk)
 
