@@ -377,23 +377,27 @@ def unplaced_reasons(problem: Problem, unplaced: Iterable[Id]) -> dict:
 # --- HiGHS plumbing -------------------------------------------------------------------------------
 
 
+_banner_hidden = False
+
+
 def _new_highs() -> highspy.Highs:
-    """A silent solver; HiGHS prints a banner on construction, which must not reach stdout."""
-    sys.stdout.flush()
-    try:
+    """A silent solver. HiGHS prints a banner to stdout the first time one is built in a process
+    (which would corrupt `-o -` output), so that first construction runs with stdout closed."""
+    global _banner_hidden
+    if _banner_hidden:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
         saved = os.dup(1)
-    except OSError:
-        saved = None
-    if saved is not None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
-    try:
-        highs = highspy.Highs()
-    finally:
-        if saved is not None:
+        try:
+            highs = highspy.Highs()
+        finally:
             os.dup2(saved, 1)
             os.close(saved)
             os.close(devnull)
+        _banner_hidden = True
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("mip_rel_gap", 0.0)

@@ -202,7 +202,7 @@ def allocation_run(request, pk):
     programme = _managed_programme(request.user, pk)
     form = RunForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a time limit between 1 and 60 seconds.")
+        messages.error(request, "Give a time limit between 1 and 20 seconds.")
         return redirect("tutorials:allocation-review", pk=pk)
     try:
         run = services.run_allocation(
