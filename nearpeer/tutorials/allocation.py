@@ -1109,18 +1109,24 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
     model = _SlotModel(pool)
     highs = model.model.build()
     objectives = model.objectives()
-    circle_starts: list[list[float]] = []
+    circle_starts: list[list[list[float]]] = []
 
     def improve(stage: int, values: list[float]) -> list[float]:
         if stage == 1 and pool.pairs:
             placed = sum(values[c] for c in objectives[0][0])
-            budget = time.perf_counter() + 0.6 * (deadline - time.perf_counter())
-            groups_at = {s: round(values[c]) for s, c in model.n.items()}
-            circle_starts.extend(_CircleModel(model, placed, groups_at).starts(budget))
+            # Free group counts often find the best circles fast but sometimes stall; counts
+            # near stage 1's are the reliable second try.
+            for groups_at, share in (
+                (None, 0.3),
+                ({s: round(values[c]) for s, c in model.n.items()}, 0.5),
+            ):
+                budget = time.perf_counter() + share * (deadline - time.perf_counter())
+                circle_starts.append(_CircleModel(model, placed, groups_at).starts(budget))
         candidates = [model.improve(values)]
-        if len(circle_starts) >= stage:
-            circles = circle_starts[stage - 1]
-            candidates[:0] = [circles, model.improve(circles)]  # ties prefer circles: split well
+        for starts in circle_starts:
+            if len(starts) >= stage:
+                circles = starts[stage - 1]
+                candidates[:0] = [circles, model.improve(circles)]  # ties prefer circles
         return max(candidates, key=lambda v: _value_of(v, objectives, stage))
 
     # Keep some time to split slots into groups.
@@ -1133,7 +1139,7 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
     # Several slot-level solutions may be equally good; the one whose split into groups keeps
     # most pairs wins (circle starts are built to split well). Exact splits only for the winner.
     best = None
-    for candidate in [values, *reversed(circle_starts)]:
+    for candidate in [values, *(start for starts in circle_starts for start in reversed(starts))]:
         if _value_of(candidate, objectives, 0) < _value_of(values, objectives, 0):
             continue
         groups, kept = _realise(model, candidate, 0.0)
