@@ -199,6 +199,21 @@ def test_group_instance_model_alone_matches_brute_force(problem):
     assert score(problem, result.groups) == brute_force(problem)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_pinning_a_group_keeps_it_and_still_keeps_every_rule(problem):
+    first = solve(problem)
+    if not first.groups:
+        return
+    pinned = Problem(**{**problem.__dict__, "pinned": (first.groups[0],)})
+
+    again = solve(pinned)
+
+    assert first.groups[0] in again.groups
+    assert broken_rules(problem, again.groups) == []
+    assert score(problem, again.groups) <= score(problem, first.groups)
+
+
 def _people(n, slots, prefix="u"):
     return tuple(Tutee(f"{prefix}{i}", frozenset(slots)) for i in range(n))
 

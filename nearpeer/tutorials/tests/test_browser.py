@@ -3,8 +3,13 @@ import re
 import pytest
 
 from nearpeer.members.tests.factories import UserFactory, committee, teacher
-from nearpeer.tutorials.models import Programme
-from nearpeer.tutorials.tests.factories import ProgrammeFactory, SlotFactory, sign_up
+from nearpeer.tutorials.models import MentoringEntry, Programme
+from nearpeer.tutorials.tests.factories import (
+    ProgrammeFactory,
+    SchemeFactory,
+    SlotFactory,
+    sign_up,
+)
 
 
 def sign_out(page):
@@ -68,8 +73,17 @@ def test_grid_on_a_phone_then_allocate_move_publish_and_see_the_group(
     assert page.get_by_text(re.compile(r"Published: 8 sessions")).is_visible()
     assert Programme.objects.get().is_published
 
+    # The mentoring review page passes axe too.
+    scheme = SchemeFactory(title="Buddies")
+    MentoringEntry.objects.create(scheme=scheme, member=ann, role="mentee", interests=["careers"])
+    page.goto(f"{live_server.url}/tutorials/mentoring/{scheme.pk}/review/")
+    assert axe(page) == []
+
     # Ann finds her group from the tutorials page and opens its first session.
+    phone_page.goto(f"{live_server.url}/tutorials/programmes/{programme.pk}/")
+    assert axe(phone_page) == []
     phone_page.goto(f"{live_server.url}/tutorials/")
+    assert axe(phone_page) == []
     phone_page.get_by_role("link", name="Year 2 OSCE — Tue 18:00").click()
     assert phone_page.get_by_text("Tina Tutor").is_visible()
     assert phone_page.get_by_text("Cat Tutee").is_visible()
