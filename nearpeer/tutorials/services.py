@@ -217,15 +217,17 @@ def check_programme_groups(programme: Programme) -> list[str]:
 @transaction.atomic
 def move_member(*, programme: Programme, signup: SignUp, to_group: TutorialGroup | None):
     """Move a tutee or tutor into another group (or out of all groups for a tutee), re-checking
-    every rule. Raises RuleBroken, and changes nothing, when the move would break one.
+    every rule. A tutor in exactly one group leaves it; a tutor in several is added (a second
+    group for them). Raises RuleBroken, and changes nothing, when the move would break a rule.
 
     Side effects: TutorialGroup membership rows."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if programme.is_published:
         raise RuleBroken(["the groups are already published"])
     before = set(check_programme_groups(programme))
-    if signup.role == SignUp.Role.TUTEE:
-        for group in signup.groups.filter(programme=programme):
+    current = list(signup.groups.filter(programme=programme))
+    if signup.role == SignUp.Role.TUTEE or len(current) == 1:
+        for group in current:
             group.members.remove(signup)
     if to_group is not None:
         to_group.members.add(signup)

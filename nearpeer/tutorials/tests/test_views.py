@@ -255,6 +255,21 @@ def test_a_valid_move_then_publish_puts_groups_on_the_timetable(client, boss, pr
     ) == ["Ann", "Ben", "Cat", "Dan", "Eve", "Tina Tutor", "Walt Tutor"]
 
 
+def test_moving_a_tutor_swaps_their_group_and_checks_availability(boss, programme, cohort):
+    services.run_allocation(programme=programme, by=boss)
+    tue_group = programme.groups.get(slot__weekday=1)
+
+    with pytest.raises(services.RuleBroken) as error:
+        services.move_member(programme=programme, signup=cohort["walt"], to_group=tue_group)
+
+    assert error.value.errors == [
+        "group 1 (Tue 18:00): has 2 tutors; needs 1–1",
+        "group 1 (Tue 18:00): tutor Walt Tutor cannot attend Tue 18:00",
+        "group 2 (Wed 18:00): has 0 tutors; needs 1–1",
+    ]
+    assert groups_of(programme)[1] == ("Wed 18:00", ["Dan", "Eve", "Walt Tutor"])
+
+
 def test_rerun_keeps_pinned_groups(client, boss, programme, cohort):
     services.run_allocation(programme=programme, by=boss)
     wed_group = programme.groups.get(slot__weekday=2)
