@@ -1,0 +1,149 @@
+"""Greedy baseline against the exact solver on generated tutorial programmes.
+
+    /work/main/.venv/bin/python bench/allocation.py [--sizes 60x12x10,300x60x30,600x120x40]
+                                                    [--time-limit 10] [--seed 7]
+
+Each size is TUTEESxTUTORSxSLOTS. Prints placed, friend pairs and seconds for both, and whether
+the solver proved optimality (or its gap, and how many objectives in order it proved: placed,
+friend pairs, if-need-be uses). No Django needed.
+"""
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nearpeer.tutorials.allocation import (  # noqa: E402
+    Group,
+    Problem,
+    Tutee,
+    Tutor,
+    check_groups,
+    count_friend_pairs,
+    solve,
+)
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def generate(n_tutees: int, n_tutors: int, n_slots: int, *, seed: int, time_limit: float):
+    """Evenings are popular, friends come in circles of 1–4 who name each other (up to three)."""
+    rng = random.Random(seed)
+    slots = [f"{DAYS[i % 7]} {8 + (i // 7) * 2:02d}:00" for i in range(n_slots)]
+    weights = [3 if int(s[4:6]) >= 16 else 1 for s in slots]
+
+    def availability(k_lo, k_hi):
+        k = rng.randint(k_lo, k_hi)
+        chosen = set()
+        while len(chosen) < k:
+            chosen.add(rng.choices(slots, weights)[0])
+        chosen = sorted(chosen)
+        cut = max(1, len(chosen) // 4)
+        rng.shuffle(chosen)
+        return frozenset(chosen[cut:]), frozenset(chosen[:cut])
+
+    tutors = []
+    for j in range(n_tutors):
+        yes, maybe = availability(4, 10)
+        tutors.append(Tutor(f"T{j:03d}", yes, maybe, rng.choice((1, 1, 1, 2)), rng.random() < 0.3))
+    ids = [f"S{i:03d}" for i in range(n_tutees)]
+    circles, i = [], 0
+    while i < n_tutees:
+        size = rng.choice((1, 1, 2, 3, 3, 4))
+        circles.append(ids[i : i + size])
+        i += size
+    friends = dict.fromkeys(ids, ())
+    for circle in circles:
+        for u in circle:
+            others = [v for v in circle if v != u]
+            friends[u] = tuple(rng.sample(others, min(3, len(others), rng.randint(0, 3))))
+    tutees = []
+    for circle in circles:
+        shared_yes, shared_maybe = availability(3, 8)
+        for u in circle:
+            yes, maybe = availability(2, 6)
+            tutees.append(Tutee(u, (yes | shared_yes) - maybe, maybe - shared_yes, friends[u]))
+    del shared_maybe
+    return Problem(
+        slots=tuple(slots),
+        tutors=tuple(tutors),
+        tutees=tuple(tutees),
+        group_min=3,
+        group_max=6,
+        tutors_min=1,
+        tutors_max=2,
+        time_limit_s=time_limit,
+    )
+
+
+def greedy(problem: Problem) -> list[Group]:
+    """Tutors with the fewest slots first take, at their busiest slot, the largest group of
+    unplaced tutees who can come, friends of those already chosen first."""
+    friends = {u.id: set(u.friends) for u in problem.tutees}
+    for u in problem.tutees:
+        for v in u.friends:
+            friends[v].add(u.id)
+    free = {u.id: u for u in problem.tutees}
+    groups: list[Group] = []
+    tutors = sorted(problem.tutors, key=lambda t: len(t.available | t.if_need_be))
+    for tutor in tutors:
+        used_slots: set = set()
+        for _ in range(tutor.max_groups):
+            best = None
+            for slot in problem.slots:
+                if slot in used_slots or not tutor.can_attend(slot):
+                    continue
+                can = [u for u in free.values() if u.can_attend(slot)]
+                if len(can) >= problem.group_min and (best is None or len(can) > len(best[1])):
+                    best = (slot, can)
+            if best is None:
+                break
+            slot, can = best
+            chosen: list = []
+            pool = {u.id for u in can}
+            while len(chosen) < problem.group_max and pool:
+                pick = next((v for c in chosen for v in sorted(friends[c]) if v in pool), min(pool))
+                chosen.append(pick)
+                pool.discard(pick)
+            for u in chosen:
+                del free[u]
+            used_slots.add(slot)
+            groups.append(Group(slot, (tutor.id,), tuple(chosen)))
+    return groups
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="60x12x10,150x30x20,300x60x30,600x120x40")
+    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    header = (
+        f"{'tutees':>6} {'tutors':>6} {'slots':>5} | {'greedy placed':>13} {'pairs':>5} "
+        f"{'s':>6} | {'solver placed':>13} {'pairs':>5} {'s':>6} {'optimal':>7} {'gap':>6} proven"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in args.sizes.split(","):
+        n_tutees, n_tutors, n_slots = (int(x) for x in size.split("x"))
+        problem = generate(n_tutees, n_tutors, n_slots, seed=args.seed, time_limit=args.time_limit)
+        started = time.perf_counter()
+        baseline = greedy(problem)
+        greedy_s = time.perf_counter() - started
+        assert check_groups(problem, baseline) == [], check_groups(problem, baseline)[:3]
+        result = solve(problem)
+        assert check_groups(problem, result.groups) == []
+        print(
+            f"{n_tutees:>6} {n_tutors:>6} {n_slots:>5} | "
+            f"{sum(len(g.tutees) for g in baseline):>13} "
+            f"{count_friend_pairs(problem, baseline):>5} {greedy_s:>6.2f} | "
+            f"{result.placed:>13} {result.friend_pairs_together:>5} {result.seconds:>6.2f} "
+            f"{str(result.optimal):>7} {result.gap:>6.2%} {result.proven}"
+        )
+
+
+if __name__ == "__main__":
+    main()

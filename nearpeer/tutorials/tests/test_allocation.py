@@ -1,0 +1,400 @@
+"""The solver alone (no Django): rules kept, and optimal against brute force on tiny instances."""
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nearpeer.tutorials.allocation import (
+    Group,
+    InputError,
+    Mentee,
+    Mentor,
+    Problem,
+    Tutee,
+    Tutor,
+    match_mentors,
+    parse_problem,
+    solve,
+    unplaced_reasons,
+)
+
+# --- An independent checker and a brute force, written without the solver's helpers -------------
+
+
+def broken_rules(problem: Problem, groups) -> list[str]:
+    tutors = {t.id: t for t in problem.tutors}
+    tutees = {t.id: t for t in problem.tutees}
+    out = []
+    seen_tutees = []
+    tutor_slots = []
+    for g in groups:
+        if g.slot not in problem.slots:
+            out.append("slot")
+        if not problem.group_min <= len(g.tutees) <= problem.group_max:
+            out.append("group size")
+        if not problem.tutors_min <= len(g.tutors) <= problem.tutors_max:
+            out.append("tutors per group")
+        if len(set(g.tutors)) != len(g.tutors) or len(set(g.tutees)) != len(g.tutees):
+            out.append("member twice in a group")
+        for t in g.tutors:
+            person = tutors[t]
+            if g.slot not in person.available and g.slot not in person.if_need_be:
+                out.append("tutor unavailable")
+            tutor_slots.append((t, g.slot))
+        for u in g.tutees:
+            person = tutees[u]
+            if g.slot not in person.available and g.slot not in person.if_need_be:
+                out.append("tutee unavailable")
+            seen_tutees.append(u)
+    if len(seen_tutees) != len(set(seen_tutees)):
+        out.append("tutee in two groups")
+    if len(tutor_slots) != len(set(tutor_slots)):
+        out.append("tutor twice at one slot")
+    for t in tutors.values():
+        if sum(1 for who, _ in tutor_slots if who == t.id) > t.max_groups:
+            out.append("tutor over max_groups")
+    return out
+
+
+def pairs_of(problem):
+    pairs = set()
+    for u in problem.tutees:
+        for v in u.friends:
+            pairs.add(frozenset((u.id, v)))
+    return pairs
+
+
+def score(problem, groups):
+    """(placed, friend pairs together, -if need be uses): larger is better."""
+    where = {u: i for i, g in enumerate(groups) for u in g.tutees}
+    together = sum(
+        1 for p in pairs_of(problem) if len({where.get(x, -1 - hash(x)) for x in p}) == 1
+    )
+    tutors = {t.id: t for t in problem.tutors}
+    tutees = {t.id: t for t in problem.tutees}
+    inb = sum(
+        sum(g.slot in tutors[t].if_need_be for t in g.tutors)
+        + sum(g.slot in tutees[u].if_need_be for u in g.tutees)
+        for g in groups
+    )
+    return (len(where), together, -inb)
+
+
+def brute_force(problem: Problem) -> tuple[int, int, int]:
+    """Every way to split the tutees into slot-labelled groups, then every tutor team."""
+    best = (0, 0, 0)
+    tutees = list(problem.tutees)
+
+    def tutor_teams(blocks):
+        # blocks: list of (slot, tutee ids); yield list of tutor tuples, one per block
+        options = []
+        for slot, _ in blocks:
+            can = [t.id for t in problem.tutors if t.can_attend(slot)]
+            teams = [
+                c
+                for k in range(problem.tutors_min, problem.tutors_max + 1)
+                for c in itertools.combinations(can, k)
+            ]
+            options.append(teams)
+        yield from itertools.product(*options)
+
+    def finish(blocks):
+        nonlocal best
+        if any(not problem.group_min <= len(m) <= problem.group_max for _, m in blocks):
+            return
+        for teams in tutor_teams(blocks):
+            groups = [
+                Group(slot, team, tuple(m)) for (slot, m), team in zip(blocks, teams, strict=True)
+            ]
+            if not broken_rules(problem, groups):
+                best = max(best, score(problem, groups))
+
+    def place(i, blocks):
+        if i == len(tutees):
+            finish(blocks)
+            return
+        u = tutees[i]
+        place(i + 1, blocks)  # unplaced
+        for b, (slot, members) in enumerate(blocks):
+            if u.can_attend(slot) and len(members) < problem.group_max:
+                place(i + 1, [*blocks[:b], (slot, [*members, u.id]), *blocks[b + 1 :]])
+        for slot in problem.slots:
+            if u.can_attend(slot):
+                place(i + 1, [*blocks, (slot, [u.id])])
+
+    place(0, [])
+    return best
+
+
+@st.composite
+def tiny_problems(draw):
+    slots = draw(st.sampled_from([("A",), ("A", "B"), ("A", "B", "C")]))
+    gmin = draw(st.integers(1, 2))
+    gmax = draw(st.integers(gmin, 3))
+    tmin = draw(st.integers(1, 2))
+    tmax = draw(st.integers(tmin, 2))
+
+    def availability():
+        answers = draw(
+            st.lists(
+                st.sampled_from(["yes", "maybe", "no"]), min_size=len(slots), max_size=len(slots)
+            )
+        )
+        yes = frozenset(s for s, a in zip(slots, answers, strict=True) if a == "yes")
+        maybe = frozenset(s for s, a in zip(slots, answers, strict=True) if a == "maybe")
+        return yes, maybe
+
+    tutors = tuple(
+        Tutor(f"t{j}", *availability(), draw(st.integers(0, 2)), draw(st.booleans()))
+        for j in range(draw(st.integers(1, 3)))
+    )
+    n = draw(st.integers(0, 6))
+    ids = [f"u{i}" for i in range(n)]
+    tutees = tuple(
+        Tutee(
+            u,
+            *availability(),
+            tuple(
+                draw(
+                    st.lists(
+                        st.sampled_from([v for v in ids if v != u] or ["-"]),
+                        max_size=3,
+                        unique=True,
+                    )
+                )
+                if n > 1
+                else ()
+            ),
+        )
+        for u in ids
+    )
+    return Problem(slots, tutors, tutees, gmin, gmax, tmin, tmax, time_limit_s=20)
+
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_solver_keeps_every_rule_and_matches_brute_force(problem):
+    result = solve(problem)
+
+    assert broken_rules(problem, result.groups) == []
+    assert result.optimal is True
+    assert score(problem, result.groups) == brute_force(problem)
+    assert (result.placed, result.friend_pairs_together) == score(problem, result.groups)[:2]
+    assert sorted(result.unplaced) == sorted(
+        {u.id for u in problem.tutees} - {u for g in result.groups for u in g.tutees}
+    )
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_group_instance_model_alone_matches_brute_force(problem):
+    result = solve(problem, model="instances")
+
+    assert broken_rules(problem, result.groups) == []
+    assert score(problem, result.groups) == brute_force(problem)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_pinning_a_group_keeps_it_and_still_keeps_every_rule(problem):
+    first = solve(problem)
+    if not first.groups:
+        return
+    pinned = Problem(**{**problem.__dict__, "pinned": (first.groups[0],)})
+
+    again = solve(pinned)
+
+    assert first.groups[0] in again.groups
+    assert broken_rules(problem, again.groups) == []
+    assert score(problem, again.groups) <= score(problem, first.groups)
+
+
+def _people(n, slots, prefix="u"):
+    return tuple(Tutee(f"{prefix}{i}", frozenset(slots)) for i in range(n))
+
+
+def test_friend_circles_that_do_not_pack_fall_back_to_the_exact_model():
+    # Three friend pairs, groups of exactly three at one slot: at most two pairs can stay together
+    # (the slot-level bound says three), so the split must fall back and still prove optimality.
+    tutees = (
+        Tutee("a", frozenset("S"), friends=("b",)),
+        Tutee("b", frozenset("S")),
+        Tutee("c", frozenset("S"), friends=("d",)),
+        Tutee("d", frozenset("S")),
+        Tutee("e", frozenset("S"), friends=("f",)),
+        Tutee("f", frozenset("S")),
+    )
+    tutors = (Tutor("t1", frozenset("S")), Tutor("t2", frozenset("S")))
+    problem = Problem(("S",), tutors, tutees, 3, 3, 1, 1)
+
+    result = solve(problem)
+
+    assert (result.placed, result.friend_pairs_together, result.optimal) == (6, 2, True)
+
+
+def test_pinned_groups_are_kept_exactly_and_the_rest_is_solved_around_them():
+    tutors = (Tutor("t1", frozenset("AB"), max_groups=2), Tutor("t2", frozenset("B")))
+    tutees = _people(6, "AB")
+    pinned = (Group("A", ("t1",), ("u0", "u5")),)
+    problem = Problem(("A", "B"), tutors, tutees, 2, 4, 1, 2, pinned=pinned)
+
+    result = solve(problem)
+
+    assert pinned[0] in result.groups
+    assert broken_rules(problem, result.groups) == []
+    assert result.placed == 6
+
+
+def test_unplaced_reasons_tell_no_common_slot_from_capacity():
+    tutors = (Tutor("t1", frozenset("A")),)
+    tutees = (*_people(4, "A"), Tutee("far", frozenset("B")), Tutee("none", frozenset()))
+    problem = Problem(("A", "B"), tutors, tutees, 1, 3, 1, 1)
+
+    result = solve(problem)
+
+    reasons = unplaced_reasons(problem, result.unplaced)
+    assert (reasons.pop("far"), reasons.pop("none"), list(reasons.values())) == (
+        "no_common_slot",
+        "no_availability",
+        ["capacity"],
+    )
+    assert result.placed == 3
+
+
+def test_time_limit_reports_a_gap_and_a_valid_best_found():
+    slots = tuple(f"s{i}" for i in range(12))
+    tutors = tuple(Tutor(f"t{j}", frozenset(slots[j % 12 : j % 12 + 4])) for j in range(30))
+    tutees = tuple(
+        Tutee(f"u{i}", frozenset(slots[i % 9 : i % 9 + 3]), friends=(f"u{(i * 7 + 3) % 150}",))
+        for i in range(150)
+    )
+    problem = Problem(slots, tutors, tutees, 3, 6, 1, 2, time_limit_s=0.05)
+
+    result = solve(problem)
+
+    assert broken_rules(problem, result.groups) == []
+    assert (result.optimal, result.gap > 0) in {(False, True), (True, False)}
+
+
+# --- Input validation -----------------------------------------------------------------------------
+
+VALID = {
+    "slots": ["Tue 18:00", "Wed 18:00"],
+    "group_size": {"min": 1, "max": 3},
+    "tutors_per_group": {"min": 1, "max": 2},
+    "tutors": [{"id": "t1", "available": ["Tue 18:00"], "max_groups": 1}],
+    "tutees": [
+        {"id": "a", "available": ["Tue 18:00"], "if_need_be": ["Wed 18:00"], "friends": ["b"]},
+        {"id": "b", "available": ["Tue 18:00"]},
+    ],
+    "time_limit_s": 5,
+}
+
+
+def test_valid_input_parses():
+    problem = parse_problem(VALID)
+
+    assert (problem.slots, problem.friend_pairs(), problem.time_limit_s) == (
+        ("Tue 18:00", "Wed 18:00"),
+        [("a", "b")],
+        5.0,
+    )
+
+
+def _with(**changes):
+    data = dict(VALID)
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_with(slots=["x", "x"]), "slots[1]: duplicate slot id 'x'"),
+        (
+            _with(tutees=[{"id": "a", "available": ["Fri 09:00"]}]),
+            "tutees[0] (id 'a'): unknown slot 'Fri 09:00' in available",
+        ),
+        (
+            _with(tutees=[{"id": "a", "available": [], "friends": ["zz"]}]),
+            "tutees[0] (id 'a'): unknown friend id 'zz'",
+        ),
+        (
+            _with(tutees=[{"id": "a", "available": []}, {"id": "a", "available": []}]),
+            "tutees[1] (id 'a'): duplicate id",
+        ),
+        (
+            _with(tutees=[{"id": "t1", "available": []}]),
+            "tutees[0] (id 't1'): duplicate id (also tutors[0] (id 't1'))",
+        ),
+        (_with(group_size={"min": 4, "max": 2}), "group_size: max (2) is below min (4)"),
+        (_with(tutors_per_group={"min": 0, "max": 2}), "tutors_per_group.min: must be at least 1"),
+        (_with(group_size={"min": "3", "max": 6}), "group_size.min: expected an integer"),
+        (
+            _with(tutors=[{"id": "t1", "available": [], "max_groups": -1}]),
+            "tutors[0] (id 't1'): max_groups must be a non-negative integer",
+        ),
+        (_with(time_limit_s=0), "time_limit_s: expected a positive number"),
+        (_with(tutees="a,b"), "tutees: expected a list"),
+        ([], "input: expected a JSON object"),
+    ],
+)
+def test_invalid_input_names_the_offending_entry(data, message):
+    with pytest.raises(InputError) as error:
+        parse_problem(data)
+
+    assert str(error.value).startswith(message)
+
+
+# --- Mentoring ----------------------------------------------------------------------------------
+
+
+@st.composite
+def tiny_schemes(draw):
+    topics = ["careers", "research", "wellbeing"]
+    mentors = [
+        Mentor(
+            f"m{i}",
+            draw(st.integers(3, 6)),
+            draw(st.integers(1, 2)),
+            frozenset(draw(st.lists(st.sampled_from(topics), unique=True))),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    mentees = [
+        Mentee(
+            f"e{i}",
+            draw(st.integers(1, 4)),
+            frozenset(draw(st.lists(st.sampled_from(topics), unique=True))),
+        )
+        for i in range(draw(st.integers(0, 4)))
+    ]
+    return mentors, mentees
+
+
+@settings(max_examples=40, deadline=None)
+@given(tiny_schemes())
+def test_mentor_matching_is_optimal_against_brute_force(scheme):
+    mentors, mentees = scheme
+    result = match_mentors(mentors, mentees)
+
+    best = (0, 0)
+    choices = [[None] + [m for m in mentors if m.year > e.year] for e in mentees]
+    for pick in itertools.product(*choices):
+        load = {m.id: 0 for m in mentors}
+        for m in pick:
+            if m is not None:
+                load[m.id] += 1
+        if any(load[m.id] > m.capacity for m in mentors):
+            continue
+        shared = sum(
+            len(m.interests & e.interests) for m, e in zip(pick, mentees, strict=True) if m
+        )
+        best = max(best, (sum(m is not None for m in pick), shared))
+    assert (result.matched, result.shared_interests) == best
+    assert result.optimal is True
