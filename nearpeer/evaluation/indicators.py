@@ -1,10 +1,9 @@
-"""Indicators of value computed from the platform's own data. Apps built in parallel (questions,
-tutorials) are read only when installed and only through models that exist."""
+"""Indicators of value computed from the platform's own data (evaluation sits at the top of the
+app graph, so it reads teaching, questions and tutorials directly)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -105,44 +104,42 @@ def giving_back(since: datetime) -> Indicator:
     )
 
 
-def _optional_model(app_label: str, names: tuple[str, ...]):
-    if not apps.is_installed(f"nearpeer.{app_label}"):
-        return None
-    for name in names:
-        try:
-            return apps.get_model(app_label, name)
-        except LookupError:
-            continue
-    return None
+def question_bank_contributions(since: datetime) -> Indicator:
+    from nearpeer.questions.models import Question, Status
+
+    written = Question.objects.filter(created_at__gte=since)
+    authors = written.values("author_id").distinct().count()
+    published = written.filter(status__in=[Status.PUBLISHED]).count()
+    return Indicator(
+        "Question bank contributions",
+        str(written.count()),
+        f"questions written this year by {authors} members; {published} published so far",
+    )
 
 
-def optional_indicators(since: datetime) -> list[Indicator]:
-    found = []
-    question = _optional_model("questions", ("Question", "Item"))
-    if question is not None:
-        fields = {f.name for f in question._meta.get_fields()}
-        author = next((f for f in ("author", "created_by", "writer") if f in fields), None)
-        if author:
-            qs = question.objects.all()
-            if "created_at" in fields:
-                qs = qs.filter(created_at__gte=since)
-            found.append(
-                Indicator(
-                    "Question bank contributions",
-                    str(qs.count()),
-                    f"by {qs.values(author).distinct().count()} members",
-                )
-            )
-    placement = _optional_model("tutorials", ("Placement", "GroupMembership", "Allocation"))
-    if placement is not None:
-        found.append(
-            Indicator(
-                "Tutorial placements",
-                str(placement.objects.count()),
-                "members placed in tutorial groups",
-            )
+def tutorial_placement(since: datetime) -> Indicator:
+    from nearpeer.tutorials.models import Programme, SignUp, TutorialGroup
+
+    published = Programme.objects.filter(status=Programme.Status.PUBLISHED, created_at__gte=since)
+    tutees = SignUp.objects.filter(programme__in=published, role=SignUp.Role.TUTEE)
+    placed = (
+        TutorialGroup.members.through.objects.filter(
+            tutorialgroup__programme__in=published, signup__role=SignUp.Role.TUTEE
         )
-    return found
+        .values("signup_id")
+        .distinct()
+        .count()
+    )
+    total = tutees.count()
+    return Indicator(
+        "Tutorial placement",
+        _pct(placed, total),
+        f"{placed} of {total} tutees who signed up were placed in a group",
+    )
+
+
+def platform_indicators_from_other_apps(since: datetime) -> list[Indicator]:
+    return [question_bank_contributions(since), tutorial_placement(since)]
 
 
 def platform_indicators(now: datetime | None = None) -> list[Indicator]:
@@ -163,5 +160,5 @@ def platform_indicators(now: datetime | None = None) -> list[Indicator]:
             str(teachers),
             f"{Role.STUDENT_TEACHER.label}s who taught a session",
         ),
-        *optional_indicators(since),
+        *platform_indicators_from_other_apps(since),
     ]
