@@ -1,15 +1,15 @@
 """Member workflows: roster import, roles, profile data export and erasure."""
 
-import importlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from nearpeer.core.hooks import app_modules
 
 from .models import Role, RoleGrant, User
 from .roster import RosterRow
@@ -206,14 +206,7 @@ def export_member_data(*, member: User) -> dict:
 
 
 def _privacy_modules():
-    for app in apps.get_app_configs():
-        if not app.name.startswith("nearpeer.") or app.label == "members":
-            continue
-        try:
-            yield app.label, importlib.import_module(f"{app.name}.privacy")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app.name}.privacy":
-                raise
+    return ((label, m) for label, m in app_modules("privacy") if label != "members")
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.panels import home_panels
 from nearpeer.members.models import User
 from nearpeer.members.permissions import is_committee
 
@@ -104,6 +105,7 @@ def home(request):
         "teaching": teaching,
         "suggested": suggested,
         "catch_up": catch_up_sessions(user)[:3],
+        "panels": home_panels(request),
     }
     return render(request, "teaching/member_home.html", context)
 

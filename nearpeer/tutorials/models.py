@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from nearpeer.teaching.models import Series, TargetYearsMixin
+from nearpeer.teaching.models import Series, TargetYearsMixin, YearScopedQuerySet
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -44,6 +44,8 @@ class Programme(TargetYearsMixin):
     )
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = YearScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,30 +1,19 @@
 """Every URL × every role, from the same data. A URL with no entry fails the suite."""
 
-import importlib
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from nearpeer.core.hooks import app_modules
 from nearpeer.core.tests.access import LOGIN, ROLES
 from nearpeer.members.tests.factories import UserFactory, committee, faculty, teacher
 
 EXCLUDED_NAMESPACES = {"admin"}  # Django's admin checks is_staff itself.
 
 
-def _app_modules():
-    for app in settings.INSTALLED_APPS:
-        if not app.startswith("nearpeer."):
-            continue
-        try:
-            yield importlib.import_module(f"{app}.tests.access_cases")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.tests.access_cases":
-                raise
-
-
-MODULES = list(_app_modules())
+MODULES = [module for _, module in app_modules("tests.access_cases")]
 CASES = [(module, case) for module in MODULES for case in module.CASES]
 
 

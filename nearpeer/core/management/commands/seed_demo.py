@@ -4,12 +4,12 @@ Each app contributes through an optional `nearpeer.<app>.demo.seed(*, rng, stdou
 called in INSTALLED_APPS order (members before teaching before the rest).
 """
 
-import importlib
 import random
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from nearpeer.core.hooks import app_modules
 
 
 class Command(BaseCommand):
@@ -17,14 +17,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rng = random.Random(2026)  # the same demo every time
-        for app in settings.INSTALLED_APPS:
-            if not app.startswith("nearpeer."):
-                continue
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
+        for _, module in app_modules("demo"):
             with transaction.atomic():
                 module.seed(rng=rng, stdout=self.stdout)
