@@ -7,11 +7,13 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
+from nearpeer.members.models import Role
 from nearpeer.notifications.models import Category
 from nearpeer.notifications.services import notify
 from nearpeer.teaching.years import mask_to_years, years_to_mask
@@ -117,7 +119,9 @@ def transition_question(*, question: Question, by, name: str, comment: str = "")
 
     Side effects: status (and reviewer fields) saved; a Comment for the reason when one is given
     (required for "request changes"); on publish the latest version becomes the published one;
-    the author is notified of every step someone else takes.
+    the author is notified of every step someone else takes; on submit, student-teachers are
+    told there is a question to review, and on peer approval faculty partners are told it may be
+    endorsed (see `usual_reviewers`).
     """
     question = Question.objects.select_for_update().get(pk=question.pk)
     transition = TRANSITIONS.get(name)
@@ -157,7 +161,49 @@ def transition_question(*, question: Question, by, name: str, comment: str = "")
             body=comment.strip(),
             url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
         )
+    if name in ("submit", "approve"):
+        _tell_next_reviewers(question=question, role=_NEXT_REVIEWERS[name])
     return question
+
+
+_NEXT_REVIEWERS = {"submit": Role.STUDENT_TEACHER, "approve": Role.FACULTY}
+
+
+def usual_reviewers(*, role: str, question: Question):
+    """Members with `role` who have reviewed before (approved or endorsed a question, or left a
+    review comment or change request on someone else's question); everyone with the role when
+    nobody has yet. Never the question's author."""
+    holders = (
+        get_user_model()
+        .objects.filter(is_active=True, role_grants__role=role)
+        .exclude(pk=question.author_id)
+    )
+    commented = (
+        Comment.objects.filter(kind__in=[CommentKind.REVIEW, CommentKind.CHANGES])
+        .exclude(author_id=F("question__author_id"))
+        .values("author_id")
+    )
+    reviewed = holders.filter(
+        Q(pk__in=commented)
+        | Q(pk__in=Question.objects.filter(peer_reviewer__isnull=False).values("peer_reviewer_id"))
+        | Q(pk__in=Question.objects.filter(endorsed_by__isnull=False).values("endorsed_by_id"))
+    )
+    return list(reviewed.distinct() if reviewed.exists() else holders.distinct())
+
+
+def _tell_next_reviewers(*, question: Question, role: str) -> None:
+    # Titles never name the author: blind review starts here.
+    title = (
+        f"A question awaits review: “{question}”"
+        if role == Role.STUDENT_TEACHER
+        else f"A peer-reviewed question may be endorsed: “{question}”"
+    )
+    notify(
+        recipients=usual_reviewers(role=role, question=question),
+        category=Category.QUESTIONS,
+        title=title,
+        url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+    )
 
 
 @transaction.atomic
