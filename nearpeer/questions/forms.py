@@ -159,6 +159,13 @@ class FlagForm(forms.Form):
     )
 
 
+class FlagReplyForm(forms.Form):
+    reply = forms.CharField(
+        label="Reply to the member who reported it", max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
 class AnswerForm(forms.Form):
     confidence = forms.TypedChoiceField(
         label="How sure were you?", choices=Confidence.CHOICES, coerce=int,

@@ -40,7 +40,7 @@ from .models import (
     options_mask,
 )
 from .models import Rating as MemberRating
-from .permissions import TRANSITIONS, can_edit, can_transition
+from .permissions import TRANSITIONS, can_edit, can_resolve_flag, can_transition
 
 DEFAULT_RETENTION = 0.9
 GRACE_SECONDS = 30
@@ -245,6 +245,34 @@ def flag_question(*, question: Question, by, reason: str) -> Comment:
         title=f"A possible error was reported in “{question}”",
         body=reason.strip()[:500],
         url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+    )
+    return flag
+
+
+@transaction.atomic
+def resolve_flag(*, flag: Comment, by, reply: str) -> Comment:
+    """The author (or the committee) answers a member's error report and closes it.
+
+    Side effects: the flag's reply, resolved_at and resolved_by saved; the member who flagged is
+    notified with the reply (they learn the outcome; the author still never learns who flagged).
+    """
+    flag = Comment.objects.select_for_update().select_related("question").get(pk=flag.pk)
+    if flag.kind != CommentKind.FLAG or not can_resolve_flag(by, flag.question):
+        raise PermissionDenied("You cannot resolve this report.")
+    if flag.resolved_at is not None:
+        raise ValidationError("This report is already resolved.")
+    if not reply.strip():
+        raise ValidationError({"reply": "Say what was done about the report."})
+    flag.reply = reply.strip()
+    flag.resolved_at = timezone.now()
+    flag.resolved_by = by
+    flag.save(update_fields=["reply", "resolved_at", "resolved_by"])
+    notify(
+        recipients=[flag.author],
+        category=Category.QUESTIONS,
+        title=f"Your error report on “{flag.question}” was resolved",
+        body=flag.reply,
+        url=reverse("questions:question-practise", kwargs={"pk": flag.question_id}),
     )
     return flag
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +13,7 @@ from .forms import (
     AnswerForm,
     CommentForm,
     FlagForm,
+    FlagReplyForm,
     PaperAddForm,
     PaperForm,
     PracticeFilterForm,
@@ -40,6 +41,7 @@ from .permissions import (
     REVIEWING,
     can_edit,
     can_manage_papers,
+    can_resolve_flag,
     can_review_comment,
     can_see_author,
     can_see_paper,
@@ -71,6 +73,12 @@ def home(request):
     user = request.user
     mine = (
         Question.objects.filter(author=user)
+        .annotate(
+            open_flags=Count(
+                "comments",
+                filter=Q(comments__kind=CommentKind.FLAG, comments__resolved_at__isnull=True),
+            )
+        )
         .select_related("latest_version")
         .prefetch_related("tags")
         .order_by("-updated_at", "-pk")[:50]
@@ -150,7 +158,8 @@ def question_detail(request, pk: int):
     user = request.user
     if not (is_author(user, question) or is_reviewer(user)):
         return redirect("questions:question-practise", pk=question.pk)
-    comments = Comment.objects.filter(question=question).select_related("author", "version")
+    comments = list(Comment.objects.filter(question=question).select_related("author", "version"))
+    open_flags = sum(1 for c in comments if c.kind == CommentKind.FLAG and not c.resolved_at)
     return render(
         request,
         "questions/question_detail.html",
@@ -161,10 +170,13 @@ def question_detail(request, pk: int):
             "versions": question.versions.all(),
             "transitions": transitions_for(user, question),
             "comments": comments,
+            "open_flags": open_flags,
             "show_author": can_see_author(user, question),
             "can_edit": can_edit(user, question),
             "can_comment": can_review_comment(user, question),
             "comment_form": CommentForm(),
+            "can_resolve": can_resolve_flag(user, question),
+            "reply_form": FlagReplyForm(),
         },
     )
 
@@ -348,6 +360,26 @@ def question_flag(request, pk: int):
     else:
         messages.error(request, "Say what is wrong (up to 2,000 characters).")
     return _back_to_attempt(request)
+
+
+@require_POST
+def flag_resolve(request, pk: int):
+    flag = get_object_or_404(Comment, pk=pk, kind=CommentKind.FLAG)
+    question = _question_or_404(request, flag.question_id)
+    if not can_resolve_flag(request.user, question):
+        raise Http404
+    form = FlagReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a reply (up to 2,000 characters) to resolve the report.")
+        return redirect("questions:question-detail", pk=question.pk)
+    try:
+        services.resolve_flag(flag=flag, by=request.user, reply=form.cleaned_data["reply"])
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Report resolved: the member who sent it has been told.")
+    return redirect("questions:question-detail", pk=question.pk)
 
 
 @require_GET

@@ -32,6 +32,9 @@ def arrange(world):
     world.draft = make_question(author=author, status=Status.DRAFT)
     world.submitted = make_question(author=author, status=Status.SUBMITTED)
     world.mine = make_question(author=world.member, status=Status.DRAFT)
+    world.flag = services.flag_question(
+        question=world.published, by=world.member, reason="Option B is also right."
+    )
     world.attempt = services.answer_question(
         member=world.member, question=world.published, selected=[0], confidence=2
     )
@@ -95,6 +98,12 @@ CASES = [
     Access(
         "questions:question-flag", ALL_REDIRECT, kwargs=_pk("published"), method="post",
         data=lambda w: {"reason": "Option B is also defensible."},
+    ),
+    Access(
+        "questions:flag-resolve",
+        expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404),
+        kwargs=_pk("flag"), method="post", data=lambda w: {"reply": "Fixed the key."},
+        label="someone else's question (the author is other_member)",
     ),
     Access(
         "questions:version-image", ALL,
