@@ -271,3 +271,20 @@ class PaperAddForm(forms.Form):
                 raise ValidationError(f"{token!r} is not a question number.")
             ids.append(int(token))
         return ids
+
+
+class TagCreateForm(forms.Form):
+    kind = forms.ChoiceField(choices=TagKind.choices)
+    name = forms.CharField(max_length=60)
+
+
+class TagRenameForm(forms.Form):
+    name = forms.CharField(label="New name", max_length=60)
+
+
+class TagMergeForm(forms.Form):
+    target = forms.ModelChoiceField(queryset=Tag.objects.none(), label="Merge into")
+
+    def __init__(self, *args, tag: Tag, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Tag.objects.filter(kind=tag.kind).exclude(pk=tag.pk)

@@ -5,9 +5,9 @@ import random
 from collections import Counter
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -275,6 +275,66 @@ def resolve_flag(*, flag: Comment, by, reply: str) -> Comment:
         url=reverse("questions:question-practise", kwargs={"pk": flag.question_id}),
     )
     return flag
+
+
+# --- Tags ---------------------------------------------------------------------------------------
+
+TAG_NAME_MIN, TAG_NAME_MAX = 2, Tag._meta.get_field("name").max_length
+
+
+def _clean_tag_name(*, kind: str, name: str, exclude: Tag | None = None) -> str:
+    name = " ".join(name.split())
+    if kind not in TagKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(TagKind.labels)}."})
+    if not TAG_NAME_MIN <= len(name) <= TAG_NAME_MAX:
+        raise ValidationError(
+            {"name": f"A tag name has {TAG_NAME_MIN} to {TAG_NAME_MAX} characters."}
+        )
+    if "_" in name:
+        # Exported files write spaces in tags as underscores, so an underscore would not survive.
+        raise ValidationError({"name": "Use spaces, not underscores."})
+    clash = Tag.objects.filter(kind=kind, name__iexact=name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    if clash.exists():
+        label = TagKind(kind).label.lower()
+        raise ValidationError(
+            {"name": f"The {label} tag “{clash.first().name}” already exists: merge instead."}
+        )
+    return name
+
+
+@transaction.atomic
+def create_tag(*, kind: str, name: str) -> Tag:
+    """Side effects: a new Tag (names are unique per kind, ignoring case and extra spaces)."""
+    return Tag.objects.create(kind=kind, name=_clean_tag_name(kind=kind, name=name))
+
+
+@transaction.atomic
+def rename_tag(*, tag: Tag, name: str) -> Tag:
+    """Side effects: the tag's name saved; every question tagged with it shows the new name,
+    including published ones (a tag is not part of a version)."""
+    tag.name = _clean_tag_name(kind=tag.kind, name=name, exclude=tag)
+    tag.save(update_fields=["name"])
+    return tag
+
+
+@transaction.atomic
+def merge_tags(*, source: Tag, target: Tag) -> int:
+    """Fold `source` into `target` (same kind).
+
+    Side effects: every question tagged `source` is tagged `target`; `source` is deleted.
+    Returns the number of questions that gained `target`."""
+    if source.pk == target.pk:
+        raise ValidationError({"target": "Choose a different tag to merge into."})
+    if source.kind != target.kind:
+        raise ValidationError({"target": "Tags can only be merged with a tag of the same kind."})
+    through = Question.tags.through
+    already = through.objects.filter(tag=target).values("question_id")
+    moved = through.objects.filter(tag=source).exclude(question_id__in=already)
+    count = moved.update(tag=target)
+    source.delete()
+    return count
 
 
 # --- Practice and the review queue -------------------------------------------------------------

@@ -4,12 +4,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import itemstats, services
 from .forms import (
+    YEAR_CHOICES,
     AnswerForm,
     CommentForm,
     FlagForm,
@@ -20,6 +22,9 @@ from .forms import (
     QuestionForm,
     RatingForm,
     RetentionForm,
+    TagCreateForm,
+    TagMergeForm,
+    TagRenameForm,
     TransitionForm,
 )
 from .models import (
@@ -36,11 +41,13 @@ from .models import (
     Sitting,
     Status,
     Tag,
+    TagKind,
 )
 from .permissions import (
     REVIEWING,
     can_edit,
     can_manage_papers,
+    can_manage_tags,
     can_resolve_flag,
     can_review_comment,
     can_see_author,
@@ -692,4 +699,79 @@ def sitting_result(request, pk: int):
             "items": items,
             "total": len(items),
         },
+    )
+
+
+# --- Tags --------------------------------------------------------------------------------------
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_http_methods(["GET", "POST"])
+def tag_list(request):
+    if not can_manage_tags(request.user):
+        raise Http404
+    form = TagCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tag = services.create_tag(**form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{tag.get_kind_display()} tag “{tag.name}” created.")
+            return redirect("questions:tag-list")
+    tags = Tag.objects.annotate(question_count=Count("questions")).order_by("kind", "name")
+    groups = {kind: [] for kind in TagKind.values}
+    for tag in tags:
+        groups[tag.kind].append(tag)
+    return render(
+        request,
+        "questions/tag_list.html",
+        {
+            "form": form,
+            "groups": [(TagKind(kind), rows) for kind, rows in groups.items()],
+            "years": YEAR_CHOICES,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tag_edit(request, pk: int):
+    if not can_manage_tags(request.user):
+        raise Http404
+    tag = get_object_or_404(Tag, pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    rename = TagRenameForm(request.POST if action == "rename" else None, initial={"name": tag.name})
+    merge = TagMergeForm(request.POST if action == "merge" else None, tag=tag)
+    if action == "rename" and rename.is_valid():
+        try:
+            services.rename_tag(tag=tag, name=rename.cleaned_data["name"])
+        except ValidationError as exc:
+            _form_errors_from(rename, exc)
+        else:
+            messages.success(request, f"Renamed to “{tag.name}”.")
+            return redirect("questions:tag-list")
+    elif action == "merge" and merge.is_valid():
+        target = merge.cleaned_data["target"]
+        try:
+            moved = services.merge_tags(source=tag, target=target)
+        except ValidationError as exc:
+            _form_errors_from(merge, exc)
+        else:
+            messages.success(
+                request,
+                f"“{tag.name}” merged into “{target.name}” ({moved} question{pluralize(moved)} "
+                "moved).",
+            )
+            return redirect("questions:tag-list")
+    return render(
+        request,
+        "questions/tag_edit.html",
+        {"tag": tag, "rename": rename, "merge": merge, "count": tag.questions.count()},
     )

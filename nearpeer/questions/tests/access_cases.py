@@ -110,6 +110,20 @@ CASES = [
         kwargs=lambda w: {"pk": w.published.published_version_id},
     ),
     Access("questions:attempt-detail", OWNER, kwargs=_pk("attempt")),
+    Access("questions:tag-list", COMMITTEE),
+    Access(
+        "questions:tag-list", COMMITTEE_POST, method="post",
+        data=lambda w: {"kind": "system", "name": "Renal"}, label="create",
+    ),
+    Access(
+        "questions:tag-edit", COMMITTEE,
+        kwargs=lambda w: {"pk": w.published.tags.get().pk},
+    ),
+    Access(
+        "questions:tag-edit", COMMITTEE_POST, kwargs=lambda w: {"pk": w.published.tags.get().pk},
+        method="post", data=lambda w: {"action": "rename", "name": "Cardiac medicine"},
+        label="rename",
+    ),
     Access("questions:paper-list", ALL),
     Access("questions:paper-create", COMMITTEE),
     Access("questions:paper-detail", COMMITTEE, kwargs=_pk("draft_paper")),
