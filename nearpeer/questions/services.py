@@ -24,9 +24,11 @@ from .models import (
     AttemptSource,
     Comment,
     CommentKind,
+    ImportFormat,
     Paper,
     PaperItem,
     PaperStatus,
+    PendingImport,
     Question,
     QuestionVersion,
     QueueSettings,
@@ -737,6 +739,24 @@ def _split_tags(labels: list[str]) -> tuple[list[tuple[str, str]], list[int], li
     return tags, years, problems
 
 
+def read_import_file(*, data: bytes, file_format: str) -> formats.ParseResult:
+    """Parse a Moodle XML or GIFT file. Raises formats.FormatError when the file as a whole
+    cannot be read (too large, not XML, not UTF-8, no questions)."""
+    if file_format == ImportFormat.MOODLE_XML:
+        return formats.parse_moodle_xml(data)
+    if file_format != ImportFormat.GIFT:
+        raise formats.FormatError(f"unknown format {file_format!r}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise formats.FormatError("the file is not UTF-8 text") from None
+    return formats.parse_gift(text)
+
+
+def import_title(q: formats.QuestionData) -> str:
+    return (q.title or formats._title_from(q.stem))[:120]
+
+
 @transaction.atomic
 def import_questions(
     *, parsed: formats.ParseResult, author, dry_run: bool = False, publish: bool = False
@@ -759,12 +779,16 @@ def import_questions(
         return []
     created = []
     for q, tags, years in prepared:
-        tag_objects = [Tag.objects.get_or_create(kind=k, name=n)[0] for k, n in tags]
+        # Matched ignoring case, as the tag page does, so an import never adds a near-duplicate.
+        tag_objects = [
+            Tag.objects.filter(kind=k, name__iexact=n).first() or Tag.objects.create(kind=k, name=n)
+            for k, n in tags
+        ]
         question = save_question(
             author=author,
             question=None,
             content={
-                "title": (q.title or formats._title_from(q.stem))[:120],
+                "title": import_title(q),
                 "qtype": q.qtype,
                 "stem": q.stem,
                 "options": [{"text": t, "correct": c} for t, c in q.options],
@@ -779,6 +803,40 @@ def import_questions(
             question.published_version = question.latest_version
             question.save(update_fields=["status", "published_version"])
         created.append(question)
+    return created
+
+
+PENDING_IMPORT_LIFETIME = timezone.timedelta(days=1)
+
+
+@transaction.atomic
+def stage_import(
+    *, by, filename: str, file_format: str, data: bytes, publish: bool = False
+) -> PendingImport:
+    """Keep an uploaded file until its preview is confirmed.
+
+    Side effects: a PendingImport; the uploader's earlier pending imports, and anyone's older
+    than a day, are deleted (an abandoned preview leaves nothing behind for long)."""
+    stale = Q(uploaded_by=by) | Q(created_at__lt=timezone.now() - PENDING_IMPORT_LIFETIME)
+    PendingImport.objects.filter(stale).delete()
+    return PendingImport.objects.create(
+        uploaded_by=by, filename=filename[-200:], file_format=file_format, data=data,
+        publish=publish,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def confirm_import(*, pending: PendingImport, by) -> list[Question]:
+    """Import a previewed file, all or nothing, exactly as `nearpeer questions import` does.
+
+    Side effects: as import_questions (credited to `by`); the PendingImport is deleted once the
+    questions are written. Raises formats.FormatError or ValidationError and writes nothing."""
+    pending = PendingImport.objects.select_for_update().get(pk=pending.pk)
+    if pending.uploaded_by_id != by.pk:
+        raise PermissionDenied("Only the member who uploaded the file can confirm it.")
+    parsed = read_import_file(data=bytes(pending.data), file_format=pending.file_format)
+    created = import_questions(parsed=parsed, author=by, publish=pending.publish)
+    pending.delete()
     return created
 
 

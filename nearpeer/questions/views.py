@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import itemstats, services
+from . import formats, itemstats, services
 from .forms import (
     YEAR_CHOICES,
     AnswerForm,
     CommentForm,
     FlagForm,
     FlagReplyForm,
+    ImportForm,
     PaperAddForm,
     PaperForm,
     PracticeFilterForm,
@@ -34,7 +35,9 @@ from .models import (
     Paper,
     PaperItem,
     PaperStatus,
+    PendingImport,
     Question,
+    QuestionType,
     QueueSettings,
     Rating,
     ReviewCard,
@@ -46,6 +49,7 @@ from .models import (
 from .permissions import (
     REVIEWING,
     can_edit,
+    can_import,
     can_manage_papers,
     can_manage_tags,
     can_resolve_flag,
@@ -108,6 +112,7 @@ def home(request):
             "to_review": to_review,
             "reviewer": is_reviewer(user),
             "published": Question.objects.practisable().count(),
+            "committee": can_manage_tags(user),
         },
     )
 
@@ -775,3 +780,73 @@ def tag_edit(request, pk: int):
         "questions/tag_edit.html",
         {"tag": tag, "rename": rename, "merge": merge, "count": tag.questions.count()},
     )
+
+
+# --- Import ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    if not can_import(request.user):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        pending = services.stage_import(
+            by=request.user, filename=form.filename, data=form.cleaned_data["file"],
+            file_format=form.cleaned_data["file_format"], publish=form.cleaned_data["publish"],
+        )  # fmt: skip
+        return redirect("questions:import-preview", pk=pending.pk)
+    return render(request, "questions/import_upload.html", {"form": form})
+
+
+def _own_pending_import(request, pk: int) -> PendingImport:
+    if not can_import(request.user):
+        raise Http404
+    return get_object_or_404(PendingImport, pk=pk, uploaded_by=request.user)
+
+
+@require_GET
+def import_preview(request, pk: int):
+    pending = _own_pending_import(request, pk)
+    rows, problems = [], []
+    try:
+        parsed = services.read_import_file(
+            data=bytes(pending.data), file_format=pending.file_format
+        )
+        services.import_questions(parsed=parsed, author=request.user, dry_run=True)
+    except formats.FormatError as exc:
+        problems = [f"The file cannot be read: {exc}."]
+    except ValidationError as exc:
+        problems = _error_messages(exc)
+    else:
+        rows = [
+            {
+                "position": n,
+                "title": services.import_title(q),
+                "type": QuestionType(q.qtype).label,
+                "options": len(q.options),
+                "key": "".join("ABCDEFGH"[i] for i, (_, ok) in enumerate(q.options) if ok),
+                "tags": q.tags,
+            }
+            for n, q in enumerate(parsed.questions, start=1)
+        ]
+    return render(
+        request,
+        "questions/import_preview.html",
+        {"pending": pending, "rows": rows, "problems": problems},
+    )
+
+
+@require_POST
+def import_confirm(request, pk: int):
+    pending = _own_pending_import(request, pk)
+    try:
+        created = services.confirm_import(pending=pending, by=request.user)
+    except (formats.FormatError, ValidationError):
+        messages.error(request, "Nothing was imported: the file has problems (listed below).")
+        return redirect("questions:import-preview", pk=pk)
+    state = "published" if pending.publish else "drafts credited to you"
+    messages.success(
+        request, f"Imported {len(created)} question{pluralize(len(created))} ({state})."
+    )
+    return redirect("questions:home")

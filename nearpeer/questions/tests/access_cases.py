@@ -32,6 +32,10 @@ def arrange(world):
     world.draft = make_question(author=author, status=Status.DRAFT)
     world.submitted = make_question(author=author, status=Status.SUBMITTED)
     world.mine = make_question(author=world.member, status=Status.DRAFT)
+    world.pending_import = services.stage_import(
+        by=world.committee, filename="bank.gift", file_format="gift",
+        data=b"::Scurvy::Which vitamin? {=C ~B12 ~D}",
+    )  # fmt: skip
     world.flag = services.flag_question(
         question=world.published, by=world.member, reason="Option B is also right."
     )
@@ -123,6 +127,16 @@ CASES = [
         "questions:tag-edit", COMMITTEE_POST, kwargs=lambda w: {"pk": w.published.tags.get().pk},
         method="post", data=lambda w: {"action": "rename", "name": "Cardiac medicine"},
         label="rename",
+    ),
+    Access("questions:import-upload", COMMITTEE),
+    Access(
+        "questions:import-upload", expect(anonymous=LOGIN, member=404, teacher=404,
+        committee=200, faculty=404), method="post",
+        data=lambda w: {"file_format": "gift"}, label="no file (form shown again)",
+    ),
+    Access("questions:import-preview", COMMITTEE, kwargs=_pk("pending_import")),
+    Access(
+        "questions:import-confirm", COMMITTEE_POST, kwargs=_pk("pending_import"), method="post"
     ),
     Access("questions:paper-list", ALL),
     Access("questions:paper-create", COMMITTEE),
