@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/practise/", views.question_practise, name="question-practise"),
     path("<int:pk>/rate/", views.question_rate, name="question-rate"),
     path("<int:pk>/flag/", views.question_flag, name="question-flag"),
+    path("flags/", views.flag_list, name="flag-list"),
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag-resolve"),
     path("versions/<int:pk>/image/", views.version_image, name="version-image"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt-detail"),

@@ -374,6 +374,17 @@ def question_flag(request, pk: int):
     return _back_to_attempt(request)
 
 
+@require_GET
+def flag_list(request):
+    """Open error reports: on the member's own questions, or across the bank for the committee."""
+    flags = Comment.objects.filter(kind=CommentKind.FLAG, resolved_at__isnull=True)
+    everyone = can_manage_tags(request.user)
+    if not everyone:
+        flags = flags.filter(question__author=request.user)
+    flags = flags.select_related("question__latest_version", "version").order_by("created_at", "pk")
+    return render(request, "questions/flag_list.html", {"flags": flags, "everyone": everyone})
+
+
 @require_POST
 def flag_resolve(request, pk: int):
     flag = get_object_or_404(Comment, pk=pk, kind=CommentKind.FLAG)

@@ -103,6 +103,7 @@ CASES = [
         "questions:question-flag", ALL_REDIRECT, kwargs=_pk("published"), method="post",
         data=lambda w: {"reason": "Option B is also defensible."},
     ),
+    Access("questions:flag-list", ALL),
     Access(
         "questions:flag-resolve",
         expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404),

@@ -43,7 +43,10 @@ def test_committee_manages_tags_imports_and_resolves_a_flag(page, live_server, s
     assert page.get_by_text("Imported 4 questions (drafts credited to you).").is_visible()
     assert Question.objects.filter(author=boss).count() == 5
 
-    page.goto(base + f"{question.pk}/")
+    page.goto(base)
+    page.get_by_role("link", name="Open error reports").click()
+    assert axe(page) == []
+    page.get_by_role("link", name=f"Q{question.pk} · Inferior STEMI").click()
     assert axe(page) == []
     page.get_by_label("Reply to the member who reported it").fill("Clarified the stem.")
     page.get_by_role("button", name="Mark resolved").click()

@@ -111,3 +111,37 @@ def test_empty_reply_over_http_leaves_flag_open(client, flagged):
         response.content.decode()
     )
     assert Comment.objects.get(pk=flag.pk).resolved_at is None
+
+
+def test_flag_list_shows_own_open_reports_to_authors_and_all_to_committee(client, flagged):
+    question, flagger, flag = flagged
+    other = make_question(title="Hyperkalaemia")
+    flag_question(question=other, by=flagger, reason="The ECG is missing.")
+    resolved = flag_question(question=question, by=flagger, reason="Typo in option D.")
+    resolve_flag(flag=resolved, by=question.author, reply="Fixed.")
+    url = reverse("questions:flag-list")
+
+    client.force_login(question.author)
+    mine = client.get(url).content.decode()
+    client.force_login(committee())
+    everyone = client.get(url).content.decode()
+
+    assert ("Option B is also right." in mine, "The ECG is missing." in mine) == (True, False)
+    assert "Typo in option D." not in mine
+    assert ("Option B is also right." in everyone, "The ECG is missing." in everyone) == (
+        True,
+        True,
+    )
+    assert "Fred Flagger" not in mine + everyone
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 3])
+def test_flag_list_in_constant_queries(client, django_assert_num_queries, rows):
+    boss, flagger = committee(), UserFactory()
+    for n in range(rows):
+        flag_question(question=make_question(title=f"Q {n}"), by=flagger, reason=f"Wrong {n}.")
+    client.force_login(boss)
+    with django_assert_num_queries(4):
+        response = client.get(reverse("questions:flag-list"))
+    assert response.content.decode().count('<article class="card comment">') == rows
