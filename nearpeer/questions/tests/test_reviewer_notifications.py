@@ -107,3 +107,21 @@ def test_inactive_teachers_are_not_told():
     transition_question(question=question, by=question.author, name="submit")
 
     assert _told(gone) == []
+
+
+@pytest.mark.django_db
+def test_reviewers_email_choice_is_respected_but_the_in_app_notice_always_arrives():
+    from nearpeer.notifications.models import NotificationPreference
+
+    quiet, keen = teacher(), teacher()
+    NotificationPreference.objects.create(member=quiet, email_off=[Category.QUESTIONS])
+    question = make_question(status=Status.DRAFT)
+
+    transition_question(question=question, by=question.author, name="submit")
+
+    emails_due = dict(
+        Notification.objects.filter(recipient__in=[quiet, keen]).values_list(
+            "recipient_id", "email_due_at"
+        )
+    )
+    assert (emails_due[quiet.pk], emails_due[keen.pk] is not None) == (None, True)
