@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from nearpeer.teaching.years import ALL_YEARS, mask_to_years
 
 from . import formats
-from .models import QuestionType, Tag, TagKind
+from .models import ImportFormat, QuestionType, Tag, TagKind
 from .services import Confidence
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -159,6 +159,13 @@ class FlagForm(forms.Form):
     )
 
 
+class FlagReplyForm(forms.Form):
+    reply = forms.CharField(
+        label="Reply to the member who reported it", max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
 class AnswerForm(forms.Form):
     confidence = forms.TypedChoiceField(
         label="How sure were you?", choices=Confidence.CHOICES, coerce=int,
@@ -264,3 +271,41 @@ class PaperAddForm(forms.Form):
                 raise ValidationError(f"{token!r} is not a question number.")
             ids.append(int(token))
         return ids
+
+
+class TagCreateForm(forms.Form):
+    kind = forms.ChoiceField(choices=TagKind.choices)
+    name = forms.CharField(max_length=60)
+
+
+class TagRenameForm(forms.Form):
+    name = forms.CharField(label="New name", max_length=60)
+
+
+class TagMergeForm(forms.Form):
+    target = forms.ModelChoiceField(queryset=Tag.objects.none(), label="Merge into")
+
+    def __init__(self, *args, tag: Tag, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Tag.objects.filter(kind=tag.kind).exclude(pk=tag.pk)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        help_text=f"Moodle XML or GIFT, at most {formats.MAX_FILE_BYTES // (1024 * 1024)} MB."
+    )
+    file_format = forms.ChoiceField(label="Format", choices=ImportFormat.choices)
+    publish = forms.BooleanField(
+        required=False,
+        label="Publish at once (only for a bank the committee has already reviewed)",
+        help_text="Otherwise the questions arrive as drafts credited to you.",
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > formats.MAX_FILE_BYTES:
+            raise ValidationError(
+                f"The file is larger than {formats.MAX_FILE_BYTES // (1024 * 1024)} MB."
+            )
+        self.filename = upload.name
+        return upload.read()

@@ -187,6 +187,10 @@ class Comment(models.Model):
     body = models.TextField(max_length=4_000)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reply = models.TextField(max_length=2_000, blank=True, help_text="The answer to a flag.")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -368,3 +372,28 @@ class SittingAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sitting_id}/{self.item_id}={self.selected_mask}"
+
+
+class ImportFormat(models.TextChoices):
+    MOODLE_XML = "moodle-xml", "Moodle XML"
+    GIFT = "gift", "GIFT"
+
+
+class PendingImport(models.Model):
+    """An uploaded file waiting between its dry-run preview and the committee's confirmation.
+    Kept in the database, not the session, so any app server can confirm it."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    file_format = models.CharField(max_length=12, choices=ImportFormat.choices)
+    data = models.BinaryField()
+    publish = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.filename

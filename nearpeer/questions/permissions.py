@@ -117,6 +117,19 @@ def can_review_comment(user, question) -> bool:
     )
 
 
+def can_resolve_flag(user, question) -> bool:
+    """Error reports are answered by the author or the committee."""
+    return is_author(user, question) or is_committee(user)
+
+
+def can_manage_tags(user) -> bool:
+    return is_committee(user)
+
+
+def can_import(user) -> bool:
+    return is_committee(user)
+
+
 def can_manage_papers(user) -> bool:
     return is_committee(user)
 

@@ -5,13 +5,15 @@ import random
 from collections import Counter
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
+from nearpeer.members.models import Role
 from nearpeer.notifications.models import Category
 from nearpeer.notifications.services import notify
 from nearpeer.teaching.years import mask_to_years, years_to_mask
@@ -22,9 +24,11 @@ from .models import (
     AttemptSource,
     Comment,
     CommentKind,
+    ImportFormat,
     Paper,
     PaperItem,
     PaperStatus,
+    PendingImport,
     Question,
     QuestionVersion,
     QueueSettings,
@@ -38,7 +42,7 @@ from .models import (
     options_mask,
 )
 from .models import Rating as MemberRating
-from .permissions import TRANSITIONS, can_edit, can_transition
+from .permissions import TRANSITIONS, can_edit, can_resolve_flag, can_transition
 
 DEFAULT_RETENTION = 0.9
 GRACE_SECONDS = 30
@@ -117,7 +121,9 @@ def transition_question(*, question: Question, by, name: str, comment: str = "")
 
     Side effects: status (and reviewer fields) saved; a Comment for the reason when one is given
     (required for "request changes"); on publish the latest version becomes the published one;
-    the author is notified of every step someone else takes.
+    the author is notified of every step someone else takes; on submit, student-teachers are
+    told there is a question to review, and on peer approval faculty partners are told it may be
+    endorsed (see `usual_reviewers`).
     """
     question = Question.objects.select_for_update().get(pk=question.pk)
     transition = TRANSITIONS.get(name)
@@ -157,7 +163,49 @@ def transition_question(*, question: Question, by, name: str, comment: str = "")
             body=comment.strip(),
             url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
         )
+    if name in ("submit", "approve"):
+        _tell_next_reviewers(question=question, role=_NEXT_REVIEWERS[name])
     return question
+
+
+_NEXT_REVIEWERS = {"submit": Role.STUDENT_TEACHER, "approve": Role.FACULTY}
+
+
+def usual_reviewers(*, role: str, question: Question):
+    """Members with `role` who have reviewed before (approved or endorsed a question, or left a
+    review comment or change request on someone else's question); everyone with the role when
+    nobody has yet. Never the question's author."""
+    holders = (
+        get_user_model()
+        .objects.filter(is_active=True, role_grants__role=role)
+        .exclude(pk=question.author_id)
+    )
+    commented = (
+        Comment.objects.filter(kind__in=[CommentKind.REVIEW, CommentKind.CHANGES])
+        .exclude(author_id=F("question__author_id"))
+        .values("author_id")
+    )
+    reviewed = holders.filter(
+        Q(pk__in=commented)
+        | Q(pk__in=Question.objects.filter(peer_reviewer__isnull=False).values("peer_reviewer_id"))
+        | Q(pk__in=Question.objects.filter(endorsed_by__isnull=False).values("endorsed_by_id"))
+    )
+    return list(reviewed.distinct() if reviewed.exists() else holders.distinct())
+
+
+def _tell_next_reviewers(*, question: Question, role: str) -> None:
+    # Titles never name the author: blind review starts here.
+    title = (
+        f"A question awaits review: “{question}”"
+        if role == Role.STUDENT_TEACHER
+        else f"A peer-reviewed question may be endorsed: “{question}”"
+    )
+    notify(
+        recipients=usual_reviewers(role=role, question=question),
+        category=Category.QUESTIONS,
+        title=title,
+        url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+    )
 
 
 @transaction.atomic
@@ -201,6 +249,94 @@ def flag_question(*, question: Question, by, reason: str) -> Comment:
         url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
     )
     return flag
+
+
+@transaction.atomic
+def resolve_flag(*, flag: Comment, by, reply: str) -> Comment:
+    """The author (or the committee) answers a member's error report and closes it.
+
+    Side effects: the flag's reply, resolved_at and resolved_by saved; the member who flagged is
+    notified with the reply (they learn the outcome; the author still never learns who flagged).
+    """
+    flag = Comment.objects.select_for_update().select_related("question").get(pk=flag.pk)
+    if flag.kind != CommentKind.FLAG or not can_resolve_flag(by, flag.question):
+        raise PermissionDenied("You cannot resolve this report.")
+    if flag.resolved_at is not None:
+        raise ValidationError("This report is already resolved.")
+    if not reply.strip():
+        raise ValidationError({"reply": "Say what was done about the report."})
+    flag.reply = reply.strip()
+    flag.resolved_at = timezone.now()
+    flag.resolved_by = by
+    flag.save(update_fields=["reply", "resolved_at", "resolved_by"])
+    notify(
+        recipients=[flag.author],
+        category=Category.QUESTIONS,
+        title=f"Your error report on “{flag.question}” was resolved",
+        body=flag.reply,
+        url=reverse("questions:question-practise", kwargs={"pk": flag.question_id}),
+    )
+    return flag
+
+
+# --- Tags ---------------------------------------------------------------------------------------
+
+TAG_NAME_MIN, TAG_NAME_MAX = 2, Tag._meta.get_field("name").max_length
+
+
+def _clean_tag_name(*, kind: str, name: str, exclude: Tag | None = None) -> str:
+    name = " ".join(name.split())
+    if kind not in TagKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(TagKind.labels)}."})
+    if not TAG_NAME_MIN <= len(name) <= TAG_NAME_MAX:
+        raise ValidationError(
+            {"name": f"A tag name has {TAG_NAME_MIN} to {TAG_NAME_MAX} characters."}
+        )
+    if "_" in name:
+        # Exported files write spaces in tags as underscores, so an underscore would not survive.
+        raise ValidationError({"name": "Use spaces, not underscores."})
+    clash = Tag.objects.filter(kind=kind, name__iexact=name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    if clash.exists():
+        label = TagKind(kind).label.lower()
+        raise ValidationError(
+            {"name": f"The {label} tag “{clash.first().name}” already exists: merge instead."}
+        )
+    return name
+
+
+@transaction.atomic
+def create_tag(*, kind: str, name: str) -> Tag:
+    """Side effects: a new Tag (names are unique per kind, ignoring case and extra spaces)."""
+    return Tag.objects.create(kind=kind, name=_clean_tag_name(kind=kind, name=name))
+
+
+@transaction.atomic
+def rename_tag(*, tag: Tag, name: str) -> Tag:
+    """Side effects: the tag's name saved; every question tagged with it shows the new name,
+    including published ones (a tag is not part of a version)."""
+    tag.name = _clean_tag_name(kind=tag.kind, name=name, exclude=tag)
+    tag.save(update_fields=["name"])
+    return tag
+
+
+@transaction.atomic
+def merge_tags(*, source: Tag, target: Tag) -> int:
+    """Fold `source` into `target` (same kind).
+
+    Side effects: every question tagged `source` is tagged `target`; `source` is deleted.
+    Returns the number of questions that gained `target`."""
+    if source.pk == target.pk:
+        raise ValidationError({"target": "Choose a different tag to merge into."})
+    if source.kind != target.kind:
+        raise ValidationError({"target": "Tags can only be merged with a tag of the same kind."})
+    through = Question.tags.through
+    already = through.objects.filter(tag=target).values("question_id")
+    moved = through.objects.filter(tag=source).exclude(question_id__in=already)
+    count = moved.update(tag=target)
+    source.delete()
+    return count
 
 
 # --- Practice and the review queue -------------------------------------------------------------
@@ -603,6 +739,24 @@ def _split_tags(labels: list[str]) -> tuple[list[tuple[str, str]], list[int], li
     return tags, years, problems
 
 
+def read_import_file(*, data: bytes, file_format: str) -> formats.ParseResult:
+    """Parse a Moodle XML or GIFT file. Raises formats.FormatError when the file as a whole
+    cannot be read (too large, not XML, not UTF-8, no questions)."""
+    if file_format == ImportFormat.MOODLE_XML:
+        return formats.parse_moodle_xml(data)
+    if file_format != ImportFormat.GIFT:
+        raise formats.FormatError(f"unknown format {file_format!r}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise formats.FormatError("the file is not UTF-8 text") from None
+    return formats.parse_gift(text)
+
+
+def import_title(q: formats.QuestionData) -> str:
+    return (q.title or formats._title_from(q.stem))[:120]
+
+
 @transaction.atomic
 def import_questions(
     *, parsed: formats.ParseResult, author, dry_run: bool = False, publish: bool = False
@@ -625,12 +779,16 @@ def import_questions(
         return []
     created = []
     for q, tags, years in prepared:
-        tag_objects = [Tag.objects.get_or_create(kind=k, name=n)[0] for k, n in tags]
+        # Matched ignoring case, as the tag page does, so an import never adds a near-duplicate.
+        tag_objects = [
+            Tag.objects.filter(kind=k, name__iexact=n).first() or Tag.objects.create(kind=k, name=n)
+            for k, n in tags
+        ]
         question = save_question(
             author=author,
             question=None,
             content={
-                "title": (q.title or formats._title_from(q.stem))[:120],
+                "title": import_title(q),
                 "qtype": q.qtype,
                 "stem": q.stem,
                 "options": [{"text": t, "correct": c} for t, c in q.options],
@@ -645,6 +803,40 @@ def import_questions(
             question.published_version = question.latest_version
             question.save(update_fields=["status", "published_version"])
         created.append(question)
+    return created
+
+
+PENDING_IMPORT_LIFETIME = timezone.timedelta(days=1)
+
+
+@transaction.atomic
+def stage_import(
+    *, by, filename: str, file_format: str, data: bytes, publish: bool = False
+) -> PendingImport:
+    """Keep an uploaded file until its preview is confirmed.
+
+    Side effects: a PendingImport; the uploader's earlier pending imports, and anyone's older
+    than a day, are deleted (an abandoned preview leaves nothing behind for long)."""
+    stale = Q(uploaded_by=by) | Q(created_at__lt=timezone.now() - PENDING_IMPORT_LIFETIME)
+    PendingImport.objects.filter(stale).delete()
+    return PendingImport.objects.create(
+        uploaded_by=by, filename=filename[-200:], file_format=file_format, data=data,
+        publish=publish,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def confirm_import(*, pending: PendingImport, by) -> list[Question]:
+    """Import a previewed file, all or nothing, exactly as `nearpeer questions import` does.
+
+    Side effects: as import_questions (credited to `by`); the PendingImport is deleted once the
+    questions are written. Raises formats.FormatError or ValidationError and writes nothing."""
+    pending = PendingImport.objects.select_for_update().get(pk=pending.pk)
+    if pending.uploaded_by_id != by.pk:
+        raise PermissionDenied("Only the member who uploaded the file can confirm it.")
+    parsed = read_import_file(data=bytes(pending.data), file_format=pending.file_format)
+    created = import_questions(parsed=parsed, author=by, publish=pending.publish)
+    pending.delete()
     return created
 
 

@@ -1,24 +1,31 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import itemstats, services
+from . import formats, itemstats, services
 from .forms import (
+    YEAR_CHOICES,
     AnswerForm,
     CommentForm,
     FlagForm,
+    FlagReplyForm,
+    ImportForm,
     PaperAddForm,
     PaperForm,
     PracticeFilterForm,
     QuestionForm,
     RatingForm,
     RetentionForm,
+    TagCreateForm,
+    TagMergeForm,
+    TagRenameForm,
     TransitionForm,
 )
 from .models import (
@@ -28,18 +35,24 @@ from .models import (
     Paper,
     PaperItem,
     PaperStatus,
+    PendingImport,
     Question,
+    QuestionType,
     QueueSettings,
     Rating,
     ReviewCard,
     Sitting,
     Status,
     Tag,
+    TagKind,
 )
 from .permissions import (
     REVIEWING,
     can_edit,
+    can_import,
     can_manage_papers,
+    can_manage_tags,
+    can_resolve_flag,
     can_review_comment,
     can_see_author,
     can_see_paper,
@@ -71,6 +84,12 @@ def home(request):
     user = request.user
     mine = (
         Question.objects.filter(author=user)
+        .annotate(
+            open_flags=Count(
+                "comments",
+                filter=Q(comments__kind=CommentKind.FLAG, comments__resolved_at__isnull=True),
+            )
+        )
         .select_related("latest_version")
         .prefetch_related("tags")
         .order_by("-updated_at", "-pk")[:50]
@@ -93,6 +112,7 @@ def home(request):
             "to_review": to_review,
             "reviewer": is_reviewer(user),
             "published": Question.objects.practisable().count(),
+            "committee": can_manage_tags(user),
         },
     )
 
@@ -150,7 +170,8 @@ def question_detail(request, pk: int):
     user = request.user
     if not (is_author(user, question) or is_reviewer(user)):
         return redirect("questions:question-practise", pk=question.pk)
-    comments = Comment.objects.filter(question=question).select_related("author", "version")
+    comments = list(Comment.objects.filter(question=question).select_related("author", "version"))
+    open_flags = sum(1 for c in comments if c.kind == CommentKind.FLAG and not c.resolved_at)
     return render(
         request,
         "questions/question_detail.html",
@@ -161,10 +182,13 @@ def question_detail(request, pk: int):
             "versions": question.versions.all(),
             "transitions": transitions_for(user, question),
             "comments": comments,
+            "open_flags": open_flags,
             "show_author": can_see_author(user, question),
             "can_edit": can_edit(user, question),
             "can_comment": can_review_comment(user, question),
             "comment_form": CommentForm(),
+            "can_resolve": can_resolve_flag(user, question),
+            "reply_form": FlagReplyForm(),
         },
     )
 
@@ -348,6 +372,37 @@ def question_flag(request, pk: int):
     else:
         messages.error(request, "Say what is wrong (up to 2,000 characters).")
     return _back_to_attempt(request)
+
+
+@require_GET
+def flag_list(request):
+    """Open error reports: on the member's own questions, or across the bank for the committee."""
+    flags = Comment.objects.filter(kind=CommentKind.FLAG, resolved_at__isnull=True)
+    everyone = can_manage_tags(request.user)
+    if not everyone:
+        flags = flags.filter(question__author=request.user)
+    flags = flags.select_related("question__latest_version", "version").order_by("created_at", "pk")
+    return render(request, "questions/flag_list.html", {"flags": flags, "everyone": everyone})
+
+
+@require_POST
+def flag_resolve(request, pk: int):
+    flag = get_object_or_404(Comment, pk=pk, kind=CommentKind.FLAG)
+    question = _question_or_404(request, flag.question_id)
+    if not can_resolve_flag(request.user, question):
+        raise Http404
+    form = FlagReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a reply (up to 2,000 characters) to resolve the report.")
+        return redirect("questions:question-detail", pk=question.pk)
+    try:
+        services.resolve_flag(flag=flag, by=request.user, reply=form.cleaned_data["reply"])
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Report resolved: the member who sent it has been told.")
+    return redirect("questions:question-detail", pk=question.pk)
 
 
 @require_GET
@@ -661,3 +716,148 @@ def sitting_result(request, pk: int):
             "total": len(items),
         },
     )
+
+
+# --- Tags --------------------------------------------------------------------------------------
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_http_methods(["GET", "POST"])
+def tag_list(request):
+    if not can_manage_tags(request.user):
+        raise Http404
+    form = TagCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tag = services.create_tag(**form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{tag.get_kind_display()} tag “{tag.name}” created.")
+            return redirect("questions:tag-list")
+    tags = Tag.objects.annotate(question_count=Count("questions")).order_by("kind", "name")
+    groups = {kind: [] for kind in TagKind.values}
+    for tag in tags:
+        groups[tag.kind].append(tag)
+    return render(
+        request,
+        "questions/tag_list.html",
+        {
+            "form": form,
+            "groups": [(TagKind(kind), rows) for kind, rows in groups.items()],
+            "years": YEAR_CHOICES,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tag_edit(request, pk: int):
+    if not can_manage_tags(request.user):
+        raise Http404
+    tag = get_object_or_404(Tag, pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    rename = TagRenameForm(request.POST if action == "rename" else None, initial={"name": tag.name})
+    merge = TagMergeForm(request.POST if action == "merge" else None, tag=tag)
+    if action == "rename" and rename.is_valid():
+        try:
+            services.rename_tag(tag=tag, name=rename.cleaned_data["name"])
+        except ValidationError as exc:
+            _form_errors_from(rename, exc)
+        else:
+            messages.success(request, f"Renamed to “{tag.name}”.")
+            return redirect("questions:tag-list")
+    elif action == "merge" and merge.is_valid():
+        target = merge.cleaned_data["target"]
+        try:
+            moved = services.merge_tags(source=tag, target=target)
+        except ValidationError as exc:
+            _form_errors_from(merge, exc)
+        else:
+            messages.success(
+                request,
+                f"“{tag.name}” merged into “{target.name}” ({moved} question{pluralize(moved)} "
+                "moved).",
+            )
+            return redirect("questions:tag-list")
+    return render(
+        request,
+        "questions/tag_edit.html",
+        {"tag": tag, "rename": rename, "merge": merge, "count": tag.questions.count()},
+    )
+
+
+# --- Import ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    if not can_import(request.user):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        pending = services.stage_import(
+            by=request.user, filename=form.filename, data=form.cleaned_data["file"],
+            file_format=form.cleaned_data["file_format"], publish=form.cleaned_data["publish"],
+        )  # fmt: skip
+        return redirect("questions:import-preview", pk=pending.pk)
+    return render(request, "questions/import_upload.html", {"form": form})
+
+
+def _own_pending_import(request, pk: int) -> PendingImport:
+    if not can_import(request.user):
+        raise Http404
+    return get_object_or_404(PendingImport, pk=pk, uploaded_by=request.user)
+
+
+@require_GET
+def import_preview(request, pk: int):
+    pending = _own_pending_import(request, pk)
+    rows, problems = [], []
+    try:
+        parsed = services.read_import_file(
+            data=bytes(pending.data), file_format=pending.file_format
+        )
+        services.import_questions(parsed=parsed, author=request.user, dry_run=True)
+    except formats.FormatError as exc:
+        problems = [f"The file cannot be read: {exc}."]
+    except ValidationError as exc:
+        problems = _error_messages(exc)
+    else:
+        rows = [
+            {
+                "position": n,
+                "title": services.import_title(q),
+                "type": QuestionType(q.qtype).label,
+                "options": len(q.options),
+                "key": "".join("ABCDEFGH"[i] for i, (_, ok) in enumerate(q.options) if ok),
+                "tags": q.tags,
+            }
+            for n, q in enumerate(parsed.questions, start=1)
+        ]
+    return render(
+        request,
+        "questions/import_preview.html",
+        {"pending": pending, "rows": rows, "problems": problems},
+    )
+
+
+@require_POST
+def import_confirm(request, pk: int):
+    pending = _own_pending_import(request, pk)
+    try:
+        created = services.confirm_import(pending=pending, by=request.user)
+    except (formats.FormatError, ValidationError):
+        messages.error(request, "Nothing was imported: the file has problems (listed below).")
+        return redirect("questions:import-preview", pk=pk)
+    state = "published" if pending.publish else "drafts credited to you"
+    messages.success(
+        request, f"Imported {len(created)} question{pluralize(len(created))} ({state})."
+    )
+    return redirect("questions:home")

@@ -32,6 +32,13 @@ def arrange(world):
     world.draft = make_question(author=author, status=Status.DRAFT)
     world.submitted = make_question(author=author, status=Status.SUBMITTED)
     world.mine = make_question(author=world.member, status=Status.DRAFT)
+    world.pending_import = services.stage_import(
+        by=world.committee, filename="bank.gift", file_format="gift",
+        data=b"::Scurvy::Which vitamin? {=C ~B12 ~D}",
+    )  # fmt: skip
+    world.flag = services.flag_question(
+        question=world.published, by=world.member, reason="Option B is also right."
+    )
     world.attempt = services.answer_question(
         member=world.member, question=world.published, selected=[0], confidence=2
     )
@@ -96,11 +103,42 @@ CASES = [
         "questions:question-flag", ALL_REDIRECT, kwargs=_pk("published"), method="post",
         data=lambda w: {"reason": "Option B is also defensible."},
     ),
+    Access("questions:flag-list", ALL),
+    Access(
+        "questions:flag-resolve",
+        expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404),
+        kwargs=_pk("flag"), method="post", data=lambda w: {"reply": "Fixed the key."},
+        label="someone else's question (the author is other_member)",
+    ),
     Access(
         "questions:version-image", ALL,
         kwargs=lambda w: {"pk": w.published.published_version_id},
     ),
     Access("questions:attempt-detail", OWNER, kwargs=_pk("attempt")),
+    Access("questions:tag-list", COMMITTEE),
+    Access(
+        "questions:tag-list", COMMITTEE_POST, method="post",
+        data=lambda w: {"kind": "system", "name": "Renal"}, label="create",
+    ),
+    Access(
+        "questions:tag-edit", COMMITTEE,
+        kwargs=lambda w: {"pk": w.published.tags.get().pk},
+    ),
+    Access(
+        "questions:tag-edit", COMMITTEE_POST, kwargs=lambda w: {"pk": w.published.tags.get().pk},
+        method="post", data=lambda w: {"action": "rename", "name": "Cardiac medicine"},
+        label="rename",
+    ),
+    Access("questions:import-upload", COMMITTEE),
+    Access(
+        "questions:import-upload", expect(anonymous=LOGIN, member=404, teacher=404,
+        committee=200, faculty=404), method="post",
+        data=lambda w: {"file_format": "gift"}, label="no file (form shown again)",
+    ),
+    Access("questions:import-preview", COMMITTEE, kwargs=_pk("pending_import")),
+    Access(
+        "questions:import-confirm", COMMITTEE_POST, kwargs=_pk("pending_import"), method="post"
+    ),
     Access("questions:paper-list", ALL),
     Access("questions:paper-create", COMMITTEE),
     Access("questions:paper-detail", COMMITTEE, kwargs=_pk("draft_paper")),

@@ -55,11 +55,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc.strerror}") from None
         author = self._author(options["author"])
         try:
-            if options["format"] == "moodle-xml":
-                parsed = formats.parse_moodle_xml(data)
-            else:
-                parsed = formats.parse_gift(data.decode("utf-8-sig"))
-        except (formats.FormatError, UnicodeDecodeError) as exc:
+            parsed = services.read_import_file(data=data, file_format=options["format"])
+        except formats.FormatError as exc:
             raise CommandError(f"{path}: {exc}") from None
         try:
             created = services.import_questions(

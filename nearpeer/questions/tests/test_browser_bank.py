@@ -1,0 +1,54 @@
+"""The committee's bank pages in Chromium: tags, import with preview, a flag; axe on each."""
+
+from pathlib import Path
+
+import pytest
+
+from nearpeer.members.tests.factories import UserFactory, committee
+from nearpeer.questions import services
+from nearpeer.questions.models import Comment, Question
+
+from .factories import make_question, tag
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_committee_manages_tags_imports_and_resolves_a_flag(page, live_server, sign_in, axe):
+    boss = committee(name="Cora Committee")
+    question = make_question(author=boss, tags=[tag("Cardiology")], title="Inferior STEMI")
+    flag = services.flag_question(question=question, by=UserFactory(), reason="B is right too.")
+    base = live_server.url + "/questions/"
+    sign_in(page, boss)
+
+    page.goto(base)
+    page.get_by_role("link", name="Tags").click()
+    assert axe(page) == []
+    page.get_by_label("Kind").select_option("system")
+    page.get_by_label("Name").fill("Cardiovascular")
+    page.get_by_role("button", name="Create tag").click()
+    assert page.get_by_text("System tag “Cardiovascular” created.").is_visible()
+    page.get_by_role("link", name="Cardiology").click()
+    assert axe(page) == []
+
+    page.goto(base + "import/")
+    assert axe(page) == []
+    page.get_by_label("File").set_input_files(str(DATA / "sample.gift"))
+    page.get_by_label("Format").select_option("gift")
+    page.get_by_role("button", name="Preview").click()
+    assert page.get_by_role("heading", name="4 questions ready to import").is_visible()
+    assert axe(page) == []
+    page.get_by_role("button", name="Import 4 questions").click()
+    assert page.get_by_text("Imported 4 questions (drafts credited to you).").is_visible()
+    assert Question.objects.filter(author=boss).count() == 5
+
+    page.goto(base)
+    page.get_by_role("link", name="Open error reports").click()
+    assert axe(page) == []
+    page.get_by_role("link", name=f"Q{question.pk} · Inferior STEMI").click()
+    assert axe(page) == []
+    page.get_by_label("Reply to the member who reported it").fill("Clarified the stem.")
+    page.get_by_role("button", name="Mark resolved").click()
+    assert page.get_by_text("Report resolved: the member who sent it has been told.").is_visible()
+    assert Comment.objects.get(pk=flag.pk).reply == "Clarified the stem."
