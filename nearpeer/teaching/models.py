@@ -89,8 +89,8 @@ class SessionQuerySet(YearScopedQuerySet):
         return self.filter(status=Session.Status.SCHEDULED)
 
     def visible_to(self, user):
-        """Sessions a user may know of: members see their target years and sessions they teach;
-        committee and faculty see everything."""
+        """Sessions a user may know of: members see their target years, sessions they teach and
+        sessions they hold a place in; committee and faculty see everything."""
         from nearpeer.members.permissions import is_committee, is_faculty
 
         if not (user and user.is_authenticated):
@@ -99,7 +99,14 @@ class SessionQuerySet(YearScopedQuerySet):
             return self
         by_year = Q(pk__in=self.model.objects.for_year(user.year).values("pk"))
         taught = Q(pk__in=SessionTeacher.objects.filter(teacher=user).values("session_id"))
-        return self.filter(by_year | taught)
+        # Sessions with no target years are for invited members only (e.g. a tutorial group):
+        # their registrants see them, nobody else of their year does.
+        invited = Q(
+            pk__in=Registration.objects.filter(member=user)
+            .exclude(status=Registration.Status.CANCELLED)
+            .values("session_id")
+        )
+        return self.filter(by_year | taught | invited)
 
     def with_registration_counts(self):
         """Annotate registered_count and waitlisted_count (subqueries: safe next to joins)."""

@@ -21,7 +21,7 @@ def mask_to_years(mask: int) -> list[int]:
 def format_years(mask: int) -> str:
     years = mask_to_years(mask)
     if not years:
-        return "no year"
+        return "Invited members only"
     if years == list(ALL_YEARS):
         return "all years"
     if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):

@@ -269,7 +269,7 @@ def publish_programme(*, programme: Programme, by) -> int:
             slug=_unique_slug(f"tutorial-{programme.pk}-{n}-{programme.title}"),
             description=programme.description,
             kind=SessionKind.TUTORIAL,
-            target_years_mask=programme.target_years_mask,
+            target_years_mask=0,  # no target years: only the group sees it
         )
         group.series = series
         group.save(update_fields=["series"])
@@ -284,7 +284,9 @@ def publish_programme(*, programme: Programme, by) -> int:
                 ends_at=ends_at,
                 capacity=programme.group_max,
                 registration_closes_at=starts_at,
-                target_years_mask=programme.target_years_mask,
+                # No target years: the group's sessions are for its members only, so other
+                # tutees of the year neither see them on the timetable nor can register.
+                target_years_mask=0,
             )
             SessionTeacher.objects.bulk_create(
                 SessionTeacher(session=session, teacher=t.member, role="tutor") for t in tutors

@@ -91,3 +91,9 @@ def test_grid_on_a_phone_then_allocate_move_publish_and_see_the_group(
     assert axe(phone_page) == []
     phone_page.get_by_role("list").last.get_by_role("link").first.click()
     assert re.search(r"/sessions/\d+/$", phone_page.url)
+
+    # …and the group's weekly sessions are on her timetable.
+    phone_page.goto(f"{live_server.url}/timetable/")
+    group_sessions = phone_page.get_by_role("link", name=re.compile(r"^Year 2 OSCE: group \d"))
+    assert group_sessions.count() == 4
+    assert "Tue 18:00" in group_sessions.first.inner_text()

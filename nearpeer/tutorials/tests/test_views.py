@@ -509,3 +509,24 @@ def test_availability_rows_are_never_in_group_pages(client, boss, programme, coh
         False,
         True,
     )
+
+
+def test_published_group_sessions_are_seen_only_by_the_group(client, boss, programme, cohort):
+    services.run_allocation(programme=programme, by=boss)
+    services.publish_programme(programme=programme, by=boss)
+    tue_session = Session.objects.filter(series__tutorial_group__slot__weekday=1).earliest(
+        "starts_at"
+    )
+    outsider = UserFactory(name="Other Year 2")  # same year, not in any group
+
+    client.force_login(cohort["ann"].member)
+    ann_timetable = client.get(reverse("teaching:timetable"))
+    client.force_login(outsider)
+    outsider_timetable = client.get(reverse("teaching:timetable"))
+    outsider_detail = client.get(reverse("teaching:session-detail", args=[tue_session.pk]))
+    outsider_register = client.post(reverse("teaching:session-register", args=[tue_session.pk]))
+
+    assert tue_session.title in ann_timetable.content.decode()
+    assert "Year 2 OSCE" not in outsider_timetable.content.decode()
+    assert (outsider_detail.status_code, outsider_register.status_code) == (404, 404)
+    assert not Registration.objects.filter(member=outsider).exists()
