@@ -512,9 +512,17 @@ def _solve_stage(
             highs.clearSolver()
             highs.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
             highs.run()
+    if fix_previous is not None and highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        # The previous stage's solution satisfies the row just added, so "infeasible" is wrong
+        # (seen with 1.16 when it reuses its earlier search); solve once more from scratch.
+        highs.clearSolver()
+        highs.setOptionValue("presolve", "off")
+        highs.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+        highs.run()
+        highs.setOptionValue("presolve", "choose")
     status = highs.getModelStatus()
     info = highs.getInfo()
-    if info.primal_solution_status != 2:  # no feasible point
+    if status == highspy.HighsModelStatus.kInfeasible or info.primal_solution_status != 2:
         return None
     optimal = status == highspy.HighsModelStatus.kOptimal
     value = info.objective_function_value

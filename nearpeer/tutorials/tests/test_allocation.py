@@ -398,3 +398,35 @@ def test_mentor_matching_is_optimal_against_brute_force(scheme):
         best = max(best, (sum(m is not None for m in pick), shared))
     assert (result.matched, result.shared_interests) == best
     assert result.optimal is True
+
+
+def test_instance_model_recovers_when_highs_presolve_wrongly_reports_infeasible():
+    # Found by hypothesis: with the first two stages fixed, HiGHS 1.16's presolve called the
+    # third stage infeasible although the second stage's own solution satisfies every row.
+    def everyone(*slots):
+        return frozenset(slots)
+
+    problem = Problem(
+        slots=("A", "B", "C"),
+        tutors=(
+            Tutor("t0", everyone("A", "B", "C"), frozenset(), 2),
+            Tutor("t1", everyone("A", "C"), frozenset(), 1),
+        ),
+        tutees=(
+            Tutee("u0", everyone("A", "B"), frozenset(), ("u1", "u4")),
+            Tutee("u1", everyone("A", "B"), everyone("C"), ()),
+            Tutee("u2", everyone("B", "C"), frozenset(), ("u0", "u4", "u5")),
+            Tutee("u3", everyone("A", "B", "C"), frozenset(), ("u1", "u2", "u4")),
+            Tutee("u4", everyone("A", "B", "C"), frozenset(), ()),
+            Tutee("u5", everyone("B", "C"), frozenset(), ("u1", "u3")),
+        ),
+        group_min=1,
+        group_max=3,
+        tutors_min=2,
+        tutors_max=2,
+    )
+
+    result = solve(problem, model="instances")
+
+    assert (result.optimal, score(problem, result.groups)) == (True, (3, 3, 0))
+    assert brute_force(problem) == (3, 3, 0)
