@@ -87,6 +87,22 @@ def test_not_a_zip_is_a_clear_error():
     assert str(exc.value) == "not a .qdpx (zip) file"
 
 
+def test_a_qdpx_that_unpacks_beyond_the_limit_is_refused_before_reading(monkeypatch):
+    from nearpeer.evaluation import refi
+
+    monkeypatch.setattr(refi, "MAX_QDPX_BYTES", 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", "<Project/>")
+        archive.writestr("sources/big.txt", b"0" * 2 * 1024 * 1024)  # about 2 kB packed
+
+    with pytest.raises(RefiError) as exc:
+        refi.read_qdpx(buffer.getvalue())
+
+    assert len(buffer.getvalue()) < 10_000
+    assert str(exc.value) == "the .qdpx file unpacks to more than 1 MB"
+
+
 TEAMS_VTT = """WEBVTT
 
 00:00:01.000 --> 00:00:04.000
