@@ -126,6 +126,21 @@ def test_vtt_speakers_become_participant_numbers_and_names_vanish():
     ]
 
 
+def test_a_docx_that_unpacks_beyond_the_limit_is_refused_before_reading(monkeypatch):
+    from nearpeer.evaluation import transcripts
+
+    monkeypatch.setattr(transcripts, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/big.bin", b"0" * 2 * 1024 * 1024)
+
+    with pytest.raises(TranscriptError) as exc:
+        read_transcript("interview.docx", buffer.getvalue())
+
+    assert str(exc.value) == "the Word document unpacks to more than 1 MB"
+
+
 def test_docx_teams_layout_with_speaker_and_time_lines():
     document = docx.Document()
     for line in [
