@@ -123,6 +123,16 @@ def read_qdpx(data: bytes) -> QdaProject:
             names = archive.namelist()
             if "project.qde" not in names:
                 raise RefiError("no project.qde inside the .qdpx file")
+            # Checked before reading: a small, highly compressed file could unpack to gigabytes.
+            unpacked = sum(
+                i.file_size
+                for i in archive.infolist()
+                if i.filename == "project.qde" or i.filename.startswith("sources/")
+            )
+            if unpacked > MAX_QDPX_BYTES:
+                raise RefiError(
+                    f"the .qdpx file unpacks to more than {MAX_QDPX_BYTES / 1024 / 1024:g} MB"
+                )
             xml = archive.read("project.qde")
             files = {n: archive.read(n) for n in names if n.startswith("sources/")}
     except zipfile.BadZipFile:

@@ -111,6 +111,43 @@ def median_from_counts(counts: list[int], values: list[float]) -> float | None:
     return (nth(total // 2 - 1) + nth(total // 2)) / 2
 
 
+def _derivable(matrix: np.ndarray, target: np.ndarray) -> bool:
+    """Whether `target` is a linear combination of the rows of `matrix`."""
+    return np.linalg.matrix_rank(matrix) == np.linalg.matrix_rank(np.vstack([matrix, target]))
+
+
+def _withhold_differences(
+    memberships: list[np.ndarray], withheld: list[bool], min_group_size: int
+) -> list[bool]:
+    """Withhold more groups until no set of fewer than `min_group_size` respondents can be
+    isolated by adding and subtracting the shown groups' counts, all respondents included
+    (their report is always available). Works on "atoms": respondents who belong to exactly
+    the same shown groups; each step withholds the smallest group whose removal protects the
+    first exposed atom (or, failing that, the smallest shown group)."""
+    withheld = list(withheld)
+    if not memberships or not len(memberships[0]):
+        return withheld
+    population = np.ones(len(memberships[0]), dtype=bool)
+    while True:
+        shown = [i for i, w in enumerate(withheld) if not w]
+        rows = np.stack([population] + [memberships[i] for i in shown])
+        atoms, sizes = np.unique(rows.T, axis=0, return_counts=True)
+        matrix = atoms.T.astype(float)  # one row per group, one column per atom
+        exposed = [
+            a
+            for a in range(len(atoms))
+            if sizes[a] < min_group_size
+            and sizes[a] < len(population)
+            and _derivable(matrix, np.eye(len(atoms))[a])
+        ]
+        if not exposed:
+            return withheld
+        target = np.eye(len(atoms))[exposed[0]]
+        by_size = sorted(range(len(shown)), key=lambda k: (int(sizes @ atoms[:, k + 1]), k))
+        protecting = [k for k in by_size if not _derivable(np.delete(matrix, k + 1, 0), target)]
+        withheld[shown[(protecting or by_size)[0]]] = True
+
+
 def grouped_report(
     *,
     questions: list[QuestionSpec],
@@ -148,9 +185,12 @@ def grouped_report(
                 hit[r_u[np.isin(key_u, wanted)]] = True
             member &= hit
         memberships.append(member)
+    withheld = _withhold_differences(
+        memberships, [int(m.sum()) < min_group_size for m in memberships], min_group_size
+    )
     results = [
-        GroupResult(name=g.name, size=int(m.sum()), withheld=int(m.sum()) < min_group_size)
-        for g, m in zip(groups, memberships, strict=True)
+        GroupResult(name=g.name, size=int(m.sum()), withheld=w)
+        for g, m, w in zip(groups, memberships, withheld, strict=True)
     ]
     counts = [np.bincount(key_u[m[r_u]], minlength=n_q * n_v) for m in memberships]
     answered = [np.bincount(rq_q[m[rq_r]], minlength=n_q) for m in memberships]

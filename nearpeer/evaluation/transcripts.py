@@ -3,8 +3,10 @@ Plain Python (python-docx, webvtt-py), no Django."""
 
 import io
 import re
+import zipfile
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 _SPEAKER_LINE = re.compile(
     r"^\s*([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3})\s*"
     r"(?:\(?\d{1,2}:\d{2}(?::\d{2})?\)?)?\s*:\s*(.*)$"
@@ -58,6 +60,16 @@ def _lines_from_text(text: str) -> list[tuple[str | None, str]]:
 def _lines_from_docx(data: bytes) -> list[tuple[str | None, str]]:
     import docx
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist())
+    except zipfile.BadZipFile:
+        raise TranscriptError("not a Word document: BadZipFile") from None
+    # Checked before python-docx reads it: a small .docx could unpack to gigabytes.
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TranscriptError(
+            f"the Word document unpacks to more than {MAX_UNPACKED_BYTES / 1024 / 1024:g} MB"
+        )
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError for bad files

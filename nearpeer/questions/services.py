@@ -5,6 +5,7 @@ import random
 from collections import Counter
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -455,15 +456,17 @@ def pick_practice_question(*, member, tags: list[Tag], year: int | None) -> Ques
 
 
 def answer_distribution(version: QuestionVersion) -> list[dict]:
-    """How everyone answered this version: per option, the share who chose it."""
-    rows = (
-        Attempt.objects.filter(version=version)
-        .values("selected_mask")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    """How everyone answered this version: per option, the share who chose it. Counts and
+    shares are None until NEARPEER_MIN_GROUP_SIZE members have answered: with fewer, someone
+    who knows who practised could tell what each of them chose."""
+    attempts = Attempt.objects.filter(version=version)
+    rows = attempts.values("selected_mask").annotate(n=Count("pk")).order_by()
     counts = {row["selected_mask"]: row["n"] for row in rows}
     total = sum(counts.values())
+    withheld = (
+        total < settings.NEARPEER_MIN_GROUP_SIZE
+        or attempts.values("member").distinct().count() < settings.NEARPEER_MIN_GROUP_SIZE
+    )
     result = []
     for i, option in enumerate(version.options):
         chose = sum(n for mask, n in counts.items() if mask & (1 << i))
@@ -472,8 +475,8 @@ def answer_distribution(version: QuestionVersion) -> list[dict]:
                 "index": i,
                 "text": option["text"],
                 "correct": option["correct"],
-                "count": chose,
-                "share": chose / total if total else None,
+                "count": None if withheld else chose,
+                "share": None if withheld or not total else chose / total,
             }
         )
     return result
@@ -491,10 +494,14 @@ def rate_question(*, member, question: Question, quality: int, difficulty: int) 
 
 
 def rating_summary(question: Question) -> dict:
-    """Average quality and difficulty members gave, for the practice pages."""
-    return question.ratings.aggregate(
+    """Average quality and difficulty members gave, for the practice pages; the averages are
+    None below NEARPEER_MIN_GROUP_SIZE ratings (one rating is one member's exact opinion)."""
+    summary = question.ratings.aggregate(
         n=Count("pk"), quality=Avg("quality"), difficulty=Avg("difficulty")
     )
+    if summary["n"] < settings.NEARPEER_MIN_GROUP_SIZE:
+        summary.update(quality=None, difficulty=None)
+    return summary
 
 
 @transaction.atomic

@@ -318,6 +318,7 @@ def attempt_detail(request, pk: int):
             "flag_form": FlagForm(),
             "comments": comments,
             "due": services.next_due_question(member=request.user) is not None,
+            "minimum": settings.NEARPEER_MIN_GROUP_SIZE,
         },
     )
 

@@ -53,7 +53,12 @@ def test_app_modules_finds_each_apps_optional_module_in_installed_apps_order():
         "tutorials",
         "evaluation",
     ]
-    assert [label for label, _ in app_modules("privacy")] == ["teaching"]
+    assert [label for label, _ in app_modules("privacy")] == [
+        "teaching",
+        "questions",
+        "tutorials",
+        "evaluation",
+    ]
 
 
 def test_app_modules_skips_apps_without_the_module():

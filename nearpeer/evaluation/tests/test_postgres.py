@@ -8,7 +8,7 @@ from nearpeer.evaluation import services
 from nearpeer.evaluation.models import Response
 from nearpeer.members.tests.factories import UserFactory
 
-from .test_import_report import EXPECTED, GROUPS
+from .test_import_report import EXPECTED_TOGETHER, GROUPS
 
 
 @pytest.mark.postgres
@@ -20,7 +20,7 @@ def test_grouped_report_counts_on_postgres(imported_survey, settings):
     report = services.survey_report(survey=imported_survey, groups=services.parse_groups(GROUPS))
 
     rows = [line.split(",") for line in report_csv(report).decode().splitlines()]
-    assert rows == EXPECTED
+    assert rows == EXPECTED_TOGETHER
 
 
 @pytest.mark.postgres

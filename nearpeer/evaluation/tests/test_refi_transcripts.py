@@ -87,6 +87,22 @@ def test_not_a_zip_is_a_clear_error():
     assert str(exc.value) == "not a .qdpx (zip) file"
 
 
+def test_a_qdpx_that_unpacks_beyond_the_limit_is_refused_before_reading(monkeypatch):
+    from nearpeer.evaluation import refi
+
+    monkeypatch.setattr(refi, "MAX_QDPX_BYTES", 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", "<Project/>")
+        archive.writestr("sources/big.txt", b"0" * 2 * 1024 * 1024)  # about 2 kB packed
+
+    with pytest.raises(RefiError) as exc:
+        refi.read_qdpx(buffer.getvalue())
+
+    assert len(buffer.getvalue()) < 10_000
+    assert str(exc.value) == "the .qdpx file unpacks to more than 1 MB"
+
+
 TEAMS_VTT = """WEBVTT
 
 00:00:01.000 --> 00:00:04.000
@@ -108,6 +124,21 @@ def test_vtt_speakers_become_participant_numbers_and_names_vanish():
         "P2: The evening lectures clashed with placement, so I watched recordings.",
         "P1: Did P2's year group feel the same?",
     ]
+
+
+def test_a_docx_that_unpacks_beyond_the_limit_is_refused_before_reading(monkeypatch):
+    from nearpeer.evaluation import transcripts
+
+    monkeypatch.setattr(transcripts, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/big.bin", b"0" * 2 * 1024 * 1024)
+
+    with pytest.raises(TranscriptError) as exc:
+        read_transcript("interview.docx", buffer.getvalue())
+
+    assert str(exc.value) == "the Word document unpacks to more than 1 MB"
 
 
 def test_docx_teams_layout_with_speaker_and_time_lines():

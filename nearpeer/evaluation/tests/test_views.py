@@ -412,10 +412,20 @@ def test_theme_table_counts_respondents_per_group_and_lists_quotes(
         {"groups": "All=\nPre-clinical=Q1:1|2\nClinical=Q1:3|4|5|6"},
     )
 
+    alone = client.get(
+        reverse("evaluation:theme-report", args=["imported"]), {"groups": "Pre-clinical=Q1:1|2"}
+    )
+
     # Flexibility: a1 and a5 (both pre-clinical), counted once each although a1 has two codes.
+    # Shown with All and Clinical, Pre-clinical is withheld: all minus both would isolate the
+    # one respondent who skipped Q1.
     assert [(item, [(c.n, c.pct) for _, c in cells]) for item, cells in page.context["rows"]] == [
-        ("Flexibility", [(2, 16.7), (2, 40.0), (0, 0.0)]),
-        ("Giving back", [(1, 8.3), (0, 0.0), (1, 16.7)]),
+        ("Flexibility", [(2, 16.7), (None, None), (0, 0.0)]),
+        ("Giving back", [(1, 8.3), (None, None), (1, 16.7)]),
+    ]
+    assert [(item, [(c.n, c.pct) for _, c in cells]) for item, cells in alone.context["rows"]] == [
+        ("Flexibility", [(2, 40.0)]),
+        ("Giving back", [(0, 0.0)]),
     ]
     quotes = {theme.name: q for theme, q in page.context["quotes"]}
     assert quotes["Flexibility"][0] == answers["R_a1"].value[10:24]

@@ -138,6 +138,9 @@ def test_data_export_contains_only_own_data(client, member):
         "notifications",
         "notification_preferences",
         "sessions_taught",
+        "questions",
+        "tutorials",
+        "evaluation",
     }
 
 

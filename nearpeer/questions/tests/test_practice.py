@@ -8,7 +8,7 @@ from nearpeer.members.tests.factories import UserFactory
 from nearpeer.notifications.models import Category, Notification
 from nearpeer.questions import services
 from nearpeer.questions.models import Attempt, CommentKind, ReviewCard, Status
-from nearpeer.questions.services import Confidence, answer_question
+from nearpeer.questions.services import Confidence, answer_question, rate_question
 
 from .factories import make_question
 
@@ -93,8 +93,8 @@ def test_editing_a_published_question_makes_a_new_version_and_attempts_keep_thei
 @pytest.mark.django_db
 def test_practise_answer_shows_explanation_and_distribution(client):
     question = make_question(explanation="Because leads II, III and aVF face the inferior wall.")
-    others = [UserFactory() for _ in range(3)]
-    for member, choice in zip(others, [0, 0, 2], strict=True):
+    others = [UserFactory() for _ in range(4)]
+    for member, choice in zip(others, [0, 0, 2, 1], strict=True):
         answer_question(member=member, question=question, selected=[choice], confidence=2)
     me = UserFactory()
     client.force_login(me)
@@ -107,8 +107,34 @@ def test_practise_answer_shows_explanation_and_distribution(client):
     ]
     assert "Not quite: the answer is A; you chose C." in html
     assert "Because leads II, III and aVF face the inferior wall." in html
-    # 4 answers: two chose A, two chose C.
-    assert html.count('50% <span class="muted">(2)</span>') == 2
+    # 5 answers: two chose A, two chose C, one chose B.
+    assert html.count('40% <span class="muted">(2)</span>') == 2
+    assert html.count('20% <span class="muted">(1)</span>') == 1
+
+
+@pytest.mark.django_db
+def test_distribution_and_ratings_are_withheld_until_enough_members_answered(client, settings):
+    settings.NEARPEER_MIN_GROUP_SIZE = 5
+    question = make_question()
+    for choice in [0, 0, 2]:
+        member = UserFactory()
+        answer_question(member=member, question=question, selected=[choice], confidence=2)
+        rate_question(member=member, question=question, quality=1, difficulty=5)
+    me = UserFactory()
+    # Answering twice does not make one member count as two.
+    answer_question(member=me, question=question, selected=[1], confidence=2)
+    attempt = answer_question(member=me, question=question, selected=[1], confidence=2)
+    client.force_login(me)
+
+    response = client.get(reverse("questions:attempt-detail", kwargs={"pk": attempt.pk}))
+    html = response.content.decode()
+
+    assert [(r["count"], r["share"]) for r in response.context["distribution"]] == [
+        (None, None)
+    ] * 4
+    assert response.context["rating"] == {"n": 3, "quality": None, "difficulty": None}
+    assert "Shown once 5 members have answered" in html
+    assert "/5 (3 ratings)" not in html
 
 
 @pytest.mark.django_db

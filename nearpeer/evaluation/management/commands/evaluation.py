@@ -124,7 +124,8 @@ class Command(BaseCommand):
         }[format](report)
         Path(output).write_bytes(content)
         for g in report.groups:
-            self.stdout.write(f"{g.name}: {'withheld (too small)' if g.withheld else g.size}")
+            shown = "withheld (too small or isolating)" if g.withheld else g.size
+            self.stdout.write(f"{g.name}: {shown}")
         self.stdout.write(f"wrote {output}")
 
     def do_import_codes(self, *, file, survey, dry_run, **_):
