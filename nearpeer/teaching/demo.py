@@ -242,6 +242,30 @@ PLANS = [
         120,
         ("How to teach a small group", "Writing good single-best-answer questions"),
     ),
+    SeriesPlan(
+        "demo-early-clinical-skills",
+        "Early clinical skills",
+        "Hands-on practice for pre-clinical years in groups of eight: the examinations and "
+        "procedures you will be asked to do on your first placements.",
+        SessionKind.CLINICAL_SKILLS,
+        (1, 2),
+        3,
+        time(17, 30),
+        2,
+        -5,
+        SessionMode.IN_PERSON,
+        "Clinical Skills Centre, room 1",
+        16,
+        90,
+        (
+            "Hand hygiene and putting on PPE",
+            "Measuring a blood pressure",
+            "Taking a history: the first ten minutes",
+            "Pulse, heart sounds and the cardiovascular exam",
+            "Chest expansion, percussion and breath sounds",
+            "Recording observations and a NEWS2 score",
+        ),
+    ),
 ]
 
 
