@@ -266,7 +266,7 @@ def test_teacher_marks_attendance_by_hand(client, session, lead_teacher, member)
     assert Attendance.objects.count() == 0
     assert (
         fragment.lstrip().startswith(f'<tr id="row-{member.pk}"')
-        and "Mark Ada Member present" in fragment
+        and 'Mark<span class="sr-only"> Ada Member</span> present' in fragment
     )
 
 
