@@ -425,7 +425,9 @@ def _registrations_and_attendance(sessions, people: _People, rng, now) -> dict[s
         chosen = [m for m in audience if rng.random() < share]
         must = [m for m in (demo_member, demo_member5) if m in audience]
         if session.starts_at > now:
-            # The demo members are registered for the next three sessions of their year.
+            # The demo members are registered for the next three sessions of their year, and
+            # for no other upcoming one (the random share must not add a fourth).
+            chosen = [m for m in chosen if m not in upcoming_for]
             must = [m for m in must if upcoming_for[m] < 3]
             for m in must:
                 upcoming_for[m] += 1
