@@ -105,11 +105,11 @@ LAST = [
 FIXED = [
     ("committee", "Cara Committee", 4, False, [Role.COMMITTEE], True),
     ("teacher", "Theo Teacher", 5, False, [Role.STUDENT_TEACHER], False),
-    ("faculty", "Dr Fatima Faculty", None, False, [Role.FACULTY], False),
+    ("faculty", "Fatima Faculty", None, False, [Role.FACULTY], False),
     ("member", "Mo Member", 2, False, [], False),
     ("member5", "Maya Member", 5, False, [], False),
     ("lead", "Lee Lead", None, False, [Role.EVALUATION_LEAD], False),
-    ("faculty2", "Dr Gareth Partner", None, False, [Role.FACULTY], False),
+    ("faculty2", "Gareth Partner", None, False, [Role.FACULTY], False),
 ]
 
 

@@ -242,6 +242,30 @@ PLANS = [
         120,
         ("How to teach a small group", "Writing good single-best-answer questions"),
     ),
+    SeriesPlan(
+        "demo-early-clinical-skills",
+        "Early clinical skills",
+        "Hands-on practice for pre-clinical years in groups of eight: the examinations and "
+        "procedures you will be asked to do on your first placements.",
+        SessionKind.CLINICAL_SKILLS,
+        (1, 2),
+        3,
+        time(17, 30),
+        2,
+        -5,
+        SessionMode.IN_PERSON,
+        "Clinical Skills Centre, room 1",
+        16,
+        90,
+        (
+            "Hand hygiene and putting on PPE",
+            "Measuring a blood pressure",
+            "Taking a history: the first ten minutes",
+            "Pulse, heart sounds and the cardiovascular exam",
+            "Chest expansion, percussion and breath sounds",
+            "Recording observations and a NEWS2 score",
+        ),
+    ),
 ]
 
 
@@ -401,7 +425,9 @@ def _registrations_and_attendance(sessions, people: _People, rng, now) -> dict[s
         chosen = [m for m in audience if rng.random() < share]
         must = [m for m in (demo_member, demo_member5) if m in audience]
         if session.starts_at > now:
-            # The demo members are registered for the next three sessions of their year.
+            # The demo members are registered for the next three sessions of their year, and
+            # for no other upcoming one (the random share must not add a fourth).
+            chosen = [m for m in chosen if m not in upcoming_for]
             must = [m for m in must if upcoming_for[m] < 3]
             for m in must:
                 upcoming_for[m] += 1

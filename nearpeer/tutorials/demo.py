@@ -27,6 +27,27 @@ SLOTS = [
     (5, time(10, 0), 120),
 ]
 
+# Accounts the demo has to create (when the members demo has too few people with a role) get
+# ordinary names, so the allocation review reads like a real one.
+_DEMO_NAMES = (
+    "Aisha Rahman",
+    "Tom Gallagher",
+    "Priya Nair",
+    "Kwame Asante",
+    "Eleanor Walsh",
+    "Hamza Qureshi",
+    "Chloe Bennett",
+    "Daniel Okafor",
+    "Mei Lin Tan",
+    "Oliver Hughes",
+    "Fatima Zahra",
+    "Rory McAllister",
+    "Sana Iqbal",
+    "Jonah Fraser",
+    "Amara Eze",
+)
+_NAME_START = {"osce-tutor": 0, "buddy-mentor": 6, "osce-tutee": 10}
+
 
 def _user(email: str, name: str, year: int | None, roles=()) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={"name": name, "year": year})
@@ -48,7 +69,9 @@ def _people(year: int, count: int, prefix: str, roles=()) -> list[User]:
         found = [u for u in found if u.role_grants.filter(role__in=roles).exists()]
     n = 1
     while len(found) < count:
-        found.append(_user(f"{prefix}{n:02d}@{DOMAIN}", f"{prefix.title()} {n}", year, roles))
+        start = _NAME_START.get(prefix, 0)
+        name = _DEMO_NAMES[(start + n - 1) % len(_DEMO_NAMES)]
+        found.append(_user(f"{prefix}{n:02d}@{DOMAIN}", name, year, roles))
         n += 1
     return found
 

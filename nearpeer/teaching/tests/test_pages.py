@@ -266,7 +266,7 @@ def test_teacher_marks_attendance_by_hand(client, session, lead_teacher, member)
     assert Attendance.objects.count() == 0
     assert (
         fragment.lstrip().startswith(f'<tr id="row-{member.pk}"')
-        and "Mark Ada Member present" in fragment
+        and 'Mark<span class="sr-only"> Ada Member</span> present' in fragment
     )
 
 
@@ -434,3 +434,35 @@ def test_committee_edit_form_moves_a_session_and_bumps_sequence(client, organise
     session.refresh_from_db()
     assert response.headers["Location"] == session.get_absolute_url()
     assert (session.room, session.sequence) == ("Seminar room 3", 1)
+
+
+def test_dashboard_links_to_each_committee_tool(client, organiser):
+    client.force_login(organiser)
+
+    html = client.get(reverse("teaching:dashboard")).content.decode()
+
+    wanted = [
+        reverse(name)
+        for name in (
+            "members:member-list",
+            "members:roster-import",
+            "tutorials:home",
+            "questions:review-list",
+            "questions:flag-list",
+            "questions:paper-list",
+            "questions:tag-list",
+            "questions:import-upload",
+            "evaluation:home",
+        )
+    ]
+    assert [url for url in wanted if f'href="{url}"' not in html] == []
+
+
+def test_home_links_other_roles_only_for_people_who_have_them(client, member, organiser):
+    client.force_login(member)
+    plain = client.get(reverse("teaching:home")).content.decode()
+    client.force_login(organiser)
+    committee = client.get(reverse("teaching:home")).content.decode()
+
+    dashboard = f'href="{reverse("teaching:dashboard")}"'
+    assert (dashboard in plain, 'aria-label="Your other roles"' in committee) == (False, True)
