@@ -468,8 +468,13 @@ def transcript_upload(request, slug):
                 request, f"Transcript “{t.title}” added; speakers replaced by participant numbers."
             )
     else:
-        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+        _report_form_errors(request, form)
     return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+def _report_form_errors(request, form) -> None:
+    """One message with every field error of a form posted from another page."""
+    messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
 
 
 @require_GET
@@ -614,7 +619,7 @@ def codes_import(request, slug):
                 request, f"{'Checked' if form.cleaned_data['dry_run'] else 'Imported'} {n} codings."
             )
     else:
-        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+        _report_form_errors(request, form)
     return redirect("evaluation:coding-workspace", slug=survey.slug)
 
 
@@ -663,7 +668,7 @@ def value_report(request, slug):
             statement.save()
             messages.success(request, "Added to the value-creation table.")
             return redirect("evaluation:value-report", slug=survey.slug)
-        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+        _report_form_errors(request, form)
     table = _value_table(survey)
     indicators = platform_indicators()
     fmt = request.GET.get("format")
