@@ -37,7 +37,9 @@ run: install
 	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer migrate --noinput
 	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer seed_demo
 	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer collectstatic --noinput -v0
-	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/uvicorn nearpeer.asgi:application --host $(HOST) --port $(PORT)
+	@# Long work (allocation runs, emails) goes to a background worker, as in production.
+	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} NEARPEER_TASKS=database $(BIN)/nearpeer db_worker --no-reload --interval 1 -v0 & \
+	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} NEARPEER_TASKS=database $(BIN)/uvicorn nearpeer.asgi:application --host $(HOST) --port $(PORT)
 
 test: install-dev
 	$(BIN)/ruff check .

@@ -145,14 +145,36 @@ class Availability(models.Model):
         ]
 
 
+class AllocationRunQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=AllocationRun.ACTIVE)
+
+    def finished(self):
+        return self.filter(status__in=[AllocationRun.Status.DONE, AllocationRun.Status.FAILED])
+
+
 class AllocationRun(models.Model):
-    """One solver run: what it achieved, for the committee's record."""
+    """One solver run: queued by a committee member, solved by a background task, and what it
+    achieved, for the committee's record."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="runs")
     run_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
+    time_limit_s = models.FloatField(default=10.0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
     placed = models.PositiveIntegerField(default=0)
     friend_pairs_together = models.PositiveIntegerField(default=0)
     if_need_be_used = models.PositiveIntegerField(default=0)
@@ -165,8 +187,28 @@ class AllocationRun(models.Model):
     seconds = models.FloatField(default=0.0)
     unplaced = models.JSONField(default=dict, help_text="signup id → reason")
 
+    objects = AllocationRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Two committee members pressing "Run" together get one run.
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="tutorials_one_active_run_per_programme",
+            )
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def elapsed_seconds(self) -> float:
+        if self.started_at is None:
+            return 0.0
+        return ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
 
     @property
     def proof(self) -> str:

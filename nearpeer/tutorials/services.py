@@ -1,9 +1,10 @@
 """Tutorial programmes and mentoring: sign-ups, allocation runs, hand moves, publishing."""
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -30,6 +31,8 @@ from .models import (
     Slot,
     TutorialGroup,
 )
+
+logger = logging.getLogger(__name__)
 
 REASONS = {
     "no_availability": "marked no slot",
@@ -163,20 +166,118 @@ def current_groups(programme: Programme) -> list[TutorialGroup]:
     return list(programme.groups.select_related("slot").prefetch_related("members__member"))
 
 
-@transaction.atomic
-def run_allocation(*, programme: Programme, by, time_limit_s: float = 10.0) -> AllocationRun:
-    """Solve the programme again, keeping pinned groups exactly as they are.
+def request_allocation(
+    *, programme: Programme, by, time_limit_s: float = 10.0
+) -> tuple[AllocationRun, bool]:
+    """Queue an allocation run for a background worker, unless one is already queued or running
+    for this programme (then that run is returned and nothing is queued: two committee members
+    pressing "Run" together get one run). Returns (run, created).
 
-    Side effects: unpinned TutorialGroups replaced; an AllocationRun recorded."""
-    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    Side effects: an AllocationRun row (queued); the task is enqueued after commit."""
+    from .tasks import run_allocation_task
+
     if programme.is_published:
         raise RuleBroken(["the groups are already published"])
-    pinned = [g for g in current_groups(programme) if g.pinned]
-    problem = build_problem(programme=programme, time_limit_s=time_limit_s, pinned=pinned)
-    errors = allocation.check_groups(problem, problem.pinned)
-    if errors:
-        raise RuleBroken([f"pinned groups: {e}" for e in errors])
-    result = allocation.solve(problem)
+    try:
+        with transaction.atomic():
+            run = AllocationRun.objects.create(
+                programme=programme,
+                run_by=by,
+                status=AllocationRun.Status.QUEUED,
+                time_limit_s=time_limit_s,
+            )
+    except IntegrityError:
+        return programme.runs.active().get(), False
+    transaction.on_commit(lambda: run_allocation_task.enqueue(run_id=run.pk))
+    return run, True
+
+
+def _inputs_fingerprint(programme: Programme) -> list:
+    """What a run's answer depends on: sign-ups, their answers and the pinned groups."""
+    return [
+        list(
+            programme.signups.order_by("pk").values_list(
+                "pk", "role", "max_groups", "wants_co_tutor", "updated_at"
+            )
+        ),
+        list(
+            SignUp.friends.through.objects.filter(from_signup__programme=programme)
+            .order_by("pk")
+            .values_list("from_signup_id", "to_signup_id")
+        ),
+        list(
+            Availability.objects.filter(signup__programme=programme)
+            .order_by("pk")
+            .values_list("signup_id", "slot_id", "answer")
+        ),
+        sorted(
+            (g.slot_id, sorted(m.pk for m in g.members.all()))
+            for g in current_groups(programme)
+            if g.pinned
+        ),
+    ]
+
+
+def execute_allocation(*, run_id: int) -> AllocationRun:
+    """Solve a queued run. The solver works on a snapshot with no lock held; only writing the
+    groups takes the programme's row lock, briefly, after checking that the sign-ups and pinned
+    groups are still those the snapshot saw. A run claimed by another worker is left alone.
+
+    Side effects: the run moves queued → running → done (unpinned TutorialGroups replaced) or
+    failed (with the reason in `error`)."""
+    claimed = AllocationRun.objects.filter(pk=run_id, status=AllocationRun.Status.QUEUED).update(
+        status=AllocationRun.Status.RUNNING, started_at=timezone.now()
+    )
+    run = AllocationRun.objects.select_related("programme").get(pk=run_id)
+    if not claimed:
+        return run
+    programme = run.programme
+    try:
+        snapshot = _inputs_fingerprint(programme)
+        pinned = [g for g in current_groups(programme) if g.pinned]
+        problem = build_problem(programme=programme, time_limit_s=run.time_limit_s, pinned=pinned)
+        errors = allocation.check_groups(problem, problem.pinned)
+        if errors:
+            raise RuleBroken([f"pinned groups: {e}" for e in errors])
+        result = allocation.solve(problem)
+        with transaction.atomic():
+            programme = Programme.objects.select_for_update().get(pk=programme.pk)
+            if programme.is_published:
+                raise RuleBroken(["the groups were published while the allocation ran"])
+            if _inputs_fingerprint(programme) != snapshot:
+                raise RuleBroken(
+                    ["sign-ups or pinned groups changed while the allocation ran; run it again"]
+                )
+            _write_groups(programme, problem, result)
+            run.placed = result.placed
+            run.friend_pairs_together = result.friend_pairs_together
+            run.if_need_be_used = result.if_need_be_used
+            run.optimal = result.optimal
+            run.proven = result.proven
+            run.gap = result.gap
+            run.seconds = result.seconds
+            run.unplaced = {
+                str(k): v for k, v in allocation.unplaced_reasons(problem, result.unplaced).items()
+            }
+            run.status = AllocationRun.Status.DONE
+            run.finished_at = timezone.now()
+            run.save()
+    except RuleBroken as exc:
+        _fail(run, str(exc))
+    except Exception:
+        logger.exception("allocation run %s failed", run.pk)
+        _fail(run, "the solver stopped with an internal error; the groups are unchanged")
+    return run
+
+
+def _fail(run: AllocationRun, reason: str) -> None:
+    run.status = AllocationRun.Status.FAILED
+    run.error = reason
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+
+
+def _write_groups(programme: Programme, problem, result) -> None:
     programme.groups.filter(pinned=False).delete()
     pinned_keys = {(g.slot, g.tutors, g.tutees) for g in problem.pinned}
     for group in result.groups:
@@ -185,19 +286,20 @@ def run_allocation(*, programme: Programme, by, time_limit_s: float = 10.0) -> A
             continue
         row = TutorialGroup.objects.create(programme=programme, slot_id=group.slot)
         row.members.set([*group.tutors, *group.tutees])
-    reasons = allocation.unplaced_reasons(problem, result.unplaced)
-    return AllocationRun.objects.create(
-        programme=programme,
-        run_by=by,
-        placed=result.placed,
-        friend_pairs_together=result.friend_pairs_together,
-        if_need_be_used=result.if_need_be_used,
-        optimal=result.optimal,
-        proven=result.proven,
-        gap=result.gap,
-        seconds=result.seconds,
-        unplaced={str(k): v for k, v in reasons.items()},
-    )
+
+
+def run_allocation(*, programme: Programme, by, time_limit_s: float = 10.0) -> AllocationRun:
+    """Queue a run and solve it here and now (the command line and tests; the web page queues
+    it for the worker instead). Raises RuleBroken when the run cannot be made or fails.
+
+    Side effects: as request_allocation and execute_allocation."""
+    run, created = request_allocation(programme=programme, by=by, time_limit_s=time_limit_s)
+    if not created:
+        raise RuleBroken(["an allocation is already running for this programme"])
+    run = execute_allocation(run_id=run.pk)
+    if run.status == AllocationRun.Status.FAILED:
+        raise RuleBroken([run.error])
+    return run
 
 
 def check_programme_groups(programme: Programme) -> list[str]:

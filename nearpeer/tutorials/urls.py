@@ -9,6 +9,11 @@ urlpatterns = [
     path("programmes/<int:pk>/", views.programme_detail, name="programme-detail"),
     path("programmes/<int:pk>/sign-up/", views.signup_edit, name="signup-edit"),
     path("programmes/<int:pk>/allocation/", views.allocation_review, name="allocation-review"),
+    path(
+        "programmes/<int:pk>/allocation/status/",
+        views.allocation_status,
+        name="allocation-status",
+    ),
     path("programmes/<int:pk>/allocation/run/", views.allocation_run, name="allocation-run"),
     path("programmes/<int:pk>/allocation/move/", views.allocation_move, name="allocation-move"),
     path("programmes/<int:pk>/publish/", views.programme_publish, name="programme-publish"),

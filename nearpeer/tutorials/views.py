@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from nearpeer.members.permissions import is_committee
 
@@ -175,26 +176,43 @@ def signup_detail(request, pk):
 def allocation_review(request, pk):
     programme = _managed_programme(request.user, pk)
     groups = services.current_groups(programme)
-    run = programme.runs.first()
+    runs = list(programme.runs.all()[:2])
+    active = next((r for r in runs if r.is_active), None)
+    run = next((r for r in runs if not r.is_active), None)
     placed = {m.pk for g in groups for m in g.members.all()}
     unplaced = [
         s
         for s in programme.signups.filter(role=SignUp.Role.TUTEE).select_related("member")
         if s.pk not in placed
     ]
-    reasons = run.unplaced if run else {}
+    reasons = run.unplaced if run and run.status == run.Status.DONE else {}
     for s in unplaced:
         s.reason = services.REASONS.get(reasons.get(str(s.pk)), "moved out by hand or not run")
     context = {
         "programme": programme,
         "groups": groups,
         "run": run,
+        "active": active,
         "unplaced": unplaced,
         "errors": services.check_programme_groups(programme) if groups else [],
         "run_form": RunForm(),
         "move_form": MoveForm(programme=programme, groups=groups),
     }
     return render(request, "tutorials/allocation_review.html", context)
+
+
+def allocation_status(request, pk):
+    """The running allocation's progress, polled by the review page; once the run has finished,
+    htmx is told to reload the page so the new groups show."""
+    programme = _managed_programme(request.user, pk)
+    active = programme.runs.active().first()
+    if active is None and request.htmx:
+        return HttpResponseClientRefresh()
+    return render(
+        request,
+        "tutorials/allocation_review.html#run-status",
+        {"programme": programme, "active": active},
+    )
 
 
 @require_POST
@@ -205,17 +223,26 @@ def allocation_run(request, pk):
         messages.error(request, "Give a time limit between 1 and 20 seconds.")
         return redirect("tutorials:allocation-review", pk=pk)
     try:
-        run = services.run_allocation(
+        run, created = services.request_allocation(
             programme=programme, by=request.user, time_limit_s=form.cleaned_data["time_limit_s"]
         )
     except services.RuleBroken as exc:
         messages.error(request, f"Not run: {exc}")
-    else:
+        return redirect("tutorials:allocation-review", pk=pk)
+    run.refresh_from_db()
+    if not created:
+        who = run.run_by.name if run.run_by else "someone"
+        messages.info(request, f"An allocation started by {who} is already running.")
+    elif run.status == run.Status.DONE:  # the task ran at once (no background worker)
         messages.success(
             request,
             f"Allocated {run.placed} tutees with {run.friend_pairs_together} friend pairs "
             f"together ({run.proof}, {run.seconds:.1f} s).",
         )
+    elif run.status == run.Status.FAILED:
+        messages.error(request, f"Not run: {run.error}")
+    else:
+        messages.success(request, "The allocation has started; this page updates when it ends.")
     return redirect("tutorials:allocation-review", pk=pk)
 
 

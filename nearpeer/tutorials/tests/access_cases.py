@@ -70,6 +70,7 @@ CASES = [
         label="another tutee's",
     ),
     Access("tutorials:allocation-review", COMMITTEE_PAGE, kwargs=lambda w: {"pk": w.programme.pk}),
+    Access("tutorials:allocation-status", COMMITTEE_PAGE, kwargs=lambda w: {"pk": w.programme.pk}),
     Access(
         "tutorials:allocation-run",
         COMMITTEE_POST,
