@@ -209,9 +209,12 @@ if os.environ.get("NEARPEER_S3_BUCKET"):
             "region_name": os.environ.get("NEARPEER_S3_REGION") or None,
             "default_acl": "private",
             "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("NEARPEER_SIGNED_URL_SECONDS", "60")),
             "file_overwrite": False,
         },
     }
+# Downloads from object storage go through signed URLs valid this long (core/files.py).
+NEARPEER_SIGNED_URL_SECONDS = int(os.environ.get("NEARPEER_SIGNED_URL_SECONDS", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NEARPEER_MAX_UPLOAD_MB = int(os.environ.get("NEARPEER_MAX_UPLOAD_MB", "200"))

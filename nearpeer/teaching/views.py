@@ -1,4 +1,3 @@
-import os
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -8,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.files import private_file_response
 from nearpeer.core.panels import home_panels
 from nearpeer.members.models import User
 from nearpeer.members.permissions import is_committee
@@ -240,14 +240,7 @@ def material_open(request, pk: int):
     services.record_material_view(material=material, member=request.user)
     if material.url:
         return redirect(material.url)
-    response = FileResponse(
-        material.file.open("rb"),
-        as_attachment=True,
-        filename=os.path.basename(material.file.name),
-        content_type=material.content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(material.file, content_type=material.content_type)
 
 
 # --- Calendar feeds -----------------------------------------------------------------------------

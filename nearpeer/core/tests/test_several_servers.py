@@ -1,0 +1,213 @@
+"""Two app servers, one PostgreSQL, one Redis and an S3-compatible object store (moto in server
+mode), as docs/deployment.md describes: whatever one server does, the other sees.
+
+Each server is a real gunicorn process with production settings (NEARPEER_DEBUG=0, collected
+static files), started by the test on a free port against the test database."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from nearpeer.members.tests.factories import UserFactory, teacher
+from nearpeer.teaching.models import Material, SessionTeacher
+from nearpeer.teaching.tests.factories import SessionFactory
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+
+BUCKET = f"nearpeer-several-servers-{uuid.uuid4().hex[:8]}"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds:.0f} s")
+
+
+@pytest.fixture
+def object_store():
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="eu-west-2",
+    ).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    yield endpoint
+    httpx.post(f"{endpoint}/moto-api/reset", timeout=5)  # moto keeps buckets per process
+    server.stop()
+
+
+@pytest.fixture
+def two_servers(object_store, redis_url, tmp_path, settings):
+    # Passwords made here must verify in the servers, which do not know the tests' fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "several-servers-test-only-" + "k" * 40,
+        "NEARPEER_DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "NEARPEER_VAR_DIR": str(tmp_path),
+        "NEARPEER_STATIC_ROOT": str(tmp_path / "static"),
+        "NEARPEER_S3_BUCKET": BUCKET,
+        "NEARPEER_S3_ENDPOINT_URL": object_store,
+        "NEARPEER_S3_REGION": "eu-west-2",
+        "NEARPEER_SIGNED_URL_SECONDS": "60",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+    root = Path(django_settings.BASE_DIR)
+    subprocess.run(
+        [sys.executable, "-m", "nearpeer.cli", "collectstatic", "--noinput", "-v0"],
+        cwd=root,
+        env=env,
+        check=True,
+    )
+    servers, urls = [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "nearpeer.wsgi:application",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        "1",
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=root,
+                    env=env,
+                )  # fmt: skip
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            _wait_for(f"{url}/healthz")
+        yield urls
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(10)
+
+
+def _csrf(client: httpx.Client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, (path, page.status_code)
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+
+def _sign_in(client: httpx.Client, email: str) -> None:
+    token = _csrf(client, "/members/sign-in/")
+    response = client.post(
+        "/members/sign-in/",
+        data={"csrfmiddlewaretoken": token, "username": email, "password": "pw"},
+    )
+    assert response.status_code == 302, response.text[:500]
+
+
+def test_an_upload_through_one_server_downloads_through_the_other_by_a_signed_url(two_servers):
+    first, second = two_servers
+    session = SessionFactory(title="Renal physiology")
+    lecturer = teacher(email="lecturer@example.ac.uk")
+    SessionTeacher.objects.create(session=session, teacher=lecturer)
+    UserFactory(email="student@example.ac.uk", year=2)
+
+    with httpx.Client(base_url=first, timeout=20) as on_first:
+        _sign_in(on_first, "lecturer@example.ac.uk")
+        form = f"/teach/sessions/{session.pk}/materials/new/"
+        token = _csrf(on_first, form)
+        uploaded = on_first.post(
+            form,
+            data={"csrfmiddlewaretoken": token, "kind": "slides", "title": "Slides"},
+            files={"upload": ("renal slides.pdf", PDF, "application/pdf")},
+        )
+    assert uploaded.status_code == 302, uploaded.text[:500]
+    material = Material.objects.get(session=session)
+
+    with httpx.Client(base_url=second, timeout=20) as on_second:
+        _sign_in(on_second, "student@example.ac.uk")
+        opened = on_second.get(f"/materials/{material.pk}/")
+        assert opened.status_code == 302
+        signed = opened.headers["Location"]
+        fetched = httpx.get(signed, timeout=20)
+        unsigned = httpx.get(signed.split("?")[0], timeout=20)
+
+    query = parse_qs(urlsplit(signed).query)
+    assert urlsplit(signed).path == f"/{BUCKET}/{material.file.name}"
+    assert query["X-Amz-Expires"] == ["60"]
+    assert "X-Amz-Signature" in query
+    assert opened.headers["Cache-Control"] == "private, no-store"
+    assert fetched.status_code == 200
+    assert fetched.content == PDF
+    assert fetched.headers["Content-Disposition"].startswith("attachment;")
+    assert "renal" in fetched.headers["Content-Disposition"]
+    assert unsigned.status_code == 403  # the bucket is private: no signature, no file
+
+
+def test_a_registration_through_one_server_shows_at_once_on_the_other(two_servers):
+    first, second = two_servers
+    session = SessionFactory(title="Cardiac cycle", capacity=2)
+    UserFactory(email="first@example.ac.uk", year=2)
+    UserFactory(email="second@example.ac.uk", year=2)
+    page = f"/sessions/{session.pk}/"
+
+    with httpx.Client(base_url=second, timeout=20) as watcher:
+        _sign_in(watcher, "second@example.ac.uk")
+        before = watcher.get(page).text
+        with httpx.Client(base_url=first, timeout=20) as registrant:
+            _sign_in(registrant, "first@example.ac.uk")
+            token = _csrf(registrant, page)
+            registered = registrant.post(
+                f"/sessions/{session.pk}/register/", data={"csrfmiddlewaretoken": token}
+            )
+        after = watcher.get(page).text
+
+    assert registered.status_code == 302
+    assert "2 of 2 left" in before
+    assert "1 of 2 left" in after
