@@ -48,8 +48,13 @@ test: install-dev
 	$(BIN)/pytest
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "postgres" -p no:cacheprovider
 
+# Every bench in turn, then one summary table (figures are noisy on a busy machine: each bench
+# prints the load average it saw). PostgreSQL figures need a server at BENCH_POSTGRES_URL.
 bench: install-dev
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@mkdir -p var; rm -f var/bench-summary.jsonl
+	@for b in bench/[!_]*.py; do echo "== $$b"; \
+	  NEARPEER_BENCH_SUMMARY=var/bench-summary.jsonl $(BIN)/python $$b || exit 1; done
+	@$(BIN)/python bench/_summary.py var/bench-summary.jsonl
 
 lock:
 	uv pip compile -q --generate-hashes --python-version 3.11 --universal -o requirements.lock requirements.in

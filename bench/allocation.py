@@ -1,11 +1,16 @@
 """Greedy baseline against the exact solver on generated tutorial programmes.
 
-    /work/main/.venv/bin/python bench/allocation.py [--sizes 60x12x10,300x60x30,600x120x40]
-                                                    [--time-limit 10] [--seed 7]
+    python bench/allocation.py [--family standard|tight|both] [--sizes 60x12x10,300x60x30]
+                               [--tight-sizes 150x30x12,300x60x12,600x120x12] [--time-limit 10]
+                               [--seed 7]
 
-Each size is TUTEESxTUTORSxSLOTS. Prints placed, friend pairs and seconds for both, and whether
-the solver proved optimality (or its gap, and how many objectives in order it proved: placed,
-friend pairs, if-need-be uses). No Django needed.
+Each size is TUTEESxTUTORSxSLOTS. Two families of generated programmes:
+- standard: evenings popular, friends in circles of 1-4, people free in 2-10 slots;
+- tight: each person free in about 30 % of few slots, tutors scarce (about one group of six per
+  five tutees of capacity), and three friend links per tutee across the whole cohort.
+Prints placed, friend pairs and seconds for both, and whether the solver proved optimality (or its
+gap, and how many objectives in order it proved: placed, friend pairs, if-need-be uses). No Django
+needed.
 """
 
 import argparse
@@ -15,6 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _summary import record  # noqa: E402
 
 from nearpeer.tutorials.allocation import (  # noqa: E402
     Group,
@@ -67,6 +74,34 @@ def generate(n_tutees: int, n_tutors: int, n_slots: int, *, seed: int, time_limi
             yes, maybe = availability(2, 6)
             tutees.append(Tutee(u, (yes | shared_yes) - maybe, maybe - shared_yes, friends[u]))
     del shared_maybe
+    return _problem(slots, tutors, tutees, time_limit)
+
+
+def generate_tight(n_tutees: int, n_tutors: int, n_slots: int, *, seed: int, time_limit: float):
+    """Few slots per person (about 30 %), scarce tutors, many friend links (three per tutee,
+    anywhere in the cohort, so friend circles overlap)."""
+    rng = random.Random(seed)
+    slots = [f"{DAYS[i % 7]} {17 + (i // 7):02d}:00" for i in range(n_slots)]
+
+    def availability():
+        k = max(1, round(0.3 * n_slots + rng.uniform(-1, 1)))
+        chosen = rng.sample(slots, k)
+        cut = len(chosen) // 4
+        return frozenset(chosen[cut:]), frozenset(chosen[:cut])
+
+    tutors = [
+        Tutor(f"T{j:03d}", *availability(), rng.choice((1, 1, 2)), rng.random() < 0.3)
+        for j in range(n_tutors)
+    ]
+    ids = [f"S{i:03d}" for i in range(n_tutees)]
+    tutees = []
+    for u in ids:
+        friends = tuple(sorted({v for v in rng.sample(ids, 3) if v != u}))
+        tutees.append(Tutee(u, *availability(), friends))
+    return _problem(slots, tutors, tutees, time_limit)
+
+
+def _problem(slots, tutors, tutees, time_limit) -> Problem:
     return Problem(
         slots=tuple(slots),
         tutors=tuple(tutors),
@@ -117,19 +152,27 @@ def greedy(problem: Problem) -> list[Group]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--family", choices=["standard", "tight", "both"], default="both")
     parser.add_argument("--sizes", default="60x12x10,150x30x20,300x60x30,600x120x40")
+    parser.add_argument("--tight-sizes", default="150x30x12,300x60x12,600x120x12")
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     header = (
-        f"{'tutees':>6} {'tutors':>6} {'slots':>5} | {'greedy placed':>13} {'pairs':>5} "
-        f"{'s':>6} | {'solver placed':>13} {'pairs':>5} {'s':>6} {'optimal':>7} {'gap':>6} proven"
+        f"{'family':>8} {'tutees':>6} {'tutors':>6} {'slots':>5} | {'greedy placed':>13} "
+        f"{'pairs':>5} {'s':>6} | {'solver placed':>13} {'pairs':>5} {'s':>6} {'optimal':>7} "
+        f"{'gap':>6} proven"
     )
     print(header)
     print("-" * len(header))
-    for size in args.sizes.split(","):
+    runs = []
+    if args.family in ("standard", "both"):
+        runs += [("standard", generate, size) for size in args.sizes.split(",")]
+    if args.family in ("tight", "both"):
+        runs += [("tight", generate_tight, size) for size in args.tight_sizes.split(",")]
+    for family, make, size in runs:
         n_tutees, n_tutors, n_slots = (int(x) for x in size.split("x"))
-        problem = generate(n_tutees, n_tutors, n_slots, seed=args.seed, time_limit=args.time_limit)
+        problem = make(n_tutees, n_tutors, n_slots, seed=args.seed, time_limit=args.time_limit)
         started = time.perf_counter()
         baseline = greedy(problem)
         greedy_s = time.perf_counter() - started
@@ -137,11 +180,21 @@ def main() -> None:
         result = solve(problem)
         assert check_groups(problem, result.groups) == []
         print(
-            f"{n_tutees:>6} {n_tutors:>6} {n_slots:>5} | "
+            f"{family:>8} {n_tutees:>6} {n_tutors:>6} {n_slots:>5} | "
             f"{sum(len(g.tutees) for g in baseline):>13} "
             f"{count_friend_pairs(problem, baseline):>5} {greedy_s:>6.2f} | "
             f"{result.placed:>13} {result.friend_pairs_together:>5} {result.seconds:>6.2f} "
-            f"{str(result.optimal):>7} {result.gap:>6.2%} {result.proven}"
+            f"{str(result.optimal):>7} {result.gap:>6.2%} {result.proven}",
+            flush=True,
+        )
+        record(
+            f"allocation ({family})",
+            f"{size}, {args.time_limit:g} s limit",
+            f"placed {result.placed}, pairs {result.friend_pairs_together} (greedy "
+            f"{sum(len(g.tutees) for g in baseline)}, {count_friend_pairs(problem, baseline)}); "
+            f"{result.seconds:.1f} s, gap {result.gap:.2%}",
+            "optimal or gap ≤ 1 % in 10 s",
+            result.optimal or result.gap <= 0.01,
         )
 
 

@@ -23,7 +23,6 @@ to FILE for the summary table.
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -39,6 +38,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
+
+from _summary import record  # noqa: E402
 
 MEMBERS = 40_000
 SESSIONS = 5_000
@@ -396,24 +397,18 @@ def run_one(args, database: str) -> None:
         f"{min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores"
     )
     stdout(f"{'page':<16} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8}")
-    summary = os.environ.get("NEARPEER_BENCH_SUMMARY")
     for name, values in latencies.items():
         rps = len(values) / elapsed[name]
         p50, p95 = statistics.median(values) * 1000, _p95(values) * 1000
         stdout(f"{name:<16} {rps:8.1f} {rps / base:6.2f}x {p50:8.1f} {p95:8.1f}")
-        if summary:
-            with open(summary, "a") as out:
-                out.write(
-                    json.dumps(
-                        {
-                            "bench": f"pages ({database})",
-                            "what": name,
-                            "figure": f"{rps:.0f} req/s, {rps / base:.2f}x bare, p95 {p95:.0f} ms",
-                            "target": "≥ 0.5x bare, p95 ≤ 50 ms" if name != "bare view" else "",
-                        }
-                    )
-                    + "\n"
-                )
+        if name != "bare view":
+            record(
+                f"pages ({database})",
+                name,
+                f"{rps:.0f} req/s = {rps / base:.2f}x bare, p95 {p95:.0f} ms",
+                "≥ 0.5x bare, p95 ≤ 50 ms",
+                rps / base >= 0.5 and p95 <= 50,
+            )
 
 
 def _postgres_reachable(url: str) -> bool:

@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _summary import record  # noqa: E402
+
 SPECIALTIES = [
     "Cardiology", "Respiratory medicine", "Gastroenterology", "Renal medicine", "Endocrinology",
     "Neurology", "Haematology", "Infectious diseases", "Pharmacology", "Anatomy", "Physiology",
@@ -288,6 +290,8 @@ def measure(*, port: int, cookies: list[str], question_ids: list[int], requests:
     for name in targets:
         p50, p95 = _percentiles(samples[name])
         stdout(f"  {name:24} {p50:8.2f} {p95:8.2f} {p50 / bare50:10.2f} {p95 / bare95:10.2f}")
+        if name != "bare view":
+            record("questions", name, f"p50 {p50:.1f} ms = {p50 / bare50:.2f}x bare view's p50")
 
 
 def measure_service(*, user_ids: list[int], stdout) -> None:
@@ -333,6 +337,13 @@ def measure_item_analysis(stdout) -> None:
         f"\nItem analysis, {items} items × {candidates} candidates ({len(responses):,} responses):"
         f"\n  CSV parse and checks {parsed - start:.3f} s + statistics {done - parsed:.3f} s"
         f" = {done - start:.3f} s total (target < 1 s); KR-20 {result.test.kr20}"
+    )
+    record(
+        "questions",
+        f"item analysis {items} items x {candidates} candidates",
+        f"{done - start:.2f} s",
+        "< 1 s",
+        done - start < 1,
     )
 
 
