@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from .years import format_years, mask_to_years, years_to_mask
+from .years import format_years, mask_to_years, masks_with_year, years_to_mask
 
 
 class SessionKind(models.TextChoices):
@@ -53,9 +53,7 @@ class YearScopedQuerySet(models.QuerySet):
     def for_year(self, year: int | None):
         if year is None:
             return self.none()
-        return self.annotate(_year_bit=F("target_years_mask").bitand(1 << year)).filter(
-            _year_bit__gt=0
-        )
+        return self.filter(target_years_mask__in=masks_with_year(year))
 
 
 class Series(TargetYearsMixin):

@@ -1,5 +1,7 @@
-"""Target years of study stored as a bitmask (bit n set = year n), so "sessions for year 3" is one
-indexed integer test on SQLite and PostgreSQL alike. No Django import."""
+"""Target years of study stored as a bitmask (bit n set = year n). "Sessions for year 3" is asked
+as "the mask is one of the 32 masks with bit 3 set" (`masks_with_year`), which an index on the
+mask serves on SQLite and PostgreSQL alike; a bitwise test in SQL cannot use an index. No Django
+import."""
 
 ALL_YEARS = tuple(range(1, 7))
 
@@ -12,6 +14,12 @@ def years_to_mask(years) -> int:
             raise ValueError(f"year {year} is not between 1 and 6")
         mask |= 1 << year
     return mask
+
+
+def masks_with_year(year: int) -> list[int]:
+    """Every mask of years 1–6 that includes `year`, in ascending order."""
+    bit = 1 << year
+    return [mask for mask in range(0, 1 << (ALL_YEARS[-1] + 1), 2) if mask & bit]
 
 
 def mask_to_years(mask: int) -> list[int]:
