@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "nearpeer.notifications",
     "nearpeer.teaching",
     "nearpeer.questions",
+    "nearpeer.live",
     "nearpeer.tutorials",
     "nearpeer.evaluation",
 ]

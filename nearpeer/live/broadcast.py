@@ -1,0 +1,100 @@
+"""Channel-layer group names and publishing that never breaks the caller.
+
+The database is the truth; the channel layer only tells connected screens that something
+changed. So when the layer is down (Redis unreachable), publishing logs and gives up quickly, and
+the HTTP answer path keeps working.
+"""
+
+import asyncio
+import logging
+import time
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger("nearpeer.live")
+PUBLISH_TIMEOUT = 1.0
+# After a failure, skip publishing for a while instead of paying the timeout on every answer.
+BACKOFF_SECONDS = 5.0
+_down_until = 0.0
+
+
+def participants_group(deck_id: int) -> str:
+    return f"live.{deck_id}.participants"
+
+
+def presenters_group(deck_id: int) -> str:
+    return f"live.{deck_id}.presenters"
+
+
+def layer_down() -> bool:
+    return time.monotonic() < _down_until
+
+
+def _mark_down(exc: BaseException) -> None:
+    global _down_until
+    _down_until = time.monotonic() + BACKOFF_SECONDS
+    logger.warning("live: channel layer unavailable (%s); live updates paused", type(exc).__name__)
+
+
+def mark_up() -> None:
+    global _down_until
+    _down_until = 0.0
+
+
+async def apublish(group: str, message: dict) -> bool:
+    """Send to a group; False (and logged) when the layer is unavailable."""
+    if layer_down():
+        return False
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - any layer failure means "paused", not a 500
+        _mark_down(exc)
+        return False
+    return True
+
+
+def publish(group: str, message: dict) -> bool:
+    """apublish from synchronous code (services after commit, HTTP views)."""
+    if layer_down():
+        return False
+    try:
+        return async_to_sync(apublish)(group, message)
+    except Exception as exc:  # noqa: BLE001
+        _mark_down(exc)
+        return False
+
+
+def layer_reachable() -> bool:
+    """A quick check for pages: can live updates flow right now? Redis layers are pinged
+    (with a short timeout); the in-memory layer always can."""
+    if layer_down():
+        return False
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    hosts = getattr(layer, "hosts", None) or getattr(layer, "_hosts", None)
+    if not hosts:
+        return True
+    return _ping_redis(hosts[0])
+
+
+def _ping_redis(host) -> bool:
+    import redis
+
+    address = host.get("address") if isinstance(host, dict) else host
+    try:
+        client = (
+            redis.Redis.from_url(address, socket_connect_timeout=0.3, socket_timeout=0.3)
+            if isinstance(address, str)
+            else redis.Redis(host=address[0], port=address[1], socket_connect_timeout=0.3)
+        )
+        client.ping()
+        client.close()
+    except Exception as exc:  # noqa: BLE001
+        _mark_down(exc)
+        return False
+    return True
