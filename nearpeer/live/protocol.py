@@ -156,3 +156,36 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
+
+
+CODE_PATTERN = re.compile(r"[A-Z0-9]{4,12}")
+
+
+def parse_item_spec(spec: str) -> dict:
+    """`nearpeer live open --item` values: "choice:PROMPT:OPT1|*OPT2|…" (a leading * keys the
+    correct option), "rating:PROMPT", "wordcloud:PROMPT", "text:PROMPT", "question:BANK_ID"."""
+    kind, _, rest = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind == "choice":
+        prompt, sep, options = rest.rpartition(":")
+        if not sep or not prompt.strip():
+            raise ValueError(f'{spec!r}: write "choice:PROMPT:OPTION1|OPTION2|…".')
+        labels = [o.strip() for o in options.split("|") if o.strip()]
+        keyed = [i for i, o in enumerate(labels) if o.startswith("*")]
+        if len(keyed) > 1:
+            raise ValueError(f"{spec!r}: mark at most one option with *.")
+        return {
+            "kind": kind,
+            "prompt": prompt.strip(),
+            "options": [o.lstrip("*").strip() for o in labels],
+            "correct": keyed[0] if keyed else None,
+        }
+    if kind in ("rating", "wordcloud", "text"):
+        if not rest.strip():
+            raise ValueError(f'{spec!r}: write "{kind}:PROMPT".')
+        return {"kind": kind, "prompt": rest.strip(), "options": [], "correct": None}
+    if kind == "question":
+        if not rest.strip().isdigit():
+            raise ValueError(f'{spec!r}: write "question:BANK_QUESTION_NUMBER".')
+        return {"kind": kind, "question": int(rest), "prompt": "", "options": [], "correct": None}
+    raise ValueError(f"{spec!r}: the kind must be choice, rating, wordcloud, text or question.")
