@@ -11,6 +11,7 @@ import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 logger = logging.getLogger("nearpeer.live")
 PUBLISH_TIMEOUT = 1.0
@@ -69,31 +70,36 @@ def publish(group: str, message: dict) -> bool:
 
 
 def layer_reachable() -> bool:
-    """A quick check for pages: can live updates flow right now? Redis layers are pinged
-    (with a short timeout); the in-memory layer always can."""
+    """A quick check for pages: can live updates flow right now? A Redis layer is pinged (short
+    timeout, one pooled client per address); the in-memory layer always can."""
     if layer_down():
         return False
-    layer = get_channel_layer()
-    if layer is None:
-        return False
-    hosts = getattr(layer, "hosts", None) or getattr(layer, "_hosts", None)
-    if not hosts:
+    config = settings.CHANNEL_LAYERS.get("default", {})
+    if "redis" not in config.get("BACKEND", ""):
         return True
+    hosts = config.get("CONFIG", {}).get("hosts") or ["redis://localhost:6379"]
     return _ping_redis(hosts[0])
+
+
+_clients: dict = {}
 
 
 def _ping_redis(host) -> bool:
     import redis
 
     address = host.get("address") if isinstance(host, dict) else host
+    key = str(address)
     try:
-        client = (
-            redis.Redis.from_url(address, socket_connect_timeout=0.3, socket_timeout=0.3)
-            if isinstance(address, str)
-            else redis.Redis(host=address[0], port=address[1], socket_connect_timeout=0.3)
-        )
+        client = _clients.get(key)
+        if client is None:
+            options = {"socket_connect_timeout": 0.3, "socket_timeout": 0.3}
+            client = (
+                redis.Redis.from_url(address, **options)
+                if isinstance(address, str)
+                else redis.Redis(host=address[0], port=address[1], **options)
+            )
+            _clients[key] = client
         client.ping()
-        client.close()
     except Exception as exc:  # noqa: BLE001
         _mark_down(exc)
         return False
