@@ -32,7 +32,7 @@ def layer_down() -> bool:
     return time.monotonic() < _down_until
 
 
-def _mark_down(exc: BaseException) -> None:
+def mark_down(exc: BaseException) -> None:
     global _down_until
     _down_until = time.monotonic() + BACKOFF_SECONDS
     logger.warning("live: channel layer unavailable (%s); live updates paused", type(exc).__name__)
@@ -53,7 +53,7 @@ async def apublish(group: str, message: dict) -> bool:
     try:
         await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - any layer failure means "paused", not a 500
-        _mark_down(exc)
+        mark_down(exc)
         return False
     return True
 
@@ -65,7 +65,7 @@ def publish(group: str, message: dict) -> bool:
     try:
         return async_to_sync(apublish)(group, message)
     except Exception as exc:  # noqa: BLE001
-        _mark_down(exc)
+        mark_down(exc)
         return False
 
 
@@ -101,6 +101,6 @@ def _ping_redis(host) -> bool:
             _clients[key] = client
         client.ping()
     except Exception as exc:  # noqa: BLE001
-        _mark_down(exc)
+        mark_down(exc)
         return False
     return True

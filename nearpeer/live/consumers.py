@@ -8,6 +8,7 @@ arrives). Nothing is sent to every participant per answer.
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -15,7 +16,10 @@ import weakref
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 
 from . import broadcast, services
 from .models import Deck
@@ -152,6 +156,29 @@ def _snapshot(deck_id: int, participant=None, presenter: bool = False) -> dict:
 class LiveConsumer(AsyncWebsocketConsumer):
     presenter = False
 
+    async def __call__(self, scope, receive, send):
+        """Channels' own __call__, except that an unreachable channel layer does not fail the
+        handshake: the client is accepted, told "live_unavailable" and switches to HTTP."""
+        self.scope = scope
+        self.layer_failed = broadcast.layer_down()
+        self.channel_layer = None if self.layer_failed else get_channel_layer()
+        if self.channel_layer is not None:
+            try:
+                self.channel_name = await asyncio.wait_for(
+                    self.channel_layer.new_channel(), GROUP_TIMEOUT
+                )
+            except Exception as exc:  # noqa: BLE001
+                broadcast.mark_down(exc)
+                self.channel_layer, self.layer_failed = None, True
+            else:
+                self.channel_receive = functools.partial(
+                    self.channel_layer.receive, self.channel_name
+                )
+        self.base_send = send
+        sources = [receive, self.channel_receive] if self.channel_layer is not None else [receive]
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
     async def connect(self) -> None:
         self.bucket = TokenBucket()
         self.groups_joined: list[str] = []
@@ -162,6 +189,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.refuse("unknown_deck", "No live deck has this code.", 4404)
             return
         if not await self.authorise():
+            return
+        if self.layer_failed:
+            await self.refuse(
+                "live_unavailable",
+                "Live updates are paused; send answers over HTTP (POST /live/CODE/answer/).",
+                4503,
+            )
             return
         for group in self.live_groups():
             try:
