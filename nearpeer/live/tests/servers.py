@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from urllib.parse import quote
 
 import httpx
+from django.conf import settings
 from django.db import connection
 
 
@@ -38,7 +39,8 @@ def uvicorn_server(*, redis_url: str = "", prefix: str = "", extra_env: dict | N
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": redis_url,
         "NEARPEER_REDIS_PREFIX": prefix,
-        "SECRET_KEY": "live-test-" + "k" * 40,
+        # The test process's key: sessions it creates are valid on the server.
+        "SECRET_KEY": settings.SECRET_KEY,
         "NEARPEER_DEBUG": "1",  # static files unhashed: no collectstatic needed
         "ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SETTINGS_MODULE": "nearpeer.settings",
@@ -72,3 +74,17 @@ def uvicorn_server(*, redis_url: str = "", prefix: str = "", extra_env: dict | N
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def signed_in_cookie(user, base: str) -> dict:
+    """A session cookie for `user`, made here (the server shares the key and the database):
+    the test process hashes passwords with a hasher the server does not accept."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return {"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": base}
