@@ -15,6 +15,7 @@ import time
 import weakref
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -144,7 +145,7 @@ def qa_throttle(deck: Deck) -> Throttle:
 
 @database_sync_to_async
 def _load_deck(code: str) -> Deck | None:
-    return Deck.objects.select_related("session").filter(code=code.upper()).first()
+    return Deck.objects.select_related("session", "current_item").filter(code=code.upper()).first()
 
 
 @database_sync_to_async
@@ -178,6 +179,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         sources = [receive, self.channel_receive] if self.channel_layer is not None else [receive]
         with contextlib.suppress(StopConsumer):
             await await_many_dispatch(sources, self.dispatch)
+
+    async def dispatch(self, message) -> None:
+        """Channels' dispatch without its per-message close_old_connections() hop to the
+        database thread: every database call here already goes through database_sync_to_async,
+        which does that itself. Per answer, one hop (the batch) instead of two."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.bucket = TokenBucket()
@@ -285,7 +295,11 @@ class ParticipantConsumer(LiveConsumer):
         return True
 
     async def send_snapshot(self) -> None:
-        await self.send_json(await _snapshot(self.deck.pk, participant=self.participant))
+        # The deck was read a moment ago in connect(): no second read of it here.
+        message = await database_sync_to_async(services.snapshot)(
+            self.deck, participant=self.participant
+        )
+        await self.send_json(message)
 
     async def on_answer(self, data: dict) -> None:
         answer = parse_answer(data)
