@@ -16,7 +16,7 @@ from dataclasses import dataclass
 MAX_MESSAGE_BYTES = 2048
 MAX_TEXT_CHARS = 280
 MAX_WORD_CHARS = 40
-MAX_REF_CHARS = 64
+MAX_REF_CHARS = 128
 # Per connection: a burst of 10 messages, then 5 a second. A person tapping never gets near it.
 RATE_BURST = 10
 RATE_PER_SECOND = 5.0

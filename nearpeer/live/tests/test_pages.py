@@ -13,6 +13,7 @@ from nearpeer.live.models import Answer, Deck, ItemKind, Phase
 from nearpeer.live.views import PARTICIPANT_COOKIE
 from nearpeer.questions.models import ReviewCard
 from nearpeer.questions.tests.factories import make_question
+from nearpeer.teaching.tests.factories import SessionFactory
 
 from .conftest import make_deck
 
@@ -274,3 +275,26 @@ def test_cli_open_and_results(capsys):
     assert json.loads(capsys.readouterr().out) == {
         "items": [{"id": opened["items"][0]["id"], "counts": [0, 0, 1], "total": 1}]
     }
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_home_panel_for_teachers_counts_live_decks_in_one_query(
+    session, lead_teacher, member, django_assert_num_queries, n
+):
+    from django.test import RequestFactory
+
+    from nearpeer.live import home
+
+    for _ in range(n):
+        services.control_deck(deck=make_deck(session), action="open")
+    make_deck(SessionFactory())  # someone else's, and not live
+    request = RequestFactory().get("/")
+    request.user = lead_teacher
+    lead_teacher.roles  # noqa: B018 - loaded by the page's navigation already
+    with django_assert_num_queries(1):
+        panels = home.panels(request)
+    request.user = member
+    assert home.panels(request) == []
+    assert panels[0].context["text"] == (
+        "1 deck is live now." if n == 1 else f"{n} decks are live now."
+    )
