@@ -298,3 +298,18 @@ def test_home_panel_for_teachers_counts_live_decks_in_one_query(
     assert panels[0].context["text"] == (
         "1 deck is live now." if n == 1 else f"{n} decks are live now."
     )
+
+
+def test_ended_deck_links_each_item_to_its_moment_in_the_recording(client, session, member):
+    from nearpeer.teaching.models import Material
+
+    recording = Material.objects.create(
+        session=session, kind=Material.Kind.RECORDING, title="Lecture", url="https://e.org/v.mp4"
+    )
+    deck = services.create_deck(session=session, title="Later")
+    services.add_item(deck=deck, kind=ItemKind.TEXT, prompt="What stuck?", recording_at_seconds=750)
+    services.control_deck(deck=deck, action="end")
+    client.force_login(member)
+    html = client.get(reverse("live:participate", kwargs={"code": deck.code})).content.decode()
+    link = reverse("teaching:material-open", kwargs={"pk": recording.pk}) + "#t=750"
+    assert f'href="{link}"' in html and "Watch from 12:30" in html
