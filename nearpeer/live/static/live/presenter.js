@@ -94,6 +94,14 @@
     });
   }
 
+  var fullscreen = document.getElementById("live-fullscreen");
+  if (fullscreen && document.documentElement.requestFullscreen) {
+    fullscreen.hidden = false;
+    fullscreen.addEventListener("click", function () {
+      document.documentElement.requestFullscreen().catch(function () {});
+    });
+  }
+
   var socket = new L.LiveSocket({
     path: root.dataset.wsPath,
     query: "?token=" + encodeURIComponent(root.dataset.token),
