@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "nearpeer.notifications",
     "nearpeer.teaching",
     "nearpeer.questions",
+    "nearpeer.live",
     "nearpeer.tutorials",
     "nearpeer.evaluation",
 ]
@@ -303,3 +304,11 @@ AUTHENTICATION_BACKENDS = [
     *AUTHENTICATION_BACKENDS,
     "nearpeer.members.backends.CommitteeAdminBackend",
 ]
+
+# --- Live questions (live helper: docs/live-protocol.md, docs/deployment.md) ---------------------
+# A prefix for the channel layer's pub/sub channels and the cache's keys, so that several
+# deployments (or test runs) can share one Redis without hearing each other.
+NEARPEER_REDIS_PREFIX = os.environ.get("NEARPEER_REDIS_PREFIX", "")
+if REDIS_URL and NEARPEER_REDIS_PREFIX and not TESTING:
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = NEARPEER_REDIS_PREFIX
+    CACHES["default"]["KEY_PREFIX"] = NEARPEER_REDIS_PREFIX

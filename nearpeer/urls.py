@@ -7,6 +7,7 @@ urlpatterns = [
     path("members/", include("nearpeer.members.urls")),
     path("notifications/", include("nearpeer.notifications.urls")),
     path("questions/", include("nearpeer.questions.urls")),
+    path("", include("nearpeer.live.urls")),
     path("tutorials/", include("nearpeer.tutorials.urls")),
     path("evaluation/", include("nearpeer.evaluation.urls")),
     path("admin/", admin.site.urls),

@@ -1,3 +1,5 @@
 """WebSocket routes of all apps, collected in one place for asgi.py."""
 
-websocket_urlpatterns: list = []
+from nearpeer.live.routing import websocket_urlpatterns as live_routes
+
+websocket_urlpatterns: list = [*live_routes]

@@ -50,6 +50,7 @@ def test_app_modules_finds_each_apps_optional_module_in_installed_apps_order():
     assert [label for label, _ in app_modules("home")] == [
         "notifications",
         "questions",
+        "live",
         "tutorials",
         "evaluation",
     ]

@@ -1,0 +1,457 @@
+"""Live questions under load: N participants through the protocol of docs/live-protocol.md,
+against Nearpeer (uvicorn + Channels) and, in the same run, against a bare `websockets` server
+that only counts answers in memory. The ratio to the bare server is the figure.
+
+    .venv/bin/python bench/live_load.py                      # SQLite, in-memory layer, N=300
+    .venv/bin/python bench/live_load.py --n 2000 --spread 5  # the issue's size
+    .venv/bin/python bench/live_load.py --n 1000 \\
+        --database-url postgresql://postgres@127.0.0.1:5432/np_live_bench_SUFFIX \\
+        --redis-url redis://127.0.0.1:6379/3 --prefix bench-SUFFIX
+
+Each run starts its own servers (a fresh SQLite file in a temporary folder, or the given
+PostgreSQL database, created if missing and migrated) on free ports, and the load generator
+beside them on the same machine. Two scenarios per server, with the same participants:
+  spread  each participant answers once at a random moment within --spread seconds;
+  burst   all answer the next item at once.
+Printed per server and scenario: connect time (handshake to first snapshot), answer→ack p50 and
+p99, time from the last answer sent to the presenter's complete tally, and answers lost.
+The bare server coalesces its presenter results with the same interval as Nearpeer (0.25 s):
+that interval is part of the protocol ("a few a second at most"), so it is not counted against
+Nearpeer. On a shared machine the absolute numbers are noisy; compare the ratios.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+PRESENTER_INTERVAL = 0.25
+OPTIONS = ["A", "B", "C", "D"]
+
+
+# --- The bare server ----------------------------------------------------------------------------
+
+
+async def serve_bare(port: int) -> None:
+    """Counts answers per item in memory (once per participant), acks them, and pushes
+    coalesced results to presenters. Nothing else: the floor for this protocol in Python."""
+    items = {1: set(), 2: set()}
+    counts = {1: [0] * len(OPTIONS), 2: [0] * len(OPTIONS)}
+    state = {"item": 1, "version": 1}
+    participants: set = set()
+    presenters: set = set()
+    dirty: set = set()
+    flusher: dict = {"task": None, "last": 0.0}
+
+    def snapshot() -> str:
+        item = state["item"]
+        return json.dumps(
+            {
+                "type": "snapshot",
+                "version": state["version"],
+                "item": {"id": item, "kind": "choice", "prompt": "Q", "options": OPTIONS},
+            }
+        )
+
+    async def flush() -> None:
+        delay = flusher["last"] + PRESENTER_INTERVAL - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        flusher["task"], flusher["last"] = None, time.monotonic()
+        changed = set(dirty)
+        dirty.clear()
+        for item in changed:
+            message = json.dumps(
+                {
+                    "type": "results",
+                    "item": item,
+                    "counts": counts[item],
+                    "total": sum(counts[item]),
+                    "version": state["version"],
+                }
+            )
+            websockets.broadcast(presenters, message)
+
+    def mark(item: int) -> None:
+        dirty.add(item)
+        if flusher["task"] is None:
+            flusher["task"] = asyncio.create_task(flush())
+
+    async def handler(ws):
+        path = ws.request.path
+        is_presenter = "/present/" in path
+        (presenters if is_presenter else participants).add(ws)
+        participant = path.partition("participant=")[2]
+        try:
+            await ws.send(snapshot())
+            async for raw in ws:
+                data = json.loads(raw)
+                if data["type"] == "answer":
+                    item = data["item"]
+                    duplicate = participant in items[item]
+                    if not duplicate:
+                        items[item].add(participant)
+                        counts[item][data["choice"]] += 1
+                        mark(item)
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": "ack",
+                                "ref": data["ref"],
+                                "item": item,
+                                "duplicate": duplicate,
+                            }
+                        )
+                    )
+                elif data["type"] == "control" and is_presenter:
+                    state["item"], state["version"] = 2, state["version"] + 1
+                    websockets.broadcast(participants | presenters, snapshot())
+        finally:
+            participants.discard(ws)
+            presenters.discard(ws)
+
+    async with websockets.serve(handler, "127.0.0.1", port, max_queue=None):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+
+# --- The load generator -------------------------------------------------------------------------
+
+
+class Participant:
+    def __init__(self, url: str, origin: str):
+        self.url, self.origin = url, origin
+        self.pending: dict[str, asyncio.Future] = {}
+        self.snapshots = 0
+
+    async def connect(self) -> float:
+        start = time.perf_counter()
+        self.ws = await websockets.connect(self.url, origin=self.origin, open_timeout=60)
+        first = json.loads(await self.ws.recv())
+        assert first["type"] == "snapshot", first
+        self.reader = asyncio.create_task(self.read())
+        return time.perf_counter() - start
+
+    async def read(self) -> None:
+        try:
+            async for raw in self.ws:
+                message = json.loads(raw)
+                if message["type"] == "ack":
+                    future = self.pending.pop(message["ref"], None)
+                    if future and not future.done():
+                        future.set_result((time.perf_counter(), message))
+                elif message["type"] == "snapshot":
+                    self.snapshots += 1
+                elif message["type"] == "error":
+                    future = self.pending.pop(message.get("ref"), None)
+                    if future and not future.done():
+                        future.set_result((time.perf_counter(), message))
+        except websockets.ConnectionClosed:
+            pass
+
+    async def answer(self, item: int, choice: int, sent: list) -> tuple[float, dict]:
+        ref = uuid.uuid4().hex[:8]
+        future = asyncio.get_running_loop().create_future()
+        self.pending[ref] = future
+        start = time.perf_counter()
+        await self.ws.send(
+            json.dumps({"type": "answer", "item": item, "choice": choice, "ref": ref})
+        )
+        sent.append(time.perf_counter())
+        try:
+            done, message = await asyncio.wait_for(future, 60)
+        except TimeoutError:
+            return float("inf"), {"type": "timeout"}
+        return done - start, message
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.reader.cancel()
+
+
+class Presenter:
+    def __init__(self, url: str, origin: str):
+        self.url, self.origin = url, origin
+        self.latest: dict[int, dict] = {}
+        self.complete: dict[int, float] = {}
+        self.want: dict[int, int] = {}
+        self.items: list[int] = []
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(self.url, origin=self.origin, open_timeout=60)
+        first = json.loads(await self.ws.recv())
+        self.items = [i["id"] for i in first.get("items", [])] or [1, 2]
+        self.current = first["item"]["id"]
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self) -> None:
+        try:
+            async for raw in self.ws:
+                message = json.loads(raw)
+                if message["type"] == "results":
+                    item = message["item"]
+                    self.latest[item] = message
+                    if message["total"] >= self.want.get(item, 1 << 30):
+                        self.complete.setdefault(item, time.perf_counter())
+                elif message["type"] == "snapshot" and message.get("item"):
+                    self.current = message["item"]["id"]
+        except websockets.ConnectionClosed:
+            pass
+
+    async def next_item(self) -> None:
+        before = self.current
+        await self.ws.send(json.dumps({"type": "control", "action": "next", "ref": "next"}))
+        for _ in range(600):
+            if self.current != before:
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("the presenter's next was not confirmed")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def drive(name: str, ws_base: str, code: str, token: str, n: int, spread: float) -> dict:
+    origin = ws_base.replace("ws://", "http://")
+    presenter = Presenter(f"{ws_base}/ws/live/{code}/present/?token={token}", origin)
+    await presenter.connect()
+    people = [
+        Participant(f"{ws_base}/ws/live/{code}/?participant={uuid.uuid4()}", origin)
+        for _ in range(n)
+    ]
+    gate = asyncio.Semaphore(100)
+
+    async def connect(p: Participant) -> float:
+        async with gate:
+            return await p.connect()
+
+    started = time.perf_counter()
+    connect_times = await asyncio.gather(*(connect(p) for p in people))
+    connect_wall = time.perf_counter() - started
+    await asyncio.sleep(0.5)
+    rng = random.Random(7)
+    result = {"server": name, "n": n, "connect_wall_s": connect_wall}
+    result["connect_p50_ms"] = pct(connect_times, 0.5) * 1000
+    result["connect_p99_ms"] = pct(connect_times, 0.99) * 1000
+
+    for scenario in ("spread", "burst"):
+        item = presenter.current
+        choices = [rng.randrange(len(OPTIONS)) for _ in people]
+        presenter.want[item] = n
+        sent: list[float] = []
+
+        async def one(p: Participant, choice: int, delay: float, item=item, sent=sent):
+            if delay:
+                await asyncio.sleep(delay)
+            return await p.answer(item, choice, sent)
+
+        delays = [rng.uniform(0, spread) if scenario == "spread" else 0.0 for _ in people]
+        outcomes = await asyncio.gather(
+            *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
+        )
+        acked = [lat for lat, msg in outcomes if msg["type"] == "ack"]
+        deadline = time.perf_counter() + 30
+        while item not in presenter.complete and time.perf_counter() < deadline:
+            await asyncio.sleep(0.01)
+        last_sent = max(sent)
+        latest = presenter.latest.get(item, {"counts": [], "total": 0})
+        expected = [choices.count(i) for i in range(len(OPTIONS))]
+        result[scenario] = {
+            "acked": len(acked),
+            "lost": n - len(acked),
+            "ack_p50_ms": pct(acked, 0.5) * 1000 if acked else float("nan"),
+            "ack_p99_ms": pct(acked, 0.99) * 1000 if acked else float("nan"),
+            "ack_mean_ms": statistics.fmean(acked) * 1000 if acked else float("nan"),
+            "tally_ms": (presenter.complete[item] - last_sent) * 1000
+            if item in presenter.complete
+            else float("inf"),
+            "presenter_total": latest["total"],
+            "counts_match": latest.get("counts") == expected,
+        }
+        if scenario == "spread":
+            await presenter.next_item()
+            await asyncio.sleep(0.5)
+    for p in people:
+        await p.close()
+    await presenter.ws.close()
+    return result
+
+
+# --- Servers ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 90) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def nearpeer_env(args, var_dir: str) -> dict:
+    env = {
+        **os.environ,
+        "NEARPEER_VAR_DIR": var_dir,
+        "NEARPEER_DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "nearpeer.settings",
+        "REDIS_URL": args.redis_url or "",
+        "NEARPEER_REDIS_PREFIX": args.prefix or "",
+    }
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def ensure_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def nearpeer_cli(env: dict, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "nearpeer.cli", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=300, help="participants (the issue: 2000)")
+    parser.add_argument("--spread", type=float, default=5.0, help="seconds to spread answers over")
+    parser.add_argument("--database-url", help="PostgreSQL URL (default: a fresh SQLite file)")
+    parser.add_argument("--redis-url", help="Redis for the channel layer (default: in-memory)")
+    parser.add_argument("--prefix", default="bench-live", help="Redis channel prefix")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes (with Redis)")
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.serve_bare:
+        asyncio.run(serve_bare(args.serve_bare))
+        return
+
+    processes = []
+    with tempfile.TemporaryDirectory(prefix="nearpeer-live-bench-") as var_dir:
+        try:
+            env = nearpeer_env(args, var_dir)
+            if args.database_url:
+                ensure_postgres_database(args.database_url)
+            nearpeer_cli(env, "migrate", "-v0")
+            opened = json.loads(
+                nearpeer_cli(
+                    env,
+                    "live",
+                    "open",
+                    "--title",
+                    "Load",
+                    "--anonymous",
+                    "--item",
+                    "choice:First:" + "|".join(OPTIONS),
+                    "--item",
+                    "choice:Second:" + "|".join(OPTIONS),
+                )  # fmt: skip
+            )
+            port, bare_port = free_port(), free_port()
+            command = [
+                sys.executable, "-m", "uvicorn", "nearpeer.asgi:application", "--host",
+                "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+                "--workers", str(args.workers),
+            ]  # fmt: skip
+            processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
+            processes.append(
+                subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port)])
+            )
+            wait_for_port(port)
+            wait_for_port(bare_port)
+            db = "PostgreSQL" if args.database_url else "SQLite"
+            layer = "Redis pub/sub" if args.redis_url else "in-memory layer"
+            print(f"N={args.n}, spread {args.spread:g} s; Nearpeer on {db}, {layer}, "
+                  f"{args.workers} uvicorn worker(s); {os.cpu_count()} CPUs, "
+                  f"load average {os.getloadavg()[0]:.1f} at start")  # fmt: skip
+            results = []
+            for name, base, code, token in (
+                ("bare", f"ws://127.0.0.1:{bare_port}", "BARE", "x"),
+                ("nearpeer", f"ws://127.0.0.1:{port}", opened["code"], opened["presenter_token"]),
+            ):
+                results.append(asyncio.run(drive(name, base, code, token, args.n, args.spread)))
+            report(results)
+            tally = json.loads(nearpeer_cli(env, "live", "results", opened["code"]))
+            print("Nearpeer database totals per item:", [i["total"] for i in tally["items"]])
+            print(f"load average at end {os.getloadavg()[0]:.1f}")
+        finally:
+            for process in processes:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def report(results: list[dict]) -> None:
+    bare, ours = results
+    print(
+        f"connect (handshake + snapshot): bare p50 {bare['connect_p50_ms']:.0f} ms "
+        f"p99 {bare['connect_p99_ms']:.0f} ms, all in {bare['connect_wall_s']:.1f} s; "
+        f"nearpeer p50 {ours['connect_p50_ms']:.0f} ms p99 {ours['connect_p99_ms']:.0f} ms, "
+        f"all in {ours['connect_wall_s']:.1f} s"
+    )
+    header = f"{'scenario':8} {'server':9} {'acked':>6} {'lost':>5} {'ack p50':>9} "
+    header += f"{'ack p99':>9} {'tally':>9} {'presenter total':>16} {'counts ok':>9}"
+    print(header)
+    for scenario in ("spread", "burst"):
+        for r in results:
+            s = r[scenario]
+            print(
+                f"{scenario:8} {r['server']:9} {s['acked']:>6} {s['lost']:>5} "
+                f"{s['ack_p50_ms']:>7.0f}ms {s['ack_p99_ms']:>7.0f}ms {s['tally_ms']:>7.0f}ms "
+                f"{s['presenter_total']:>16} {str(s['counts_match']):>9}"
+            )
+        b, o = bare[scenario], ours[scenario]
+        print(
+            f"{scenario:8} ratio nearpeer/bare: ack p99 {o['ack_p99_ms'] / b['ack_p99_ms']:.2f}x, "
+            f"tally {o['tally_ms'] / b['tally_ms']:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

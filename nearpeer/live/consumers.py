@@ -1,0 +1,424 @@
+"""WebSocket consumers: participants at /ws/live/<code>/, presenters at /ws/live/<code>/present/.
+
+Per answer the server does O(1) work: the answer joins the process's next batch insert, the
+participant gets an ack, and presenters are told "this item changed" once per batch. Presenters
+recount at most PRESENTER_RESULTS_INTERVAL apart (trailing edge, so the final count always
+arrives). Nothing is sent to every participant per answer.
+"""
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import time
+import weakref
+from urllib.parse import parse_qs
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+
+from . import broadcast, services
+from .models import Deck
+from .permissions import can_present
+from .protocol import (
+    ProtocolError,
+    TokenBucket,
+    decode,
+    error,
+    parse_answer,
+    parse_participant,
+    ref_of,
+)
+
+logger = logging.getLogger("nearpeer.live")
+PRESENTER_RESULTS_INTERVAL = 0.25
+QA_BROADCAST_INTERVAL = 1.0
+MAX_BATCH = 500
+GROUP_TIMEOUT = 2.0
+
+
+class AnswerBatcher:
+    """Collects answers from every connection of one event loop (one server process) and
+    stores them with one INSERT per round trip: the busier the room, the bigger the batch."""
+
+    def __init__(self) -> None:
+        self.queue: list = []
+        self.task: asyncio.Task | None = None
+
+    async def submit(self, entry: services.AnswerEntry):
+        future = asyncio.get_running_loop().create_future()
+        self.queue.append((entry, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.queue:
+            batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+            entries = [entry for entry, _ in batch]
+            try:
+                outcomes = await database_sync_to_async(services.store_answers)(entries)
+            except Exception:
+                logger.exception("live: storing %d answers failed", len(batch))
+                failure = ProtocolError("server_error", "The answer was not stored; send again.")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(failure)
+                continue
+            changed: dict[int, set[int]] = {}
+            for (entry, future), outcome in zip(batch, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
+                if isinstance(outcome, services.Stored) and not outcome.duplicate:
+                    changed.setdefault(entry.deck_id, set()).add(entry.item_id)
+            for deck_id, items in changed.items():
+                asyncio.create_task(
+                    broadcast.apublish(
+                        broadcast.presenters_group(deck_id),
+                        {"type": "live.dirty", "items": sorted(items)},
+                    )
+                )
+
+
+_batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def batcher() -> AnswerBatcher:
+    loop = asyncio.get_running_loop()
+    if loop not in _batchers:
+        _batchers[loop] = AnswerBatcher()
+    return _batchers[loop]
+
+
+class Throttle:
+    """Run `action` soon, at most once per `interval`; calls in between are merged into the
+    next run (trailing edge), so the last change is never lost."""
+
+    def __init__(self, interval: float, action) -> None:
+        self.interval = interval
+        self.action = action
+        self.last = 0.0
+        self.task: asyncio.Task | None = None
+
+    def trigger(self) -> None:
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        delay = self.last + self.interval - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # Clear first: a trigger during the action schedules one more run.
+        self.task = None
+        self.last = time.monotonic()
+        try:
+            await self.action()
+        except Exception:
+            logger.exception("live: throttled action failed")
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+# One Q&A broadcaster per (process, deck): upvotes are merged into one list a second.
+_qa_throttles: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def qa_throttle(deck: Deck) -> Throttle:
+    per_loop = _qa_throttles.setdefault(asyncio.get_running_loop(), {})
+    if deck.pk not in per_loop:
+        per_loop[deck.pk] = Throttle(
+            QA_BROADCAST_INTERVAL, database_sync_to_async(lambda: services.broadcast_qa(deck))
+        )
+    return per_loop[deck.pk]
+
+
+@database_sync_to_async
+def _load_deck(code: str) -> Deck | None:
+    return Deck.objects.select_related("session", "current_item").filter(code=code.upper()).first()
+
+
+@database_sync_to_async
+def _snapshot(deck_id: int, participant=None, presenter: bool = False) -> dict:
+    deck = Deck.objects.select_related("current_item").get(pk=deck_id)
+    return services.snapshot(deck, participant=participant, presenter=presenter)
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    presenter = False
+
+    async def __call__(self, scope, receive, send):
+        """Channels' own __call__, except that an unreachable channel layer does not fail the
+        handshake: the client is accepted, told "live_unavailable" and switches to HTTP."""
+        self.scope = scope
+        self.layer_failed = broadcast.layer_down()
+        self.channel_layer = None if self.layer_failed else get_channel_layer()
+        if self.channel_layer is not None:
+            try:
+                self.channel_name = await asyncio.wait_for(
+                    self.channel_layer.new_channel(), GROUP_TIMEOUT
+                )
+            except Exception as exc:  # noqa: BLE001
+                broadcast.mark_down(exc)
+                self.channel_layer, self.layer_failed = None, True
+            else:
+                self.channel_receive = functools.partial(
+                    self.channel_layer.receive, self.channel_name
+                )
+        self.base_send = send
+        sources = [receive, self.channel_receive] if self.channel_layer is not None else [receive]
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    async def dispatch(self, message) -> None:
+        """Channels' dispatch without its per-message close_old_connections() hop to the
+        database thread: every database call here already goes through database_sync_to_async,
+        which does that itself. Per answer, one hop (the batch) instead of two."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def connect(self) -> None:
+        self.bucket = TokenBucket()
+        self.groups_joined: list[str] = []
+        self.query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.deck = await _load_deck(self.scope["url_route"]["kwargs"]["code"])
+        await self.accept()
+        if self.deck is None:
+            await self.refuse("unknown_deck", "No live deck has this code.", 4404)
+            return
+        if not await self.authorise():
+            return
+        if self.layer_failed:
+            await self.refuse(
+                "live_unavailable",
+                "Live updates are paused; send answers over HTTP (POST /live/CODE/answer/).",
+                4503,
+            )
+            return
+        for group in self.live_groups():
+            try:
+                await asyncio.wait_for(
+                    self.channel_layer.group_add(group, self.channel_name), GROUP_TIMEOUT
+                )
+            except Exception:  # noqa: BLE001 - the layer is down: tell the client to use HTTP
+                await self.refuse(
+                    "live_unavailable",
+                    "Live updates are paused; send answers over HTTP (POST /live/CODE/answer/).",
+                    4503,
+                )
+                return
+            self.groups_joined.append(group)
+        await self.send_snapshot()
+
+    async def disconnect(self, code) -> None:
+        for group in getattr(self, "groups_joined", []):
+            # Nothing to clean up when the layer is gone.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(group, self.channel_name), GROUP_TIMEOUT
+                )
+
+    async def refuse(self, code: str, message: str, close_code: int) -> None:
+        await self.send_json(error(code, message))
+        await self.close(code=close_code)
+
+    async def send_json(self, message: dict) -> None:
+        await self.send(text_data=json.dumps(message, separators=(",", ":")))
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        ref = None
+        try:
+            data = decode(text_data if text_data is not None else bytes_data)
+            ref = data.get("ref") if isinstance(data.get("ref"), str) else None
+            if not self.bucket.take():
+                raise ProtocolError("rate_limited", "Too many messages; slow down.")
+            kind = data["type"]
+            handler = getattr(self, "on_" + kind, None) if kind.isidentifier() else None
+            if handler is None:
+                raise ProtocolError("bad_request", f"Unknown message type {data['type']!r}.")
+            await handler(data)
+        except ProtocolError as exc:
+            await self.send_json(exc.as_message(ref))
+
+    async def on_ping(self, data: dict) -> None:
+        await self.send_json({"type": "pong", "ref": ref_of(data)})
+
+    # Group messages ------------------------------------------------------------------------
+
+    async def live_state(self, event: dict) -> None:
+        await self.send_json(event["message"])
+
+    async def live_qa(self, event: dict) -> None:
+        await self.send_json(event["message"])
+
+    async def live_dirty(self, event: dict) -> None:
+        pass
+
+    async def live_qa_dirty(self, event: dict) -> None:
+        pass
+
+
+class ParticipantConsumer(LiveConsumer):
+    def live_groups(self) -> list[str]:
+        return [broadcast.participants_group(self.deck.pk)]
+
+    async def authorise(self) -> bool:
+        user = self.scope.get("user")
+        self.member_id = None
+        if user is not None and user.is_authenticated:
+            self.member_id = user.pk
+            self.participant = services.participant_key_for_member(
+                deck_id=self.deck.pk, user_id=user.pk
+            )
+            return True
+        if not self.deck.allow_anonymous:
+            await self.refuse("sign_in_required", "Sign in to answer in this deck.", 4401)
+            return False
+        self.participant = parse_participant((self.query.get("participant") or [None])[0])
+        if self.participant is None:
+            await self.refuse(
+                "bad_participant", "Anonymous devices add ?participant=<a random UUID>.", 4400
+            )
+            return False
+        return True
+
+    async def send_snapshot(self) -> None:
+        # The deck was read a moment ago in connect(): no second read of it here.
+        message = await database_sync_to_async(services.snapshot)(
+            self.deck, participant=self.participant
+        )
+        await self.send_json(message)
+
+    async def on_answer(self, data: dict) -> None:
+        answer = parse_answer(data)
+        outcome = await batcher().submit(
+            services.AnswerEntry(
+                deck_id=self.deck.pk,
+                item_id=answer.item,
+                participant=self.participant,
+                choice=answer.choice,
+                text=answer.text,
+                member_id=self.member_id,
+            )
+        )
+        if isinstance(outcome, ProtocolError):
+            raise outcome
+        await self.send_json(
+            {"type": "ack", "ref": answer.ref, "item": answer.item, "duplicate": outcome.duplicate}
+        )
+
+    async def on_ask(self, data: dict) -> None:
+        ref = ref_of(data)
+        text = data.get("text")
+        if not isinstance(text, str):
+            raise ProtocolError("bad_request", '"text" must be a string.')
+        question = await database_sync_to_async(services.ask_question)(deck=self.deck, text=text)
+        await self.send_json({"type": "ack", "ref": ref, "question": question.pk})
+
+    async def on_upvote(self, data: dict) -> None:
+        ref = ref_of(data)
+        question_id = data.get("question")
+        if not isinstance(question_id, int) or isinstance(question_id, bool):
+            raise ProtocolError("bad_request", '"question" must be an integer id.')
+        counted = await database_sync_to_async(services.upvote_question)(
+            deck=self.deck, question_id=question_id, participant=self.participant
+        )
+        await self.send_json(
+            {"type": "ack", "ref": ref, "question": question_id, "duplicate": not counted}
+        )
+        if counted:
+            qa_throttle(self.deck).trigger()
+
+    async def on_control(self, data: dict) -> None:
+        raise ProtocolError("forbidden", "Presenter controls need the presenter socket.")
+
+    on_moderate = on_control
+
+
+class PresenterConsumer(LiveConsumer):
+    presenter = True
+
+    def live_groups(self) -> list[str]:
+        return [broadcast.presenters_group(self.deck.pk)]
+
+    async def authorise(self) -> bool:
+        self.token = (self.query.get("token") or [""])[0]
+        if not await self.still_presenter():
+            await self.refuse("forbidden", "This presenter link is not valid.", 4403)
+            return False
+        self.results = Throttle(PRESENTER_RESULTS_INTERVAL, self.send_results)
+        self.qa = Throttle(PRESENTER_RESULTS_INTERVAL, self.send_qa)
+        self.dirty: set[int] = set()
+        return True
+
+    @database_sync_to_async
+    def still_presenter(self) -> bool:
+        """Checked on connect and again before every message: a rotated token or a removed
+        teacher loses control at once."""
+        return can_present(self.scope.get("user"), self.deck.pk, self.token)
+
+    async def disconnect(self, code) -> None:
+        for throttle in (getattr(self, "results", None), getattr(self, "qa", None)):
+            if throttle is not None:
+                throttle.cancel()
+        await super().disconnect(code)
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if not await self.still_presenter():
+            await self.refuse("forbidden", "You are no longer the presenter of this deck.", 4403)
+            return
+        await super().receive(text_data=text_data, bytes_data=bytes_data)
+
+    async def send_snapshot(self) -> None:
+        await self.send_json(await _snapshot(self.deck.pk, presenter=True))
+
+    async def on_control(self, data: dict) -> None:
+        ref = ref_of(data)
+        action = data.get("action")
+        item = data.get("item")
+        if not isinstance(action, str):
+            raise ProtocolError("bad_request", '"action" must be a string.')
+        deck = await database_sync_to_async(services.control_deck)(
+            deck=self.deck, action=action, item_id=item if isinstance(item, int) else None
+        )
+        await self.send_json({"type": "ack", "ref": ref, "version": deck.version})
+
+    async def on_moderate(self, data: dict) -> None:
+        ref = ref_of(data)
+        question_id, action = data.get("question"), data.get("action")
+        if not isinstance(question_id, int) or not isinstance(action, str):
+            raise ProtocolError("bad_request", '"question" (id) and "action" are required.')
+        await database_sync_to_async(services.moderate_question)(
+            deck=self.deck, question_id=question_id, action=action
+        )
+        await self.send_json({"type": "ack", "ref": ref, "question": question_id})
+
+    async def live_dirty(self, event: dict) -> None:
+        self.dirty.update(event["items"])
+        self.results.trigger()
+
+    async def live_qa_dirty(self, event: dict) -> None:
+        self.qa.trigger()
+
+    async def send_results(self) -> None:
+        items, self.dirty = self.dirty, set()
+        for message in await database_sync_to_async(services.presenter_results)(
+            deck_id=self.deck.pk, item_ids=items
+        ):
+            await self.send_json(message)
+
+    async def send_qa(self) -> None:
+        questions = await database_sync_to_async(services.qa_list)(self.deck, include_pending=True)
+        await self.send_json({"type": "qa", "questions": questions})

@@ -1,0 +1,103 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from nearpeer.questions.models import Question
+from nearpeer.teaching.models import Session
+
+from .models import ItemKind
+from .protocol import CODE_PATTERN
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        label="Join code",
+        max_length=12,
+        help_text="The code on the screen, e.g. K7M2QX.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).upper()
+        if not CODE_PATTERN.fullmatch(code):
+            raise ValidationError("A join code is 6 letters and digits, e.g. K7M2QX.")
+        return code
+
+
+class DeckForm(forms.Form):
+    session = forms.ModelChoiceField(queryset=Session.objects.none())
+    title = forms.CharField(max_length=200)
+    allow_anonymous = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Anyone with the code may answer without signing in",
+        help_text="Untick to let only signed-in members answer (their wrong answers to bank "
+        "questions then enter their review queue).",
+    )
+
+    def __init__(self, *args, sessions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = (
+            sessions if sessions is not None else Session.objects.none()
+        )
+
+
+def parse_moment(value: str) -> int | None:
+    """ "12:30" or "1:02:03" or "750" (seconds) → seconds."""
+    value = value.strip()
+    if not value:
+        return None
+    parts = value.split(":")
+    if len(parts) > 3 or not all(p.isdigit() for p in parts):
+        raise ValidationError("Write the moment as minutes:seconds, e.g. 12:30.")
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+class ItemForm(forms.Form):
+    kind = forms.ChoiceField(choices=ItemKind.choices)
+    prompt = forms.CharField(
+        max_length=500, required=False, help_text="Optional for a bank question (its stem is used)."
+    )
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Multiple choice: one option per line; start the keyed answer with * to make "
+        "it a quiz.",
+    )
+    question = forms.IntegerField(
+        required=False, min_value=1, label="Bank question number", help_text="For a bank question."
+    )
+    recording_at = forms.CharField(
+        required=False,
+        max_length=10,
+        label="Moment in the recording",
+        help_text="Where the item comes in the recording (minutes:seconds), for viewers later.",
+    )
+
+    def clean_recording_at(self) -> int | None:
+        return parse_moment(self.cleaned_data["recording_at"])
+
+    def clean_question(self):
+        number = self.cleaned_data["question"]
+        if number is None:
+            return None
+        question = Question.objects.practisable().filter(pk=number).first()
+        if question is None:
+            raise ValidationError(f"No published question number {number}.")
+        return question
+
+    def clean(self):
+        data = super().clean()
+        lines = [line.strip() for line in data.get("options", "").splitlines() if line.strip()]
+        keyed = [i for i, line in enumerate(lines) if line.startswith("*")]
+        if len(keyed) > 1:
+            self.add_error("options", "Mark at most one option with *.")
+        data["option_list"] = [line.lstrip("*").strip() for line in lines]
+        data["correct"] = keyed[0] if len(keyed) == 1 else None
+        if data.get("kind") == ItemKind.QUESTION and not data.get("question"):
+            self.add_error("question", "Give the number of a published bank question.")
+        return data

@@ -1,0 +1,198 @@
+"""Live questions: a deck of items attached to a teaching session, answered in the room over
+WebSockets and afterwards beside the recording.
+
+Answers carry no user, session key, address or time: only an opaque participant key (a device's
+random UUID, or for a signed-in member an HMAC of the deck and member under the server secret, so
+a copy of the database alone cannot tell whose answer it is) and whether it came live or later.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from nearpeer.questions.models import Question
+from nearpeer.teaching.models import Session
+
+# No 0/O, 1/I/L: codes are read off a projector and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_presenter_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class DeckStatus(models.TextChoices):
+    READY = "ready", "Ready"
+    LIVE = "live", "Live"
+    ENDED = "ended", "Ended: answerable with the recording"
+
+
+class Deck(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="live_decks")
+    title = models.CharField(max_length=200)
+    code = models.CharField(max_length=12, unique=True, default=new_join_code)
+    presenter_token = models.CharField(max_length=64, unique=True, default=new_presenter_token)
+    allow_anonymous = models.BooleanField(
+        default=True, help_text="Anyone with the code may answer without signing in."
+    )
+    status = models.CharField(max_length=10, choices=DeckStatus.choices, default=DeckStatus.READY)
+    current_item = models.ForeignKey(
+        "Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepting = models.BooleanField(default=False, help_text="The current item takes answers.")
+    results_visible = models.BooleanField(default=False)
+    revealed = models.BooleanField(default=False)
+    # Grows with every change participants should see; snapshots carry it.
+    version = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("live:deck-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == DeckStatus.LIVE
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status == DeckStatus.ENDED
+
+
+class ItemKind(models.TextChoices):
+    CHOICE = "choice", "Multiple choice (a quiz when keyed)"
+    QUESTION = "question", "Question from the bank"
+    RATING = "rating", "Rating scale"
+    WORDCLOUD = "wordcloud", "Word cloud"
+    TEXT = "text", "Open text"
+
+
+CHOICE_KINDS = {ItemKind.CHOICE, ItemKind.QUESTION, ItemKind.RATING}
+TEXT_KINDS = {ItemKind.WORDCLOUD, ItemKind.TEXT}
+
+
+class Item(models.Model):
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=12, choices=ItemKind.choices)
+    prompt = models.CharField(max_length=500)
+    options = models.JSONField(default=list, blank=True, help_text="Option texts, in order.")
+    correct = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Index of the keyed option (quiz items only)."
+    )
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recording_at_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where in the recording this item was asked."
+    )
+
+    class Meta:
+        ordering = ["deck", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["deck", "position"], name="live_item_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.prompt
+
+    @property
+    def takes_choice(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+    @property
+    def keyed(self) -> bool:
+        return self.correct is not None
+
+    def public_dict(self) -> dict:
+        """The item as participants see it (never the key)."""
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "options": list(self.options) if self.takes_choice else [],
+            "position": self.position,
+            "recording_at": self.recording_at_seconds,
+        }
+
+
+class Phase(models.TextChoices):
+    LIVE = "live", "Live"
+    AFTER = "after", "Afterwards"
+
+
+class Answer(models.Model):
+    """One participant's answer to one item. Deliberately no user, time or address."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="answers")
+    participant = models.UUIDField()
+    choice = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.CharField(max_length=280, blank=True)
+    phase = models.CharField(max_length=5, choices=Phase.choices, default=Phase.LIVE)
+
+    class Meta:
+        constraints = [
+            # A second answer from the same participant is refused by the database itself,
+            # whichever server process it reaches.
+            models.UniqueConstraint(fields=["item", "participant"], name="live_answer_once"),
+        ]
+
+
+class AudienceQuestion(models.Model):
+    """A question from the audience: anonymous (no author is stored), shown once approved."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a moderator"
+        APPROVED = "approved", "Approved"
+        ANSWERED = "answered", "Answered"
+        HIDDEN = "hidden", "Hidden"
+
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="audience_questions")
+    text = models.CharField(max_length=280)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    upvotes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-upvotes", "created_at"]
+        indexes = [models.Index(fields=["deck", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(upvotes__gte=0), name="live_upvotes_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def visible(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.ANSWERED)
+
+    def public_dict(self) -> dict:
+        return {"id": self.pk, "text": self.text, "status": self.status, "upvotes": self.upvotes}
+
+
+class Upvote(models.Model):
+    question = models.ForeignKey(AudienceQuestion, on_delete=models.CASCADE, related_name="+")
+    participant = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "participant"], name="live_upvote_once")
+        ]

@@ -1,0 +1,582 @@
+"""Live questions: decks, the answer batch, presenter controls, audience Q&A, results.
+
+The socket consumers and the HTTP views call these same functions. Broadcasts go out after the
+transaction commits, through nearpeer.live.broadcast (which never raises).
+"""
+
+import csv
+import hashlib
+import hmac
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from nearpeer.questions.models import Question
+from nearpeer.questions.services import add_to_review_queue
+
+from . import broadcast
+from .models import (
+    CHOICE_KINDS,
+    Answer,
+    AudienceQuestion,
+    Deck,
+    DeckStatus,
+    Item,
+    ItemKind,
+    Phase,
+    Upvote,
+)
+from .protocol import MAX_WORD_CHARS, ProtocolError, count_words, counts_for
+
+RATING_OPTIONS = ["1", "2", "3", "4", "5"]
+MAX_OPTIONS = 10
+MAX_ITEMS = 50
+
+
+def participant_key_for_member(*, deck_id: int, user_id: int) -> uuid.UUID:
+    """A member's participant key in one deck: stable (so a second answer is a duplicate) but
+    not a user id. Linking it back needs SECRET_KEY and a guess over all members, which a copy
+    of the database does not give."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"live:{deck_id}:{user_id}".encode(), hashlib.sha256
+    ).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
+
+
+# --- Decks and items ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_deck(*, session, title: str, by=None, allow_anonymous: bool = True) -> Deck:
+    """Side effects: a Deck row with a fresh join code and presenter token."""
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Give the deck a title."})
+    for _ in range(10):
+        deck = Deck(session=session, title=title[:200], allow_anonymous=allow_anonymous)
+        deck.created_by = by
+        if not Deck.objects.filter(code=deck.code).exists():
+            deck.save()
+            return deck
+    raise ValidationError("Could not find a free join code; try again.")
+
+
+def _clean_options(options: Sequence[str]) -> list[str]:
+    cleaned = [o.strip()[:200] for o in options if o and o.strip()]
+    if not 2 <= len(cleaned) <= MAX_OPTIONS:
+        raise ValidationError({"options": f"Give between 2 and {MAX_OPTIONS} options."})
+    return cleaned
+
+
+@transaction.atomic
+def add_item(
+    *,
+    deck: Deck,
+    kind: str,
+    prompt: str = "",
+    options: Sequence[str] = (),
+    correct: int | None = None,
+    question: Question | None = None,
+    recording_at_seconds: int | None = None,
+) -> Item:
+    """Append an item to the deck. A bank question brings its stem, options and key.
+
+    Side effects: an Item row."""
+    if kind not in ItemKind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}."})
+    count = Item.objects.filter(deck=deck).count()
+    if count >= MAX_ITEMS:
+        raise ValidationError(f"A deck holds at most {MAX_ITEMS} items.")
+    prompt = prompt.strip()
+    if kind == ItemKind.QUESTION:
+        if question is None or question.published_version_id is None:
+            raise ValidationError({"question": "Choose a published question from the bank."})
+        version = question.published_version
+        prompt = prompt or version.stem[:500]
+        options = [str(o.get("text", ""))[:200] for o in version.options]
+        keys = [i for i, o in enumerate(version.options) if o.get("correct")]
+        correct = keys[0] if len(keys) == 1 else None
+    elif kind == ItemKind.CHOICE:
+        options = _clean_options(options)
+        if correct is not None and not 0 <= correct < len(options):
+            raise ValidationError({"correct": "The keyed answer must be one of the options."})
+    elif kind == ItemKind.RATING:
+        options, correct = list(RATING_OPTIONS), None
+    else:
+        options, correct = [], None
+    if not prompt:
+        raise ValidationError({"prompt": "Write the question to ask."})
+    return Item.objects.create(
+        deck=deck,
+        position=count + 1,
+        kind=kind,
+        prompt=prompt[:500],
+        options=list(options),
+        correct=correct,
+        question=question if kind == ItemKind.QUESTION else None,
+        recording_at_seconds=recording_at_seconds,
+    )
+
+
+# --- Snapshots and results ---------------------------------------------------------------------
+
+
+def tally(item: Item, *, phase: str = Phase.LIVE) -> dict:
+    """A results message for one item: counts per option (choice kinds) or the most frequent
+    words (text kinds). One grouped query, served by the (item, participant) index."""
+    answers = Answer.objects.filter(item_id=item.pk, phase=phase)
+    message = {"type": "results", "item": item.pk, "phase": phase}
+    if item.kind in CHOICE_KINDS:
+        rows = answers.order_by().values_list("choice").annotate(n=Count("pk"))
+        counts = counts_for(rows, len(item.options))
+        message.update(counts=counts, total=sum(counts))
+    else:
+        texts = list(answers.values_list("text", flat=True))
+        message.update(counts=[], total=len(texts), words=count_words(texts))
+    return message
+
+
+def qa_list(deck: Deck, *, include_pending: bool = False) -> list[dict]:
+    statuses = [AudienceQuestion.Status.APPROVED, AudienceQuestion.Status.ANSWERED]
+    if include_pending:
+        statuses.append(AudienceQuestion.Status.PENDING)
+    rows = AudienceQuestion.objects.filter(deck=deck, status__in=statuses)[:200]
+    return [q.public_dict() for q in rows]
+
+
+def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: bool = False) -> dict:
+    """The whole state a client needs, sent on connect and after every presenter action."""
+    item = deck.current_item
+    message = {
+        "type": "snapshot",
+        "version": deck.version,
+        "deck": {
+            "code": deck.code,
+            "title": deck.title,
+            "status": deck.status,
+            "anonymous": deck.allow_anonymous,
+        },
+        "item": item.public_dict() if item else None,
+        "state": {
+            "accepting": deck.accepting,
+            "results_visible": deck.results_visible,
+            "revealed": deck.revealed,
+        },
+        "results": None,
+        "correct": None,
+        "questions": qa_list(deck, include_pending=presenter),
+    }
+    if item is not None:
+        if deck.results_visible or deck.revealed or presenter:
+            message["results"] = tally(item) | {"version": deck.version}
+        if deck.revealed or presenter:
+            message["correct"] = item.correct
+        if participant is not None:
+            message["answered"] = Answer.objects.filter(
+                item_id=item.pk, participant=participant
+            ).exists()
+    if presenter:
+        message["items"] = [it.public_dict() | {"correct": it.correct} for it in deck.items.all()]
+    return message
+
+
+def broadcast_state(deck: Deck) -> None:
+    """After a presenter action: one message to each group (never one per participant here;
+    the layer fans out). Called on commit."""
+    deck = Deck.objects.select_related("current_item").get(pk=deck.pk)
+    broadcast.publish(
+        broadcast.participants_group(deck.pk), {"type": "live.state", "message": snapshot(deck)}
+    )
+    broadcast.publish(
+        broadcast.presenters_group(deck.pk),
+        {"type": "live.state", "message": snapshot(deck, presenter=True)},
+    )
+
+
+# --- Presenter controls ------------------------------------------------------------------------
+
+CONTROL_ACTIONS = (
+    "open",
+    "close",
+    "next",
+    "previous",
+    "goto",
+    "reveal",
+    "show_results",
+    "hide_results",
+    "end",
+)
+
+
+@transaction.atomic
+def control_deck(*, deck: Deck, action: str, item_id: int | None = None) -> Deck:
+    """Apply one presenter control. `open` starts the deck (first item) or reopens the current
+    item; `next`/`previous`/`goto` move and open; `end` leaves the deck answerable afterwards.
+
+    Side effects: the Deck row (version + 1); participants and presenters get a fresh snapshot
+    after commit."""
+    if action not in CONTROL_ACTIONS:
+        raise ProtocolError("bad_request", f"Unknown action {action!r}.")
+    deck = Deck.objects.select_for_update().get(pk=deck.pk)
+    items = list(deck.items.values_list("pk", flat=True))
+    if not items and action != "end":
+        raise ProtocolError("no_items", "Add an item to the deck first.")
+    current = items.index(deck.current_item_id) if deck.current_item_id in items else None
+
+    def move_to(index: int) -> None:
+        deck.current_item_id = items[index]
+        deck.accepting, deck.results_visible, deck.revealed = True, False, False
+        deck.status = DeckStatus.LIVE
+
+    if action == "open":
+        if current is None:
+            move_to(0)
+        else:
+            deck.accepting, deck.status = True, DeckStatus.LIVE
+    elif action == "close":
+        deck.accepting = False
+    elif action == "next":
+        if current is not None and current + 1 >= len(items):
+            raise ProtocolError("no_more_items", "This is the last item.")
+        move_to(0 if current is None else current + 1)
+    elif action == "previous":
+        if not current:
+            raise ProtocolError("no_more_items", "This is the first item.")
+        move_to(current - 1)
+    elif action == "goto":
+        if item_id not in items:
+            raise ProtocolError("unknown_item", "No such item in this deck.")
+        move_to(items.index(item_id))
+    elif action == "reveal":
+        deck.revealed, deck.results_visible, deck.accepting = True, True, False
+    elif action == "show_results":
+        deck.results_visible = True
+    elif action == "hide_results":
+        deck.results_visible = deck.revealed = False
+    elif action == "end":
+        deck.status, deck.accepting = DeckStatus.ENDED, False
+    deck.version += 1
+    deck.save(
+        update_fields=[
+            "current_item",
+            "accepting",
+            "results_visible",
+            "revealed",
+            "status",
+            "version",
+        ]
+    )
+    transaction.on_commit(lambda: broadcast_state(deck))
+    return deck
+
+
+# --- Answers: the hot path ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerEntry:
+    deck_id: int
+    item_id: int
+    participant: uuid.UUID
+    choice: int | None = None
+    text: str = ""
+    member_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    item_id: int
+    duplicate: bool
+
+
+def _validate(entry: AnswerEntry, deck: Deck | None, item: Item | None) -> str:
+    """The phase the answer belongs to, or a ProtocolError."""
+    if deck is None or item is None or item.deck_id != deck.pk:
+        raise ProtocolError("unknown_item", "No such item in this deck.")
+    if deck.status == DeckStatus.ENDED:
+        phase = Phase.AFTER
+    elif deck.status == DeckStatus.LIVE and deck.current_item_id == item.pk and deck.accepting:
+        phase = Phase.LIVE
+    else:
+        raise ProtocolError("not_open", "This item is not open for answers.")
+    if item.kind in CHOICE_KINDS:
+        if entry.choice is None or not 0 <= entry.choice < len(item.options):
+            raise ProtocolError(
+                "bad_choice", f'"choice" must be an option index from 0 to {len(item.options) - 1}.'
+            )
+    else:
+        if entry.choice is not None or not entry.text:
+            raise ProtocolError("bad_request", 'This item takes a "text" answer.')
+        if item.kind == ItemKind.WORDCLOUD and len(entry.text) > MAX_WORD_CHARS:
+            raise ProtocolError("too_large", f"A word may be at most {MAX_WORD_CHARS} characters.")
+    return phase
+
+
+def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError]:
+    """Validate and store a batch of answers in one transaction: two reads and one multi-row
+    INSERT … ON CONFLICT DO NOTHING RETURNING, whatever the batch size. The unique constraint
+    on (item, participant) makes a repeated answer a duplicate, on any server process.
+
+    Side effects: Answer rows; for signed-in members' wrong answers to keyed bank questions,
+    their review queue (questions.add_to_review_queue)."""
+    if not entries:
+        return []
+    decks = Deck.objects.only("pk", "status", "current_item_id", "accepting").in_bulk(
+        {e.deck_id for e in entries}
+    )
+    items = Item.objects.only("pk", "deck_id", "kind", "options", "correct", "question_id").in_bulk(
+        {e.item_id for e in entries}
+    )
+    outcomes: list[Stored | ProtocolError | None] = [None] * len(entries)
+    rows, row_of = [], {}
+    for index, entry in enumerate(entries):
+        try:
+            phase = _validate(entry, decks.get(entry.deck_id), items.get(entry.item_id))
+        except ProtocolError as exc:
+            outcomes[index] = exc
+            continue
+        key = (entry.item_id, entry.participant)
+        if key in row_of:  # the same participant twice in one batch
+            outcomes[index] = Stored(entry.item_id, duplicate=True)
+            continue
+        row_of[key] = index
+        rows.append((entry, phase))
+    inserted: set = set()
+    with transaction.atomic():
+        if rows:
+            inserted = _insert(rows)
+        wrong = [
+            (e.member_id, items[e.item_id].question_id)
+            for e, _ in rows
+            if (e.item_id, e.participant) in inserted
+            and e.member_id
+            and items[e.item_id].kind == ItemKind.QUESTION
+            and items[e.item_id].correct is not None
+            and e.choice != items[e.item_id].correct
+        ]
+        if wrong:
+            members = get_user_model().objects.in_bulk({m for m, _ in wrong})
+            questions = Question.objects.in_bulk({q for _, q in wrong})
+            for member_id, question_id in wrong:
+                add_to_review_queue(member=members[member_id], question=questions[question_id])
+    for key, index in row_of.items():
+        outcomes[index] = Stored(key[0], duplicate=key not in inserted)
+    return outcomes  # type: ignore[return-value]
+
+
+def _insert(rows: list[tuple[AnswerEntry, str]]) -> set[tuple[int, uuid.UUID]]:
+    """One INSERT for the whole batch; returns the (item, participant) pairs actually added."""
+    field = Answer._meta.get_field("participant")
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in ("item_id", "participant", "choice", "text", "phase"))
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params = []
+    for entry, phase in rows:
+        params += [
+            entry.item_id,
+            field.get_db_prep_value(entry.participant, connection),
+            entry.choice,
+            entry.text,
+            phase,
+        ]
+    # Only quoted identifiers and placeholders are interpolated; values go as parameters.
+    table, keys = qn(Answer._meta.db_table), f"{qn('item_id')}, {qn('participant')}"
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({keys}) DO NOTHING RETURNING {keys}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    return {(item_id, uuid.UUID(str(p))) for item_id, p in returned}
+
+
+def record_answer(entry: AnswerEntry) -> Stored:
+    """One answer outside the socket batcher (the HTTP fallback). Raises ProtocolError.
+
+    Side effects: as store_answers; presenters are told after commit."""
+    outcome = store_answers([entry])[0]
+    if isinstance(outcome, ProtocolError):
+        raise outcome
+    if not outcome.duplicate:
+        broadcast.publish(
+            broadcast.presenters_group(entry.deck_id),
+            {"type": "live.dirty", "items": [entry.item_id]},
+        )
+    return outcome
+
+
+# --- Audience Q&A ------------------------------------------------------------------------------
+
+MODERATION = {
+    "approve": AudienceQuestion.Status.APPROVED,
+    "answer": AudienceQuestion.Status.ANSWERED,
+    "hide": AudienceQuestion.Status.HIDDEN,
+}
+
+
+@transaction.atomic
+def ask_question(*, deck: Deck, text: str) -> AudienceQuestion:
+    """Side effects: a pending AudienceQuestion (no author stored); presenters told on commit."""
+    text = text.strip()
+    if not text:
+        raise ProtocolError("bad_request", "Write a question first.")
+    if len(text) > 280:
+        raise ProtocolError("too_large", "A question may be at most 280 characters.")
+    if deck.status != DeckStatus.LIVE:
+        raise ProtocolError("not_open", "Questions are taken while the session is live.")
+    question = AudienceQuestion.objects.create(deck=deck, text=text)
+    transaction.on_commit(
+        lambda: broadcast.publish(broadcast.presenters_group(deck.pk), {"type": "live.qa_dirty"})
+    )
+    return question
+
+
+@transaction.atomic
+def upvote_question(*, deck: Deck, question_id: int, participant: uuid.UUID) -> bool:
+    """True when the vote counted (once per participant). Only visible questions take votes.
+
+    Side effects: an Upvote row and the question's count + 1."""
+    question = AudienceQuestion.objects.filter(
+        pk=question_id,
+        deck=deck,
+        status__in=[AudienceQuestion.Status.APPROVED, AudienceQuestion.Status.ANSWERED],
+    ).first()
+    if question is None:
+        raise ProtocolError("unknown_question", "No such question.")
+    _, created = Upvote.objects.get_or_create(question=question, participant=participant)
+    if created:
+        AudienceQuestion.objects.filter(pk=question.pk).update(upvotes=F("upvotes") + 1)
+    return created
+
+
+@transaction.atomic
+def moderate_question(*, deck: Deck, question_id: int, action: str) -> AudienceQuestion:
+    """approve / answer / hide. Side effects: the question's status; everyone's Q&A list
+    refreshed on commit."""
+    if action not in MODERATION:
+        raise ProtocolError("bad_request", f"Unknown moderation action {action!r}.")
+    question = (
+        AudienceQuestion.objects.select_for_update().filter(pk=question_id, deck=deck).first()
+    )
+    if question is None:
+        raise ProtocolError("unknown_question", "No such question.")
+    question.status = MODERATION[action]
+    question.save(update_fields=["status"])
+    transaction.on_commit(lambda: broadcast_qa(deck))
+    return question
+
+
+def broadcast_qa(deck: Deck) -> None:
+    broadcast.publish(
+        broadcast.participants_group(deck.pk),
+        {"type": "live.qa", "message": {"type": "qa", "questions": qa_list(deck)}},
+    )
+    broadcast.publish(broadcast.presenters_group(deck.pk), {"type": "live.qa_dirty"})
+
+
+# --- Afterwards: comparison and export ----------------------------------------------------------
+
+
+def compare_phases(item: Item) -> dict:
+    """Live and afterwards results side by side. The afterwards column is withheld below
+    NEARPEER_MIN_GROUP_SIZE: a handful of late viewers could be known by name."""
+    live, after = tally(item, phase=Phase.LIVE), tally(item, phase=Phase.AFTER)
+    minimum = settings.NEARPEER_MIN_GROUP_SIZE
+    withheld = 0 < after["total"] < minimum
+    if item.kind in CHOICE_KINDS:
+        labels = list(item.options)
+        live_n, after_n = live["counts"], after["counts"]
+    else:
+        words = sorted({w for w, _ in live["words"]} | {w for w, _ in after["words"]})
+        live_map, after_map = dict(map(tuple, live["words"])), dict(map(tuple, after["words"]))
+        labels = words
+        live_n = [live_map.get(w, 0) for w in words]
+        after_n = [after_map.get(w, 0) for w in words]
+    rows = [
+        {
+            "label": label,
+            "live": live_n[i],
+            "after": None if withheld else after_n[i],
+            "correct": item.correct == i,
+        }
+        for i, label in enumerate(labels)
+    ]
+    return {
+        "item": item,
+        "rows": rows,
+        "live_total": live["total"],
+        "after_total": None if withheld else after["total"],
+        "withheld": withheld,
+        "minimum": minimum,
+    }
+
+
+def safe_cell(value) -> str:
+    """Spreadsheets run cells starting with = + - @ (or a tab or carriage return before one)
+    as formulas; a leading apostrophe keeps them text."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def export_item_csv(item: Item) -> str:
+    """One item's results as CSV; every cell that a spreadsheet would run as a formula is
+    escaped."""
+    table = compare_phases(item)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["item", "prompt", "answer", "correct", "live", "afterwards"])
+    for row in table["rows"]:
+        writer.writerow(
+            [
+                item.position,
+                safe_cell(item.prompt),
+                safe_cell(row["label"]),
+                "yes" if row["correct"] else "",
+                row["live"],
+                "withheld" if row["after"] is None else row["after"],
+            ]
+        )
+    return out.getvalue()
+
+
+def results_summary(deck: Deck) -> dict:
+    """`nearpeer live results CODE`: counts from the database, live phase."""
+    return {
+        "items": [
+            {
+                "id": t["item"],
+                "counts": t["counts"],
+                "total": t["total"],
+                **({"words": t["words"]} if "words" in t else {}),
+            }
+            for t in (tally(item) for item in deck.items.all())
+        ]
+    }
+
+
+def session_for_cli(*, title: str):
+    """A new teaching session starting now for `nearpeer live open`."""
+    from datetime import timedelta
+
+    from nearpeer.teaching.models import Session
+
+    now = timezone.now()
+    return Session.objects.create(
+        title=title[:200], starts_at=now, ends_at=now + timedelta(hours=1)
+    )
+
+
+def presenter_results(*, deck_id: int, item_ids) -> list[dict]:
+    """Results messages for the items that changed, stamped with the deck's version."""
+    version = Deck.objects.filter(pk=deck_id).values_list("version", flat=True).first()
+    items = Item.objects.filter(deck_id=deck_id, pk__in=list(item_ids)).order_by("position")
+    return [tally(item) | {"version": version} for item in items]

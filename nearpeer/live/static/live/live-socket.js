@@ -1,0 +1,156 @@
+/* Nearpeer live questions: a WebSocket that reconnects with backoff and jitter, and says when
+   live updates are paused so the page can fall back to plain HTTP. No framework. */
+(function () {
+  "use strict";
+
+  var FATAL = { 4400: true, 4401: true, 4403: true, 4404: true };
+  var PAUSED_AFTER = 2; // failed attempts in a row before telling the person
+
+  function LiveSocket(options) {
+    this.path = options.path;
+    this.query = options.query || "";
+    this.onMessage = options.onMessage;
+    this.onStatus = options.onStatus;
+    this.attempts = 0;
+    this.ws = null;
+    this.stopped = false;
+    this.open = false;
+    if (!("WebSocket" in window)) {
+      this.onStatus("paused");
+      return;
+    }
+    this.connect();
+  }
+
+  LiveSocket.prototype.connect = function () {
+    var self = this;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var ws;
+    try {
+      ws = new WebSocket(scheme + window.location.host + this.path + this.query);
+    } catch (e) {
+      this.retry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = function () {
+      self.open = true;
+      self.attempts = 0;
+      self.onStatus("live");
+    };
+    ws.onmessage = function (event) {
+      var message;
+      try {
+        message = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      if (message.type === "error" && message.code === "live_unavailable") {
+        self.onStatus("paused");
+      }
+      self.onMessage(message);
+    };
+    ws.onclose = function (event) {
+      self.open = false;
+      self.ws = null;
+      if (FATAL[event.code]) {
+        self.stopped = true;
+        self.onStatus("stopped");
+        return;
+      }
+      self.retry();
+    };
+  };
+
+  LiveSocket.prototype.retry = function () {
+    if (this.stopped) return;
+    this.attempts += 1;
+    if (this.attempts >= PAUSED_AFTER) this.onStatus("paused");
+    // Exponential backoff with full jitter: a room of phones does not reconnect in step.
+    var ceiling = Math.min(15000, 500 * Math.pow(2, this.attempts));
+    var delay = Math.floor(Math.random() * ceiling) + 250;
+    var self = this;
+    window.setTimeout(function () { self.connect(); }, delay);
+  };
+
+  LiveSocket.prototype.send = function (message) {
+    if (!this.open || !this.ws) return false;
+    try {
+      this.ws.send(JSON.stringify(message));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  };
+
+  function postJSON(url, body) {
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var headers = { "Content-Type": "application/json" };
+    if (token) headers["X-CSRFToken"] = token.value;
+    return window.fetch(url, {
+      method: "POST",
+      headers: headers,
+      credentials: "same-origin",
+      body: JSON.stringify(body)
+    }).then(function (response) { return response.json(); });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function renderResults(container, item, results, correct, showBars) {
+    container.textContent = "";
+    if (!results) return;
+    var total = results.total || 0;
+    if (showBars && results.words && (!results.counts || results.counts.length === 0)) {
+      var words = el("ul", "live-words");
+      words.setAttribute("aria-label", "Most frequent answers");
+      results.words.forEach(function (pair) {
+        var li = el("li");
+        li.appendChild(el("span", "live-word", pair[0]));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "muted", String(pair[1])));
+        words.appendChild(li);
+      });
+      container.appendChild(words);
+    } else if (showBars && results.counts) {
+      var list = el("ul", "live-bars");
+      results.counts.forEach(function (n, index) {
+        var label = item && item.options ? item.options[index] : String(index + 1);
+        var li = el("li", correct === index ? "live-correct" : "");
+        var name = el("span", "live-bar-label", label);
+        if (correct === index) {
+          name.appendChild(document.createTextNode(" "));
+          name.appendChild(el("span", "badge badge-ok", "correct"));
+        }
+        li.appendChild(name);
+        var meter = el("meter");
+        meter.min = 0;
+        meter.max = Math.max(total, 1);
+        meter.value = n;
+        meter.setAttribute("aria-label", label);
+        li.appendChild(meter);
+        li.appendChild(el("span", "live-bar-count", String(n)));
+        list.appendChild(li);
+      });
+      container.appendChild(list);
+    }
+    container.appendChild(el("p", "live-total", total + (total === 1 ? " answer" : " answers")));
+  }
+
+  function randomRef() {
+    return Math.random().toString(36).slice(2, 10);
+  }
+
+  window.NearpeerLive = {
+    LiveSocket: LiveSocket,
+    postJSON: postJSON,
+    el: el,
+    renderResults: renderResults,
+    randomRef: randomRef
+  };
+})();

@@ -1,0 +1,203 @@
+/* The participant's live page: renders snapshots, sends answers over the socket, or over
+   HTTP POST when the socket is down (the server acks either way; a repeat counts once). */
+(function () {
+  "use strict";
+  var L = window.NearpeerLive;
+  var root = document.getElementById("live-root");
+  if (!root || !L || root.dataset.status !== "live") return;
+
+  var participant = root.dataset.participant;
+  var query = participant ? "?participant=" + encodeURIComponent(participant) : "";
+  var statusEl = document.getElementById("live-status");
+  var itemEl = document.getElementById("live-item");
+  var questionsEl = document.getElementById("live-questions");
+  var askForm = document.getElementById("live-ask-form");
+  var answered = {};
+  var pending = {};
+  var current = null;
+  var mode = "connecting";
+  var pollTimer = null;
+
+  function say(text) { statusEl.textContent = text; }
+
+  function setMode(next) {
+    mode = next;
+    statusEl.classList.toggle("live-paused", next === "paused");
+    if (next === "live") {
+      say("");
+      if (pollTimer) { window.clearTimeout(pollTimer); pollTimer = null; }
+    } else if (next === "paused") {
+      say("Live updates paused: your answers still count. We keep trying to reconnect.");
+      schedulePoll();
+    } else if (next === "stopped") {
+      say("Live updates stopped. Reload the page to try again.");
+    }
+  }
+
+  function schedulePoll() {
+    if (pollTimer) return;
+    var delay = 8000 + Math.floor(Math.random() * 7000);
+    pollTimer = window.setTimeout(function () {
+      pollTimer = null;
+      window.fetch(root.dataset.snapshotUrl + query, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (message) { if (message.type === "snapshot") render(message); })
+        .catch(function () {})
+        .then(function () { if (mode === "paused") schedulePoll(); });
+    }, delay);
+  }
+
+  function answerMessage(item, value) {
+    var message = { type: "answer", item: item.id, ref: L.randomRef() };
+    if (typeof value === "number") message.choice = value; else message.text = value;
+    return message;
+  }
+
+  function sendAnswer(item, value) {
+    var message = answerMessage(item, value);
+    pending[message.ref] = message;
+    var viaSocket = socket.send(message);
+    if (!viaSocket) {
+      sendOverHttp(message);
+    } else {
+      // No ack in time: send the same answer over HTTP (a repeat is counted once).
+      window.setTimeout(function () { if (pending[message.ref]) sendOverHttp(message); }, 5000);
+    }
+    say("Sending…");
+  }
+
+  function sendOverHttp(message) {
+    L.postJSON(root.dataset.answerUrl + query, message)
+      .then(handle)
+      .catch(function () { say("Your answer could not be sent. Check your connection and try again."); });
+  }
+
+  function handle(message) {
+    if (message.type === "snapshot") {
+      render(message);
+    } else if (message.type === "ack") {
+      if (message.ref) delete pending[message.ref];
+      if (message.item) {
+        answered[message.item] = true;
+        say(message.duplicate ? "You had already answered; your first answer stands." : "Answer received.");
+        if (current && current.item && current.item.id === message.item) render(current);
+      } else if (message.question && askForm) {
+        say(message.duplicate ? "" : "Sent.");
+      }
+    } else if (message.type === "qa") {
+      renderQuestions(message.questions);
+    } else if (message.type === "error") {
+      if (message.ref) delete pending[message.ref];
+      if (message.code !== "live_unavailable") say(message.message);
+    }
+  }
+
+  function render(snapshot) {
+    current = snapshot;
+    if (snapshot.answered && snapshot.item) answered[snapshot.item.id] = true;
+    itemEl.textContent = "";
+    var item = snapshot.item;
+    var heading = L.el("h2", null, item ? item.prompt : "Waiting for the first question…");
+    heading.id = "live-prompt";
+    itemEl.appendChild(heading);
+    if (item) {
+      if (answered[item.id]) {
+        itemEl.appendChild(L.el("p", "message message-success", "You have answered this one."));
+      } else if (snapshot.state.accepting) {
+        itemEl.appendChild(answerForm(item));
+      } else {
+        itemEl.appendChild(L.el("p", "muted", "Answers are closed for this one."));
+      }
+      if (snapshot.results) {
+        var box = L.el("div");
+        L.renderResults(box, item, snapshot.results, snapshot.correct, true);
+        itemEl.appendChild(box);
+      }
+    }
+    if (snapshot.questions) renderQuestions(snapshot.questions);
+  }
+
+  function answerForm(item) {
+    var form = L.el("form", "live-answer-form");
+    if (item.options && item.options.length) {
+      var fieldset = L.el("fieldset", "live-options");
+      var legend = L.el("legend", "sr-only", item.prompt);
+      fieldset.appendChild(legend);
+      item.options.forEach(function (option, index) {
+        var button = L.el("button", "live-option", option);
+        button.type = "button";
+        button.addEventListener("click", function () { sendAnswer(item, index); });
+        fieldset.appendChild(button);
+      });
+      form.appendChild(fieldset);
+    } else {
+      var id = "answer-" + item.id;
+      var label = L.el("label", null, item.kind === "wordcloud" ? "Your word" : "Your answer");
+      label.htmlFor = id;
+      var input = L.el("input");
+      input.type = "text";
+      input.id = id;
+      input.required = true;
+      input.autocomplete = "off";
+      input.maxLength = item.kind === "wordcloud" ? 40 : 280;
+      var send = L.el("button", "primary", "Send");
+      send.type = "submit";
+      form.appendChild(label);
+      form.appendChild(input);
+      form.appendChild(send);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (input.value.trim()) sendAnswer(item, input.value.trim());
+      });
+    }
+    return form;
+  }
+
+  function renderQuestions(questions) {
+    if (!questionsEl) return;
+    questionsEl.textContent = "";
+    if (!questions.length) {
+      questionsEl.appendChild(L.el("li", "muted", "None yet."));
+      return;
+    }
+    questions.forEach(function (q) {
+      var li = L.el("li");
+      li.appendChild(L.el("span", "live-q-text", q.text));
+      li.appendChild(document.createTextNode(" "));
+      var votes = q.upvotes + (q.upvotes === 1 ? " vote" : " votes");
+      li.appendChild(L.el("span", "muted", votes + (q.status === "answered" ? " · answered" : "")));
+      if (socket.open && q.status !== "answered") {
+        var up = L.el("button", "secondary live-upvote", "Upvote");
+        up.type = "button";
+        up.setAttribute("aria-label", "Upvote: " + q.text);
+        up.addEventListener("click", function () {
+          socket.send({ type: "upvote", question: q.id, ref: L.randomRef() });
+          up.disabled = true;
+        });
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(up);
+      }
+      questionsEl.appendChild(li);
+    });
+  }
+
+  if (askForm) {
+    askForm.addEventListener("submit", function (event) {
+      var text = askForm.querySelector("textarea").value.trim();
+      if (!text) return;
+      var message = { type: "ask", text: text, ref: L.randomRef() };
+      if (socket.send(message)) {
+        event.preventDefault();
+        askForm.reset();
+        say("Question sent. It appears once the moderator approves it.");
+      }
+    });
+  }
+
+  var socket = new L.LiveSocket({
+    path: root.dataset.wsPath,
+    query: query,
+    onMessage: handle,
+    onStatus: setMode
+  });
+})();

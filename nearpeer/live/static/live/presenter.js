@@ -1,0 +1,111 @@
+/* The presenter view and the full-screen results view: both listen on the presenter socket;
+   the presenter view also sends controls and moderation over it (forms still work without). */
+(function () {
+  "use strict";
+  var L = window.NearpeerLive;
+  var root = document.getElementById("live-root");
+  if (!root || !L) return;
+
+  var isScreen = root.classList.contains("live-screen");
+  var statusEl = document.getElementById("live-status");
+  var promptEl = document.getElementById("live-prompt");
+  var resultsEl = document.getElementById("live-results");
+  var stateEl = document.getElementById("live-deck-state");
+  var questionsEl = document.getElementById("live-questions");
+  var current = null;
+
+  function setMode(mode) {
+    statusEl.classList.toggle("live-paused", mode === "paused");
+    if (mode === "live") statusEl.textContent = "";
+    if (mode === "paused") statusEl.textContent = "Live updates paused: reconnecting. Reload to see new answers.";
+    if (mode === "stopped") statusEl.textContent = "This presenter link no longer works. Reload the page.";
+  }
+
+  function showBars(snapshot) {
+    return !isScreen || snapshot.state.results_visible || snapshot.state.revealed;
+  }
+
+  function render(snapshot) {
+    current = snapshot;
+    var item = snapshot.item;
+    promptEl.textContent = item ? item.prompt : (isScreen ? snapshot.deck.title : "Not started");
+    if (stateEl) {
+      var parts = [snapshot.deck.status === "ended" ? "Ended: answerable with the recording" : snapshot.deck.status === "live" ? "Live" : "Ready"];
+      if (snapshot.state.accepting) parts.push("taking answers");
+      if (snapshot.state.revealed) parts.push("answer revealed");
+      else if (snapshot.state.results_visible) parts.push("results shown");
+      stateEl.textContent = parts.join(" · ");
+    }
+    renderResults(snapshot.results);
+    if (questionsEl && snapshot.questions) renderQuestions(snapshot.questions);
+  }
+
+  function renderResults(results) {
+    if (!current || !current.item || !results || results.item !== current.item.id) return;
+    var correct = (!isScreen || current.state.revealed) ? current.correct : null;
+    L.renderResults(resultsEl, current.item, results, correct, showBars(current));
+  }
+
+  function renderQuestions(questions) {
+    questionsEl.textContent = "";
+    if (!questions.length) {
+      questionsEl.appendChild(L.el("li", "muted", "No questions yet."));
+      return;
+    }
+    questions.forEach(function (q) {
+      var li = L.el("li");
+      li.appendChild(L.el("span", "live-q-text", q.text));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(L.el("span", "muted", q.upvotes + (q.upvotes === 1 ? " vote" : " votes") + " · " + q.status));
+      var actions = [];
+      if (q.status === "pending") actions.push(["approve", "Approve"]);
+      if (q.status !== "answered") actions.push(["answer", "Mark answered"]);
+      actions.push(["hide", "Hide"]);
+      actions.forEach(function (pair) {
+        var button = L.el("button", "secondary", pair[1]);
+        button.type = "button";
+        button.setAttribute("aria-label", pair[1] + ": " + q.text);
+        button.addEventListener("click", function () {
+          socket.send({ type: "moderate", question: q.id, action: pair[0], ref: L.randomRef() });
+        });
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(button);
+      });
+      questionsEl.appendChild(li);
+    });
+  }
+
+  function handle(message) {
+    if (message.type === "snapshot") render(message);
+    else if (message.type === "results") {
+      if (current) current.results = message;
+      renderResults(message);
+    } else if (message.type === "qa" && questionsEl) renderQuestions(message.questions);
+    else if (message.type === "error") statusEl.textContent = message.message;
+  }
+
+  if (!isScreen) {
+    root.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action]");
+      if (!button) return;
+      var message = { type: "control", action: button.dataset.action, ref: L.randomRef() };
+      if (button.dataset.item) message.item = parseInt(button.dataset.item, 10);
+      if (socket.send(message)) event.preventDefault(); // else the form posts as usual
+    });
+  }
+
+  var fullscreen = document.getElementById("live-fullscreen");
+  if (fullscreen && document.documentElement.requestFullscreen) {
+    fullscreen.hidden = false;
+    fullscreen.addEventListener("click", function () {
+      document.documentElement.requestFullscreen().catch(function () {});
+    });
+  }
+
+  var socket = new L.LiveSocket({
+    path: root.dataset.wsPath,
+    query: "?token=" + encodeURIComponent(root.dataset.token),
+    onMessage: handle,
+    onStatus: setMode
+  });
+})();

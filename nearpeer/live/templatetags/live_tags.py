@@ -1,0 +1,21 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def moment(seconds: int | None) -> str:
+    """750 → "12:30"; 3723 → "1:02:03"."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def option_label(item, index: int) -> str:
+    try:
+        return item.options[index]
+    except (IndexError, TypeError):
+        return ""

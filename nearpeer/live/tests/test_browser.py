@@ -1,0 +1,106 @@
+"""A presenter runs a three-item deck in one Chromium context; three phone-sized participants
+answer; the full-screen results view updates without a reload; axe finds nothing serious.
+
+Served by a real uvicorn (WebSockets need ASGI), so it runs in the PostgreSQL pass."""
+
+import os
+
+import pytest
+
+from nearpeer.core.tests.browser import CHROMIUM_ARGS, PHONE  # noqa: F401 - same browser set-up
+from nearpeer.live import services
+from nearpeer.live.models import Answer, ItemKind
+from nearpeer.members.tests.factories import teacher
+from nearpeer.teaching.models import SessionTeacher
+from nearpeer.teaching.tests.factories import SessionFactory
+
+from .servers import signed_in_cookie, uvicorn_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+SHOTS = os.environ.get("NEARPEER_SHOTS_DIR")
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"live-{name}.png"), full_page=True)
+
+
+def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
+    lead = teacher(email="lead@example.ac.uk")
+    session = SessionFactory(title="Cardiology revision")
+    SessionTeacher.objects.create(session=session, teacher=lead)
+    deck = services.create_deck(session=session, title="Cardiology quiz", by=lead)
+    services.add_item(
+        deck=deck, kind=ItemKind.CHOICE, prompt="Which valve closes first?",
+        options=["Mitral", "Aortic"], correct=0,
+    )  # fmt: skip
+    services.add_item(deck=deck, kind=ItemKind.WORDCLOUD, prompt="One word for systole")
+    services.add_item(deck=deck, kind=ItemKind.RATING, prompt="How clear was this?")
+
+    with uvicorn_server() as base:
+        desk = _browser.new_context(viewport={"width": 1280, "height": 900})
+        phones = [
+            _browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True) for _ in range(3)
+        ]
+        try:
+            presenter = desk.new_page()
+            presenter.set_default_timeout(20_000)
+            desk.add_cookies([signed_in_cookie(lead, base)])
+            presenter.goto(f"{base}/live/decks/{deck.pk}/present/")
+            screen = desk.new_page()
+            screen.set_default_timeout(20_000)
+            screen.goto(f"{base}/live/decks/{deck.pk}/screen/")
+            presenter.wait_for_load_state("networkidle")
+            presenter.get_by_role("button", name="Open", exact=True).click()
+            screen.get_by_role("heading", name="Which valve closes first?").wait_for()
+            screen.evaluate("window.noReload = true")
+
+            pages = []
+            for context in phones:
+                phone = context.new_page()
+                phone.set_default_timeout(20_000)
+                phone.goto(f"{base}/join/")
+                phone.get_by_label("Join code").fill(deck.code.lower())
+                phone.get_by_role("button", name="Join").click()
+                phone.get_by_role("heading", name="Which valve closes first?").wait_for()
+                pages.append(phone)
+            assert axe(pages[0]) == []
+            shot(pages[0], "phone-item")
+
+            for phone, option in zip(pages, ["Mitral", "Mitral", "Aortic"], strict=True):
+                phone.get_by_role("button", name=option).click()
+                phone.get_by_text("You have answered this one.").wait_for()
+            screen.get_by_text("3 answers").wait_for()
+            presenter.get_by_role("button", name="Show results").click()
+            screen.locator(".live-bars meter").first.wait_for()
+            assert screen.locator(".live-bar-count").all_inner_texts() == ["2", "1"]
+            assert axe(screen) == []
+            shot(screen, "screen-results")
+
+            presenter.get_by_role("button", name="Next").click()
+            for phone, word in zip(pages, ["Squeeze", "squeeze", "Pump"], strict=True):
+                phone.get_by_label("Your word").fill(word)
+                phone.get_by_role("button", name="Send", exact=True).click()
+                phone.get_by_text("You have answered this one.").wait_for()
+            screen.get_by_role("heading", name="One word for systole").wait_for()
+            screen.get_by_text("3 answers").wait_for()
+
+            presenter.get_by_role("button", name="Next").click()
+            for phone, rating in zip(pages, ["4", "5", "4"], strict=True):
+                phone.get_by_role("heading", name="How clear was this?").wait_for()
+                phone.get_by_role("button", name=rating, exact=True).click()
+                phone.get_by_text("You have answered this one.").wait_for()
+            screen.get_by_text("3 answers").wait_for()
+            assert screen.evaluate("window.noReload") is True
+            assert axe(presenter) == []
+            shot(presenter, "presenter")
+            shot(pages[1], "phone-rating")
+        finally:
+            for context in [desk, *phones]:
+                context.close()
+
+    counts = {item.position: services.tally(item) for item in deck.items.order_by("position")}
+    assert counts[1]["counts"] == [2, 1]
+    assert counts[2]["words"] == [["squeeze", 2], ["pump", 1]]
+    assert counts[3]["counts"] == [0, 0, 0, 2, 1]
+    assert Answer.objects.count() == 9

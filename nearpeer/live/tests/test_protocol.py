@@ -1,0 +1,85 @@
+"""The pure parts: message parsing, item specs, word counting, the rate limit; and the batch
+store's fixed number of queries."""
+
+import uuid
+
+import pytest
+
+from nearpeer.live import services
+from nearpeer.live.protocol import (
+    ProtocolError,
+    TokenBucket,
+    count_words,
+    counts_for,
+    decode,
+    parse_answer,
+    parse_item_spec,
+)
+
+
+def test_item_spec_parses_keyed_choice_with_colons_in_the_prompt():
+    # The last colon separates the options, so a prompt may contain colons.
+    assert parse_item_spec("choice:Ratio 1:2 or 2:1?:A|*B") == {
+        "kind": "choice",
+        "prompt": "Ratio 1:2 or 2:1?",
+        "options": ["A", "B"],
+        "correct": 1,
+    }
+    assert parse_item_spec("wordcloud:One word") == {
+        "kind": "wordcloud", "prompt": "One word", "options": [], "correct": None,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("spec", ["choice:no options", "poll:x", "rating:", "question:abc"])
+def test_bad_item_specs_are_refused_with_the_spec_named(spec):
+    with pytest.raises(ValueError, match="'" + spec.split(":")[0]):
+        parse_item_spec(spec)
+
+
+def test_words_are_counted_case_and_punctuation_blind():
+    assert count_words(["Pump!", "pump", " squeeze ", "PUMP.", ""]) == [["pump", 3], ["squeeze", 1]]
+
+
+def test_counts_ignore_out_of_range_choices():
+    assert counts_for([(0, 2), (2, 1), (7, 4), (None, 1)], 3) == [2, 0, 1]
+
+
+def test_answer_text_is_cleaned_and_bounded():
+    message = parse_answer({"type": "answer", "item": 3, "text": "  a\u0000  b ", "ref": "r"})
+    assert (message.text, message.choice, message.ref) == ("a b", None, "r")
+    with pytest.raises(ProtocolError) as both:
+        parse_answer({"type": "answer", "item": 3, "text": "x", "choice": 1})
+    assert both.value.code == "bad_request"
+
+
+def test_decode_checks_size_before_parsing():
+    with pytest.raises(ProtocolError) as big:
+        decode("[" * 5000)
+    assert big.value.code == "too_large"
+
+
+def test_token_bucket_refills_with_time():
+    now = [0.0]
+    bucket = TokenBucket(burst=2, rate=1.0, clock=lambda: now[0])
+    taken = [bucket.take() for _ in range(3)]
+    now[0] = 1.0
+    assert taken + [bucket.take(), bucket.take()] == [True, True, False, True, False]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 60])
+def test_a_batch_of_answers_costs_the_same_queries_whatever_its_size(
+    live_deck, django_assert_num_queries, n
+):
+    item = live_deck.items.get(position=1)
+    entries = [
+        services.AnswerEntry(
+            deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=i % 2
+        )
+        for i in range(n)
+    ]
+    # deck, items, one INSERT … RETURNING (inside a savepoint: the test's transaction)
+    with django_assert_num_queries(5):
+        outcomes = services.store_answers(entries + entries[:1])
+    assert [o.duplicate for o in outcomes] == [False] * n + [True]
+    assert services.tally(item)["total"] == n

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "live"
+
+urlpatterns = [
+    path("join/", views.join, name="join"),
+    path("live/decks/", views.deck_list, name="deck-list"),
+    path("live/decks/new/", views.deck_create, name="deck-create"),
+    path("live/decks/<int:pk>/", views.deck_detail, name="deck-detail"),
+    path("live/decks/<int:pk>/items/new/", views.item_create, name="item-create"),
+    path("live/decks/<int:pk>/present/", views.deck_present, name="deck-present"),
+    path("live/decks/<int:pk>/screen/", views.deck_screen, name="deck-screen"),
+    path("live/decks/<int:pk>/control/", views.deck_control, name="deck-control"),
+    path("live/questions/<int:pk>/moderate/", views.question_moderate, name="question-moderate"),
+    path("live/items/<int:pk>/export.csv", views.item_export, name="item-export"),
+    path("live/<str:code>/", views.participate, name="participate"),
+    path("live/<str:code>/answer/", views.answer, name="answer"),
+    path("live/<str:code>/ask/", views.ask, name="ask"),
+    path("live/<str:code>/snapshot/", views.snapshot, name="snapshot"),
+]

@@ -1,0 +1,485 @@
+"""Pages for participants (/join, the live page, the HTTP answer fallback) and for teachers
+(decks, presenter view, full-screen results, export). The HTTP answer path calls the same
+service as the socket."""
+
+import logging
+import uuid
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from nearpeer.members.permissions import is_committee
+from nearpeer.teaching.models import Material, Session
+
+from . import broadcast, services
+from .forms import DeckForm, ItemForm, JoinForm
+from .models import Answer, AudienceQuestion, Deck, DeckStatus, Item
+from .permissions import can_manage_deck
+from .protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, parse_answer, parse_participant
+
+logger = logging.getLogger("nearpeer.live")
+PARTICIPANT_COOKIE = "np_live_device"
+HTTP_ANSWERS_PER_MINUTE = 60
+STATUS_OF = {
+    "bad_request": 400,
+    "bad_choice": 400,
+    "too_large": 413,
+    "bad_participant": 400,
+    "sign_in_required": 403,
+    "forbidden": 403,
+    "unknown_deck": 404,
+    "unknown_item": 404,
+    "unknown_question": 404,
+    "not_open": 409,
+    "no_items": 409,
+    "no_more_items": 409,
+    "rate_limited": 429,
+    "server_error": 500,
+}
+
+
+# --- Participants -------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def join(request):
+    """/join: type the code (or arrive from the QR with ?code=)."""
+    form = JoinForm(request.GET or None)
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        if Deck.objects.filter(code=code).exclude(status=DeckStatus.READY).exists():
+            return redirect("live:participate", code=code)
+        form.add_error("code", "No live session has this code. Check it on the screen.")
+    return render(request, "live/join.html", {"form": form})
+
+
+def _deck_for_participant(request, code: str) -> Deck:
+    deck = Deck.objects.select_related("current_item", "session").filter(code=code.upper()).first()
+    if deck is None or deck.status == DeckStatus.READY:
+        raise Http404("No live session has this code.")
+    return deck
+
+
+def _device(request) -> uuid.UUID | None:
+    return parse_participant(request.COOKIES.get(PARTICIPANT_COOKIE))
+
+
+def _participant_for(request, deck: Deck, given: str | None = None) -> uuid.UUID:
+    """Signed-in members are known by their session; anonymous devices by their UUID (from the
+    request, else the page's cookie)."""
+    if request.user.is_authenticated:
+        return services.participant_key_for_member(deck_id=deck.pk, user_id=request.user.pk)
+    if not deck.allow_anonymous:
+        raise ProtocolError("sign_in_required", "Sign in to answer in this deck.")
+    participant = parse_participant(given) or _device(request)
+    if participant is None:
+        raise ProtocolError("bad_participant", "Anonymous devices add ?participant=<a UUID>.")
+    return participant
+
+
+@login_not_required
+@require_GET
+def participate(request, code: str):
+    """The participant's page: the current item (answerable without JavaScript), then the
+    audience Q&A. Once the deck has ended: every item, answerable beside the recording."""
+    deck = _deck_for_participant(request, code)
+    if not deck.allow_anonymous and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    device = _device(request)
+    new_device = device is None and not request.user.is_authenticated
+    if new_device:
+        device = uuid.uuid4()
+    participant = (
+        services.participant_key_for_member(deck_id=deck.pk, user_id=request.user.pk)
+        if request.user.is_authenticated
+        else device
+    )
+    items = list(deck.items.all()) if deck.is_ended else []
+    answered = set(
+        Answer.objects.filter(item__deck=deck, participant=participant).values_list(
+            "item_id", flat=True
+        )
+    )
+    recording = None
+    if deck.is_ended and request.user.is_authenticated:
+        recording = (
+            Material.objects.filter(session=deck.session, kind=Material.Kind.RECORDING)
+            .order_by("created_at")
+            .first()
+        )
+    context = {
+        "deck": deck,
+        "item": deck.current_item,
+        "items": items,
+        "answered": answered,
+        "questions": services.qa_list(deck),
+        "results": services.tally(deck.current_item)
+        if deck.current_item and (deck.results_visible or deck.revealed)
+        else None,
+        "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
+        "paused": deck.is_live and not broadcast.layer_reachable(),
+        "device": "" if request.user.is_authenticated else str(device),
+        "recording": recording,
+    }
+    response = render(request, "live/participate.html", context)
+    if new_device:
+        response.set_cookie(
+            PARTICIPANT_COOKIE,
+            str(device),
+            max_age=60 * 60 * 24 * 180,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+@login_not_required
+@require_GET
+def snapshot(request, code: str):
+    """The state as JSON, for clients whose socket is down (they poll this now and then)."""
+    deck = _deck_for_participant(request, code)
+    if not deck.allow_anonymous and not request.user.is_authenticated:
+        return JsonResponse(
+            ProtocolError("sign_in_required", "Sign in to take part.").as_message(), status=403
+        )
+    try:
+        participant = _participant_for(request, deck, request.GET.get("participant"))
+    except ProtocolError:
+        participant = None
+    message = services.snapshot(deck, participant=participant)
+    message["live_updates"] = broadcast.layer_reachable()
+    return JsonResponse(message)
+
+
+def _rate_limited(key: str, limit: int) -> bool:
+    """A fixed one-minute window in the cache; if the cache is down, let the answer through
+    (the database constraint still stops double counting)."""
+    try:
+        cache_key = f"live:rate:{key}"
+        cache.add(cache_key, 0, timeout=60)
+        return cache.incr(cache_key) > limit
+    except Exception:  # noqa: BLE001
+        logger.warning("live: rate-limit cache unavailable; not limiting")
+        return False
+
+
+def _same_origin(request) -> bool:
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin is None
+    return url_has_allowed_host_and_scheme(
+        origin + "/", allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+@csrf_exempt  # JSON bodies: see the note in answer(); forms are checked below.
+@login_not_required
+@require_POST
+def answer(request, code: str):
+    """The HTTP fallback: the socket's answer message as a JSON body, the ack as the response.
+    Also takes the no-JavaScript form on the participant page.
+
+    CSRF: a JSON body cannot be sent cross-site without a CORS preflight, which this view never
+    grants, and a browser's Origin header is checked too; form posts need the CSRF token."""
+    is_json = request.content_type == "application/json"
+    if not is_json:
+        rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if rejected is not None:
+            return rejected
+    ref = None
+    try:
+        if is_json and not _same_origin(request):
+            raise ProtocolError("forbidden", "Cross-site requests are not accepted.")
+        deck = Deck.objects.filter(code=code.upper()).first()
+        if deck is None:
+            raise ProtocolError("unknown_deck", "No live deck has this code.")
+        if is_json:
+            if len(request.body) > MAX_MESSAGE_BYTES:
+                raise ProtocolError("too_large", f"At most {MAX_MESSAGE_BYTES} bytes.")
+            data = decode(request.body)
+            given = request.GET.get("participant") or data.get("participant")
+        else:
+            data = _form_answer(request.POST)
+            given = None
+        ref = data.get("ref") if isinstance(data.get("ref"), str) else None
+        if data.get("type") != "answer":
+            raise ProtocolError("bad_request", 'Send {"type": "answer", …} here.')
+        message = parse_answer(data)
+        participant = _participant_for(request, deck, given if isinstance(given, str) else None)
+        if _rate_limited(f"{deck.pk}:{participant}", HTTP_ANSWERS_PER_MINUTE):
+            raise ProtocolError("rate_limited", "Too many answers; wait a minute.")
+        stored = services.record_answer(
+            services.AnswerEntry(
+                deck_id=deck.pk,
+                item_id=message.item,
+                participant=participant,
+                choice=message.choice,
+                text=message.text,
+                member_id=request.user.pk if request.user.is_authenticated else None,
+            )
+        )
+    except ProtocolError as exc:
+        if is_json:
+            return JsonResponse(exc.as_message(ref), status=STATUS_OF.get(exc.code, 400))
+        if exc.code == "sign_in_required":
+            return redirect_to_login(reverse("live:participate", kwargs={"code": code}))
+        if exc.code == "unknown_deck":
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+        return redirect("live:participate", code=code.upper())
+    ack = {"type": "ack", "ref": ref, "item": stored.item_id, "duplicate": stored.duplicate}
+    if is_json:
+        return JsonResponse(ack)
+    messages.success(
+        request,
+        "You had already answered this one; your first answer stands."
+        if stored.duplicate
+        else "Answer received.",
+    )
+    return redirect(
+        f"{reverse('live:participate', kwargs={'code': code.upper()})}#item-{stored.item_id}"
+    )
+
+
+def _form_answer(post) -> dict:
+    data = {"type": "answer"}
+    try:
+        data["item"] = int(post.get("item", ""))
+        if "choice" in post:
+            data["choice"] = int(post["choice"])
+    except ValueError:
+        raise ProtocolError("bad_request", "Choose one of the options.") from None
+    if "choice" not in data:
+        if "text" not in post:
+            raise ProtocolError("bad_request", "Choose one of the options.")
+        data["text"] = post["text"]
+    return data
+
+
+@csrf_exempt  # as answer(): JSON only, Origin checked
+@login_not_required
+@require_POST
+def ask(request, code: str):
+    """Ask the presenter a question (anonymous): the socket's ask message over HTTP, or the
+    no-JavaScript form."""
+    is_json = request.content_type == "application/json"
+    if not is_json:
+        rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if rejected is not None:
+            return rejected
+    try:
+        if is_json and not _same_origin(request):
+            raise ProtocolError("forbidden", "Cross-site requests are not accepted.")
+        deck = _deck_for_participant(request, code)
+        data = (
+            decode(request.body)
+            if is_json
+            else {"type": "ask", "text": request.POST.get("text", "")}
+        )
+        participant = _participant_for(request, deck, request.GET.get("participant"))
+        if _rate_limited(f"ask:{deck.pk}:{participant}", 5):
+            raise ProtocolError("rate_limited", "You can ask five questions a minute.")
+        text = data.get("text")
+        if not isinstance(text, str):
+            raise ProtocolError("bad_request", '"text" must be a string.')
+        question = services.ask_question(deck=deck, text=text)
+    except ProtocolError as exc:
+        if is_json:
+            return JsonResponse(exc.as_message(), status=STATUS_OF.get(exc.code, 400))
+        messages.error(request, exc.message)
+        return redirect("live:participate", code=code.upper())
+    if is_json:
+        return JsonResponse({"type": "ack", "ref": data.get("ref"), "question": question.pk})
+    messages.success(request, "Question sent. It appears here once the moderator approves it.")
+    return redirect("live:participate", code=deck.code)
+
+
+# --- Teachers ----------------------------------------------------------------------------------
+
+
+def _sessions_i_run(user):
+    sessions = Session.objects.order_by("-starts_at")
+    if is_committee(user):
+        return sessions
+    return sessions.filter(teachers=user)
+
+
+def _deck_i_run(request, pk: int) -> Deck:
+    deck = get_object_or_404(Deck.objects.select_related("session", "current_item"), pk=pk)
+    if not can_manage_deck(request.user, deck):
+        raise Http404("No such deck.")
+    return deck
+
+
+@require_GET
+def deck_list(request):
+    """The decks of the sessions I run (all of them for the committee)."""
+    decks = (
+        Deck.objects.filter(session__in=_sessions_i_run(request.user).values("pk"))
+        .select_related("session")
+        .annotate(n_items=Count("items", distinct=True))
+        .order_by("-created_at")[:100]
+    )
+    if not decks and not _sessions_i_run(request.user).exists():
+        raise Http404("You run no sessions.")
+    return render(request, "live/deck_list.html", {"decks": decks})
+
+
+@require_http_methods(["GET", "POST"])
+def deck_create(request):
+    sessions = _sessions_i_run(request.user)[:200]
+    if not sessions:
+        raise Http404("You run no sessions.")
+    session_qs = Session.objects.filter(pk__in=[s.pk for s in sessions])
+    initial = {"session": request.GET.get("session")}
+    form = DeckForm(request.POST or None, sessions=session_qs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        deck = services.create_deck(
+            session=form.cleaned_data["session"],
+            title=form.cleaned_data["title"],
+            allow_anonymous=form.cleaned_data["allow_anonymous"],
+            by=request.user,
+        )
+        messages.success(request, f"Deck created. Its join code is {deck.code}. Add items next.")
+        return redirect(deck)
+    return render(request, "live/deck_create.html", {"form": form})
+
+
+@require_GET
+def deck_detail(request, pk: int):
+    """Items, the add-item form, and each item's live and afterwards results side by side."""
+    deck = _deck_i_run(request, pk)
+    items = list(deck.items.all())
+    comparisons = [services.compare_phases(item) for item in items]
+    return render(
+        request,
+        "live/deck_detail.html",
+        {"deck": deck, "comparisons": comparisons, "form": ItemForm()},
+    )
+
+
+@require_POST
+def item_create(request, pk: int):
+    deck = _deck_i_run(request, pk)
+    form = ItemForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_item(
+                deck=deck,
+                kind=data["kind"],
+                prompt=data["prompt"],
+                options=data["option_list"],
+                correct=data["correct"],
+                question=data["question"],
+                recording_at_seconds=data["recording_at"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
+                form.add_error(field if field in form.fields else None, errors)
+            if not hasattr(exc, "error_dict"):
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, "Item added.")
+            return redirect(deck)
+    items = list(deck.items.all())
+    return render(
+        request,
+        "live/deck_detail.html",
+        {"deck": deck, "comparisons": [services.compare_phases(i) for i in items], "form": form},
+        status=400,
+    )
+
+
+def _join_url(request, deck: Deck) -> str:
+    return request.build_absolute_uri(reverse("live:join") + f"?code={deck.code}")
+
+
+@require_GET
+def deck_present(request, pk: int):
+    """The presenter's controls (work without JavaScript as forms; with it, over the socket)."""
+    deck = _deck_i_run(request, pk)
+    context = {
+        "deck": deck,
+        "items": list(deck.items.all()),
+        "item": deck.current_item,
+        "results": services.tally(deck.current_item) if deck.current_item else None,
+        "questions": services.qa_list(deck, include_pending=True),
+        "join_url": _join_url(request, deck),
+        "paused": not broadcast.layer_reachable(),
+    }
+    return render(request, "live/deck_present.html", context)
+
+
+@require_GET
+def deck_screen(request, pk: int):
+    """Full-screen results for the projector or a screen share: big code, QR, live counts."""
+    deck = _deck_i_run(request, pk)
+    join_url = _join_url(request, deck)
+    context = {
+        "deck": deck,
+        "item": deck.current_item,
+        "results": services.tally(deck.current_item) if deck.current_item else None,
+        "join_url": join_url,
+        "qr": segno.make(join_url, error="m").svg_data_uri(scale=8, border=2),
+        "show_results": deck.results_visible or deck.revealed,
+        "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
+        "paused": not broadcast.layer_reachable(),
+    }
+    return render(request, "live/deck_screen.html", context)
+
+
+@require_POST
+def deck_control(request, pk: int):
+    """A presenter control as a form post (no JavaScript, or the socket is down)."""
+    deck = _deck_i_run(request, pk)
+    item = request.POST.get("item")
+    try:
+        services.control_deck(
+            deck=deck,
+            action=request.POST.get("action", ""),
+            item_id=int(item) if item and item.isdigit() else None,
+        )
+    except ProtocolError as exc:
+        messages.error(request, exc.message)
+    return redirect("live:deck-present", pk=deck.pk)
+
+
+@require_POST
+def question_moderate(request, pk: int):
+    question = get_object_or_404(AudienceQuestion.objects.select_related("deck__session"), pk=pk)
+    if not can_manage_deck(request.user, question.deck):
+        raise Http404("No such question.")
+    try:
+        services.moderate_question(
+            deck=question.deck, question_id=question.pk, action=request.POST.get("action", "")
+        )
+    except ProtocolError as exc:
+        messages.error(request, exc.message)
+    return redirect("live:deck-present", pk=question.deck_id)
+
+
+@require_GET
+def item_export(request, pk: int):
+    item = get_object_or_404(Item.objects.select_related("deck__session"), pk=pk)
+    if not can_manage_deck(request.user, item.deck):
+        raise Http404("No such item.")
+    response = HttpResponse(services.export_item_csv(item), content_type="text/csv; charset=utf-8")
+    filename = f"live-{item.deck.code}-item-{item.position}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
