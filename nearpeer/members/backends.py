@@ -21,3 +21,15 @@ class CommitteeAdminBackend(BaseBackend):
 
     def has_module_perms(self, user_obj, app_label) -> bool:
         return self._allowed(user_obj, app_label)
+
+
+def axes_username(request, credentials: dict | None) -> str:
+    """The account django-axes counts failures against: the normalised email, so `A@x` and
+    `a@x` are one account for the lockout as they are for sign-in (every sign-in form,
+    the admin's included)."""
+    from .models import normalise_email
+
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        raw = request.POST.get("username", "")
+    return normalise_email(raw or "")
