@@ -304,6 +304,10 @@ AUTHENTICATION_BACKENDS = [
 # --- Accounts and abuse limits (docs/security.md, "Accounts and abuse limits") ------------------
 # The lockout counts the normalised email (A@x and a@x are one account) on every sign-in form.
 AXES_USERNAME_CALLABLE = "nearpeer.members.backends.axes_username"
+# The client address behind our own proxies (django-ipware is not installed, so axes' own
+# AXES_IPWARE_PROXY_COUNT above had no effect: every client looked like the proxy).
+NEARPEER_PROXY_COUNT = int(os.environ.get("NEARPEER_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "nearpeer.members.backends.client_ip"
 NEARPEER_LOGIN_COOLOFF_MINUTES = int(os.environ.get("NEARPEER_LOGIN_COOLOFF_MINUTES", "15"))
 # Failed sign-ins from one client address, whatever the accounts, before that address pauses.
 NEARPEER_LOGIN_ADDRESS_FAILURE_LIMIT = int(

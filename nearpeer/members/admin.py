@@ -107,3 +107,79 @@ class UserAdmin(BaseUserAdmin):
         if not _is_superuser(request) and str(request.user.pk) != str(id):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
+
+
+# --- Sign-in records (django-axes): addresses for superusers only ----------------------------
+# The committee may lift a sign-in pause (AccessAttempt) but sees no one's addresses or
+# browsers, and not the sign-in and failure logs at all.
+import axes.admin  # noqa: E402  (registers axes' own admin classes, replaced below)
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: E402
+
+SIGN_IN_DETAIL = frozenset({"ip_address", "user_agent", "http_accept", "get_data", "post_data"})
+
+
+def _without_detail(names) -> list:
+    return [n for n in names if n not in SIGN_IN_DETAIL]
+
+
+class AccessAttemptAdmin(axes.admin.AccessAttemptAdmin):
+    def get_list_display(self, request):
+        names = super().get_list_display(request)
+        return names if _is_superuser(request) else _without_detail(names)
+
+    def get_search_fields(self, request):
+        names = super().get_search_fields(request)
+        return names if _is_superuser(request) else _without_detail(names)
+
+    def get_readonly_fields(self, request, obj=None):
+        names = super().get_readonly_fields(request, obj)
+        return names if _is_superuser(request) else _without_detail(names)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if _is_superuser(request):
+            return fieldsets
+        kept = []
+        for title, options in fieldsets:
+            fields = _without_detail(options.get("fields", ()))
+            if fields:
+                kept.append((title, {**options, "fields": fields}))
+        return kept
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # `?ip_address=…` in the address bar would otherwise answer "did this address try?".
+        if lookup.split("__")[0] in SIGN_IN_DETAIL and not (request and _is_superuser(request)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class SuperuserOnlyMixin:
+    def has_module_permission(self, request):
+        return _is_superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_superuser(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_superuser(request)
+
+
+class AccessLogAdmin(SuperuserOnlyMixin, axes.admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(SuperuserOnlyMixin, axes.admin.AccessFailureLogAdmin):
+    pass
+
+
+for _model, _admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)
