@@ -218,9 +218,10 @@ def checkin_create(request):
     codes are counted per member, so nobody can try codes until one fits."""
     if request.method == "POST":
         minutes = settings.NEARPEER_CHECKIN_ATTEMPT_WINDOW_MINUTES
-        if throttle.count(
-            "check-in", str(request.user.pk)
-        ) >= settings.NEARPEER_CHECKIN_ATTEMPT_LIMIT:
+        if (
+            throttle.count("check-in", str(request.user.pk))
+            >= settings.NEARPEER_CHECKIN_ATTEMPT_LIMIT
+        ):
             return render(
                 request,
                 "members/login_locked.html",
