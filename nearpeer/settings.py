@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "nearpeer.core.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -323,6 +324,6 @@ NEARPEER_PASSWORD_RESET_WINDOW_MINUTES = 60
 NEARPEER_CHECKIN_ATTEMPT_LIMIT = int(os.environ.get("NEARPEER_CHECKIN_ATTEMPT_LIMIT", "10"))
 NEARPEER_CHECKIN_ATTEMPT_WINDOW_MINUTES = 10
 # Request bodies: the embedded server refuses larger ones with 413 before reading them
-# (nearpeer.core.asgi_limits). Signed-in requests may carry an upload.
+# (nearpeer.core.limits). Signed-in requests may carry an upload.
 NEARPEER_MAX_ANONYMOUS_REQUEST_KB = int(os.environ.get("NEARPEER_MAX_ANONYMOUS_REQUEST_KB", "1024"))
 NEARPEER_MAX_REQUEST_BYTES = (NEARPEER_MAX_UPLOAD_MB + 1) * 1024 * 1024
