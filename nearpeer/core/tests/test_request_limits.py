@@ -2,6 +2,7 @@
 before refusing it. The ASGI application now answers 413 before reading such a body."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
@@ -9,6 +10,12 @@ from asgiref.testing import ApplicationCommunicator
 from nearpeer.asgi import application
 
 MiB = 1024 * 1024
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: browser tests keep an event loop in the main one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _scope(headers: list[tuple[bytes, bytes]], path: str = "/members/sign-in/") -> dict:
@@ -53,7 +60,7 @@ def test_anonymous_request_with_a_large_length_is_refused_before_any_body(settin
     settings.NEARPEER_MAX_ANONYMOUS_REQUEST_KB = 1024
     scope = _scope([(b"content-length", str(400 * MiB).encode())])
 
-    status, body, _ = asyncio.run(_exchange(scope, [b""]))
+    status, body, _ = run(_exchange(scope, [b""]))
 
     assert (status, body) == (413, b"Request too large: the limit is 1 MB when not signed in.\n")
 
@@ -63,7 +70,7 @@ def test_chunked_anonymous_body_is_cut_off_at_the_limit(settings, db):
     scope = _scope([(b"transfer-encoding", b"chunked")])
     chunks = [b"x" * (64 * 1024)] * 100  # 6.4 MiB offered
 
-    status, body, taken = asyncio.run(_exchange(scope, chunks))
+    status, body, taken = run(_exchange(scope, chunks))
 
     assert (status, body) == (413, b"Request too large: the limit is 256 KB when not signed in.\n")
     assert taken <= 6  # stopped after ~256 KiB, not after 6.4 MiB
@@ -88,7 +95,7 @@ def test_small_requests_pass_through(settings):
     settings.NEARPEER_MAX_ANONYMOUS_REQUEST_KB = 1
     scope = _scope([(b"transfer-encoding", b"chunked")])
 
-    status, body, _ = asyncio.run(
+    status, body, _ = run(
         _exchange(scope, [b"a" * 500, b"b" * 500], app=RequestSizeLimit(_echo_app))
     )
 
@@ -105,9 +112,7 @@ def test_signed_in_upload_may_be_larger(client, settings):
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     scope = _scope([(b"content-length", str(200 * 1024).encode()), (b"cookie", cookie.encode())])
 
-    status, body, _ = asyncio.run(
-        _exchange(scope, [b"x" * (200 * 1024)], app=RequestSizeLimit(_echo_app))
-    )
+    status, body, _ = run(_exchange(scope, [b"x" * (200 * 1024)], app=RequestSizeLimit(_echo_app)))
 
     assert (status, body) == (200, str(200 * 1024).encode())
 
