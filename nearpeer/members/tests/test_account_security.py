@@ -317,3 +317,19 @@ def test_superuser_sees_sign_in_addresses(client, ada):
     attempts = client.get(reverse("admin:axes_accessattempt_changelist"))
 
     assert re.search(r"192\.0\.2\.44", attempts.content.decode())
+
+
+def test_roster_import_by_the_committee_leaves_a_superuser_alone(db):
+    from nearpeer.members.roster import parse_roster
+    from nearpeer.members.services import import_roster
+
+    UserFactory(email="root@example.ac.uk", name="Rhea", year=None, is_superuser=True)
+    rows, errors = parse_roster(b"email,name,year\nroot@example.ac.uk,Someone Else,1\n")
+
+    plan = import_roster(rows=rows, by=committee())
+
+    assert errors == []
+    assert [(r.email, action) for r, action in plan.actions()] == [
+        ("root@example.ac.uk", "left alone: only a superuser edits a superuser")
+    ]
+    assert User.objects.filter(name="Rhea", year=None).exists()
