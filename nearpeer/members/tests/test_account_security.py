@@ -202,24 +202,36 @@ def test_committee_cannot_change_another_members_email_in_admin(client, db):
     assert mail.outbox == []
 
 
-def test_committee_cannot_change_roles_in_admin(client, db):
-    chair = committee(is_staff=True)
-    other = UserFactory()
-    client.force_login(chair)
-
-    client.post(
-        reverse("admin:members_user_change", args=[other.pk]),
+def _grant_in_admin(client, user):
+    return client.post(
+        reverse("admin:members_user_change", args=[user.pk]),
         _change_form(
-            other,
+            user,
             **{
                 "role_grants-TOTAL_FORMS": "1",
                 "role_grants-0-role": Role.COMMITTEE,
-                "role_grants-0-user": other.pk,
+                "role_grants-0-user": user.pk,
+                "role_grants-0-granted_at_0": "2026-01-05",
+                "role_grants-0-granted_at_1": "10:00:00",
             },
         ),
     )
 
+
+def test_committee_cannot_change_roles_in_admin(client, db):
+    chair = committee(is_staff=True)
+    other, control = UserFactory(), UserFactory()
+    client.force_login(chair)
+
+    _grant_in_admin(client, other)
+    # The same form from a superuser does grant it: the data above is a valid grant.
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    _grant_in_admin(client, control)
+
     assert RoleGrant.objects.filter(user=other).count() == 0
+    assert list(RoleGrant.objects.filter(user=control).values_list("role", flat=True)) == [
+        Role.COMMITTEE
+    ]
 
 
 def test_nobody_but_a_superuser_edits_a_superuser(client, db):
