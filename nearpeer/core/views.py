@@ -7,10 +7,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-def _check_database() -> None:
-    for alias in connections:
+def _database_check(alias: str):
+    def check() -> None:
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
+
+    return check
 
 
 def _check_cache() -> None:
@@ -21,7 +23,10 @@ def _check_cache() -> None:
 
 def dependency_status() -> dict[str, str]:
     """ "ok" or "down (<error kind>)" for each dependency the site needs to serve pages."""
-    checks = {"database": _check_database}
+    checks = {
+        "database" if alias == "default" else f"database {alias}": _database_check(alias)
+        for alias in connections
+    }
     if settings.REDIS_URL:
         checks["redis"] = _check_cache
     status = {}
