@@ -114,6 +114,12 @@ def test_database_refuses_an_email_differing_only_by_case(ada):
         User.objects.bulk_create([User(email="ADA@example.ac.uk", name="Twin")])
 
 
+@pytest.mark.postgres
+def test_postgresql_refuses_an_email_differing_only_by_case(ada):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.bulk_create([User(email="Ada@Example.ac.uk", name="Twin")])
+
+
 def test_data_migration_keeps_the_recent_account_and_reports_the_conflict():
     from datetime import UTC, datetime
     from importlib import import_module
