@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from nearpeer.core.limits import RequestSizeLimit  # noqa: E402
 from nearpeer.core.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -26,7 +27,8 @@ class BrowserOriginValidator(OriginValidator):
 
 application = ProtocolTypeRouter(
     {
-        "http": django_http,
+        # Bodies beyond the limit are refused (413) before Django writes them to disk.
+        "http": RequestSizeLimit(django_http),
         "websocket": BrowserOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
         ),
