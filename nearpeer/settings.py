@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "nearpeer.teaching",
     "nearpeer.questions",
     "nearpeer.tutorials",
+    "nearpeer.osce",
     "nearpeer.evaluation",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("notifications/", include("nearpeer.notifications.urls")),
     path("questions/", include("nearpeer.questions.urls")),
     path("tutorials/", include("nearpeer.tutorials.urls")),
+    path("osce/", include("nearpeer.osce.urls")),
     path("evaluation/", include("nearpeer.evaluation.urls")),
     path("admin/", admin.site.urls),
 ]
