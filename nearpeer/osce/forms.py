@@ -198,7 +198,8 @@ class MockForm(forms.Form):
             parts = [p.strip() for p in line.split(",")]
             if len(parts) != 2:
                 raise ValidationError(
-                    f'Declared friends, line {n}: "{line}" is not "examiner email, candidate email".'
+                    f'Declared friends, line {n}: "{line}" is not '
+                    '"examiner email, candidate email".'
                 )
             out.append(tuple(_member_by_email(p, f"Declared friends, line {n}") for p in parts))
         return out

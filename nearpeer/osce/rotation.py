@@ -17,9 +17,10 @@ The model (docs/osce.md has the file format):
 Objective: the fewest rounds in total, ``runs x L``. Capacity is ``runs x circuits x L``, so a
 larger ``L`` (more rest positions) can save a whole run; conflicts and examiners' runs can force an
 extra run. We try ``(runs, L)`` pairs in increasing order of ``runs x L`` (ties: fewer rest
-positions) and ask an exact integer model (HiGHS) whether that pair can hold everyone; the first
-feasible pair is optimal because every smaller product was proven infeasible. Feasibility is monotone
-(more runs or longer circuits never hurt), which the property tests check against brute force.
+positions) and ask an exact integer model (HiGHS) whether that pair can hold everyone; the
+first feasible pair is optimal because every smaller product was proven infeasible. Feasibility
+is monotone (more runs or longer circuits never hurt); the property tests check the optimum
+against brute force.
 
 Candidates without a conflict are interchangeable, so the model counts them per circuit instead of
 placing each one; only candidates named in a conflict (or who also examine) get their own variables.
@@ -583,22 +584,25 @@ def _circuits_staffable(p: Problem, run: int) -> int:
     best = 0
     for k in range(1, p.circuits + 1):
         match: dict[str, tuple[str, int]] = {}
-
-        def augment(slot: tuple[str, int], seen: set[str]) -> bool:
-            for e in p.examiners:
-                if e.id in seen or not e.can_take(slot[0], run):
-                    continue
-                seen.add(e.id)
-                if e.id not in match or augment(match[e.id], seen):
-                    match[e.id] = slot
-                    return True
-            return False
-
-        if all(augment((s, i), set()) for s in p.stations for i in range(k)):
+        if all(_augment(p, run, (s, i), match, set()) for s in p.stations for i in range(k)):
             best = k
         else:
             break
     return best
+
+
+def _augment(
+    p: Problem, run: int, slot: tuple[str, int], match: dict[str, tuple[str, int]], seen: set[str]
+) -> bool:
+    """Kuhn's augmenting path: give `slot` (station, copy) an examiner, moving others along."""
+    for e in p.examiners:
+        if e.id in seen or not e.can_take(slot[0], run):
+            continue
+        seen.add(e.id)
+        if e.id not in match or _augment(p, run, match[e.id], match, seen):
+            match[e.id] = slot
+            return True
+    return False
 
 
 def solve_json(data: object, *, time_limit_s: float | None = None) -> dict:

@@ -424,16 +424,16 @@ def mark_mock(
     ):
         raise OsceError("You do not examine this candidate at this station.")
     result = _scored(station, marks, global_rating)
-    values = dict(
-        examiner=by,
-        marks=marks,
-        global_rating=global_rating,
-        feedback=feedback,
-        percent=result.percent,
-        passed=result.passed,
-        missed=list(result.missed),
-        client_id=client_id,
-    )
+    values = {
+        "examiner": by,
+        "marks": marks,
+        "global_rating": global_rating,
+        "feedback": feedback,
+        "percent": result.percent,
+        "passed": result.passed,
+        "missed": list(result.missed),
+        "client_id": client_id,
+    }
     try:
         with transaction.atomic():
             sheet, created = Sheet.objects.update_or_create(
