@@ -1,15 +1,13 @@
-"""`nearpeer osce rotation IN.json -o OUT.json` (format: docs/osce.md)."""
+"""`nearpeer osce rotation IN.json -o OUT.json` (format: docs/osce.md).
 
-import json
+`nearpeer.cli` runs this subcommand without loading Django (nearpeer/osce/cli.py); this
+management command is the same code for `manage.py`-style use and `nearpeer help osce`."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from nearpeer.osce import rotation
-
-MAX_INPUT_BYTES = 5 * 1024 * 1024
-EXIT_BAD_INPUT = 1
-EXIT_RULE = 2
+from nearpeer.osce import cli, rotation
 
 
 class Command(BaseCommand):
@@ -17,58 +15,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        rot = sub.add_parser(
-            "rotation",
-            help="Build the mock OSCE rotation with the fewest rounds (see docs/osce.md).",
-        )
+        rot = sub.add_parser("rotation", help="Build the rotation with the fewest rounds.")
         rot.add_argument("input", help="input JSON file (see docs/osce.md)")
-        rot.add_argument(
-            "-o", "--output", required=True, help="output JSON file, or - for standard output"
-        )
-        rot.add_argument(
-            "--time-limit",
-            type=float,
-            default=rotation.DEFAULT_TIME_LIMIT_S,
-            help="seconds for the solver (default %(default)s)",
-        )
+        rot.add_argument("-o", "--output", required=True, help="output file, or - for stdout")
+        rot.add_argument("--time-limit", type=float, default=rotation.DEFAULT_TIME_LIMIT_S)
 
     def handle(self, *args, action, **options):
-        if action == "rotation":
-            self.rotation(options["input"], options["output"], options["time_limit"])
-
-    def rotation(self, input_path: str, output_path: str, time_limit: float) -> None:
-        path = Path(input_path)
-        if not path.is_file():
-            raise CommandError(f"{input_path}: no such file", returncode=EXIT_BAD_INPUT)
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            raise CommandError(
-                f"{input_path}: larger than {MAX_INPUT_BYTES // 2**20} MB",
-                returncode=EXIT_BAD_INPUT,
-            )
-        if time_limit <= 0:
-            raise CommandError("--time-limit must be positive", returncode=EXIT_BAD_INPUT)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CommandError(
-                f"{input_path}: not valid JSON ({exc})", returncode=EXIT_BAD_INPUT
-            ) from exc
-        try:
-            result = rotation.solve_json(data, time_limit_s=time_limit)
-        except rotation.InputError as exc:
-            raise CommandError(f"{input_path}: {exc}", returncode=EXIT_BAD_INPUT) from exc
-        except rotation.RuleError as exc:
-            raise CommandError(f"impossible: {exc}", returncode=EXIT_RULE) from exc
-        except TimeoutError as exc:
-            raise CommandError(
-                f"no answer within {time_limit:g} s; raise --time-limit", returncode=EXIT_RULE
-            ) from exc
-        text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-        if output_path == "-":
+            text, summary = cli.run(options["input"], options["output"], options["time_limit"])
+        except cli.Failure as exc:
+            raise CommandError(str(exc), returncode=exc.code) from exc
+        if options["output"] == "-":
             self.stdout.write(text, ending="")
         else:
-            Path(output_path).write_text(text, encoding="utf-8")
-            self.stderr.write(
-                f"{len(data['candidates'])} candidates in {len(result['runs'])} run(s), "
-                f"{result['rounds_total']} rounds in total → {output_path}"
-            )
+            Path(options["output"]).write_text(text, encoding="utf-8")
+            self.stderr.write(f"{summary} → {options['output']}")
