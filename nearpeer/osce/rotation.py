@@ -461,6 +461,7 @@ def _assemble(p: Problem, placement: _Placement, length: int) -> Rotation:
     for c in p.candidates:  # input order within a circuit
         by_circuit.setdefault(placement.seats[c], []).append(c)
     rotation = Rotation(rounds_per_run=length)
+    _keep_examiners_at_their_station(p, placement)
     for v in sorted({key[0] for key in by_circuit}):
         circuits = []
         keys = sorted(key for key in by_circuit if key[0] == v)
@@ -478,6 +479,34 @@ def _assemble(p: Problem, placement: _Placement, length: int) -> Rotation:
             )
         rotation.runs.append((v, circuits))
     return rotation
+
+
+def _keep_examiners_at_their_station(p: Problem, placement: _Placement) -> None:
+    """Swap stations between two examiners of one circuit when that puts someone back at the
+    station they examined in an earlier run (both must offer the swapped stations). Who is in
+    which circuit does not change, so every rule still holds; examiners read one scheme less."""
+    by_id = {e.id: e for e in p.examiners}
+    last: dict[str, str] = {}
+    for key in sorted(placement.staff):
+        staff = placement.staff[key]
+        changed = True
+        while changed:
+            changed = False
+            at = {e: s for s, e in staff.items()}
+            for e, current in at.items():
+                wanted = last.get(e)
+                if wanted is None or wanted == current or wanted not in staff:
+                    continue
+                other = staff[wanted]
+                if last.get(other) == wanted:
+                    continue  # the other examiner is at home there already
+                run = key[0]
+                if by_id[e].can_take(wanted, run) and by_id[other].can_take(current, run):
+                    staff[wanted], staff[current] = e, other
+                    changed = True
+                    break
+        for s, e in staff.items():
+            last[e] = s
 
 
 def _station_matching(p: Problem, run: int, excluded: set[str]) -> bool:
