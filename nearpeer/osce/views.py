@@ -404,10 +404,7 @@ def mock_detail(request, pk):
                         for s, e in circ["examiners"].items()
                     ],
                     "rounds": [
-                        [
-                            people[int(r[p][1:])].get_short_name() if p in r else "—"
-                            for p in circ["positions"]
-                        ]
+                        [str(people[int(r[p][1:])]) if p in r else "—" for p in circ["positions"]]
                         for r in circ["rounds"]
                     ],
                 }
@@ -581,7 +578,7 @@ def mock_results(request, pk):
         summary = stats.summarise(
             [
                 stats.Sheet(
-                    s.examiner.get_short_name(),
+                    str(s.examiner),
                     s.percent,
                     s.global_rating,
                     s.passed,
