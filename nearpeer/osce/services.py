@@ -434,11 +434,16 @@ def mark_mock(
         "missed": list(result.missed),
         "client_id": client_id,
     }
-    try:
-        with transaction.atomic():
-            sheet, created = Sheet.objects.update_or_create(
-                mock=mock, station=station, candidate_id=candidate_id, defaults=values
-            )
-    except IntegrityError:  # two phones raced on the same client id
-        return Sheet.objects.get(client_id=client_id), False
-    return sheet, created
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return Sheet.objects.update_or_create(
+                    mock=mock, station=station, candidate_id=candidate_id, defaults=values
+                )
+        except IntegrityError:
+            # Another request saved this sheet meanwhile: the same submission (same id) is
+            # returned as it is; a different one updates the row now there.
+            same = Sheet.objects.filter(client_id=client_id).first()
+            if same is not None:
+                return same, False
+    raise OsceError("The sheet could not be saved; send it again.")
