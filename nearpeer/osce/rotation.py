@@ -346,6 +346,7 @@ def _build_model(
     special = [c for c in p.candidates if c in conflicted or c in exam_ids]
     n_free = len(p.candidates) - len(special)
     K = p.circuits
+    units = _examiner_units(p)
     label_weight = sum(labels) + 1
     y = {v: m.var(cost=(label_weight + v) if place_all else 0.0) for v in labels}
     w: dict[tuple[int, int], int] = {}
@@ -361,14 +362,15 @@ def _build_model(
             f[v, k] = m.var(upper=length, cost=0.0 if place_all else 1.0)
             for c in special:
                 x[c, v, k] = m.var(cost=0.0 if place_all else 1.0)
-            for e in p.examiners:
+            for uid, members in units.items():
+                e = members[0]
                 if e.runs is None or v in e.runs:
                     for s in p.stations:
                         if s in e.stations:
-                            j = z[e.id, v, k, s] = m.var()
+                            j = z[uid, v, k, s] = m.var()
                             z_station.setdefault((v, k, s), []).append(j)
-                            z_run.setdefault((e.id, v), []).append(j)
-                            z_circuit.setdefault((e.id, v, k), []).append(j)
+                            z_run.setdefault((uid, v), []).append(j)
+                            z_circuit.setdefault((uid, v, k), []).append(j)
     if max_runs is not None:
         m.row([y[v] for v in labels], [1.0] * len(labels), 0, max_runs)
     named = {r for e in p.examiners if e.runs is not None for r in e.runs}
@@ -386,10 +388,10 @@ def _build_model(
             for s in p.stations:
                 zs = z_station.get((v, k, s), [])
                 m.row([*zs, w[v, k]], [1.0] * len(zs) + [-1.0], 0, 0)
-        for e in p.examiners:
-            ze = z_run.get((e.id, v), [])
+        for uid, members in units.items():
+            ze = z_run.get((uid, v), [])
             if ze:
-                m.row(ze, [1.0] * len(ze), 0, 1)
+                m.row(ze, [1.0] * len(ze), 0, len(members))
     for c in special:
         xc = [x[c, v, k] for v in labels for k in range(K)]
         m.row(xc, [1.0] * len(xc), 1 if place_all else 0, 1)
@@ -408,19 +410,52 @@ def _build_model(
                 xs = [x[c, v, k] for k in range(K)]
                 if ze:
                     m.row(xs + ze, [1.0] * (len(xs) + len(ze)), 0, 1)
-    return m, special, y, w, f, x, z
+    return m, special, y, w, f, x, z, units
+
+
+def _examiner_units(p: Problem) -> dict[str, list[Examiner]]:
+    """Examiners who offered the same stations and runs, and have no conflict and do not sit,
+    are interchangeable: the model counts them as one unit (breaking their symmetry, which
+    otherwise makes the solver prove the same thing once per permutation). Others stand alone,
+    under their own id."""
+    named = {e for e, _ in p.conflicts} | set(p.candidates)
+    units: dict[str, list[Examiner]] = {}
+    groups: dict[tuple, list[Examiner]] = {}
+    for e in p.examiners:
+        if e.id in named:
+            units[e.id] = [e]
+        else:
+            key = (e.stations, e.runs)
+            groups.setdefault(key, []).append(e)
+    for n, members in enumerate(groups.values()):
+        if len(members) == 1:
+            units[members[0].id] = members
+        else:
+            units[f"\0group{n}"] = members
+    return units
 
 
 def _feasible(p: Problem, runs: int, length: int, deadline: float) -> _Placement | None:
     labels = _run_labels(p, runs)
-    m, special, y, w, f, x, z = _build_model(p, labels, length, runs, place_all=True)
+    m, special, y, w, f, x, z, units = _build_model(p, labels, length, runs, place_all=True)
     sol = m.solve(maximise=False, time_limit=deadline - time.perf_counter())
     if sol is None:
         return None
     staff: dict[tuple[int, int], dict[str, str]] = {}
-    for (e_id, v, k, s), j in z.items():
+    slots: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for (uid, v, k, s), j in z.items():
         if sol[j]:
-            staff.setdefault((v, k), {})[s] = e_id
+            slots.setdefault((uid, v), []).append((k, s))
+    # A unit's slots in a run go to its members, each preferring the station they had before.
+    last: dict[str, str] = {}
+    for v in sorted(labels):
+        for uid, members in units.items():
+            free = list(members)
+            for k, s in sorted(slots.get((uid, v), []), key=lambda ks: ks[1]):
+                e = next((e for e in free if last.get(e.id) == s), free[0])
+                free.remove(e)
+                staff.setdefault((v, k), {})[s] = e.id
+                last[e.id] = s
     seats: dict[str, tuple[int, int]] = {}
     counts: dict[tuple[int, int], int] = {key: 0 for key, j in w.items() if sol[j]}
     for (c, v, k), j in x.items():
@@ -589,10 +624,6 @@ def build_rotation(p: Problem) -> Rotation:
     )
     labels = _run_labels(p, max_runs)
     staffable = {v: _circuits_staffable(p, v) for v in labels}
-    # An input with only named runs has few of them: one solve at the largest capacity tells an
-    # impossible input apart before trying every pair.
-    if not any_run and _feasible(p, max_runs, lengths[-1], deadline) is None:
-        raise RuleError(_diagnose(p, full_labels, deadline))
     for _, length, u in pairs:
         # Relaxation without conflicts: the u runs that can staff the most circuits must hold
         # everyone. It proves most small pairs infeasible without the integer model.
@@ -601,10 +632,67 @@ def build_rotation(p: Problem) -> Rotation:
             continue
         if time.perf_counter() > deadline:
             raise TimeoutError("the solver ran out of time")
-        placement = _feasible(p, u, length, deadline)
+        placement = _greedy(p, u, length, staffable) or _feasible(p, u, length, deadline)
         if placement is not None:
             return _assemble(p, placement, length)
     raise RuleError(_diagnose(p, full_labels, deadline))
+
+
+def _greedy(p: Problem, runs: int, length: int, staffable: dict[int, int]) -> _Placement | None:
+    """A quick constructive try for (runs, length); None when it does not find one (the exact
+    model then decides). Any rotation it returns keeps every rule, and the pair it answers for
+    is the smallest not yet proven infeasible, so it is as short as the exact model's.
+
+    Staff as many circuits as each run allows, drawing examiners with the most conflicts into
+    the same circuits, so that the other circuits are free for the candidates they conflict
+    with; then seat the most constrained candidates first."""
+    labels = sorted(staffable, key=lambda v: (-staffable[v], v))[:runs]
+    conflicts_of: dict[str, set[str]] = {}
+    for e, c in p.conflicts:
+        conflicts_of.setdefault(c, set()).add(e)
+    load = {e.id: sum(1 for ee, _ in p.conflicts if ee == e.id) for e in p.examiners}
+    order = sorted(p.examiners, key=lambda e: (-load[e.id], e.id))
+    staff: dict[tuple[int, int], dict[str, str]] = {}
+    for v in sorted(labels):
+        used: set[str] = set()
+        for k in range(staffable[v]):
+            match: dict[str, tuple[str, int]] = {}
+            pool = Problem(
+                stations=p.stations,
+                candidates=(),
+                circuits=1,
+                max_rest_stations=0,
+                examiners=tuple(e for e in order if e.id not in used),
+                conflicts=frozenset(),
+            )
+            if not all(_augment(pool, v, (st, 0), match, set()) for st in p.stations):
+                return None
+            staff[v, k] = {slot[0]: e for e, slot in match.items()}
+            used |= set(match)
+    examining_in: dict[str, set[int]] = {}
+    for (v, _), by_station in staff.items():
+        for e in by_station.values():
+            examining_in.setdefault(e, set()).add(v)
+    room = dict.fromkeys(staff, length)
+    seats: dict[str, tuple[int, int]] = {}
+
+    def fits(c: str, key: tuple[int, int]) -> bool:
+        return (
+            room[key] > 0
+            and not (conflicts_of.get(c, set()) & set(staff[key].values()))
+            and key[0] not in examining_in.get(c, set())
+        )
+
+    options = {c: [key for key in staff if fits(c, key)] for c in p.candidates}
+    for c in sorted(p.candidates, key=lambda c: (len(options[c]), c)):
+        choices = [key for key in options[c] if fits(c, key)]
+        if not choices:
+            return None
+        key = max(choices, key=lambda key: (room[key], -key[0], -key[1]))
+        seats[c] = key
+        room[key] -= 1
+    used_keys = set(seats.values())
+    return _Placement(staff={key: v for key, v in staff.items() if key in used_keys}, seats=seats)
 
 
 def _circuits_staffable(p: Problem, run: int) -> int:

@@ -1,6 +1,8 @@
 """The rotation builder: rules kept, fewest rounds (against brute force), refusals named."""
 
 import json
+from contextlib import nullcontext
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -253,14 +255,17 @@ def tiny_instances(draw):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_instances())
-def test_rotation_matches_brute_force_on_tiny_instances(data):
+@given(tiny_instances(), st.booleans())
+def test_rotation_matches_brute_force_on_tiny_instances(data, exact_only):
+    """Both paths: the quick constructive try with the exact model behind it, and the exact
+    model alone."""
     optimum = brute_force_optimum(data)
-    try:
-        out = rotation.solve_json(data)
-    except rotation.RuleError:
-        assert optimum is None
-        return
+    with mock.patch.object(rotation, "_greedy", return_value=None) if exact_only else nullcontext():
+        try:
+            out = rotation.solve_json(data)
+        except rotation.RuleError:
+            assert optimum is None
+            return
     assert check(data, out) == []
     assert out["rounds_total"] == optimum
 
