@@ -28,8 +28,10 @@ placing each one; only candidates named in a conflict (or who also examine) get 
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import random
 import sys
 import time
 from collections.abc import Iterable
@@ -624,21 +626,91 @@ def build_rotation(p: Problem) -> Rotation:
     )
     labels = _run_labels(p, max_runs)
     staffable = {v: _circuits_staffable(p, v) for v in labels}
+    allowed = _runs_each_candidate_can_sit(p, labels)
     for _, length, u in pairs:
         # Relaxation without conflicts: the u runs that can staff the most circuits must hold
         # everyone. It proves most small pairs infeasible without the integer model.
         best = sorted(staffable.values(), reverse=True)[:u]
         if sum(best) * length < n_c:
             continue
+        # With conflicts, per run: some u runs must hold everyone, each candidate only in a run
+        # where their conflicts leave a full staff (Hall's condition on runs).
+        if not _some_runs_hold_everyone(p, allowed, staffable, u, length):
+            continue
         if time.perf_counter() > deadline:
             raise TimeoutError("the solver ran out of time")
-        placement = _greedy(p, u, length, staffable) or _feasible(p, u, length, deadline)
+        placement = _greedy(p, u, length, staffable)
+        # A few randomised tries (seeded: the same input gives the same answer) before the
+        # exact model, which is slow on tightly packed days with many conflicts.
+        rng = random.Random(0)
+        tries_until = time.perf_counter() + min(2.0, p.time_limit_s / 20)
+        while placement is None and time.perf_counter() < tries_until:
+            placement = _greedy(p, u, length, staffable, rng)
+        if placement is None:
+            placement = _feasible(p, u, length, deadline)
         if placement is not None:
             return _assemble(p, placement, length)
     raise RuleError(_diagnose(p, full_labels, deadline))
 
 
-def _greedy(p: Problem, runs: int, length: int, staffable: dict[int, int]) -> _Placement | None:
+def _runs_each_candidate_can_sit(p: Problem, labels: list[int]) -> dict[str, frozenset[int]]:
+    exam_ids = {e.id for e in p.examiners}
+    blocked: dict[str, set[str]] = {}
+    for e, c in p.conflicts:
+        blocked.setdefault(c, set()).add(e)
+    for c in p.candidates:
+        if c in exam_ids:
+            blocked.setdefault(c, set()).add(c)
+    everyone = frozenset(v for v in labels if _station_matching(p, v, set()))
+    out: dict[str, frozenset[int]] = {}
+    cache: dict[frozenset[str], frozenset[int]] = {}
+    for c in p.candidates:
+        key = frozenset(blocked.get(c, ()))
+        if key not in cache:
+            cache[key] = (
+                frozenset(v for v in everyone if _station_matching(p, v, set(key)))
+                if key
+                else everyone
+            )
+        out[c] = cache[key]
+    return out
+
+
+def _some_runs_hold_everyone(
+    p: Problem,
+    allowed: dict[str, frozenset[int]],
+    staffable: dict[int, int],
+    runs: int,
+    length: int,
+    max_subsets: int = 2000,
+) -> bool:
+    """A necessary condition (True when unsure): for some choice of `runs` runs, every set T of
+    them can seat the candidates who can sit only in T (Hall's condition)."""
+    labels = [v for v in staffable if staffable[v] > 0]
+    if math.comb(len(labels), min(runs, len(labels))) * 2 ** min(runs, len(labels)) > max_subsets:
+        return True
+    kinds: dict[frozenset[int], int] = {}
+    for runs_ok in allowed.values():
+        kinds[runs_ok] = kinds.get(runs_ok, 0) + 1
+    for chosen in itertools.combinations(labels, min(runs, len(labels))):
+        ok = True
+        for size in range(1, len(chosen) + 1):
+            for subset in itertools.combinations(chosen, size):
+                t = set(subset)
+                need = sum(n for runs_ok, n in kinds.items() if runs_ok & set(chosen) <= t)
+                if need > sum(staffable[v] for v in t) * length:
+                    ok = False
+                    break
+            if not ok:
+                break
+        if ok:
+            return True
+    return False
+
+
+def _greedy(
+    p: Problem, runs: int, length: int, staffable: dict[int, int], rng: random.Random | None = None
+) -> _Placement | None:
     """A quick constructive try for (runs, length); None when it does not find one (the exact
     model then decides). Any rotation it returns keeps every rule, and the pair it answers for
     is the smallest not yet proven infeasible, so it is as short as the exact model's.
@@ -651,7 +723,8 @@ def _greedy(p: Problem, runs: int, length: int, staffable: dict[int, int]) -> _P
     for e, c in p.conflicts:
         conflicts_of.setdefault(c, set()).add(e)
     load = {e.id: sum(1 for ee, _ in p.conflicts if ee == e.id) for e in p.examiners}
-    order = sorted(p.examiners, key=lambda e: (-load[e.id], e.id))
+    jitter = {e.id: rng.random() * 2 if rng else 0.0 for e in p.examiners}
+    order = sorted(p.examiners, key=lambda e: (-load[e.id] - jitter[e.id], e.id))
     staff: dict[tuple[int, int], dict[str, str]] = {}
     for v in sorted(labels):
         used: set[str] = set()
@@ -688,7 +761,10 @@ def _greedy(p: Problem, runs: int, length: int, staffable: dict[int, int]) -> _P
         choices = [key for key in options[c] if fits(c, key)]
         if not choices:
             return None
-        key = max(choices, key=lambda key: (room[key], -key[0], -key[1]))
+        if rng:
+            key = rng.choice(choices)
+        else:
+            key = max(choices, key=lambda key: (room[key], -key[0], -key[1]))
         seats[c] = key
         room[key] -= 1
     used_keys = set(seats.values())
