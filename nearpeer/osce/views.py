@@ -607,8 +607,10 @@ def mock_mine(request, pk):
     timetable = [{"seat": s, "where": _position_label(s.position, stations)} for s in my_seats]
     results = []
     if mock.results_released:
-        for sheet in Sheet.objects.filter(mock=mock, candidate=request.user).select_related(
-            "station"
+        for sheet in (
+            Sheet.objects.filter(mock=mock, candidate=request.user)
+            .select_related("station")
+            .prefetch_related("station__items")
         ):
             items = list(sheet.station.items.all())
             results.append(

@@ -101,8 +101,7 @@ CASES = [
         expect(anonymous=LOGIN, member=404, teacher=200, committee=404, faculty=404),
         kwargs=_pk("own_station"),
     ),
-    # The teacher examines a mock with this station, so may remix it; the member is a
-    # candidate and may not see its scheme.
+    # Writers may remix another author's published station; a member may not write at all.
     Access("osce:station-remix", WRITERS, kwargs=_pk("other_station")),
     Access("osce:practice-create", SIGNED_IN),
     Access("osce:practice-detail", PARTICIPANTS, kwargs=_pk("practice")),

@@ -400,3 +400,42 @@ def test_mock_clock_shows_the_round_from_server_time(client):
         2,
         m.rotation["rounds_total"],
     )
+
+
+def _marked_mock(n_candidates):
+    boss = committee()
+    station = StationFactory()
+    examiner = teacher()
+    cands = [UserFactory() for _ in range(n_candidates)]
+    m = mock(by=boss, stations=[station], candidates=cands, examiners=[examiner])
+    services.build_mock_rotation(mock=m, by=boss)
+    for c in cands:
+        services.mark_mock(
+            mock=m,
+            by=examiner,
+            station=station,
+            candidate_id=c.pk,
+            marks=all_marks(station),
+            global_rating=4,
+            feedback="",
+            client_id=uuid.uuid4(),
+        )
+    services.release_results(mock=m, by=boss)
+    return m, boss, examiner, cands
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_mock_pages_query_counts_do_not_grow_with_candidates(client, django_assert_num_queries, n):
+    m, boss, examiner, cands = _marked_mock(n)
+    client.force_login(examiner)
+    with django_assert_num_queries(10):
+        body = client.get(reverse("osce:mock-examine", args=[m.pk])).content.decode()
+    assert body.count("Save sheet") == n
+    client.force_login(boss)
+    with django_assert_num_queries(7):
+        body = client.get(reverse("osce:mock-results", args=[m.pk])).content.decode()
+    assert f"{n} sheet(s)" in body
+    client.force_login(cands[0])
+    with django_assert_num_queries(8):
+        body = client.get(reverse("osce:mock-mine", args=[m.pk])).content.decode()
+    assert body.count("Introduces self") == 1
