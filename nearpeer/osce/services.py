@@ -25,6 +25,7 @@ from .models import (
     Station,
     StationReview,
 )
+from .permissions import will_sit
 
 STATION_FIELDS = (
     "title",
@@ -151,6 +152,13 @@ def create_practice(*, by, station: Station, roles: dict, group=None) -> Practic
         raise OsceError("Practise with a published station.")
     if by not in roles:
         raise OsceError("You take part in the practices you set up.")
+    for user, role in roles.items():
+        if role != PracticeRole.Role.CANDIDATE and will_sit(user, station):
+            # Their brief would show what they are about to be examined on.
+            raise OsceError(
+                f"{user.get_short_name()} will sit this station as a candidate; "
+                "choose another station or another role."
+            )
     practice = Practice.objects.create(station=station, created_by=by, group=group)
     PracticeRole.objects.bulk_create(
         PracticeRole(practice=practice, user=user, role=role) for user, role in roles.items()

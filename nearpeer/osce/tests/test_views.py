@@ -439,3 +439,13 @@ def test_mock_pages_query_counts_do_not_grow_with_candidates(client, django_asse
     with django_assert_num_queries(8):
         body = client.get(reverse("osce:mock-mine", args=[m.pk])).content.decode()
     assert body.count("Introduces self") == 1
+
+
+def test_practice_refuses_a_brief_of_a_station_someone_will_sit(client):
+    station = StationFactory()
+    sitter, other = UserFactory(name="Sam Sitter"), UserFactory()
+    mock(by=committee(), stations=[station], candidates=[sitter], examiners=[teacher()])
+    with pytest.raises(services.OsceError, match="Sam will sit this station"):
+        practice(station, candidate=other, examiner=sitter)
+    # As the candidate, practising it is fine.
+    assert practice(station, candidate=sitter, examiner=other).pk
