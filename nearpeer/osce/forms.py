@@ -1,6 +1,7 @@
 import re
 import uuid
 
+import filetype
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -14,7 +15,23 @@ from .services import STATION_FIELDS
 MAX_PEOPLE = 400
 
 
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+
+
 class StationForm(forms.ModelForm):
+    image = forms.FileField(
+        required=False,
+        label="Image (optional)",
+        help_text="An X-ray, ECG or photograph the examiner hands over: PNG, JPEG, GIF or WebP, "
+        "up to 2 MB.",
+    )
+    image_alt = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Image description",
+        help_text="Describe the image for screen-reader users (required with an image).",
+    )
     scheme = forms.CharField(
         label="Mark scheme",
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -32,6 +49,25 @@ class StationForm(forms.ModelForm):
             "findings": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"pass_mark": "Pass mark (share of the checklist, 0–1)"}
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        if upload.size > MAX_IMAGE_BYTES:
+            raise ValidationError("The image is larger than 2 MB.")
+        kind = filetype.guess(upload.read(261))
+        upload.seek(0)
+        if kind is None or kind.mime not in IMAGE_TYPES:
+            raise ValidationError("The file is not a PNG, JPEG, GIF or WebP image.")
+        upload.content_type_checked = kind.mime
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("image") and not (data.get("image_alt") or "").strip():
+            self.add_error("image_alt", "Describe the image.")
+        return data
 
     def clean_scheme(self):
         try:

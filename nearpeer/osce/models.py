@@ -13,6 +13,10 @@ from . import scoring
 User = settings.AUTH_USER_MODEL
 
 
+def station_image_path(instance, filename: str) -> str:
+    return f"osce/images/{instance.author_id}/{filename[-40:]}"
+
+
 class Station(models.Model):
     class Exam(models.TextChoices):
         OSCE = "osce", "OSCE"
@@ -51,6 +55,9 @@ class Station(models.Model):
     findings = models.TextField(
         max_length=4000, blank=True, help_text="Examination findings or results to hand over."
     )
+    image = models.FileField(upload_to=station_image_path, blank=True)
+    image_type = models.CharField(max_length=20, blank=True)
+    image_alt = models.CharField("Image description", max_length=300, blank=True)
     pass_mark = models.FloatField(
         default=scoring.DEFAULT_PASS_MARK,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],

@@ -81,3 +81,18 @@ def practice_role(user, practice: Practice) -> str | None:
 
 def can_run_mock(user, mock: Mock | None = None) -> bool:
     return is_committee(user)
+
+
+def can_see_image(user, station: Station) -> bool:
+    """The station's image goes with the examiner's material: writers and reviewers as for the
+    scheme, and whoever examines it in a practice or a mock (not a future candidate)."""
+    if not station.image or not is_member(user):
+        return False
+    if can_see_scheme(user, station):
+        return True
+    if will_sit(user, station):
+        return False
+    examines = PracticeRole.objects.filter(
+        user=user, role=PracticeRole.Role.EXAMINER, practice__station=station
+    ).exists()
+    return examines or station.mocks.filter(examiners__user=user).exists()

@@ -61,6 +61,16 @@ def create_station(
     """A new draft station with its mark scheme. `previous`: a new version of the author's own
     station; `remixed_from`: a copy of someone else's, credited. Side effects: rows only."""
     station = Station(author=by, **{k: fields[k] for k in STATION_FIELDS})
+    source = previous or remixed_from
+    if source is not None and source.image:
+        # A copy shares the original's image file until a new one is uploaded.
+        station.image, station.image_type = source.image.name, source.image_type
+        station.image_alt = source.image_alt
+    upload = fields.get("image")
+    if upload:
+        station.image = upload
+        station.image_type = upload.content_type_checked
+        station.image_alt = fields.get("image_alt", "")
     if previous is not None:
         station.previous = previous
         station.version = previous.version + 1

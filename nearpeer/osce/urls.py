@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("stations/new/", views.station_create, name="station-create"),
     path("stations/<int:pk>/", views.station_detail, name="station-detail"),
+    path("stations/<int:pk>/image/", views.station_image, name="station-image"),
     path("stations/<int:pk>/submit/", views.station_submit, name="station-submit"),
     path("stations/<int:pk>/review/", views.station_review, name="station-review"),
     path("stations/<int:pk>/endorse/", views.station_endorse, name="station-endorse"),

@@ -17,6 +17,7 @@ from .permissions import (
     can_endorse,
     can_publish,
     can_review,
+    can_see_image,
     can_see_scheme,
     can_see_station,
     can_write_stations,
@@ -77,7 +78,7 @@ def station_create(request):
 
 
 def _station_form(request, *, title, initial=None, previous=None, remixed_from=None):
-    form = StationForm(request.POST or None, initial=initial)
+    form = StationForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         station = services.create_station(
             by=request.user,
@@ -153,6 +154,16 @@ def station_detail(request, pk):
             "review_form": ReviewForm(),
         },
     )
+
+
+def station_image(request, pk):
+    station = get_object_or_404(Station, pk=pk)
+    if not can_see_image(request.user, station):
+        raise Http404
+    response = FileResponse(station.image.open("rb"), content_type=station.image_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @require_POST

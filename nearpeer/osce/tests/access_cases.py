@@ -1,5 +1,7 @@
 import uuid
 
+from django.core.files.base import ContentFile
+
 from nearpeer.core.tests.access import LOGIN, Access, expect
 from nearpeer.members.tests.factories import UserFactory, teacher
 from nearpeer.osce import services
@@ -20,7 +22,13 @@ CANDIDATE_PAGE = expect(anonymous=LOGIN, member=200, teacher=404, committee=404,
 
 def arrange(world):
     author = teacher(email="author@example.ac.uk")
-    world.station = StationFactory(author=author, title="Published station")
+    world.station = StationFactory(
+        author=author,
+        title="Published station",
+        image=ContentFile(b"\x89PNG\r\n\x1a\n", name="x.png"),
+        image_type="image/png",
+        image_alt="An ECG",
+    )
     world.other_station = StationFactory(author=author, title="Second station")
     world.review_station = StationFactory(
         author=author, title="In review", status=Station.Status.REVIEW
@@ -70,6 +78,12 @@ CASES = [
         expect(anonymous=LOGIN, member=404, teacher=200, committee=200, faculty=200),
         kwargs=_pk("review_station"),
         label="in review",
+    ),
+    # The image goes with the examiner's material: the world's member will sit this station.
+    Access(
+        "osce:station-image",
+        expect(anonymous=LOGIN, member=404, teacher=200, committee=200, faculty=200),
+        kwargs=_pk("station"),
     ),
     Access(
         "osce:station-submit",

@@ -449,3 +449,54 @@ def test_practice_refuses_a_brief_of_a_station_someone_will_sit(client):
         practice(station, candidate=other, examiner=sitter)
     # As the candidate, practising it is fine.
     assert practice(station, candidate=sitter, examiner=other).pk
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _station_post(title, image, alt="ECG strip"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "title": title,
+        "exam": "osce",
+        "year": 4,
+        "specialty": "Cardiology",
+        "skill": "data",
+        "reading_seconds": 60,
+        "station_seconds": 300,
+        "candidate_instructions": "Interpret this ECG.",
+        "pass_mark": 0.6,
+        "scheme": "Names the rhythm",
+        "image": SimpleUploadedFile("ecg.png", image, content_type="image/png"),
+        "image_alt": alt,
+    }
+
+
+def test_station_image_checked_by_content_and_shown_only_to_examiner_side(client):
+    author = teacher()
+    client.force_login(author)
+    response = client.post(
+        reverse("osce:station-create"), _station_post("Fake", b"<script>x</script>")
+    )
+    assert "The file is not a PNG, JPEG, GIF or WebP image." in response.content.decode()
+    client.post(reverse("osce:station-create"), _station_post("ECG", PNG))
+    station = Station.objects.get(title="ECG")
+    assert station.image_type == "image/png"
+    url = reverse("osce:station-image", args=[station.pk])
+    response = client.get(url)
+    assert (response.status_code, response["Content-Type"]) == (200, "image/png")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    station.status = Station.Status.PUBLISHED
+    station.save()
+    cand, exam = UserFactory(), UserFactory()
+    practice(station, candidate=cand, examiner=exam)
+    client.force_login(exam)
+    assert client.get(url).status_code == 200
+    for user in (cand, UserFactory()):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
