@@ -146,3 +146,12 @@ def test_mock_two_examiner_phones_one_offline_loses_no_score(phones, live_server
     }
     assert flaky.locator(".osce-queue").inner_text() == ""
     assert axe(flaky) == []
+
+    # The committee's pages on a phone: the rota, the results by station, a station.
+    desk = phones()
+    sign_in(desk, boss)
+    for path in (f"mocks/{m.pk}/", f"mocks/{m.pk}/results/", f"stations/{s1.pk}/", ""):
+        desk.goto(f"{live_server.url}/osce/{path}")
+        assert axe(desk) == [], path
+    desk.goto(f"{live_server.url}/osce/mocks/{m.pk}/results/")
+    assert desk.get_by_text("4 sheet(s); mean 100%").count() == 2
