@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "nearpeer.questions",
     "nearpeer.live",
     "nearpeer.tutorials",
+    "nearpeer.osce",
     "nearpeer.evaluation",
 ]
 

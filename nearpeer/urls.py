@@ -9,6 +9,7 @@ urlpatterns = [
     path("questions/", include("nearpeer.questions.urls")),
     path("", include("nearpeer.live.urls")),
     path("tutorials/", include("nearpeer.tutorials.urls")),
+    path("osce/", include("nearpeer.osce.urls")),
     path("evaluation/", include("nearpeer.evaluation.urls")),
     path("admin/", admin.site.urls),
 ]

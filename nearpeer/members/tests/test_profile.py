@@ -132,6 +132,7 @@ def test_data_export_contains_only_own_data(client, member):
         "teaching",
         "questions",
         "tutorials",
+        "osce",
         "evaluation",
     }
 
