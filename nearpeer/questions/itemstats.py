@@ -120,6 +120,23 @@ def _round(value: float | None, places: int = 4) -> float | None:
     return round(float(value), places)
 
 
+def group_weights(totals: np.ndarray, group: int) -> np.ndarray:
+    """Each candidate's share of membership in the top `group` candidates by `totals`.
+
+    Candidates above the cut count fully; those tied at the cut score share the places left
+    fractionally (2 places among 4 tied candidates → ½ each). The weights sum to `group` and do
+    not depend on the order of the input rows, which a sort that kept input order for ties did."""
+    weights = np.zeros(len(totals), dtype=float)
+    if group <= 0 or len(totals) == 0:
+        return weights
+    cut = np.sort(totals)[::-1][group - 1]
+    above = totals > cut
+    tied = totals == cut
+    weights[above] = 1.0
+    weights[tied] = (group - above.sum()) / tied.sum()
+    return weights
+
+
 def analyse(responses: "Iterable[Response] | pd.DataFrame") -> Analysis:
     """Facility, discrimination (upper–lower 27 %), point-biserial (item vs rest of test), option
     shares per item; mean, SD, KR-20 and SEM for the test."""
@@ -128,16 +145,15 @@ def analyse(responses: "Iterable[Response] | pd.DataFrame") -> Analysis:
     if n_candidates == 0 or n_items == 0:
         raise ResponsesError("there are no responses to analyse")
     totals = scores.sum(axis=1).astype(float)
-    # Stable sort: candidates with equal totals keep input order, so results are reproducible.
-    order = np.argsort(-totals, kind="stable")
     group = max(1, int(round(UPPER_LOWER_SHARE * n_candidates)))
-    upper, lower = order[:group], order[-group:]
+    upper = group_weights(totals, group)
+    lower = group_weights(-totals, group)
 
     results = []
     for i, item in enumerate(items):
         column = scores[:, i].astype(float)
         facility = column.mean()
-        discrimination = column[upper].mean() - column[lower].mean()
+        discrimination = (upper @ column - lower @ column) / group
         rest = totals - column
         point_biserial = None
         if column.std() > 0 and rest.std() > 0:
