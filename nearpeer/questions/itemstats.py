@@ -36,6 +36,9 @@ class Response(NamedTuple):
     item: str
     response: str
     key: str
+    # Share of the marks (0–1) when the paper scores it (partial credit); None: right when the
+    # response equals the key.
+    credit: float | None = None
 
 
 @dataclass
@@ -90,7 +93,7 @@ def normalise_answer(text: str) -> str:
 def _frame(responses) -> pd.DataFrame:
     if isinstance(responses, pd.DataFrame):
         return responses
-    return pd.DataFrame.from_records(list(responses), columns=list(CSV_COLUMNS))
+    return pd.DataFrame.from_records(list(responses), columns=[*CSV_COLUMNS, "credit"])
 
 
 def _normalised(column: pd.Series) -> np.ndarray:
@@ -99,15 +102,21 @@ def _normalised(column: pd.Series) -> np.ndarray:
 
 
 def score_matrix(responses) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Candidates and items (first-seen order), the 0/1 score matrix (candidates × items) and
-    the normalised responses (items × candidates, "" for an omission)."""
+    """Candidates and items (first-seen order), the score matrix (candidates × items: 0/1, or the
+    credit given where the input carries it) and the normalised responses (items × candidates,
+    "" for an omission)."""
     frame = _frame(responses)
     candidate_codes, candidates = pd.factorize(frame["candidate"])
     item_codes, items = pd.factorize(frame["item"])
     answers = _normalised(frame["response"])
     keys = _normalised(frame["key"])
-    correct = (answers != "") & (answers == keys)
-    scores = np.zeros((len(candidates), len(items)), dtype=np.int8)
+    correct = ((answers != "") & (answers == keys)).astype(float)
+    if "credit" in frame and frame["credit"].notna().any():
+        credit = pd.to_numeric(frame["credit"], errors="coerce").to_numpy(dtype=float)
+        correct = np.where(np.isnan(credit), correct, credit)
+        scores = np.zeros((len(candidates), len(items)), dtype=float)
+    else:
+        scores = np.zeros((len(candidates), len(items)), dtype=np.int8)
     scores[candidate_codes, item_codes] = correct
     by_item = np.full((len(items), len(candidates)), "", dtype=object)
     by_item[item_codes, candidate_codes] = answers

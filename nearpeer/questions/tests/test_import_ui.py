@@ -43,7 +43,10 @@ def test_gift_preview_lists_each_question_then_confirm_imports_all(client, boss)
     assert "4 questions ready to import" in page
     assert "<td>1</td><td>Pneumothorax management</td><td>Single best answer</td><td>5</td>" in page
     assert "<td>2</td><td>Type 2 respiratory failure</td><td>Multiple response</td>" in page
-    assert "specialty:Respiratory_medicine, system:Respiratory, year:3, exam:Written" in page
+    assert (
+        "specialty:Respiratory medicine, system:Respiratory, exam:Written, tag:Respiratory, year:3"
+        in page
+    )
     assert Question.objects.count() == 0
 
     done = client.post(reverse("questions:import-confirm", kwargs={"pk": pending.pk}), follow=True)
@@ -60,7 +63,7 @@ def test_moodle_preview_lists_every_error_with_position_and_imports_nothing(clie
     page = client.get(preview).content.decode()
 
     assert "<li>Question 1 (line 3): a single-best-answer question needs exactly one key" in page
-    assert "<li>Question 2 (line 11): type &#x27;truefalse&#x27; is not supported" in page
+    assert "<td>2</td><td>True or false</td><td>True/false</td><td>2</td><td>A</td>" in page
     assert "<li>Question 4 (line 25): has 2 options; a question needs 3 to 8</li>" in page
     assert "import-confirm" not in page and "/confirm/" not in page
     confirm = reverse("questions:import-confirm", kwargs={"pk": PendingImport.objects.get().pk})
@@ -116,6 +119,6 @@ def test_import_preview_in_constant_queries(client, django_assert_num_queries, r
     gift = "\n\n".join(f"::Q{n}::Stem {n}? {{=right ~wrong ~other}}" for n in range(rows))
     pending = stage_import(by=boss, filename="q.gift", file_format="gift", data=gift.encode())
     client.force_login(boss)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(reverse("questions:import-preview", kwargs={"pk": pending.pk}))
     assert response.content.decode().count("<td>Single best answer</td>") == rows
