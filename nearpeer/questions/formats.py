@@ -11,6 +11,7 @@ path becomes a free tag. References travel at the end of the general feedback af
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -233,7 +234,7 @@ def take_image(text: str, files: dict[str, bytes], q: QuestionData, where: str) 
             )
         return ""
 
-    return _MD_IMAGE.sub(replace, text).strip()
+    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", _MD_IMAGE.sub(replace, text)).strip()
 
 
 # --- Moodle XML -------------------------------------------------------------------------------
@@ -355,6 +356,15 @@ def _read_moodle_question(element, qtype, problems, position, line) -> QuestionD
     ]
     if hints:
         q.details["hints"] = hints
+    old_image = element.find("image_base64")
+    if q.image is None and old_image is not None and (old_image.text or "").strip():
+        # Moodle 1.9's <image>/<image_base64> fields, still found in old exports.
+        try:
+            data = base64.b64decode("".join(old_image.text.split()))
+            q.image = Attachment(name=_text_of(element, "image").strip() or "image", data=data)
+            q.changed.append("the old <image> field is attached as the question's image")
+        except (binascii.Error, ValueError):
+            q.left_out.append("the old <image> field is not valid base64")
     q.tags = [normalise_tag((t.text or "").strip()) for t in element.findall("tags/tag/text")]
     q.tags = [t for t in q.tags if t]
     answers = element.findall("answer")
@@ -371,7 +381,7 @@ def _read_moodle_question(element, qtype, problems, position, line) -> QuestionD
             if PLUGINFILE in text:
                 text = take_image(text, files, q, f"option {n}")
             correct = fraction >= 100 if single else fraction > 0
-            meta = {"feedback": _answer_feedback(answer)}
+            meta = {"feedback": _answer_feedback(answer, q, files, f"option {n} feedback")}
             if single and 0 < fraction < 100 or not single and fraction not in (0,):
                 meta["credit"] = round(fraction / 100, 7)
             q.options.append((text.strip(), correct))
@@ -387,7 +397,9 @@ def _read_moodle_question(element, qtype, problems, position, line) -> QuestionD
         for label in scoring.TRUE_FALSE_OPTIONS:
             fraction, answer = by_text.get(label.lower(), (0.0, None))
             q.options.append((label, fraction >= 100))
-            q.option_meta.append({"feedback": _answer_feedback(answer)})
+            q.option_meta.append(
+                {"feedback": _answer_feedback(answer, q, files, f"{label} feedback")}
+            )
     elif qtype == "shortanswer":
         q.qtype = SHORT
         accepted = []
@@ -398,7 +410,7 @@ def _read_moodle_question(element, qtype, problems, position, line) -> QuestionD
                 q.left_out.append(f"answer {text!r} scores nothing (Nearpeer scores it 0 anyway)")
                 continue
             entry = {"text": text, "credit": round(fraction / 100, 7)}
-            if fb := _answer_feedback(answer):
+            if fb := _answer_feedback(answer, q, files, f"answer {text!r} feedback"):
                 entry["feedback"] = fb
             accepted.append(entry)
         q.details["accepted"] = accepted
@@ -420,7 +432,7 @@ def _read_moodle_question(element, qtype, problems, position, line) -> QuestionD
                 problems.append(ParseProblem(position, line, f"answer {text!r} is not a number"))
                 continue
             entry = {"value": value, "tolerance": tolerance, "credit": round(fraction / 100, 7)}
-            if fb := _answer_feedback(answer):
+            if fb := _answer_feedback(answer, q, files, f"answer {text!r} feedback"):
                 entry["feedback"] = fb
             accepted.append(entry)
         units = []
@@ -467,13 +479,16 @@ def _drop_plain_credits(q: QuestionData) -> None:
             meta.pop("credit", None)
 
 
-def _answer_feedback(answer) -> str:
+def _answer_feedback(answer, q: QuestionData | None = None, files=None, where="") -> str:
     if answer is None:
         return ""
     node = answer.find("feedback")
     if node is None:
         return ""
-    return to_markdown(_text_of(node, "text"), node.get("format", "html"))[0]
+    text = to_markdown(_text_of(node, "text"), node.get("format", "html"))[0]
+    if PLUGINFILE in text and q is not None:
+        text = take_image(text, files or {}, q, where or "answer feedback")
+    return text
 
 
 def normalise_tag(text: str) -> str:
@@ -663,49 +678,42 @@ def gift_escape(text: str) -> str:
     return "".join("\\" + ch if ch in GIFT_SPECIAL else ch for ch in text).replace("\n", "\\n")
 
 
+_GIFT_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
 def gift_unescape(text: str) -> str:
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            out.append("\n" if nxt == "n" else nxt)
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    if "\\" not in text:
+        return text
+    return _GIFT_ESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+
+
+@functools.lru_cache(maxsize=32)
+def _unescaped_pattern(targets: tuple[str, ...]) -> re.Pattern:
+    # An escape pair is consumed first, so a marker right after a backslash never matches.
+    alternatives = "|".join(re.escape(t) for t in targets)
+    return re.compile(r"\\.|(" + alternatives + ")", re.DOTALL)
 
 
 def _split_unescaped(text: str, markers: str) -> list[tuple[str, str]]:
-    """Split at unescaped marker characters, keeping which marker started each piece. One pass."""
+    """Split at unescaped marker characters, keeping which marker started each piece. One pass
+    (the regex engine scans; Python sees only the matches)."""
     pieces: list[tuple[str, str]] = []
-    start, marker, i, n = 0, "", 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
+    start, marker = 0, ""
+    for match in _unescaped_pattern(tuple(markers)).finditer(text):
+        if match.group(1) is None:
             continue
-        if ch in markers:
-            pieces.append((marker, text[start:i]))
-            marker, start = ch, i + 1
-        i += 1
+        pieces.append((marker, text[start : match.start()]))
+        marker, start = match.group(1), match.end()
     pieces.append((marker, text[start:]))
     return pieces
 
 
 def _find_unescaped(text: str, target: str, start: int = 0) -> int:
-    i = start
-    first = target[0]
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == first and text.startswith(target, i):
-            return i
-        i += 1
+    if "\\" not in text:
+        return text.find(target, start)
+    for match in _unescaped_pattern((target,)).finditer(text, start):
+        if match.group(1) is not None:
+            return match.start()
     return -1
 
 
@@ -745,18 +753,9 @@ def _gift_blocks(text: str):
 
 
 def _brace_balance(line: str) -> int:
-    balance, i, n = 0, 0, len(line)
-    while i < n:
-        ch = line[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            balance += 1
-        elif ch == "}":
-            balance -= 1
-        i += 1
-    return balance
+    if "\\" in line:
+        line = _GIFT_ESCAPE.sub("", line)
+    return line.count("{") - line.count("}")
 
 
 def _gift_text(raw: str, default_format: str, q: QuestionData, where: str) -> str:
@@ -915,6 +914,11 @@ def _read_gift_answers(q: QuestionData, answers: str, text_format: str) -> str |
             if weight:
                 text = text[weight.end() :]
             entry = {"text": gift_unescape(text).strip(), "credit": credit}
+            if credit <= 0:
+                q.left_out.append(
+                    f"answer {entry['text']!r} scores nothing (Nearpeer scores it 0 anyway)"
+                )
+                continue
             if feedback.strip():
                 entry["feedback"] = gift_unescape(feedback).strip()
             accepted.append(entry)
@@ -948,15 +952,14 @@ def _read_gift_answers(q: QuestionData, answers: str, text_format: str) -> str |
 
 def _read_gift_numerical(q: QuestionData, inner: str) -> str | None:
     q.qtype = NUMERICAL
-    pieces = [(m, p) for m, p in _split_unescaped(inner, "=~") if p.strip()]
+    pieces = [(m or "=", p) for m, p in _split_unescaped(inner, "=~") if p.strip()]
     if not pieces:
         return "numerical: no value after '#'"
-    if len(pieces) == 1 and not pieces[0][0]:
-        pieces = [("=", pieces[0][1])]
     accepted = []
     for marker, piece in pieces:
         if marker != "=":
-            q.left_out.append(f"numerical answer {piece.strip()!r} (only '=' answers score)")
+            # Moodle: `~#text` is the feedback for any other answer.
+            q.left_out.append(f"feedback for any other answer ({piece.strip()!r})")
             continue
         text, feedback = _answer_parts(piece)
         weight = _WEIGHT.match(text)
