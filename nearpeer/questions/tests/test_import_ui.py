@@ -122,3 +122,31 @@ def test_import_preview_in_constant_queries(client, django_assert_num_queries, r
     with django_assert_num_queries(4):
         response = client.get(reverse("questions:import-preview", kwargs={"pk": pending.pk}))
     assert response.content.decode().count("<td>Single best answer</td>") == rows
+
+
+def test_preview_shows_changes_and_left_out_items_and_the_tick_box_imports_the_rest(client, boss):
+    response = _upload(client, "gift_moodle_questions.gift.txt", "gift")
+    pending = PendingImport.objects.get()
+    page = client.get(response.headers["Location"]).content.decode()
+
+    assert "8 questions ready to import" in page
+    assert '<td colspan="5">Not imported: a type Nearpeer does not hold</td>' in page
+    assert "&#x27;Q8&#x27; is an essay question" in page
+    assert "<li>question text: html converted to Markdown</li>" in page
+    assert "<li>answer &#x27;*&#x27; scores nothing (Nearpeer scores it 0 anyway)</li>" in page
+    assert (
+        '<input type="checkbox" name="skip_unsupported" value="1" id="skip-unsupported" required>'
+        " Leave out the 1 unsupported item and import the other 8"
+    ) in page
+    confirm = reverse("questions:import-confirm", kwargs={"pk": pending.pk})
+
+    refused = client.post(confirm, follow=True).content.decode()
+    assert "Nothing was imported" in refused
+    assert Question.objects.count() == 0
+
+    done = client.post(confirm, {"skip_unsupported": "1"}, follow=True).content.decode()
+    assert "Imported 8 questions (drafts credited to you)." in done
+    types = sorted(Question.objects.values_list("latest_version__qtype", flat=True))
+    assert types == [
+        "emq", "multiple", "numerical", "short", "single", "truefalse", "truefalse", "truefalse",
+    ]  # fmt: skip
