@@ -61,6 +61,8 @@ class QuestionData:
     # "hints" [text].
     details: dict = field(default_factory=dict)
     image: Attachment | None = None
+    # A stable identity across exports (the question, not its text): Anki's note guid.
+    identity: str = ""
     # For the preview: what was changed on the way in, and what was left out, with the reason.
     changed: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
@@ -1060,8 +1062,16 @@ def _stable_id(name: str) -> int:
 
 
 def write_anki(questions: list[QuestionData], *, deck_name: str, path: str, render) -> None:
-    """Write an .apkg: front = stem and lettered options, back = the key and the explanation.
-    `render` turns Markdown into sanitised HTML."""
+    """Write an .apkg: front = stem (with its image) and the options or stems, back = the key and
+    the explanation. `render` turns Markdown into sanitised HTML.
+
+    A note's guid comes from the question's stable identity (`QuestionData.identity`), not its
+    text, so re-importing an export made after an edit updates the learner's note instead of
+    adding a duplicate."""
+    import os
+    import tempfile
+    from html import escape as html_escape
+
     import genanki
 
     model = genanki.Model(
@@ -1077,25 +1087,57 @@ def write_anki(questions: list[QuestionData], *, deck_name: str, path: str, rend
         ],
     )
     deck = genanki.Deck(_stable_id(f"nearpeer-deck-{deck_name}"), deck_name)
-    for q in questions:
-        letters = [chr(ord("A") + i) for i in range(len(q.options))]
-        front = (
-            render(q.stem)
-            + "<ol type='A'>"
-            + "".join(f"<li>{render(text)}</li>" for text, _ in q.options)
-            + "</ol>"
-        )
-        key = ", ".join(letter for letter, (_, c) in zip(letters, q.options, strict=True) if c)
-        back = f"<p><strong>Answer: {key}</strong></p>" + render(
-            join_references(q.explanation, q.references)
-        )
-        guid = genanki.guid_for(q.stem, *[t for t, _ in q.options])
-        deck.add_note(
-            genanki.Note(
-                model=model,
-                fields=[front, back, guid],
-                guid=guid,
-                tags=[t.replace(" ", "_") for t in q.tags],
+    with tempfile.TemporaryDirectory(prefix="nearpeer-anki-") as media_dir:
+        media = []
+        for q in questions:
+            guid = (
+                genanki.guid_for(q.identity)
+                if q.identity
+                else genanki.guid_for(q.stem, *[t for t, _ in q.options])
             )
-        )
-    genanki.Package(deck).write_to_file(path)
+            front = render(q.stem)
+            if q.image is not None:
+                # Media names are global in a collection: prefix with the note's guid.
+                safe = "".join(ch for ch in q.image.name if ch.isalnum() or ch in "._-")
+                name = f"nearpeer-{guid_hex(guid)}-{safe or 'image'}"
+                with open(os.path.join(media_dir, name), "wb") as handle:
+                    handle.write(q.image.data)
+                media.append(os.path.join(media_dir, name))
+                front += f'<p><img src="{html_escape(name)}" alt="{html_escape(q.image.alt)}"></p>'
+            if q.qtype == EMQ:
+                front += (
+                    "<ol type='A'>"
+                    + "".join(f"<li>{render(text)}</li>" for text, _ in q.options)
+                    + "</ol><ol>"
+                    + "".join(
+                        f"<li>{render(stem['text'])}</li>" for stem in q.details.get("stems", [])
+                    )
+                    + "</ol>"
+                )
+            elif q.qtype in scoring.CHOICE_TYPES:
+                front += (
+                    "<ol type='A'>"
+                    + "".join(f"<li>{render(text)}</li>" for text, _ in q.options)
+                    + "</ol>"
+                )
+            key = scoring.key_label(q.qtype, q.option_dicts(), q.details)
+            if q.qtype in scoring.CHOICE_TYPES:
+                key = ", ".join(key)
+            back = f"<p><strong>Answer: {html_escape(key)}</strong></p>" + render(
+                join_references(q.explanation, q.references)
+            )
+            deck.add_note(
+                genanki.Note(
+                    model=model,
+                    fields=[front, back, guid],
+                    guid=guid,
+                    tags=[plain_tag(t).replace(" ", "_") for t in q.tags],
+                )
+            )
+        package = genanki.Package(deck)
+        package.media_files = media
+        package.write_to_file(path)
+
+
+def guid_hex(guid: str) -> str:
+    return hashlib.sha256(guid.encode()).hexdigest()[:12]

@@ -794,6 +794,7 @@ def question_data(
         tags=sorted(tags),
         details=dict(version.details or {}),
         image=image,
+        identity=f"nearpeer-question-{question.pk}",
     )
 
 

@@ -386,3 +386,48 @@ def test_gift_parsing_is_linear_in_the_file_size(make):
     size_ratio = len(large) / len(small)
     # Linear: four times the text costs about four times the operations (never ×16).
     assert ratio < size_ratio * 1.25
+
+
+# --- Anki -----------------------------------------------------------------------------------
+
+
+def _anki_notes(path: Path, tmp_path: Path) -> tuple[list[tuple], dict]:
+    import json
+    import sqlite3
+    import zipfile
+
+    with zipfile.ZipFile(path) as apkg:
+        apkg.extract("collection.anki2", tmp_path)
+        media = json.loads(apkg.read("media"))
+        files = {name: apkg.read(number) for number, name in media.items()}
+    db = sqlite3.connect(tmp_path / "collection.anki2")
+    notes = db.execute("select guid, flds from notes order by id").fetchall()
+    db.close()
+    (tmp_path / "collection.anki2").unlink()
+    return notes, files
+
+
+@pytest.mark.django_db
+def test_anki_note_identity_follows_the_question_so_reimport_updates(tmp_path):
+    _import(MOODLE / "truefalse_abridged.xml", "moodle-xml", "--publish")
+    question = Question.objects.get()
+    first = tmp_path / "first.apkg"
+    call_command("questions", "export", "--format", "anki", "-o", str(first), stdout=StringIO())
+    version = question.published_version
+    version.stem = "Moodle is an acronym (edited)."
+    version.save(update_fields=["stem"])
+    second = tmp_path / "second.apkg"
+    call_command("questions", "export", "--format", "anki", "-o", str(second), stdout=StringIO())
+    (before,), media = _anki_notes(first, tmp_path)
+    (after,), _ = _anki_notes(second, tmp_path)
+    assert before[0] == after[0]
+    assert "edited" in after[1] and "edited" not in before[1]
+    assert "Answer: B" in after[1]
+    (name,) = media
+    assert f'<img src="{name}" alt="Moodle logo">' in before[1]
+    assert (
+        media[name]
+        == formats.parse_moodle_xml((MOODLE / "truefalse_abridged.xml").read_bytes())
+        .questions[0]
+        .image.data
+    )
