@@ -1,5 +1,10 @@
 """REFI-QDA project exchange (.qdpx: a zip holding project.qde, urn:QDA-XML:project:1.0).
-Plain Python, no Django. Sources are carried inline as PlainTextContent."""
+Plain Python, no Django.
+
+Each source is written as its own UTF-8 file `sources/<guid>.txt`, named by the TextSource's
+`plainTextPath="internal://<guid>.txt"`, as QualCoder, ATLAS.ti, MAXQDA and NVivo expect (QualCoder
+cannot read a source given only inline). Reading accepts both that and inline PlainTextContent,
+and a `Sources/` folder as some tools write it."""
 
 import io
 import uuid
@@ -80,8 +85,13 @@ def project_xml(project: QdaProject) -> bytes:
     if project.sources:
         sources = ET.SubElement(root, _q("Sources"))
         for source in project.sources:
-            element = ET.SubElement(sources, _q("TextSource"), guid=source.guid, name=source.name)
-            ET.SubElement(element, _q("PlainTextContent")).text = source.text
+            element = ET.SubElement(
+                sources,
+                _q("TextSource"),
+                guid=source.guid,
+                name=source.name,
+                plainTextPath=f"internal://{source.guid}.txt",
+            )
             for sel in source.selections:
                 selection = ET.SubElement(
                     element,
@@ -102,6 +112,8 @@ def write_qdpx(project: QdaProject) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", project_xml(project))
+        for source in project.sources:
+            archive.writestr(f"sources/{source.guid}.txt", source.text.encode("utf-8"))
     return buffer.getvalue()
 
 
@@ -127,14 +139,18 @@ def read_qdpx(data: bytes) -> QdaProject:
             unpacked = sum(
                 i.file_size
                 for i in archive.infolist()
-                if i.filename == "project.qde" or i.filename.startswith("sources/")
+                if i.filename == "project.qde" or i.filename.lower().startswith("sources/")
             )
             if unpacked > MAX_QDPX_BYTES:
                 raise RefiError(
                     f"the .qdpx file unpacks to more than {MAX_QDPX_BYTES / 1024 / 1024:g} MB"
                 )
             xml = archive.read("project.qde")
-            files = {n: archive.read(n) for n in names if n.startswith("sources/")}
+            files = {
+                "sources/" + n.split("/", 1)[1]: archive.read(n)
+                for n in names
+                if n.lower().startswith("sources/")
+            }
     except zipfile.BadZipFile:
         raise RefiError("not a .qdpx (zip) file") from None
     try:
