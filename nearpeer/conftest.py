@@ -76,3 +76,11 @@ def redis_url() -> str:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     return CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    # Throttle counters live in the (per-process) cache: no test inherits another's attempts.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -300,3 +300,29 @@ AUTHENTICATION_BACKENDS = [
     *AUTHENTICATION_BACKENDS,
     "nearpeer.members.backends.CommitteeAdminBackend",
 ]
+
+# --- Accounts and abuse limits (docs/security.md, "Accounts and abuse limits") ------------------
+# The lockout counts the normalised email (A@x and a@x are one account) on every sign-in form.
+AXES_USERNAME_CALLABLE = "nearpeer.members.backends.axes_username"
+# The client address behind our own proxies (django-ipware is not installed, so axes' own
+# AXES_IPWARE_PROXY_COUNT above had no effect: every client looked like the proxy).
+NEARPEER_PROXY_COUNT = int(os.environ.get("NEARPEER_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "nearpeer.members.backends.client_ip"
+NEARPEER_LOGIN_COOLOFF_MINUTES = int(os.environ.get("NEARPEER_LOGIN_COOLOFF_MINUTES", "15"))
+# Failed sign-ins from one client address, whatever the accounts, before that address pauses.
+NEARPEER_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("NEARPEER_LOGIN_ADDRESS_FAILURE_LIMIT", "50")
+)
+NEARPEER_PASSWORD_RESET_EMAIL_LIMIT = int(
+    os.environ.get("NEARPEER_PASSWORD_RESET_EMAIL_LIMIT", "3")
+)
+NEARPEER_PASSWORD_RESET_ADDRESS_LIMIT = int(
+    os.environ.get("NEARPEER_PASSWORD_RESET_ADDRESS_LIMIT", "10")
+)
+NEARPEER_PASSWORD_RESET_WINDOW_MINUTES = 60
+NEARPEER_CHECKIN_ATTEMPT_LIMIT = int(os.environ.get("NEARPEER_CHECKIN_ATTEMPT_LIMIT", "10"))
+NEARPEER_CHECKIN_ATTEMPT_WINDOW_MINUTES = 10
+# Request bodies: the embedded server refuses larger ones with 413 before reading them
+# (nearpeer.core.asgi_limits). Signed-in requests may carry an upload.
+NEARPEER_MAX_ANONYMOUS_REQUEST_KB = int(os.environ.get("NEARPEER_MAX_ANONYMOUS_REQUEST_KB", "1024"))
+NEARPEER_MAX_REQUEST_BYTES = (NEARPEER_MAX_UPLOAD_MB + 1) * 1024 * 1024

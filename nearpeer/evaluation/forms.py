@@ -128,7 +128,19 @@ class ImportForm(forms.Form):
         label="Type overrides (QID=single|multi|likert|text, one per line)",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    keep = forms.CharField(
+        required=False,
+        max_length=2000,
+        label=(
+            "Keep a dropped column (one per line: COLUMN=why it is needed). Columns that look "
+            "identifying are dropped unless you give a reason here"
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     dry_run = forms.BooleanField(required=False, label="Dry run (check only, import nothing)")
+
+    def clean_keep(self):
+        return parse_keep(self.cleaned_data["keep"].splitlines())
 
     def clean_file(self):
         f = self.cleaned_data["file"]
@@ -138,6 +150,19 @@ class ImportForm(forms.Form):
 
     def clean_types(self):
         return parse_type_overrides(self.cleaned_data["types"].split())
+
+
+def parse_keep(items: list[str]) -> dict[str, str]:
+    """COLUMN=reason lines (the CLI's --keep and the form's field) into {column: reason}."""
+    keep = {}
+    for item in items:
+        if not item.strip():
+            continue
+        column, sep, reason = item.partition("=")
+        if not sep or not column.strip() or not reason.strip():
+            raise ValidationError(f"{item!r}: write COLUMN=why it is needed")
+        keep[column.strip()] = reason.strip()[:200]
+    return keep
 
 
 def parse_type_overrides(items: list[str]) -> dict[str, str]:

@@ -2,8 +2,9 @@
 plain CSV.
 
 Plain Python, no Django: returns a ParsedSurvey or raises ParseError listing every problem by row
-and column. Identifying columns (IP address, recipient, location, e-mail, names…) are dropped
-here, so they never reach the database.
+and column. Only columns that look like questions by name and content are kept
+(`screening.py`, an allowlist); every other column is dropped here with its reason, so it never
+reaches the database, unless the lead keeps it by giving a reason (`keep`).
 """
 
 import csv
@@ -11,6 +12,8 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from .screening import IDENTIFYING_NAME, Decision, decide
 
 KINDS = ("single", "multi", "likert", "text")
 LIKERT_LABELS = [
@@ -22,14 +25,15 @@ LIKERT_LABELS = [
 ]
 _LIKERT_WORDS = {label.lower(): i + 1 for i, label in enumerate(LIKERT_LABELS)}
 _LIKERT_HINT = re.compile(r"agree|confiden|satisf|likely|useful|how much|rate", re.I)
-_IDENTIFYING = re.compile(
-    r"ip.?address|recipient|e-?mail|externalreference|externaldatareference|location|latitude|"
-    r"longitude|^name$|full.?name|first.?name|last.?name|student.?id|phone",
-    re.I,
-)
+_IDENTIFYING = IDENTIFYING_NAME
 _RESPONSE_ID = {"responseid", "response_id", "_recordid", "id"}
 MAX_ROWS = 50_000
 MAX_CELL = 20_000
+# An .xlsx is a zip: its XML, not the file, is what openpyxl reads. A 498 KiB workbook that
+# unpacked to hundreds of MiB took 125 s and 760 MiB of memory; the zip directory tells the
+# unpacked size before anything is read.
+MAX_XLSX_UNPACKED_BYTES = 32 * 1024 * 1024
+MAX_XLSX_MEMBERS = 1_000
 
 
 class ParseError(Exception):
@@ -60,6 +64,11 @@ class ParsedSurvey:
     questions: list[ParsedQuestion]
     rows: list[ParsedRow]
     dropped_columns: list[str]
+    # One per column of the file (the response id aside), in file order: question or dropped.
+    decisions: list[Decision] = field(default_factory=list)
+
+    def preview(self) -> list[str]:
+        return [d.describe() for d in self.decisions]
 
 
 @dataclass
@@ -67,6 +76,44 @@ class _Column:
     index: int
     qid: str
     text: str
+
+
+@dataclass
+class _Candidate:
+    index: int
+    qid: str
+    text: str
+    header: str
+    name_reason: str | None
+
+
+def _screen(
+    candidates: list[_Candidate], body: list[tuple[int, list[str]]], keep: dict[str, str]
+) -> tuple[list[_Column], list[str], list[Decision]]:
+    """Apply the allowlist to every candidate column: (kept columns, dropped headers,
+    decisions). Raises ParseError for a --keep naming no column."""
+    headers = {c.header for c in candidates}
+    unknown = [h for h in keep if h not in headers]
+    if unknown:
+        raise ParseError(
+            [f"--keep {h!r}: no column {h!r} in the file" for h in unknown]
+            + [f"columns are: {', '.join(sorted(headers))}"]
+        )
+    missing_reason = [h for h, reason in keep.items() if not reason.strip()]
+    if missing_reason:
+        raise ParseError([f"--keep {h!r}: give a reason for keeping it" for h in missing_reason])
+    columns, dropped, decisions = [], [], []
+    for c in candidates:
+        values = [r[c.index] for _, r in body if len(r) > c.index]
+        decision = decide(
+            header=c.header, qid=c.qid, name_reason=c.name_reason, values=values, keep=keep
+        )
+        decisions.append(decision)
+        if decision.kept:
+            columns.append(_Column(c.index, c.qid, c.text))
+        else:
+            dropped.append(c.header)
+    return columns, dropped, decisions
 
 
 def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
@@ -129,6 +176,7 @@ def _build(
     types: dict[str, str],
     multi_sep: str,
     dropped: list[str],
+    decisions: list[Decision] | None = None,
 ) -> ParsedSurvey:
     errors: list[str] = []
     known = {c.qid for c in columns}
@@ -207,7 +255,9 @@ def _build(
         questions.append(
             ParsedQuestion(qid=column.qid, text=column.text, kind=kind, options=options)
         )
-    return ParsedSurvey(questions=questions, rows=parsed_rows, dropped_columns=dropped)
+    return ParsedSurvey(
+        questions=questions, rows=parsed_rows, dropped_columns=dropped, decisions=decisions or []
+    )
 
 
 def _unique_ids(columns: list[_Column]) -> list[str]:
@@ -217,7 +267,9 @@ def _unique_ids(columns: list[_Column]) -> list[str]:
     ]
 
 
-def parse_qualtrics(data: bytes, *, types: dict[str, str] | None = None) -> ParsedSurvey:
+def parse_qualtrics(
+    data: bytes, *, types: dict[str, str] | None = None, keep: dict[str, str] | None = None
+) -> ParsedSurvey:
     """A Qualtrics CSV export: current layout (ids, question text, {"ImportId": …}) or legacy
     (V1… ids, then labels). Only question columns are kept; ResponseId becomes the response id."""
     records = _read_csv(data)
@@ -236,8 +288,7 @@ def parse_qualtrics(data: bytes, *, types: dict[str, str] | None = None) -> Pars
                 f" expected {width}"
             ]
         )
-    columns: list[_Column] = []
-    dropped: list[str] = []
+    candidates: list[_Candidate] = []
     id_index = None
     if legacy:
         body = records[2:]
@@ -246,10 +297,13 @@ def parse_qualtrics(data: bytes, *, types: dict[str, str] | None = None) -> Pars
                 continue
             if label.strip().lower() == "responseid":
                 id_index = i
-            if re.fullmatch(r"V\d+", cid) or _IDENTIFYING.search(cid) or _IDENTIFYING.search(label):
-                dropped.append(cid)
-            else:
-                columns.append(_Column(i, cid, label.strip()))
+                continue
+            reason = None
+            if re.fullmatch(r"V\d+", cid):
+                reason = "Qualtrics metadata, not a question"
+            elif _IDENTIFYING.search(cid) or _IDENTIFYING.search(label):
+                reason = "its name looks identifying"
+            candidates.append(_Candidate(i, cid, label.strip(), cid, reason))
     else:
         if (
             len(records) < 3
@@ -276,12 +330,17 @@ def parse_qualtrics(data: bytes, *, types: dict[str, str] | None = None) -> Pars
                 id_index = i
                 continue
             derived = "Topics" in import_id or "Sentiment" in import_id or " - Topics" in cid
-            if import_id.startswith("QID") and not derived and not _IDENTIFYING.search(cid):
-                columns.append(_Column(i, re.sub(r"[^\w.-]", "_", cid)[:50], label.strip()))
-            else:
-                dropped.append(cid)
+            reason = None
+            if not import_id.startswith("QID") or derived:
+                reason = "Qualtrics metadata or a derived column, not a question"
+            elif _IDENTIFYING.search(cid) or _IDENTIFYING.search(label):
+                reason = "its name looks identifying"
+            candidates.append(
+                _Candidate(i, re.sub(r"[^\w.-]", "_", cid)[:50], label.strip(), cid, reason)
+            )
     if id_index is None:
         raise ParseError(["no ResponseId column in the header (column ids row)"])
+    columns, dropped, decisions = _screen(candidates, body, keep or {})
     problems = _unique_ids(columns)
     if problems:
         raise ParseError(problems)
@@ -293,6 +352,7 @@ def parse_qualtrics(data: bytes, *, types: dict[str, str] | None = None) -> Pars
         types=types or {},
         multi_sep=",",
         dropped=dropped,
+        decisions=decisions,
     )
 
 
@@ -301,22 +361,30 @@ def _qid_for(header: str, n: int) -> str:
     return header if re.fullmatch(r"[A-Za-z][\w.-]{0,49}", header) else f"Q{n}"
 
 
-def parse_plain_csv(data: bytes, *, types: dict[str, str] | None = None) -> ParsedSurvey:
-    """One header row; a response_id column if present; every other column a question."""
+def parse_plain_csv(
+    data: bytes, *, types: dict[str, str] | None = None, keep: dict[str, str] | None = None
+) -> ParsedSurvey:
+    """One header row; a response_id column if present; every other column a question when
+    its name and answers pass the screening (an allowlist), dropped otherwise."""
     records = _read_csv(data)
     if not records:
         raise ParseError(["the file is empty"])
     header = [h.strip() for h in records[0][1]]
-    columns, dropped, id_index = [], [], None
+    candidates, id_index = [], None
     for i, h in enumerate(header):
         if h.lower() in _RESPONSE_ID:
             id_index = i
         elif not h:
             raise ParseError([f"row 1, column {i + 1}: empty column name"])
-        elif _IDENTIFYING.search(h):
-            dropped.append(h)
         else:
-            columns.append(_Column(i, _qid_for(h, len(columns) + 1), h))
+            reason = "its name looks identifying" if _IDENTIFYING.search(h) else None
+            candidates.append(_Candidate(i, "", h, h, reason))
+    columns, dropped, decisions = _screen(candidates, records[1:], keep or {})
+    # Question ids are numbered over the kept columns only.
+    for n, column in enumerate(columns, start=1):
+        column.qid = _qid_for(column.text, n)
+    for decision in decisions:
+        decision.qid = next((c.qid for c in columns if c.text == decision.header), "")
     problems = _unique_ids(columns)
     if problems:
         raise ParseError(problems)
@@ -328,6 +396,7 @@ def parse_plain_csv(data: bytes, *, types: dict[str, str] | None = None) -> Pars
         types=types or {},
         multi_sep=",",
         dropped=dropped,
+        decisions=decisions,
     )
 
 
@@ -336,11 +405,37 @@ _MSFORMS_META = re.compile(
 )
 
 
-def parse_msforms(data: bytes, *, types: dict[str, str] | None = None) -> ParsedSurvey:
+def _check_xlsx_size(data: bytes) -> None:
+    """Refuse a workbook whose parts would unpack beyond the limit, from the zip directory
+    alone (nothing is decompressed here)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise ParseError(["not an XLSX workbook (it is not a zip file)"]) from None
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise ParseError([f"the workbook has {len(members):,} parts; at most {MAX_XLSX_MEMBERS:,}"])
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ParseError(
+            [
+                f"the workbook unpacks to {unpacked / 1024 / 1024:,.0f} MiB; the limit is "
+                f"{MAX_XLSX_UNPACKED_BYTES / 1024 / 1024:,.0f} MiB. Export only the responses "
+                "sheet, or as CSV (--format csv)"
+            ]
+        )
+
+
+def parse_msforms(
+    data: bytes, *, types: dict[str, str] | None = None, keep: dict[str, str] | None = None
+) -> ParsedSurvey:
     """A Microsoft Forms XLSX export: ID, times, Email, Name, then one column per question;
     multiple-choice answers separated by semicolons."""
     import openpyxl
 
+    _check_xlsx_size(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
@@ -359,14 +454,22 @@ def parse_msforms(data: bytes, *, types: dict[str, str] | None = None) -> Parsed
         header.pop()
     width = len(header)
     body = [(n, (r + [""] * width)[:width] if not any(r[width:]) else r) for n, r in records[1:]]
-    columns, dropped, id_index = [], [], None
+    candidates, id_index = [], None
     for i, h in enumerate(header):
         if h.lower() == "id":
             id_index = i
-        elif _MSFORMS_META.match(h) or _IDENTIFYING.search(h):
-            dropped.append(h)
-        else:
-            columns.append(_Column(i, f"Q{len(columns) + 1}", h))
+            continue
+        reason = None
+        if _MSFORMS_META.match(h):
+            reason = "Microsoft Forms metadata, not a question"
+        elif _IDENTIFYING.search(h):
+            reason = "its name looks identifying"
+        candidates.append(_Candidate(i, "", h, h, reason))
+    columns, dropped, decisions = _screen(candidates, body, keep or {})
+    for n, column in enumerate(columns, start=1):
+        column.qid = f"Q{n}"
+    for decision in decisions:
+        decision.qid = next((c.qid for c in columns if c.index == _index_of(header, decision)), "")
     return _build(
         columns,
         body,
@@ -375,13 +478,25 @@ def parse_msforms(data: bytes, *, types: dict[str, str] | None = None) -> Parsed
         types=types or {},
         multi_sep=";",
         dropped=dropped,
+        decisions=decisions,
     )
+
+
+def _index_of(header: list[str], decision: Decision) -> int:
+    return header.index(decision.header)
 
 
 PARSERS = {"qualtrics": parse_qualtrics, "msforms": parse_msforms, "csv": parse_plain_csv}
 
 
-def parse(data: bytes, *, fmt: str, types: dict[str, str] | None = None) -> ParsedSurvey:
+def parse(
+    data: bytes,
+    *,
+    fmt: str,
+    types: dict[str, str] | None = None,
+    keep: dict[str, str] | None = None,
+) -> ParsedSurvey:
+    """`keep` maps column headers the screening drops to the lead's reason for keeping them."""
     if fmt not in PARSERS:
         raise ParseError([f"unknown format {fmt!r}; use one of {', '.join(PARSERS)}"])
-    return PARSERS[fmt](data, types=types)
+    return PARSERS[fmt](data, types=types, keep=keep)

@@ -2,7 +2,18 @@
 nearpeer.members.services.export_member_data / erase_member). Answers are anonymous: nothing
 links them to the member, so they are neither exported nor erasable per member."""
 
-from .models import InterviewVolunteer, Respondent
+import secrets
+
+from .models import Coding, InterviewVolunteer, Respondent
+
+# Every reference to a user in this app and what erasure does with it
+# (nearpeer/core/tests/test_privacy_coverage.py fails on a reference no hook names).
+COVERS = {
+    "evaluation.Respondent.user": "kept under the anonymous account for response rates",
+    "evaluation.InterviewVolunteer.user": "deleted",
+    "evaluation.Coding.coder": "the coder's email replaced by a pseudonym",
+    "evaluation.Survey.created_by": "kept under the anonymous account",
+}
 
 
 def export_member_data(*, member) -> dict:
@@ -20,10 +31,25 @@ def export_member_data(*, member) -> dict:
             }
             for v in InterviewVolunteer.objects.filter(user=member).select_related("survey")
         ],
+        "codings": [
+            {
+                "survey": c.code.survey.title,
+                "code": c.code.name,
+                "on": "transcript" if c.transcript_id else "free-text answer",
+                "start": c.start,
+                "end": c.end,
+                "memo": c.memo,
+            }
+            for c in Coding.objects.filter(coder=member.email).select_related("code__survey")
+        ],
     }
 
 
-def erase_member_data(*, member) -> None:
+def erase_member_data(*, member, email: str = "") -> None:
     """Withdraw the member's offers to be interviewed (they carry their contact times). The
-    'who responded' rows stay, under the anonymous account, for response rates."""
+    'who responded' rows stay, under the anonymous account, for response rates. Codings the
+    member made (stored under their email, `email` being the address before erasure) keep
+    their codes for inter-coder agreement under one random pseudonym."""
     InterviewVolunteer.objects.filter(user=member).delete()
+    if email:
+        Coding.objects.filter(coder=email).update(coder=f"coder-{secrets.token_hex(4)}")

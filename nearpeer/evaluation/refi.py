@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import fromstring
 
 NS = "urn:QDA-XML:project:1.0"
@@ -154,7 +155,20 @@ def read_qdpx(data: bytes) -> QdaProject:
     except zipfile.BadZipFile:
         raise RefiError("not a .qdpx (zip) file") from None
     try:
-        root = fromstring(xml)
+        # forbid_dtd: a REFI-QDA project has no document type; one is only ever a vehicle
+        # for entity tricks, so it is refused by name rather than half-parsed.
+        root = fromstring(xml, forbid_dtd=True)
+    except DTDForbidden:
+        raise RefiError(
+            "project.qde declares a DOCTYPE (document type definition); REFI-QDA projects "
+            "have none, and Nearpeer refuses them for safety. Export the project again "
+            "from your QDA program."
+        ) from None
+    except DefusedXmlException as exc:
+        raise RefiError(
+            f"project.qde uses XML entities or external references ({exc.__class__.__name__}),"
+            " which Nearpeer refuses for safety"
+        ) from None
     except ET.ParseError as exc:
         raise RefiError(f"project.qde is not valid XML: {exc}") from None
     if root.tag != _q("Project"):
@@ -171,18 +185,29 @@ def read_qdpx(data: bytes) -> QdaProject:
             path = element.get("plainTextPath", "").replace("internal://", "sources/")
             if path not in files:
                 raise RefiError(f"source {element.get('name')!r}: text not found in the project")
-            text = files[path].decode("utf-8-sig")
+            try:
+                text = files[path].decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise RefiError(f"source {element.get('name')!r}: the text is not UTF-8") from None
         source = QdaSource(guid=element.get("guid", ""), name=element.get("name", ""), text=text)
         for sel in element.findall(_q("PlainTextSelection")):
             for coding in sel.findall(_q("Coding")):
                 ref = coding.find(_q("CodeRef"))
                 if ref is None:
                     continue
+                try:
+                    start = int(sel.get("startPosition", "0"))
+                    end = int(sel.get("endPosition", "0"))
+                except ValueError:
+                    raise RefiError(
+                        f"source {element.get('name')!r}, selection {sel.get('guid', '')!r}: "
+                        "startPosition and endPosition must be whole numbers"
+                    ) from None
                 source.selections.append(
                     QdaSelection(
                         guid=sel.get("guid", ""),
-                        start=int(sel.get("startPosition", "0")),
-                        end=int(sel.get("endPosition", "0")),
+                        start=start,
+                        end=end,
                         user_guid=coding.get("creatingUser") or sel.get("creatingUser", ""),
                         code_guid=ref.get("targetGUID", ""),
                     )

@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from .permissions import can_answer, can_run_evaluation
 from .refi import RefiError
 from .transcripts import TranscriptError
 
+security_log = logging.getLogger("nearpeer.security")
 UNITS_PER_PAGE = 50
 
 
@@ -218,7 +220,9 @@ def survey_import(request, slug):
         return redirect("evaluation:survey-detail", slug=survey.slug)
     data = form.cleaned_data
     try:
-        parsed = parse(data["file"].read(), fmt=data["format"], types=data["types"])
+        parsed = parse(
+            data["file"].read(), fmt=data["format"], types=data["types"], keep=data["keep"]
+        )
         summary = services.import_responses(survey=survey, parsed=parsed, dry_run=data["dry_run"])
     except ParseError as exc:
         for error in exc.errors[:20]:
@@ -232,7 +236,25 @@ def survey_import(request, slug):
             f"{summary.questions_created} new questions. Dropped columns: "
             f"{', '.join(summary.dropped_columns) or 'none'}.",
         )
+        # The preview: every column of the file, as a question or dropped with the reason.
+        for line in parsed.preview():
+            messages.info(request, f"Column {line}")
+        _log_kept_columns(request.user, survey, parsed, dry_run=summary.dry_run)
     return redirect("evaluation:survey-detail", slug=survey.slug)
+
+
+def _log_kept_columns(user, survey, parsed, *, dry_run: bool) -> None:
+    if dry_run:
+        return
+    for d in parsed.decisions:
+        if d.kept and d.reason:
+            security_log.info(
+                "survey %s import by user %s kept flagged column %r: %s",
+                survey.pk,
+                user.pk,
+                d.header,
+                d.reason,
+            )
 
 
 def _groups_from_request(request, survey):

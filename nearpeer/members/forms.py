@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from .models import Role, User
+from .models import Role, User, normalise_email
 from .roster import MAX_BYTES
 
 YEAR_CHOICES = [("", "Not a student (faculty)")] + [(y, f"Year {y}") for y in range(1, 7)]
@@ -14,20 +14,17 @@ class SignInForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    def clean_username(self) -> str:
+        return normalise_email(self.cleaned_data["username"])
+
 
 class ProfileForm(forms.ModelForm):
-    year = forms.TypedChoiceField(
-        label="Year of study",
-        choices=YEAR_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    """A member's own details. The year of study is not here: it decides what a member
+    reaches, so it comes from the roster or the committee (YearRequestForm asks for a change)."""
 
     class Meta:
         model = User
-        fields = ["name", "year", "intercalating"]
-        labels = {"intercalating": "This year is an intercalated BSc year"}
+        fields = ["name"]
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
 
     def clean_name(self) -> str:
@@ -35,6 +32,22 @@ class ProfileForm(forms.ModelForm):
         if not name:
             raise forms.ValidationError("Enter your name.")
         return name
+
+
+class YearRequestForm(forms.Form):
+    year = forms.TypedChoiceField(
+        label="Year of study", choices=YEAR_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    intercalating = forms.BooleanField(
+        label="This year is an intercalated BSc year", required=False
+    )
+    reason = forms.CharField(
+        label="Why (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text="For example: I am repeating year 3. At most 500 characters.",
+    )
 
     def clean(self):
         data = super().clean()
@@ -82,5 +95,10 @@ class SetFirstPasswordResetForm(PasswordResetForm):
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
     def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True, erased_at__isnull=True)
+        return User.objects.filter(
+            email=normalise_email(email), is_active=True, erased_at__isnull=True
+        )

@@ -4,7 +4,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+def normalise_email(email: str) -> str:
+    """The one spelling of an address that sign-in, lockout, throttles and uniqueness compare:
+    surrounding blanks removed, all lower case (mail systems treat the local part without case
+    in practice, and two accounts differing only by case would be one person twice)."""
+    return (email or "").strip().lower()
 
 
 class Phase(models.TextChoices):
@@ -35,7 +43,7 @@ class UserManager(BaseUserManager):
     def create_user(self, email: str, password: str | None = None, **fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -46,7 +54,7 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, username):
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+        return self.get(**{self.model.USERNAME_FIELD: normalise_email(username)})
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -79,9 +87,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["name", "email"]
         indexes = [models.Index(fields=["year"])]
+        constraints = [
+            # The database refuses a second account whose email differs only by case.
+            models.UniqueConstraint(Lower("email"), name="unique_email_ignoring_case"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        # Every path that saves a user (forms, admin, services, shell) stores one spelling.
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.name
@@ -120,3 +141,49 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+
+class YearChangeRequest(models.Model):
+    """A member asks the committee to correct their year of study. The year decides which
+    sessions, recordings, programmes and surveys a member reaches, so members no longer set it
+    themselves: it comes from the roster or from a committee member approving a request."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the committee"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="year_requests")
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="The year asked for; empty for 'not a student'.",
+    )
+    intercalating = models.BooleanField(default=False)
+    reason = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status="pending"),
+                name="one_pending_year_request_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: year {self.year or '—'} ({self.get_status_display()})"
+
+    @property
+    def year_label(self) -> str:
+        if self.year is None:
+            return "Not a student (faculty)"
+        return f"Year {self.year}" + (" (intercalated BSc)" if self.intercalating else "")

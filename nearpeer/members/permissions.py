@@ -22,3 +22,14 @@ def is_faculty(user) -> bool:
 def is_evaluation_lead(user) -> bool:
     """Committee members run the society's evaluation too."""
     return is_member(user) and (user.has_role(Role.EVALUATION_LEAD) or is_committee(user))
+
+
+def may_edit_account(actor, target) -> bool:
+    """Nobody edits a superuser but a superuser."""
+    return bool(actor.is_superuser or not target.is_superuser)
+
+
+def may_change_credentials(actor, target) -> bool:
+    """Email, password and roles: a person's own, or anyone's for a superuser. A committee
+    member who could change another's email could take the account with a password reset."""
+    return bool(actor.is_superuser or actor.pk == target.pk)

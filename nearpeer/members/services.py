@@ -1,5 +1,6 @@
 """Member workflows: roster import, roles, profile data export and erasure."""
 
+import inspect
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,10 +12,20 @@ from django.utils import timezone
 
 from nearpeer.core.hooks import app_modules
 
-from .models import Role, RoleGrant, User
+from . import signals
+from .models import Role, RoleGrant, User, YearChangeRequest
+from .permissions import may_change_credentials, may_edit_account
 from .roster import RosterRow
 
 security_log = logging.getLogger("nearpeer.security")
+
+
+def client_address(request) -> str:
+    """The client's address as django-axes sees it (after NEARPEER_PROXY_COUNT proxies), so
+    every throttle and the lockout count the same address."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or ""
 
 
 @dataclass
@@ -97,11 +108,14 @@ def import_roster(
 @transaction.atomic
 def set_roles(*, member: User, roles: set[str], by: User) -> tuple[set[str], set[str]]:
     """Make the member's roles exactly `roles`. Committee members get Django admin access
-    (is_staff) with the committee role and lose it with it.
+    (is_staff) with the committee role and lose it with it. Only a superuser changes another
+    person's roles (PermissionError otherwise).
 
     Side effects: RoleGrant rows created/deleted; is_staff updated; security log line.
     Returns (granted, revoked).
     """
+    if not (may_change_credentials(by, member) and may_edit_account(by, member)):
+        raise PermissionError("only a superuser changes another person's roles")
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
@@ -131,23 +145,83 @@ def set_roles(*, member: User, roles: set[str], by: User) -> tuple[set[str], set
     return granted, revoked
 
 
+@transaction.atomic
+def request_year_change(
+    *, member: User, year: int | None, intercalating: bool, reason: str
+) -> YearChangeRequest:
+    """A member asks the committee for another year of study; a new request replaces the
+    member's pending one.
+
+    Side effects: YearChangeRequest created or updated; year_change_requested sent on commit
+    (the notifications app tells the committee).
+    """
+    if year is None and intercalating:
+        raise ValueError("only a year of study can be an intercalated year")
+    pending = (
+        YearChangeRequest.objects.select_for_update()
+        .filter(member=member, status=YearChangeRequest.Status.PENDING)
+        .first()
+    )
+    if pending is None:
+        pending = YearChangeRequest(member=member)
+    pending.year, pending.intercalating, pending.reason = year, intercalating, reason.strip()
+    pending.created_at = timezone.now()
+    pending.save()
+    transaction.on_commit(
+        lambda: signals.year_change_requested.send(sender=YearChangeRequest, request=pending)
+    )
+    return pending
+
+
+@transaction.atomic
+def decide_year_change(*, request: YearChangeRequest, approve: bool, by: User) -> YearChangeRequest:
+    """The committee approves (the member's year and intercalation change) or declines a
+    pending request. A committee member does not decide their own.
+
+    Side effects: the request's status, decided_at and decided_by saved; on approval the
+    member's year and intercalating saved; security log line; year_change_decided sent on
+    commit (the notifications app tells the member).
+    """
+    request = (
+        YearChangeRequest.objects.select_for_update().select_related("member").get(pk=request.pk)
+    )
+    if request.status != YearChangeRequest.Status.PENDING:
+        raise ValueError("this request was already decided")
+    if request.member_id == by.pk and not by.is_superuser:
+        raise PermissionError("another committee member decides your own request")
+    member = request.member
+    if approve:
+        member.year, member.intercalating = request.year, request.intercalating
+        member.save(update_fields=["year", "intercalating"])
+    request.status = (
+        YearChangeRequest.Status.APPROVED if approve else YearChangeRequest.Status.DECLINED
+    )
+    request.decided_at, request.decided_by = timezone.now(), by
+    request.save(update_fields=["status", "decided_at", "decided_by"])
+    security_log.info(
+        "year request %s of user %s %s by user %s", request.pk, member.pk, request.status, by.pk
+    )
+    transaction.on_commit(
+        lambda: signals.year_change_decided.send(sender=YearChangeRequest, request=request)
+    )
+    return request
+
+
 def export_member_data(*, member: User) -> dict:
     """Everything Nearpeer holds about the member that is linked to them (UK GDPR right of
     access). Anonymous answers are not linked to anyone and so cannot be included.
 
-    Other apps add their part through an optional `nearpeer.<app>.privacy` module with
-    `export_member_data(*, member) -> dict` (and `erase_member_data(*, member)` for erasure);
-    their data appears under the app's label.
+    Every app, members included, adds its part through an optional `nearpeer.<app>.privacy`
+    module with `export_member_data(*, member) -> dict` (and `erase_member_data(*, member)`
+    for erasure); its data appears under the app's label.
 
     Side effects: none.
     """
-    from nearpeer.notifications.models import Notification, NotificationPreference
-    from nearpeer.teaching.models import Attendance, MaterialView, Registration, SessionTeacher
+    from axes.models import AccessFailureLog, AccessLog
 
     def iso(value):
         return value.isoformat() if value else None
 
-    preference = NotificationPreference.objects.filter(member=member).first()
     data = {
         "profile": {
             "email": member.email,
@@ -159,44 +233,21 @@ def export_member_data(*, member: User) -> dict:
             "date_joined": iso(member.date_joined),
             "last_login": iso(member.last_login),
         },
-        "registrations": [
+        # The member's own sign-in log: when, from which address and browser.
+        "sign_ins": [
             {
-                "session": r.session.title,
-                "starts_at": iso(r.session.starts_at),
-                "status": r.status,
-                "registered_at": iso(r.created_at),
+                "at": iso(log.attempt_time),
+                "signed_out_at": iso(log.logout_time),
+                "address": log.ip_address,
+                "browser": log.user_agent,
             }
-            for r in Registration.objects.filter(member=member).select_related("session")
+            for log in AccessLog.objects.filter(username=member.email).order_by("attempt_time")
         ],
-        "attendance": [
-            {
-                "session": a.session.title,
-                "starts_at": iso(a.session.starts_at),
-                "checked_in_at": iso(a.checked_in_at),
-                "method": a.method,
-            }
-            for a in Attendance.objects.filter(member=member).select_related("session")
-        ],
-        "materials_viewed": [
-            {"material": v.material.title, "first_viewed_at": iso(v.first_viewed_at)}
-            for v in MaterialView.objects.filter(member=member).select_related("material")
-        ],
-        "notifications": [
-            {
-                "category": n.category,
-                "title": n.title,
-                "body": n.body,
-                "url": n.url,
-                "created_at": iso(n.created_at),
-                "read_at": iso(n.read_at),
-                "emailed_at": iso(n.emailed_at),
-            }
-            for n in Notification.objects.filter(recipient=member)
-        ],
-        "notification_preferences": preference.as_dict() if preference else None,
-        "sessions_taught": [
-            {"session": t.session.title, "starts_at": iso(t.session.starts_at), "role": t.role}
-            for t in SessionTeacher.objects.filter(teacher=member).select_related("session")
+        "failed_sign_ins": [
+            {"at": iso(log.attempt_time), "address": log.ip_address, "browser": log.user_agent}
+            for log in AccessFailureLog.objects.filter(username=member.email).order_by(
+                "attempt_time"
+            )
         ],
     }
     for label, module in _privacy_modules():
@@ -206,32 +257,43 @@ def export_member_data(*, member: User) -> dict:
 
 
 def _privacy_modules():
-    return ((label, m) for label, m in app_modules("privacy") if label != "members")
+    return app_modules("privacy")
+
+
+def _accepts(function, name: str) -> bool:
+    return name in inspect.signature(function).parameters
 
 
 @transaction.atomic
 def erase_member(*, member: User, by: User) -> None:
     """Erase a member's personal data (UK GDPR right to erasure) while keeping the rows that
     feed the society's totals (registrations, attendance, material views) pointing at an
-    anonymous, deactivated account.
+    anonymous, deactivated account with no year, no dates of its own and no sign-in time.
 
-    Side effects: name/email replaced, password made unusable, account deactivated, upcoming
-    registrations cancelled by the teaching app (its waiting lists move up), roles,
-    notifications, preferences, the calendar feed and sign-in logs deleted; a security log line.
+    Side effects: name/email replaced, year, intercalation and last sign-in cleared, date
+    joined set to the erasure time, password made unusable, account deactivated; the sign-in
+    log deleted; every app's privacy hook erases or anonymises its part (see each
+    `<app>/privacy.py`); a security log line. Only a superuser erases a superuser
+    (PermissionError).
     """
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    from nearpeer.notifications.models import Notification, NotificationPreference
-
+    if not may_edit_account(by, member):
+        raise PermissionError("only a superuser erases a superuser")
     old_email = member.email
+    now = timezone.now()
     member.name = "Erased member"
     member.email = f"erased-{member.pk}@erased.invalid"
     member.set_unusable_password()
     member.is_active = False
     member.is_staff = False
     member.is_superuser = False
+    member.year = None
     member.intercalating = False
-    member.erased_at = timezone.now()
+    # No date of its own: joining and last sign-in would date the person's time here.
+    member.date_joined = now
+    member.last_login = None
+    member.erased_at = now
     member.save(
         update_fields=[
             "name",
@@ -240,17 +302,19 @@ def erase_member(*, member: User, by: User) -> None:
             "is_active",
             "is_staff",
             "is_superuser",
+            "year",
             "intercalating",
+            "date_joined",
+            "last_login",
             "erased_at",
         ]
     )
-    RoleGrant.objects.filter(user=member).delete()
-    Notification.objects.filter(recipient=member).delete()
-    NotificationPreference.objects.filter(member=member).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=old_email).delete()
     for _, module in _privacy_modules():
         if hasattr(module, "erase_member_data"):
-            module.erase_member_data(member=member)
+            # Hooks whose rows hold the address itself (codings) ask for it by name.
+            extra = {"email": old_email} if _accepts(module.erase_member_data, "email") else {}
+            module.erase_member_data(member=member, **extra)
     member.__dict__.pop("roles", None)
     security_log.info("user %s erased by user %s", member.pk, by.pk)

@@ -8,6 +8,13 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/password/", views.password_change, name="password-change"),
+    path("profile/year/", views.year_request, name="year-request"),
+    path("committee/year-requests/", views.year_request_list, name="year-request-list"),
+    path(
+        "committee/year-requests/<int:pk>/decide/",
+        views.year_request_decide,
+        name="year-request-decide",
+    ),
     path("profile/my-data.json", views.data_export, name="data-export"),
     path("privacy/", views.privacy, name="privacy"),
     path("password-reset/", views.password_reset, name="password-reset"),

@@ -10,13 +10,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core import throttle
 from nearpeer.core.decorators import role_required
 
 from . import services
@@ -27,34 +28,95 @@ from .forms import (
     RosterUploadForm,
     SetFirstPasswordResetForm,
     SignInForm,
+    YearRequestForm,
 )
-from .models import Role, User
-from .permissions import is_committee
+from .models import Role, User, YearChangeRequest
+from .permissions import is_committee, may_change_credentials, may_edit_account
 from .roster import parse_roster
 
 MEMBER_PAGE_SIZE = 50
 ROSTER_SESSION_KEY = "members:roster-upload"
 
 
+def _locked(request, *, what: str, minutes: int):
+    return render(
+        request,
+        "members/login_locked.html",
+        {"what": what, "minutes": minutes},
+        status=429,
+    )
+
+
 @method_decorator(login_not_required, name="dispatch")
 class SignInView(auth_views.LoginView):
+    """django-axes pauses one (normalised email, client address) pair after a few failures;
+    this view also pauses a client address that fails against many accounts (password
+    spraying), with a higher limit because a campus network shares one address."""
+
     template_name = "members/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        address = services.client_address(request)
+        if (
+            throttle.count("sign-in-address", address)
+            >= settings.NEARPEER_LOGIN_ADDRESS_FAILURE_LIMIT
+        ):
+            services.security_log.warning("sign-in paused for a client address")
+            return _locked(request, what="sign-in", minutes=settings.NEARPEER_LOGIN_COOLOFF_MINUTES)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        throttle.hit(
+            "sign-in-address",
+            services.client_address(self.request),
+            window_seconds=settings.NEARPEER_LOGIN_COOLOFF_MINUTES * 60,
+        )
+        return super().form_invalid(form)
 
 
 sign_in = SignInView.as_view()
 sign_out = auth_views.LogoutView.as_view()
 
-password_reset = login_not_required(
-    auth_views.PasswordResetView.as_view(
-        form_class=SetFirstPasswordResetForm,
-        template_name="members/password_reset_form.html",
-        email_template_name="members/password_reset_email.txt",
-        subject_template_name="members/password_reset_subject.txt",
-        success_url=reverse_lazy("members:password-reset-done"),
-    )
-)
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Each request may send an email, so requests are counted per client address (a clear
+    pause) and per normalised email (silently no more emails, so the page never tells
+    whether an address has an account)."""
+
+    form_class = SetFirstPasswordResetForm
+    template_name = "members/password_reset_form.html"
+    email_template_name = "members/password_reset_email.txt"
+    subject_template_name = "members/password_reset_subject.txt"
+    success_url = reverse_lazy("members:password-reset-done")
+
+    def post(self, request, *args, **kwargs):
+        window = settings.NEARPEER_PASSWORD_RESET_WINDOW_MINUTES
+        if throttle.exceeded(
+            "password-reset-address",
+            services.client_address(request),
+            limit=settings.NEARPEER_PASSWORD_RESET_ADDRESS_LIMIT,
+            window_seconds=window * 60,
+        ):
+            services.security_log.warning("password reset paused for a client address")
+            return _locked(request, what="password reset", minutes=window)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if throttle.exceeded(
+            "password-reset-email",
+            form.cleaned_data["email"],
+            limit=settings.NEARPEER_PASSWORD_RESET_EMAIL_LIMIT,
+            window_seconds=settings.NEARPEER_PASSWORD_RESET_WINDOW_MINUTES * 60,
+        ):
+            services.security_log.warning("password reset email withheld: too many requests")
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view()
 password_reset_done = login_not_required(
     auth_views.PasswordResetDoneView.as_view(template_name="members/password_reset_done.html")
 )
@@ -79,7 +141,73 @@ def profile(request):
         form.save()
         messages.success(request, "Your profile is saved.")
         return redirect("members:profile")
-    return render(request, "members/profile.html", {"member": request.user, "form": form})
+    pending = YearChangeRequest.objects.filter(
+        member=request.user, status=YearChangeRequest.Status.PENDING
+    ).first()
+    return render(
+        request,
+        "members/profile.html",
+        {"member": request.user, "form": form, "pending_year_request": pending},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def year_request(request):
+    """A member asks the committee to change their year of study."""
+    member = request.user
+    form = YearRequestForm(
+        request.POST or None, initial={"year": member.year, "intercalating": member.intercalating}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if (data["year"], data["intercalating"]) == (member.year, member.intercalating):
+            form.add_error("year", "That is already your year; choose the year you are in now.")
+        else:
+            services.request_year_change(
+                member=member,
+                year=data["year"],
+                intercalating=data["intercalating"],
+                reason=data["reason"],
+            )
+            messages.success(request, "Your request is sent; the committee will look at it.")
+            return redirect("members:profile")
+    pending = YearChangeRequest.objects.filter(
+        member=member, status=YearChangeRequest.Status.PENDING
+    ).first()
+    return render(request, "members/year_request.html", {"form": form, "pending": pending})
+
+
+@require_GET
+@role_required(is_committee)
+def year_request_list(request):
+    pending = YearChangeRequest.objects.filter(
+        status=YearChangeRequest.Status.PENDING
+    ).select_related("member")
+    return render(request, "members/year_request_list.html", {"requests": pending})
+
+
+@require_POST
+@role_required(is_committee)
+def year_request_decide(request, pk: int):
+    year_request = get_object_or_404(
+        YearChangeRequest, pk=pk, status=YearChangeRequest.Status.PENDING
+    )
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "decline"):
+        messages.error(request, "Choose approve or decline.")
+        return redirect("members:year-request-list")
+    try:
+        services.decide_year_change(
+            request=year_request, approve=decision == "approve", by=request.user
+        )
+    except (ValueError, PermissionError) as exc:
+        messages.error(request, f"Not decided: {exc}.")
+    else:
+        verb = "approved" if decision == "approve" else "declined"
+        messages.success(
+            request, f"{year_request.member.name}'s request ({year_request.year_label}) {verb}."
+        )
+    return redirect("members:year-request-list")
 
 
 @require_http_methods(["GET", "POST"])
@@ -146,6 +274,11 @@ def _roles_form(member: User, data=None) -> RolesForm:
 @role_required(is_committee)
 def member_roles(request, pk: int):
     member = get_object_or_404(User, pk=pk, is_active=True)
+    # Only a superuser changes another person's roles; to anyone else this is no page.
+    if not (
+        may_change_credentials(request.user, member) and may_edit_account(request.user, member)
+    ):
+        raise Http404
     form = _roles_form(member, request.POST)
     error = ""
     if not form.is_valid():
@@ -226,6 +359,8 @@ def roster_confirm(request):
 @role_required(is_committee)
 def member_erase(request, pk: int):
     member = get_object_or_404(User, pk=pk, erased_at__isnull=True)
+    if not may_edit_account(request.user, member):
+        raise Http404
     if member == request.user:
         messages.error(request, "You cannot erase your own account; ask another committee member.")
         return redirect("members:member-list")

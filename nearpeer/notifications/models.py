@@ -12,6 +12,7 @@ class Category(models.TextChoices):
     QUESTIONS = "questions", "Question bank reviews and flags"
     TUTORIALS = "tutorials", "Tutorial groups and mentoring"
     SURVEYS = "surveys", "Surveys and evaluation"
+    ACCOUNT = "account", "My account (year of study requests)"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -36,6 +37,15 @@ class Notification(models.Model):
     # Empty: no email for this one (the member turned the category off).
     email_due_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The member whose own words the body quotes (a flag, a review comment): when they are
+    # erased, the quote goes from every recipient's copy too.
+    quotes = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = NotificationQuerySet.as_manager()
 

@@ -34,9 +34,16 @@ def email_due_at(preference: NotificationPreference | None, category: str, now: 
 
 @transaction.atomic
 def notify(
-    *, recipients: Iterable, category: str, title: str, body: str = "", url: str = ""
+    *,
+    recipients: Iterable,
+    category: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    quoting=None,
 ) -> int:
     """Create an in-app notification for each active recipient and schedule their emails.
+    `quoting`: the member whose own words `body` carries, so erasing them removes the quote.
 
     Emails go after commit: at once, or — inside the member's quiet hours — when quiet hours
     end (a deferred task when the task backend supports it, and in any case picked up by
@@ -63,6 +70,7 @@ def notify(
             url=url,
             created_at=now,
             email_due_at=email_due_at(preferences.get(r.pk), category, now),
+            quotes=quoting if body else None,
         )
         for r in recipients
     ]

@@ -167,6 +167,7 @@ def transition_question(*, question: Question, by, name: str, comment: str = "")
             title=f"Your question “{question}”: {transition.label.lower()}",
             body=comment.strip(),
             url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+            quoting=by,
         )
     if name in ("submit", "approve"):
         _tell_next_reviewers(question=question, role=_NEXT_REVIEWERS[name])
@@ -227,6 +228,7 @@ def add_comment(*, question: Question, by, body: str, kind: str = CommentKind.RE
             title=f"New review comment on “{question}”",
             body=body.strip()[:500],
             url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+            quoting=by,
         )
     return comment
 
@@ -252,6 +254,7 @@ def flag_question(*, question: Question, by, reason: str) -> Comment:
         title=f"A possible error was reported in “{question}”",
         body=reason.strip()[:500],
         url=reverse("questions:question-detail", kwargs={"pk": question.pk}),
+        quoting=by,
     )
     return flag
 
@@ -280,6 +283,7 @@ def resolve_flag(*, flag: Comment, by, reply: str) -> Comment:
         title=f"Your error report on “{flag.question}” was resolved",
         body=flag.reply,
         url=reverse("questions:question-practise", kwargs={"pk": flag.question_id}),
+        quoting=by,
     )
     return flag
 

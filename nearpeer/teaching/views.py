@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core import throttle
 from nearpeer.core.panels import home_panels
 from nearpeer.members.models import User
 from nearpeer.members.permissions import is_committee
@@ -213,13 +214,26 @@ def registration_cancel(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def checkin_create(request):
-    """Members check in from a phone: type the code, or open the QR link and confirm."""
+    """Members check in from a phone: type the code, or open the QR link and confirm. Wrong
+    codes are counted per member, so nobody can try codes until one fits."""
     if request.method == "POST":
+        minutes = settings.NEARPEER_CHECKIN_ATTEMPT_WINDOW_MINUTES
+        if (
+            throttle.count("check-in", str(request.user.pk))
+            >= settings.NEARPEER_CHECKIN_ATTEMPT_LIMIT
+        ):
+            return render(
+                request,
+                "members/login_locked.html",
+                {"what": "check-in", "minutes": minutes},
+                status=429,
+            )
         form = CheckInForm(request.POST)
         if form.is_valid():
             try:
                 attendance = services.check_in(member=request.user, code=form.cleaned_data["code"])
             except TeachingError as exc:
+                throttle.hit("check-in", str(request.user.pk), window_seconds=minutes * 60)
                 form.add_error("code", str(exc))
             else:
                 messages.success(request, f"You are checked in to “{attendance.session.title}”.")

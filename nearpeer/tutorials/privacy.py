@@ -3,6 +3,16 @@ nearpeer.members.services.export_member_data / erase_member)."""
 
 from .models import MentoringEntry, MentoringScheme, Programme, SignUp
 
+# Every reference to a user in this app and what erasure does with it
+# (nearpeer/core/tests/test_privacy_coverage.py fails on a reference no hook names).
+COVERS = {
+    "tutorials.Programme.created_by": "kept under the anonymous account",
+    "tutorials.SignUp.member": "open programmes: deleted; published: kept, note and friends gone",
+    "tutorials.AllocationRun.run_by": "kept under the anonymous account",
+    "tutorials.MentoringScheme.created_by": "kept under the anonymous account",
+    "tutorials.MentoringEntry.member": "open schemes: deleted; otherwise the note cleared",
+}
+
 
 def export_member_data(*, member) -> dict:
     """The member's tutorial sign-ups (role, availability, friends asked for, groups) and

@@ -28,6 +28,21 @@ CASES = [
         data=lambda w: {"name": "Renamed", "year": "3"},
     ),
     Access("members:password-change", SIGNED_IN),
+    Access("members:year-request", SIGNED_IN),
+    Access(
+        "members:year-request",
+        expect(anonymous=LOGIN, member=302, teacher=302, committee=302, faculty=302),
+        method="post",
+        data=lambda w: {"year": "1", "reason": "repeating"},
+    ),
+    Access("members:year-request-list", COMMITTEE),
+    Access(
+        "members:year-request-decide",
+        COMMITTEE_POST,
+        kwargs=lambda w: {"pk": w.year_request.pk},
+        method="post",
+        data=lambda w: {"decision": "approve"},
+    ),
     Access("members:data-export", SIGNED_IN),
     Access("members:privacy", EVERYONE),
     Access("members:password-reset", EVERYONE),
@@ -46,9 +61,10 @@ CASES = [
     ),
     Access("members:password-reset-complete", EVERYONE),
     Access("members:member-list", COMMITTEE),
+    # Only a superuser changes another person's roles: to the committee the URL is no page.
     Access(
         "members:member-roles",
-        COMMITTEE_POST,
+        expect(anonymous=LOGIN, member=404, teacher=404, committee=404, faculty=404),
         kwargs=other,
         method="post",
         data=lambda w: {f"m{w.other_member.pk}-roles": ["student_teacher"]},
@@ -60,3 +76,9 @@ CASES = [
     Access("members:roster-import", COMMITTEE, method="post"),
     Access("members:roster-confirm", COMMITTEE_POST, method="post"),
 ]
+
+
+def arrange(w) -> None:
+    from nearpeer.members.models import YearChangeRequest
+
+    w.year_request = YearChangeRequest.objects.create(member=w.other_member, year=3)

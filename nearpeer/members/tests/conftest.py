@@ -11,3 +11,9 @@ def member(db):
 @pytest.fixture
 def chair(db):
     return committee(name="Cara Chair", email="cara@example.ac.uk")
+
+
+@pytest.fixture
+def root(db):
+    """A superuser: the only one who changes another person's email, password or roles."""
+    return committee(name="Rhea Root", email="root@example.ac.uk", is_superuser=True, is_staff=True)

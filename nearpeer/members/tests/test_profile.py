@@ -32,7 +32,8 @@ def test_phase_follows_year(member, year, phase):
     assert member.phase == phase
 
 
-def test_profile_edit_saves_name_year_and_intercalation(client, member):
+def test_profile_edit_saves_name_but_never_the_year(client, member):
+    # Finding 7: the year decides what a member reaches, so members cannot set their own.
     client.force_login(member)
 
     response = client.post(
@@ -43,23 +44,15 @@ def test_profile_edit_saves_name_year_and_intercalation(client, member):
     assert (response["Location"], member.name, member.year, member.intercalating) == (
         reverse("members:profile"),
         "Ada L.",
-        4,
-        True,
+        2,
+        False,
     )
 
 
 @pytest.mark.parametrize(
     ("data", "errors"),
     [
-        (
-            {"name": "A", "year": "7"},
-            {"year": ["Select a valid choice. 7 is not one of the available choices."]},
-        ),
         ({"name": "  ", "year": "2"}, {"name": ["This field is required."]}),
-        (
-            {"name": "A", "year": "", "intercalating": "on"},
-            {"intercalating": ["Only a year of study can be an intercalated year."]},
-        ),
         (
             {"name": "A" * 151, "year": "2"},
             {"name": ["Ensure this value has at most 150 characters (it has 151)."]},
@@ -127,17 +120,16 @@ def test_data_export_contains_only_own_data(client, member):
     data = json.loads(response.content)
     assert response["Content-Disposition"].startswith('attachment; filename="nearpeer-my-data-')
     assert data["profile"]["email"] == "ada@example.ac.uk"
-    assert [r["session"] for r in data["registrations"]] == ["Cardiac cycle"]
-    assert [a["session"] for a in data["attendance"]] == ["Cardiac cycle"]
-    assert [n["title"] for n in data["notifications"]] == ["Hello"]
+    assert [r["session"] for r in data["teaching"]["registrations"]] == ["Cardiac cycle"]
+    assert [a["session"] for a in data["teaching"]["attendance"]] == ["Cardiac cycle"]
+    assert [n["title"] for n in data["notifications"]["notifications"]] == ["Hello"]
     assert set(data) == {
         "profile",
-        "registrations",
-        "attendance",
-        "materials_viewed",
+        "sign_ins",
+        "failed_sign_ins",
+        "members",
         "notifications",
-        "notification_preferences",
-        "sessions_taught",
+        "teaching",
         "questions",
         "tutorials",
         "evaluation",
@@ -226,9 +218,7 @@ def test_other_apps_contribute_to_export_and_erasure(client, chair, member, monk
 def test_rejected_edit_keeps_the_saved_name_in_the_header(client, member):
     client.force_login(member)
 
-    response = client.post(
-        reverse("members:profile"), {"name": "New Name", "year": "", "intercalating": "on"}
-    )
+    response = client.post(reverse("members:profile"), {"name": " " * 3})
 
     assert (response.context["user"].name, response.context["member"].name) == (
         "Ada Member",

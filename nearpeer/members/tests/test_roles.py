@@ -30,9 +30,9 @@ def test_member_filter_by_role(client, chair):
     assert [m.name for m, _ in response.context["rows"]] == ["Tess Teacher"]
 
 
-def test_grant_and_revoke_roles(client, chair, member):
+def test_grant_and_revoke_roles(client, root, member):
     RoleGrant.objects.create(user=member, role=Role.FACULTY)
-    client.force_login(chair)
+    client.force_login(root)
     prefix = f"m{member.pk}"
 
     response = client.post(
@@ -50,11 +50,11 @@ def test_grant_and_revoke_roles(client, chair, member):
     ]
 
 
-def test_revoking_committee_removes_admin_access(client, chair, member):
+def test_revoking_committee_removes_admin_access(client, root, member):
     RoleGrant.objects.create(user=member, role=Role.COMMITTEE)
     member.is_staff = True
     member.save()
-    client.force_login(chair)
+    client.force_login(root)
 
     client.post(reverse("members:member-roles", kwargs={"pk": member.pk}), {})
 
@@ -62,8 +62,8 @@ def test_revoking_committee_removes_admin_access(client, chair, member):
     assert (roles_of(member), member.is_staff) == ([], False)
 
 
-def test_roles_htmx_returns_the_row(client, chair, member):
-    client.force_login(chair)
+def test_roles_htmx_returns_the_row(client, root, member):
+    client.force_login(root)
 
     response = client.post(
         reverse("members:member-roles", kwargs={"pk": member.pk}),
@@ -77,8 +77,8 @@ def test_roles_htmx_returns_the_row(client, chair, member):
     assert roles_of(member) == [Role.EVALUATION_LEAD]
 
 
-def test_unknown_role_rejected(client, chair, member):
-    client.force_login(chair)
+def test_unknown_role_rejected(client, root, member):
+    client.force_login(root)
 
     client.post(
         reverse("members:member-roles", kwargs={"pk": member.pk}), {f"m{member.pk}-roles": ["king"]}
@@ -113,8 +113,8 @@ def test_last_committee_member_keeps_the_role(client, chair):
     assert roles_of(chair) == [Role.COMMITTEE]
 
 
-def test_unknown_role_message(client, chair, member):
-    client.force_login(chair)
+def test_unknown_role_message(client, root, member):
+    client.force_login(root)
 
     response = client.post(
         reverse("members:member-roles", kwargs={"pk": member.pk}),

@@ -1,5 +1,6 @@
 """`nearpeer evaluation import|report|import-codes|export-codes|export-qdpx|import-qdpx|remind`."""
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -7,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from nearpeer.evaluation import exports, services
-from nearpeer.evaluation.forms import parse_type_overrides
+from nearpeer.evaluation.forms import parse_keep, parse_type_overrides
 from nearpeer.evaluation.models import Survey
 from nearpeer.evaluation.parsing import PARSERS, ParseError, parse
 from nearpeer.evaluation.refi import RefiError
+
+security_log = logging.getLogger("nearpeer.security")
 
 
 class Command(BaseCommand):
@@ -24,6 +27,13 @@ class Command(BaseCommand):
         imp.add_argument("--survey", required=True, help="Survey slug; created if missing.")
         imp.add_argument("--title", default="", help="Title for a new survey.")
         imp.add_argument("--type", action="append", default=[], metavar="QID=KIND")
+        imp.add_argument(
+            "--keep",
+            action="append",
+            default=[],
+            metavar="COLUMN=REASON",
+            help="Keep a column the screening drops as identifying; the reason is logged.",
+        )
         imp.add_argument("--dry-run", action="store_true")
         rep = sub.add_parser("report", help="Grouped descriptive report.")
         rep.add_argument("survey")
@@ -64,14 +74,15 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         getattr(self, "do_" + action.replace("-", "_"))(**options)
 
-    def do_import(self, *, file, format, survey, title, type, dry_run, **_):
+    def do_import(self, *, file, format, survey, title, type, keep, dry_run, **_):
         try:
             types = parse_type_overrides(type)
+            kept = parse_keep(keep)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         data = self._read(file)
         try:
-            parsed = parse(data, fmt=format, types=types)
+            parsed = parse(data, fmt=format, types=types, keep=kept)
         except ParseError as exc:
             raise CommandError("nothing imported:\n  " + "\n  ".join(exc.errors)) from None
         target = Survey.objects.filter(slug=survey).first()
@@ -100,6 +111,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"dropped columns (never stored): {', '.join(parsed.dropped_columns) or 'none'}"
         )
+        self.stdout.write("columns:")
+        for line in parsed.preview():
+            self.stdout.write(f"  {line}")
+        if not dry_run:
+            for d in parsed.decisions:
+                if d.kept and d.reason:
+                    security_log.info(
+                        "survey import kept flagged column %r: %s", d.header, d.reason
+                    )
 
     def do_report(self, *, survey, group, format, suppress, output, **_):
         target = self._survey(survey)
