@@ -158,3 +158,27 @@ def test_mock_paper_scores_partial_credit_and_item_analysis_uses_it(client):
     assert items[0].position == 1
     facility = {i.item: i.facility for i in itemstats.analyse(responses).items}
     assert facility == {"Q1": 0.5, "Q2": 1.0, "Q3": 0.0}
+
+
+@pytest.mark.django_db
+def test_reviewers_see_stems_accepted_answers_feedback_and_hints(client):
+    author = UserFactory()
+    matching = make_question(
+        qtype="emq", options=EMQ_OPTIONS, author=author,
+        details={**EMQ_DETAILS, "feedback": {"partial": "Half there."}, "hints": ["Think age."]},
+    )  # fmt: skip
+    answer = short()
+    client.force_login(matching.author)
+    page = client.get(reverse("questions:question-detail", kwargs={"pk": matching.pk}))
+    html = page.content.decode()
+    assert "<li>Night wheeze, age 9 → <strong>A</strong></li>" in html
+    assert "<dt>Partly right</dt><dd>Half there.</dd>" in html
+    assert "<h3>Hints</h3><ol><li>Think age.</li></ol>" in html
+    client.force_login(answer.author)
+    page = client.get(reverse("questions:question-detail", kwargs={"pk": answer.pk}))
+    assert '<li>Toad <span class="badge">50% of the marks</span></li>' in page.content.decode()
+    client.force_login(UserFactory())
+    practise = client.get(reverse("questions:question-practise", kwargs={"pk": matching.pk}))
+    assert "<summary>Need a hint?</summary><ol><li>Think age.</li></ol>" in (
+        practise.content.decode()
+    )
