@@ -41,8 +41,10 @@ def test_gift_preview_lists_each_question_then_confirm_imports_all(client, boss)
     page = client.get(response.headers["Location"]).content.decode()
 
     assert "4 questions ready to import" in page
-    assert "<td>1</td><td>Pneumothorax management</td><td>Single best answer</td><td>5</td>" in page
-    assert "<td>2</td><td>Type 2 respiratory failure</td><td>Multiple response</td>" in page
+    assert "<h3>1. Pneumothorax management</h3>" in page
+    assert "<dt>Type</dt><dd>Single best answer</dd><dt>Options</dt><dd>5</dd>" in page
+    assert "<h3>2. Type 2 respiratory failure</h3>" in page
+    assert "<dd>Multiple response</dd>" in page
     assert (
         "specialty:Respiratory medicine, system:Respiratory, exam:Written, tag:Respiratory, year:3"
         in page
@@ -63,7 +65,10 @@ def test_moodle_preview_lists_every_error_with_position_and_imports_nothing(clie
     page = client.get(preview).content.decode()
 
     assert "<li>Question 1 (line 3): a single-best-answer question needs exactly one key" in page
-    assert "<td>2</td><td>True or false</td><td>True/false</td><td>2</td><td>A</td>" in page
+    assert "<h3>2. True or false</h3>" in page
+    assert (
+        "<dt>Type</dt><dd>True/false</dd><dt>Options</dt><dd>2</dd><dt>Key</dt><dd>A</dd>" in page
+    )
     assert "<li>Question 4 (line 25): has 2 options; a question needs 3 to 8</li>" in page
     assert "import-confirm" not in page and "/confirm/" not in page
     confirm = reverse("questions:import-confirm", kwargs={"pk": PendingImport.objects.get().pk})
@@ -121,7 +126,7 @@ def test_import_preview_in_constant_queries(client, django_assert_num_queries, r
     client.force_login(boss)
     with django_assert_num_queries(4):
         response = client.get(reverse("questions:import-preview", kwargs={"pk": pending.pk}))
-    assert response.content.decode().count("<td>Single best answer</td>") == rows
+    assert response.content.decode().count("<dd>Single best answer</dd>") == rows
 
 
 def test_preview_shows_changes_and_left_out_items_and_the_tick_box_imports_the_rest(client, boss):
@@ -130,7 +135,7 @@ def test_preview_shows_changes_and_left_out_items_and_the_tick_box_imports_the_r
     page = client.get(response.headers["Location"]).content.decode()
 
     assert "8 questions ready to import" in page
-    assert '<td colspan="5">Not imported: a type Nearpeer does not hold</td>' in page
+    assert "<h3>1. Not imported: a type Nearpeer does not hold</h3>" in page
     assert "&#x27;Q8&#x27; is an essay question" in page
     assert "<li>question text: html converted to Markdown</li>" in page
     assert "<li>answer &#x27;*&#x27; scores nothing (Nearpeer scores it 0 anyway)</li>" in page
