@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "nearpeer.core.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -126,7 +127,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # Reads and writes survive a Redis outage (pages computed uncached; /healthz 503).
+            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
     CHANNEL_LAYERS = {
         "default": {
@@ -323,6 +329,6 @@ NEARPEER_PASSWORD_RESET_WINDOW_MINUTES = 60
 NEARPEER_CHECKIN_ATTEMPT_LIMIT = int(os.environ.get("NEARPEER_CHECKIN_ATTEMPT_LIMIT", "10"))
 NEARPEER_CHECKIN_ATTEMPT_WINDOW_MINUTES = 10
 # Request bodies: the embedded server refuses larger ones with 413 before reading them
-# (nearpeer.core.asgi_limits). Signed-in requests may carry an upload.
+# (nearpeer.core.limits). Signed-in requests may carry an upload.
 NEARPEER_MAX_ANONYMOUS_REQUEST_KB = int(os.environ.get("NEARPEER_MAX_ANONYMOUS_REQUEST_KB", "1024"))
 NEARPEER_MAX_REQUEST_BYTES = (NEARPEER_MAX_UPLOAD_MB + 1) * 1024 * 1024

@@ -1,9 +1,54 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connections
 from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+
+def _database_check(alias: str):
+    def check() -> None:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    return check
+
+
+def _check_cache() -> None:
+    # The resilient Redis cache hides outages from pages; ask Redis itself here.
+    if hasattr(cache, "ping"):
+        cache.ping()
+
+
+def dependency_status() -> dict[str, str]:
+    """ "ok" or "down (<error kind>)" for each dependency the site needs to serve pages."""
+    checks = {
+        "database" if alias == "default" else f"database {alias}": _database_check(alias)
+        for alias in connections
+    }
+    if settings.REDIS_URL:
+        checks["redis"] = _check_cache
+    status = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as exc:  # any failure means "not ready"; the kind is enough
+            status[name] = f"down ({type(exc).__name__})"
+        else:
+            status[name] = "ok"
+    return status
 
 
 @require_GET
 @login_not_required
+@never_cache
 def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+    """Readiness: 200 when every dependency answers, 503 naming the one that does not (a load
+    balancer takes the server out; an operator sees which). No secrets, no addresses."""
+    status = dependency_status()
+    ready = all(value == "ok" for value in status.values())
+    lines = ["ok" if ready else "unavailable"] + [f"{k}: {v}" for k, v in status.items()]
+    return HttpResponse(
+        "\n".join(lines) + "\n", content_type="text/plain", status=200 if ready else 503
+    )

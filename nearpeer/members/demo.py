@@ -169,4 +169,7 @@ def seed(*, rng, stdout) -> None:
         if (ids[email], role) not in granted
     ]
     RoleGrant.objects.bulk_create(grants)
+    # The demo's committee@ is also the superuser: only a superuser changes another person's
+    # email, password or roles, and the demo should show that page working.
+    User.objects.filter(email=f"committee@{DOMAIN}").update(is_superuser=True)
     stdout.write(f"members: {len(missing)} demo members and {len(grants)} roles created")

@@ -35,6 +35,8 @@ class RosterPlan:
     create: list[RosterRow] = field(default_factory=list)
     update: list[tuple[RosterRow, User]] = field(default_factory=list)
     unchanged: list[RosterRow] = field(default_factory=list)
+    # Rows that would change a superuser, from someone who is not one: left alone.
+    protected: list[RosterRow] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -49,6 +51,7 @@ class RosterPlan:
         labelled = [(r, "new member") for r in self.create]
         labelled += [(r, f"update (was {u.name}, year {u.year or '—'})") for r, u in self.update]
         labelled += [(r, "no change") for r in self.unchanged]
+        labelled += [(r, "left alone: only a superuser edits a superuser") for r in self.protected]
         return sorted(labelled, key=lambda pair: pair[0].line)
 
 
@@ -83,6 +86,9 @@ def import_roster(
     Side effects: User rows created/updated (none when dry_run); a security log line.
     """
     plan = plan_roster_import(rows=rows)
+    if by is not None and not by.is_superuser:
+        plan.protected = [r for r, u in plan.update if u.is_superuser]
+        plan.update = [(r, u) for r, u in plan.update if not u.is_superuser]
     if dry_run:
         return plan
     now = timezone.now()

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from nearpeer.evaluation.models import Question, Survey
 from nearpeer.evaluation.parsing import ParseError, parse
-from nearpeer.evaluation.screening import content_reason, nhs_number_valid
 
 HEADER = (
     "response_id,Student number,Surname,Date of birth,Postcode,NHS number,Username,"
@@ -80,10 +79,14 @@ def test_only_question_columns_are_kept_and_the_preview_names_each_column():
     ],
 )
 def test_content_screening(values, reason):
+    from nearpeer.evaluation.screening import content_reason
+
     assert content_reason(values) == reason
 
 
 def test_nhs_check_digit():
+    from nearpeer.evaluation.screening import nhs_number_valid
+
     # 943 476 5919 is a valid NHS number; changing its last digit breaks the check.
     assert (nhs_number_valid("943 476 5919"), nhs_number_valid("943 476 5918")) == (True, False)
 

@@ -114,6 +114,12 @@ def test_database_refuses_an_email_differing_only_by_case(ada):
         User.objects.bulk_create([User(email="ADA@example.ac.uk", name="Twin")])
 
 
+@pytest.mark.postgres
+def test_postgresql_refuses_an_email_differing_only_by_case(ada):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.bulk_create([User(email="Ada@Example.ac.uk", name="Twin")])
+
+
 def test_data_migration_keeps_the_recent_account_and_reports_the_conflict():
     from datetime import UTC, datetime
     from importlib import import_module
@@ -202,24 +208,36 @@ def test_committee_cannot_change_another_members_email_in_admin(client, db):
     assert mail.outbox == []
 
 
-def test_committee_cannot_change_roles_in_admin(client, db):
-    chair = committee(is_staff=True)
-    other = UserFactory()
-    client.force_login(chair)
-
-    client.post(
-        reverse("admin:members_user_change", args=[other.pk]),
+def _grant_in_admin(client, user):
+    return client.post(
+        reverse("admin:members_user_change", args=[user.pk]),
         _change_form(
-            other,
+            user,
             **{
                 "role_grants-TOTAL_FORMS": "1",
                 "role_grants-0-role": Role.COMMITTEE,
-                "role_grants-0-user": other.pk,
+                "role_grants-0-user": user.pk,
+                "role_grants-0-granted_at_0": "2026-01-05",
+                "role_grants-0-granted_at_1": "10:00:00",
             },
         ),
     )
 
+
+def test_committee_cannot_change_roles_in_admin(client, db):
+    chair = committee(is_staff=True)
+    other, control = UserFactory(), UserFactory()
+    client.force_login(chair)
+
+    _grant_in_admin(client, other)
+    # The same form from a superuser does grant it: the data above is a valid grant.
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    _grant_in_admin(client, control)
+
     assert RoleGrant.objects.filter(user=other).count() == 0
+    assert list(RoleGrant.objects.filter(user=control).values_list("role", flat=True)) == [
+        Role.COMMITTEE
+    ]
 
 
 def test_nobody_but_a_superuser_edits_a_superuser(client, db):
@@ -317,3 +335,19 @@ def test_superuser_sees_sign_in_addresses(client, ada):
     attempts = client.get(reverse("admin:axes_accessattempt_changelist"))
 
     assert re.search(r"192\.0\.2\.44", attempts.content.decode())
+
+
+def test_roster_import_by_the_committee_leaves_a_superuser_alone(db):
+    from nearpeer.members.roster import parse_roster
+    from nearpeer.members.services import import_roster
+
+    UserFactory(email="root@example.ac.uk", name="Rhea", year=None, is_superuser=True)
+    rows, errors = parse_roster(b"email,name,year\nroot@example.ac.uk,Someone Else,1\n")
+
+    plan = import_roster(rows=rows, by=committee())
+
+    assert errors == []
+    assert [(r.email, action) for r, action in plan.actions()] == [
+        ("root@example.ac.uk", "left alone: only a superuser edits a superuser")
+    ]
+    assert User.objects.filter(name="Rhea", year=None).exists()

@@ -6,24 +6,36 @@ from nearpeer.members.tests.factories import UserFactory, committee
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_profile_edit_and_password_pages_pass_axe(page, live_server, sign_in, axe):
+def test_member_asks_for_a_year_and_the_committee_approves(page, live_server, sign_in, axe):
     user = UserFactory(name="Ada Year2", email="ada@example.ac.uk", year=2)
+    chair = committee(name="Cara Chair", email="cara@example.ac.uk")
     sign_in(page, user)
 
     page.goto(f"{live_server.url}/members/profile/")
     assert axe(page) == []
+    page.get_by_role("link", name="Ask the committee to change your year").click()
+    assert axe(page) == []
     page.get_by_label("Year of study").select_option("4")
     page.get_by_label("This year is an intercalated BSc year").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Send the request").click()
 
-    assert page.get_by_role("status").inner_text() == "Your profile is saved."
-    assert "Year 4 (intercalated BSc)" in page.locator(".profile-facts").inner_text()
+    assert "You asked for: Year 4 (intercalated BSc)" in page.locator("main").inner_text()
     page.goto(f"{live_server.url}/members/profile/password/")
     assert axe(page) == []
 
+    page.context.clear_cookies()
+    sign_in(page, chair)
+    page.goto(f"{live_server.url}/members/committee/year-requests/")
+    assert axe(page) == []
+    page.get_by_role("button", name="Approve Ada Year2's request").click()
+    page.get_by_text("Ada Year2's request (Year 4 (intercalated BSc)) approved.").wait_for()
+    user.refresh_from_db()
+    assert (user.year, user.intercalating) == (4, True)
+
 
 def test_committee_imports_roster_and_grants_a_role(page, live_server, sign_in, axe):
-    chair = committee(name="Cara Chair", email="cara@example.ac.uk")
+    # A superuser: only they change another person's roles.
+    chair = committee(name="Cara Chair", email="cara@example.ac.uk", is_superuser=True)
     sign_in(page, chair)
 
     page.goto(f"{live_server.url}/members/committee/roster/")
