@@ -431,3 +431,28 @@ def test_anki_note_identity_follows_the_question_so_reimport_updates(tmp_path):
         .questions[0]
         .image.data
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["match_testquestion.moodle.xml", "shortanswer_testquestion.moodle.xml",
+     "truefalse_abridged.xml", "old_image_tag_abridged.xml"],
+)  # fmt: skip
+def test_moodle_fixtures_round_trip_field_by_field(name):
+    first = formats.parse_moodle_xml((MOODLE / name).read_bytes())
+    again = formats.parse_moodle_xml(formats.write_moodle_xml(first.questions).encode())
+    assert again.problems == []
+    for before, after in zip(first.questions, again.questions, strict=True):
+        assert after.comparable() == before.comparable()
+        assert (after.title, after.image and after.image.data) == (
+            before.title, before.image and before.image.data,
+        )  # fmt: skip
+
+
+def test_gift_fixture_round_trips_through_gift_and_moodle_xml():
+    first = formats.parse_gift((DATA / "gift_moodle_questions.gift.txt").read_text())
+    by_gift = formats.parse_gift(formats.write_gift(first.questions))
+    by_xml = formats.parse_moodle_xml(formats.write_moodle_xml(first.questions).encode())
+    expected = [q.comparable() for q in first.questions]
+    assert [q.comparable() for q in by_gift.questions] == expected
+    assert [q.comparable() for q in by_xml.questions] == expected
