@@ -182,3 +182,32 @@ def test_reviewers_see_stems_accepted_answers_feedback_and_hints(client):
     assert "<summary>Need a hint?</summary><ol><li>Think age.</li></ol>" in (
         practise.content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_editing_an_imported_emq_keeps_its_stems_option_feedback_and_hints(client):
+    from nearpeer.questions.models import Status
+
+    options = [dict(o) for o in EMQ_OPTIONS]
+    options[0]["feedback"] = "Nocturnal symptoms."
+    question = make_question(
+        qtype="emq", options=options, status=Status.DRAFT,
+        details={**EMQ_DETAILS, "hints": ["Think age."], "feedback": {"correct": "Yes."}},
+    )  # fmt: skip
+    client.force_login(question.author)
+    url = reverse("questions:question-edit", kwargs={"pk": question.pk})
+    form = client.get(url).content.decode()
+    assert "Night wheeze, age 9 =&gt; A\nPleuritic pain after a flight =&gt; D" in form
+    data = {
+        "title": "Breath v2", "qtype": "emq", "stem": "Which?", "explanation": "Because.",
+        "specialty": [question.tags.first().pk], "blind_review": "on",
+        "answers": "Night wheeze, age 9 => A\nPleuritic pain after a flight => C",
+        **{f"option_{i}": o["text"] for i, o in enumerate(EMQ_OPTIONS)},
+    }  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302
+    version = Question.objects.get(pk=question.pk).latest_version
+    assert version.details["stems"][1] == {"text": "Pleuritic pain after a flight", "key": 2}
+    assert version.details["hints"] == ["Think age."]
+    assert version.details["feedback"] == {"correct": "Yes."}
+    assert version.options[0]["feedback"] == "Nocturnal symptoms."
