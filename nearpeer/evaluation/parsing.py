@@ -66,9 +66,11 @@ class ParsedSurvey:
     dropped_columns: list[str]
     # One per column of the file (the response id aside), in file order: question or dropped.
     decisions: list[Decision] = field(default_factory=list)
+    # What the parser changed on the way in (columns grouped into one question), said aloud.
+    notes: list[str] = field(default_factory=list)
 
     def preview(self) -> list[str]:
-        return [d.describe() for d in self.decisions]
+        return [d.describe() for d in self.decisions] + self.notes
 
 
 @dataclass
@@ -76,6 +78,8 @@ class _Column:
     index: int
     qid: str
     text: str
+    # A multiple-answer question spread over one column per choice: (column index, choice).
+    parts: list[tuple[int, str]] | None = None
 
 
 @dataclass
@@ -218,6 +222,11 @@ def _build(
         seen[response_id] = line
         answers = {}
         for column in columns:
+            if column.parts:
+                chosen = [choice for i, choice in column.parts if record[i].strip()]
+                if chosen:
+                    answers[column.qid] = chosen
+                continue
             raw = record[column.index]
             if not raw.strip():
                 continue
@@ -245,7 +254,9 @@ def _build(
     for column in columns:
         kind = kinds[column.qid]
         options: list[str] = []
-        if kind == "likert":
+        if column.parts:
+            options = [choice for _, choice in column.parts]
+        elif kind == "likert":
             options = ["1", "2", "3", "4", "5"]
         elif kind in ("single", "multi"):
             observed = {v for row in parsed_rows for v in row.answers.get(column.qid, [])}
@@ -265,6 +276,83 @@ def _unique_ids(columns: list[_Column]) -> list[str]:
     return [
         f"question id {qid!r} appears in more than one column" for qid, n in counts.items() if n > 1
     ]
+
+
+# The ImportId row: {"ImportId":"QID1"} today; {'ImportId': 'QID2_1'} in 2017-era exports.
+_IMPORT_ID = re.compile(r"""^\{\s*(["'])ImportId\1\s*:\s*["']([^"']*)["']""")
+# A multiple-answer question's choices: one column each, `Q3_1`, `Q3_2`… (ImportId QID3_1…).
+_CHOICE_ID = re.compile(r"^(.+?)_(\d+)$")
+
+
+def _group_choices(
+    columns: list[_Column], body: list[tuple[int, list[str]]]
+) -> tuple[list[_Column], list[str]]:
+    """Qualtrics writes a multiple-answer question as one column per choice (`Q3_1`, `Q3_2`…,
+    label "Question - Choice", value 1 or the choice's text when chosen, blank otherwise).
+    Neighbouring columns of one id stem whose every answer is 1 or the choice's own text become
+    one multiple-answer question; the preview says so. A matrix (answers 1–5) is left alone."""
+    grouped: list[_Column] = []
+    notes: list[str] = []
+    i = 0
+    while i < len(columns):
+        match = _CHOICE_ID.match(columns[i].qid)
+        j = i + 1
+        while match and j < len(columns):
+            other = _CHOICE_ID.match(columns[j].qid)
+            if (
+                not other
+                or other.group(1) != match.group(1)
+                or columns[j].index != (columns[j - 1].index + 1)
+            ):
+                break
+            j += 1
+        run = columns[i:j]
+        if len(run) >= 2 and _all_choice_marks(run, body):
+            question, choices = _split_labels([c.text for c in run])
+            grouped.append(
+                _Column(run[0].index, match.group(1), question, parts=list(zip(
+                    [c.index for c in run], choices, strict=True
+                )))
+            )  # fmt: skip
+            notes.append(
+                f"columns {run[0].qid}…{run[-1].qid}: one multiple-answer question "
+                f"{match.group(1)} with {len(run)} choices (each column held 1 or its choice, "
+                "or was blank)"
+            )
+            i = j
+        else:
+            grouped.append(columns[i])
+            i += 1
+    return grouped, notes
+
+
+def _all_choice_marks(run: list[_Column], body: list[tuple[int, list[str]]]) -> bool:
+    _, choices = _split_labels([c.text for c in run])
+    seen = False
+    for column, choice in zip(run, choices, strict=True):
+        for _, record in body:
+            value = record[column.index].strip() if len(record) > column.index else ""
+            if not value:
+                continue
+            if value not in ("1", choice, column.text.strip()):
+                return False
+            seen = True
+    return seen
+
+
+def _split_labels(labels: list[str]) -> tuple[str, list[str]]:
+    """ "Which did you use? - Recordings", "… - Slides" → the question and its choices."""
+    prefix = labels[0]
+    for label in labels[1:]:
+        while not label.startswith(prefix):
+            prefix = prefix[:-1]
+    # Cut back to the separator Qualtrics puts between question and choice (" - " or "-").
+    cut = max(prefix.rfind(" - "), prefix.rfind("-"))
+    if cut > 0:
+        prefix = prefix[: cut + (3 if prefix[cut : cut + 3] == " - " else 1)]
+    question = prefix.rstrip(" -").strip() or labels[0]
+    choices = [label[len(prefix) :].strip() or label for label in labels]
+    return question, choices
 
 
 def parse_qualtrics(
@@ -307,7 +395,7 @@ def parse_qualtrics(
     else:
         if (
             len(records) < 3
-            or not all(c.strip().startswith('{"ImportId"') for c in records[2][1] if c.strip())
+            or not all(_IMPORT_ID.match(c.strip()) for c in records[2][1] if c.strip())
             or not any(records[2][1])
         ):
             raise ParseError(
@@ -325,7 +413,8 @@ def parse_qualtrics(
             )
         body = records[3:]
         for i, (cid, label, meta) in enumerate(zip(ids, labels, records[2][1], strict=True)):
-            import_id = re.sub(r'^\{"ImportId":\s*"([^"]*)".*$', r"\1", meta.strip())
+            match = _IMPORT_ID.match(meta.strip())
+            import_id = match.group(2) if match else ""
             if cid.lower() == "responseid" or import_id == "_recordId":
                 id_index = i
                 continue
@@ -341,19 +430,22 @@ def parse_qualtrics(
     if id_index is None:
         raise ParseError(["no ResponseId column in the header (column ids row)"])
     columns, dropped, decisions = _screen(candidates, body, keep or {})
+    columns, notes = _group_choices(columns, body)
     problems = _unique_ids(columns)
     if problems:
         raise ParseError(problems)
-    return _build(
+    parsed = _build(
         columns,
         body,
         width=width,
         id_index=id_index,
-        types=types or {},
+        types={**{c.qid: "multi" for c in columns if c.parts}, **(types or {})},
         multi_sep=",",
         dropped=dropped,
         decisions=decisions,
     )
+    parsed.notes = notes
+    return parsed
 
 
 def _qid_for(header: str, n: int) -> str:
@@ -401,7 +493,10 @@ def parse_plain_csv(
 
 
 _MSFORMS_META = re.compile(
-    r"^(start time|completion time|last modified time|email|name|total points|quiz feedback)$", re.I
+    r"^(start time|completion time|last modified time|email|name|total points|quiz feedback)$"
+    # A quiz export follows each question with its marks and the feedback shown.
+    r"|^(points|feedback) - ",
+    re.I,
 )
 
 

@@ -1,5 +1,11 @@
 """REFI-QDA project exchange (.qdpx: a zip holding project.qde, urn:QDA-XML:project:1.0).
-Plain Python, no Django. Sources are carried inline as PlainTextContent."""
+Plain Python, no Django.
+
+Each source is written as its own UTF-8 file `Sources/<guid>.txt` (the standard's folder for
+`internal://` files), named by the TextSource's `plainTextPath="internal://<guid>.txt"`, as
+QualCoder, ATLAS.ti, MAXQDA and NVivo expect (QualCoder cannot read a source given only inline).
+Reading accepts inline PlainTextContent too, and finds the file in `Sources/`, `sources/` or at
+the archive's top level, since tools disagree."""
 
 import io
 import uuid
@@ -81,8 +87,13 @@ def project_xml(project: QdaProject) -> bytes:
     if project.sources:
         sources = ET.SubElement(root, _q("Sources"))
         for source in project.sources:
-            element = ET.SubElement(sources, _q("TextSource"), guid=source.guid, name=source.name)
-            ET.SubElement(element, _q("PlainTextContent")).text = source.text
+            element = ET.SubElement(
+                sources,
+                _q("TextSource"),
+                guid=source.guid,
+                name=source.name,
+                plainTextPath=f"internal://{source.guid}.txt",
+            )
             for sel in source.selections:
                 selection = ET.SubElement(
                     element,
@@ -103,6 +114,8 @@ def write_qdpx(project: QdaProject) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", project_xml(project))
+        for source in project.sources:
+            archive.writestr(f"Sources/{source.guid}.txt", source.text.encode("utf-8"))
     return buffer.getvalue()
 
 
@@ -128,14 +141,21 @@ def read_qdpx(data: bytes) -> QdaProject:
             unpacked = sum(
                 i.file_size
                 for i in archive.infolist()
-                if i.filename == "project.qde" or i.filename.startswith("sources/")
+                if i.filename == "project.qde"
+                or i.filename.lower().startswith("sources/")
+                or "/" not in i.filename
             )
             if unpacked > MAX_QDPX_BYTES:
                 raise RefiError(
                     f"the .qdpx file unpacks to more than {MAX_QDPX_BYTES / 1024 / 1024:g} MB"
                 )
             xml = archive.read("project.qde")
-            files = {n: archive.read(n) for n in names if n.startswith("sources/")}
+            # Keyed by the name inside the folder, so any folder spelling (or none) is found.
+            files = {
+                n.split("/", 1)[1] if "/" in n else n: archive.read(n)
+                for n in names
+                if n.lower().startswith("sources/") or ("/" not in n and n != "project.qde")
+            }
     except zipfile.BadZipFile:
         raise RefiError("not a .qdpx (zip) file") from None
     try:
@@ -166,7 +186,7 @@ def read_qdpx(data: bytes) -> QdaProject:
         if content is not None:
             text = content.text or ""
         else:
-            path = element.get("plainTextPath", "").replace("internal://", "sources/")
+            path = element.get("plainTextPath", "").removeprefix("internal://")
             if path not in files:
                 raise RefiError(f"source {element.get('name')!r}: text not found in the project")
             try:

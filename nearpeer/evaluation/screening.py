@@ -79,7 +79,16 @@ def content_reason(values: list[str]) -> str | None:
         short = [v for v in values if len(_WORD.findall(v)) <= 2 and len(v) <= 40]
         # Answers to a question repeat (choices, scales) or are prose; mostly unique one- or
         # two-word values are names, user names or codes.
-        if len(distinct) >= 0.8 * len(values) and len(short) >= 0.8 * len(values):
+        # Except scale points (1–5, 0–10) and choices joined by ";" or "," whose parts repeat
+        # (a Forms or Qualtrics multiple-answer column): those are answers, however varied.
+        parts = [p.strip() for v in values for p in re.split(r"[;,]", v) if p.strip()]
+        scale = all(re.fullmatch(r"\d{1,2}", v) for v in values)
+        choices = len(parts) > len(values) and len(set(parts)) <= 0.5 * len(parts)
+        if (
+            not (scale or choices)
+            and len(distinct) >= 0.8 * len(values)
+            and len(short) >= 0.8 * len(values)
+        ):
             return "its answers are mostly unique single words (names, user names or codes)"
     return None
 

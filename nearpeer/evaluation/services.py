@@ -570,43 +570,104 @@ def export_qdpx(*, survey: Survey) -> bytes:
     )
 
 
+@dataclass
+class QdpxImport:
+    """What a REFI-QDA import matched: sources by name, codings added or already there, codes
+    created in the codebook."""
+
+    matched: list[str]
+    codings: int
+    already_there: int
+    codes_created: int
+
+    def summary(self) -> str:
+        return (
+            f"Imported {self.codings} codings from {len(self.matched)} matching sources "
+            f"({self.already_there} already there; {self.codes_created} codes added)."
+        )
+
+
+def _unit_name(name: str, units: dict) -> str:
+    # Some tools add the file extension to a source's name on the way through.
+    if name not in units and name.lower().endswith(".txt"):
+        return name[:-4]
+    return name
+
+
 @transaction.atomic
-def import_qdpx(*, survey: Survey, data: bytes) -> int:
+def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
     """Bring codes and codings back from a .qdpx whose sources match this survey's answers and
-    transcripts by name. Side effects: Code and Coding rows; all or nothing. Raises RefiError."""
+    transcripts by name. All or nothing: a source that matches nothing, or a project in which no
+    coding matches, is an error and changes nothing (no code is added to the codebook either).
+
+    Side effects: Code and Coding rows. Raises RefiError."""
     project = refi.read_qdpx(data)
     answers, transcripts = coding_units(survey)
     units = {_source_name(a): ("answer", a) for a in answers}
     units.update({f"transcript {t.title}": ("transcript", t) for t in transcripts})
-    by_guid: dict[str, Code] = {}
+    unmatched = [s.name for s in project.sources if _unit_name(s.name, units) not in units]
+    if unmatched:
+        shown = ", ".join(repr(n) for n in unmatched[:5])
+        more = f" and {len(unmatched) - 5} more" if len(unmatched) > 5 else ""
+        raise refi.RefiError(
+            f"{len(unmatched)} of {len(project.sources)} sources match no answer or transcript "
+            f"of {survey.slug}: {shown}{more}"
+        )
+    guids: dict[str, refi.QdaCode] = {}
+    parents: dict[str, str | None] = {}
 
-    def walk(nodes, parent):
+    def index(nodes, parent):
         for node in nodes:
-            code, _ = Code.objects.get_or_create(survey=survey, parent=parent, name=node.name[:100])
-            by_guid[node.guid] = code
-            walk(node.children, code)
+            guids[node.guid] = node
+            parents[node.guid] = parent
+            index(node.children, node.guid)
 
-    walk(project.codes, None)
-    count = 0
-    for source in project.sources:
-        if source.name not in units:
-            raise refi.RefiError(
-                f"source {source.name!r} matches no answer or transcript of {survey.slug}"
+    index(project.codes, None)
+    selections = [(source, sel) for source in project.sources for sel in source.selections]
+    for source, sel in selections:
+        if sel.code_guid not in guids:
+            raise refi.RefiError(f"source {source.name!r}: coding refers to an unknown code")
+    if not selections:
+        raise refi.RefiError(
+            f"no coding in the project matches this survey ({len(project.sources)} sources, "
+            f"{len(guids)} codes, 0 codings): nothing was changed"
+        )
+    by_guid: dict[str, Code] = {}
+    created = 0
+
+    def code_for(guid: str) -> Code:
+        nonlocal created
+        if guid not in by_guid:
+            parent = code_for(parents[guid]) if parents[guid] else None
+            code, made = Code.objects.get_or_create(
+                survey=survey, parent=parent, name=guids[guid].name[:100]
             )
-        kind, unit = units[source.name]
-        for sel in source.selections:
-            if sel.code_guid not in by_guid:
-                raise refi.RefiError(f"source {source.name!r}: coding refers to an unknown code")
-            coder = project.users.get(sel.user_guid) or "imported"
-            target = {kind: unit}
-            if not Coding.objects.filter(
-                code=by_guid[sel.code_guid], coder=coder, start=sel.start, end=sel.end, **target
-            ).exists():
-                apply_code(
-                    code=by_guid[sel.code_guid], coder=coder, start=sel.start, end=sel.end, **target
-                )
-                count += 1
-    return count
+            created += made
+            by_guid[guid] = code
+        return by_guid[guid]
+
+    # The whole codebook comes in once something matched (codes may be used later).
+    for guid in guids:
+        code_for(guid)
+    count = already = 0
+    for source, sel in selections:
+        kind, unit = units[_unit_name(source.name, units)]
+        coder = project.users.get(sel.user_guid) or "imported"
+        target = {kind: unit}
+        code = by_guid[sel.code_guid]
+        if Coding.objects.filter(
+            code=code, coder=coder, start=sel.start, end=sel.end, **target
+        ).exists():
+            already += 1
+            continue
+        apply_code(code=code, coder=coder, start=sel.start, end=sel.end, **target)
+        count += 1
+    return QdpxImport(
+        matched=[s.name for s in project.sources if s.selections],
+        codings=count,
+        already_there=already,
+        codes_created=created,
+    )
 
 
 # --- Themes -------------------------------------------------------------------------------------

@@ -657,11 +657,11 @@ def qdpx_import(request, slug):
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            n = services.import_qdpx(survey=survey, data=form.cleaned_data["file"].read())
+            result = services.import_qdpx(survey=survey, data=form.cleaned_data["file"].read())
         except RefiError as exc:
             messages.error(request, f"Nothing imported: {exc}")
         else:
-            messages.success(request, f"Imported {n} codings from the REFI-QDA project.")
+            messages.success(request, result.summary())
     return redirect("evaluation:coding-workspace", slug=survey.slug)
 
 

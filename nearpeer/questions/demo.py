@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from nearpeer.members.models import Role, RoleGrant
 
 from . import services
-from .demo_bank import BANK, IN_REVIEW
+from .demo_bank import BANK, IN_REVIEW, TYPED
 from .models import Paper, PaperStatus, QuestionVersion, Status, Tag, TagKind
 
 PASSWORD = "nearpeer-demo"  # noqa: S105 - the documented demo password
@@ -68,6 +68,22 @@ def _create(entry, *, author, status: str, reviewer):
     return question
 
 
+def _demo_answer(version, *, right: bool, rng) -> tuple[list[int], dict | None]:
+    """A plausible answer of any type: the key, or a wrong one."""
+    details = version.details or {}
+    if version.qtype == "emq":
+        stems = details.get("stems", [])
+        n = len(version.options)
+        return [], {"stems": [s["key"] if right else rng.randrange(n) for s in stems]}
+    if version.qtype == "short":
+        return [], {"text": details["accepted"][0]["text"] if right else "not sure"}
+    if version.qtype == "numerical":
+        value = details["accepted"][0]["value"]
+        return [], {"text": f"{value if right else value * 2:g}"}
+    key = [i for i, o in enumerate(version.options) if o["correct"]]
+    return (key if right else [rng.randrange(len(version.options))]), None
+
+
 def seed(*, rng, stdout) -> None:
     committee = _user("committee@demo.nearpeer.org", "Demo Committee", 4, Role.COMMITTEE)
     teacher = _user("teacher@demo.nearpeer.org", "Demo Teacher", 5, Role.STUDENT_TEACHER)
@@ -108,6 +124,22 @@ def seed(*, rng, stdout) -> None:
                 member=student, question=question, selected=selected,
                 confidence=local.choice([1, 2, 3]),
             )  # fmt: skip
+    for n, (specialty, system, years, title, fields) in enumerate(TYPED):
+        if title in existing:
+            continue
+        tags = [
+            Tag.objects.get_or_create(kind=TagKind.SPECIALTY, name=specialty)[0],
+            Tag.objects.get_or_create(kind=TagKind.SYSTEM, name=system)[0],
+        ]
+        question = services.save_question(
+            author=writers[n % len(writers)], question=None,
+            content={"title": title, "references": "", **fields}, tags=tags, years=list(years),
+        )  # fmt: skip
+        question.status = Status.PUBLISHED
+        question.peer_reviewer = teacher if question.author != teacher else other_teacher
+        question.published_version = question.latest_version
+        question.save(update_fields=["status", "peer_reviewer", "published_version"])
+        created += 1
     for n, entry in enumerate(IN_REVIEW):
         if entry[3] in existing:
             continue
@@ -129,12 +161,13 @@ def seed(*, rng, stdout) -> None:
         for student in students[:15]:
             sitting = services.start_sitting(paper=paper, candidate=student)
             for item in paper.items.select_related("version"):
-                options = item.version.options
-                key = [i for i, o in enumerate(options) if o["correct"]]
                 if local.random() < 0.05:
                     continue
-                chosen = key if local.random() < 0.6 else [local.randrange(len(options))]
-                services.save_sitting_answer(sitting=sitting, item=item, selected=chosen)
+                selected, response = _demo_answer(item.version, right=local.random() < 0.6,
+                                                  rng=local)  # fmt: skip
+                services.save_sitting_answer(
+                    sitting=sitting, item=item, selected=selected, response=response
+                )
             services.submit_sitting(sitting=sitting)
         created += 1
     stdout.write(f"questions: {created} demo questions/papers created")

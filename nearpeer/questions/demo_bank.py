@@ -383,3 +383,50 @@ IN_REVIEW = [
      ["Calcium", "Potassium", "Phosphate", "Urate"], (0,),
      "Phosphate binds calcium, so calcium falls while potassium, phosphate and urate rise."),
 ]  # fmt: skip
+
+# One of each of the other question types (written for the demo): title → version fields.
+TYPED = [
+    ("Renal medicine", "Renal", (2, 3), "Potassium and the ECG (true/false)", {
+        "qtype": "truefalse",
+        "stem": "Peaked T waves are an early ECG sign of hyperkalaemia.",
+        "options": [{"text": "True", "correct": True}, {"text": "False", "correct": False}],
+        "details": {},
+        "explanation": "Tall, tented T waves come first; then the PR lengthens and the QRS widens.",
+    }),
+    ("Respiratory medicine", "Respiratory", (3, 4), "Breathlessness: match the cause", {
+        "qtype": "emq",
+        "stem": "For each patient, choose the most likely diagnosis.",
+        "options": [{"text": t, "correct": False} for t in (
+            "Asthma", "COPD exacerbation", "Pulmonary embolism", "Pneumothorax",
+            "Community-acquired pneumonia", "Heart failure")],
+        "details": {"stems": [
+            {"text": "A 9-year-old wheezes at night and after football.", "key": 0},
+            {"text": "A 58-year-old is breathless three days after a long flight; the chest "
+                     "is clear.", "key": 2},
+            {"text": "A tall 20-year-old has sudden one-sided pleuritic pain.", "key": 3},
+        ], "feedback": {"partial": "Some right: check the ones marked wrong below."}},
+        "explanation": "Age, triggers and onset point the way: nocturnal wheeze in a child, "
+                       "immobility before sudden breathlessness, a tall young man's sudden pain.",
+    }),
+    ("Neurology", "Nervous", (2, 3), "Cranial nerve for the lateral rectus (short answer)", {
+        "qtype": "short",
+        "stem": "Which cranial nerve supplies the lateral rectus? (A name or a number.)",
+        "options": [],
+        "details": {"accepted": [{"text": "abducens", "credit": 1.0},
+                                 {"text": "abducent", "credit": 1.0},
+                                 {"text": "VI", "credit": 1.0}, {"text": "6", "credit": 1.0},
+                                 {"text": "sixth", "credit": 1.0}]},
+        "explanation": "LR6 SO4: the abducens (VI) moves the eye outwards.",
+    }),
+    ("Endocrinology", "Endocrine", (3, 4), "Fasting glucose threshold (numerical)", {
+        "qtype": "numerical",
+        "stem": "At or above what fasting plasma glucose (mmol/L) is diabetes diagnosed?",
+        "options": [],
+        "details": {"accepted": [{"value": 7.0, "tolerance": 0.0, "credit": 1.0},
+                                 {"value": 7.0, "tolerance": 0.5, "credit": 0.5}],
+                    "units": [{"unit": "mmol/L", "multiplier": 1.0},
+                              {"unit": "mg/dL", "multiplier": 18.0}]},
+        "explanation": "7.0 mmol/L (126 mg/dL) fasting, confirmed on a second test unless there "
+                       "are symptoms.",
+    }),
+]  # fmt: skip

@@ -1,29 +1,49 @@
-"""Question interchange formats: Moodle XML (multichoice) and GIFT in both directions, Anki decks
-out. No Django import; the import service turns `QuestionData` into models.
+"""Question interchange formats: Moodle XML and GIFT in both directions, Anki decks out. No
+Django import; the import service turns `QuestionData` into models.
 
-Nearpeer keeps Markdown throughout: Moodle XML text is written with format="markdown", GIFT with
-the [markdown] marker. Tags (specialty:…, system:…, exam:…, year:…) travel as Moodle <tags> and,
-in GIFT (which has no tags), as a `// tags:` comment line above the question, which Moodle ignores.
-References travel at the end of the general feedback after a "References:" line.
+Nearpeer keeps Markdown throughout. Moodle text in html, moodle_auto_format or plain is turned
+into Markdown on the way in (HTML is first cleaned by nh3 against the same allow-list the site
+renders with), and the preview says so. Exports write format="markdown" / [markdown]. Tags travel as
+Moodle <tags> and, in GIFT, as `// [tag:…]` comment lines, which Moodle reads. A Moodle category
+path becomes a free tag. References travel at the end of the general feedback after a
+"References:" line. Question types and scoring live in `scoring`.
 """
 
+import base64
+import binascii
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+import nh3
 from defusedxml import ElementTree as SafeET
 
-SINGLE = "single"
-MULTIPLE = "multiple"
-MIN_OPTIONS, MAX_OPTIONS = 3, 8
+from . import scoring
+from .rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from .scoring import EMQ, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUEFALSE
+
+MIN_OPTIONS, MAX_OPTIONS = scoring.MIN_OPTIONS, scoring.MAX_OPTIONS
 MAX_TEXT = 20_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
 REFERENCES_MARK = "References:"
+FREE_TAG = "tag"
+PLUGINFILE = "@@PLUGINFILE@@/"
 
 
 class FormatError(ValueError):
     """A file that cannot be read at all (not one bad question)."""
+
+
+@dataclass
+class Attachment:
+    """A file embedded in a question (Moodle's <file encoding="base64">)."""
+
+    name: str
+    data: bytes
+    alt: str = ""
 
 
 @dataclass
@@ -35,6 +55,29 @@ class QuestionData:
     explanation: str = ""
     references: str = ""
     tags: list[str] = field(default_factory=list)
+    # Per option: {"credit": fraction, "feedback": text} where the format carries them.
+    option_meta: list[dict] = field(default_factory=list)
+    # Type-specific answer data (see scoring) plus "feedback" {correct, partial, incorrect} and
+    # "hints" [text].
+    details: dict = field(default_factory=dict)
+    image: Attachment | None = None
+    # A stable identity across exports (the question, not its text): Anki's note guid.
+    identity: str = ""
+    # For the preview: what was changed on the way in, and what was left out, with the reason.
+    changed: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    def option_dicts(self) -> list[dict]:
+        out = []
+        for i, (text, correct) in enumerate(self.options):
+            option = {"text": text, "correct": correct}
+            meta = self.option_meta[i] if i < len(self.option_meta) else {}
+            if meta.get("credit") is not None:
+                option["credit"] = meta["credit"]
+            if meta.get("feedback"):
+                option["feedback"] = meta["feedback"]
+            out.append(option)
+        return out
 
     def comparable(self) -> tuple:
         return (
@@ -44,6 +87,8 @@ class QuestionData:
             self.explanation.strip(),
             self.references.strip(),
             tuple(sorted(self.tags)),
+            repr(sorted(self.details.items())),
+            tuple((m.get("credit"), (m.get("feedback") or "").strip()) for m in _metas(self)),
         )
 
 
@@ -64,6 +109,11 @@ class ParseProblem:
 class ParseResult:
     questions: list[QuestionData]
     problems: list[ParseProblem]
+    # Items of a type Nearpeer cannot hold (cloze, essay, …): left out with --skip-unsupported,
+    # otherwise they stop the import like any problem.
+    unsupported: list[ParseProblem] = field(default_factory=list)
+    # Position in the file of each question in `questions` (the unsupported ones take numbers too).
+    positions: list[int] = field(default_factory=list)
 
 
 def check_question(q: QuestionData) -> list[str]:
@@ -74,17 +124,7 @@ def check_question(q: QuestionData) -> list[str]:
     for name in ("stem", "explanation", "references"):
         if len(getattr(q, name)) > MAX_TEXT:
             problems.append(f"the {name} is longer than {MAX_TEXT} characters")
-    if not MIN_OPTIONS <= len(q.options) <= MAX_OPTIONS:
-        problems.append(
-            f"has {len(q.options)} options; a question needs {MIN_OPTIONS} to {MAX_OPTIONS}"
-        )
-    if any(not text.strip() for text, _ in q.options):
-        problems.append("an option is empty")
-    keys = sum(1 for _, correct in q.options if correct)
-    if q.qtype == SINGLE and keys != 1:
-        problems.append(f"a single-best-answer question needs exactly one key, found {keys}")
-    if q.qtype == MULTIPLE and keys < 1:
-        problems.append("a multiple-response question needs at least one correct option")
+    problems += scoring.check(q.qtype, q.option_dicts(), q.details)
     return problems
 
 
@@ -107,7 +147,104 @@ def join_references(explanation: str, references: str) -> str:
     return f"{explanation.strip()}\n\n{REFERENCES_MARK}\n{references.strip()}"
 
 
+def category_tag(path: str) -> str | None:
+    """`$course$/top/Cardiology/Heart failure` → free tag `Cardiology/Heart failure`."""
+    parts = [p.strip() for p in path.split("/") if p.strip()]
+    while parts and (parts[0].startswith("$") or parts[0].lower() in ("top", "default")):
+        parts.pop(0)
+    if parts and parts[0].lower().startswith("default for"):
+        parts.pop(0)
+    name = "/".join(parts)
+    return f"{FREE_TAG}:{name[:60]}" if name else None
+
+
+def plain_tag(label: str) -> str:
+    """How a tag is written for tools that have no tag kinds (a free tag loses its prefix)."""
+    kind, sep, name = label.partition(":")
+    return name if sep and kind == FREE_TAG else label
+
+
+# --- Text formats -------------------------------------------------------------------------------
+
+_IMG_TAGS = ALLOWED_TAGS | {"img", "div", "span", "b", "i", "u", "h1", "h2"}
+_IMG_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "img": {"src", "alt"}}
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<])|^(\s*)([#>+-]|\d+\.)", re.MULTILINE)
+
+
+def _escape_markdown(text: str) -> str:
+    """Plain text that Markdown shows literally."""
+
+    def escape_one(match: re.Match) -> str:
+        if match.group(1):
+            return "\\" + match.group(1)
+        return match.group(2) + "\\" + match.group(3)
+
+    return _MD_SPECIAL.sub(escape_one, text)
+
+
+def to_markdown(text: str, text_format: str) -> tuple[str, str | None]:
+    """Markdown for a Moodle text in `text_format`, and a note of what was changed (None when
+    nothing was). HTML goes through nh3 with the site's allow-list before it is converted, so the
+    same sanitiser sees every imported text."""
+    text = text or ""
+    text_format = (text_format or "html").lower()
+    if text_format == "markdown":
+        return text.strip(), None
+    if text_format == "plain":
+        escaped = _escape_markdown(text.strip())
+        return escaped, None if escaped == text.strip() else "plain text kept literal"
+    if text_format == "moodle_auto_format" and not _HTML_TAG.search(text):
+        # Moodle's auto-format: each line break is a line break.
+        lines = [_escape_markdown(line.rstrip()) for line in text.strip().splitlines()]
+        converted = "  \n".join(lines).replace("  \n  \n", "\n\n")
+        return converted, None if converted == text.strip() else "auto-format text as Markdown"
+    if not _HTML_TAG.search(text) and "&" not in text:
+        return text.strip(), None
+    from markdownify import markdownify
+
+    cleaned = nh3.clean(
+        text, tags=_IMG_TAGS, attributes=_IMG_ATTRIBUTES, url_schemes=URL_SCHEMES | {"data"},
+        link_rel=None,
+    )  # fmt: skip
+    converted = markdownify(cleaned, heading_style="ATX", bullets="-").strip()
+    converted = re.sub(r"\n{3,}", "\n\n", converted)
+    return converted, f"{text_format} converted to Markdown"
+
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*@@PLUGINFILE@@/([^)\s]+)\s*\)")
+
+
+def take_image(text: str, files: dict[str, bytes], q: QuestionData, where: str) -> str:
+    """Move the first embedded image into `q.image` (the question's attachment) and drop its
+    reference from the text; further files are left out and said so."""
+
+    def replace(match: re.Match) -> str:
+        from urllib.parse import unquote
+
+        name = unquote(match.group(2))
+        data = files.get(name)
+        if data is None:
+            q.left_out.append(f"{where}: image {name!r} is referenced but not in the file")
+            return ""
+        if q.image is None and len(data) <= MAX_IMAGE_BYTES:
+            q.image = Attachment(name=name, data=data, alt=match.group(1).strip())
+            q.changed.append(f"{where}: image {name!r} attached to the question")
+        else:
+            q.left_out.append(
+                f"{where}: image {name!r} (a question holds one image of at most 2 MB)"
+            )
+        return ""
+
+    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", _MD_IMAGE.sub(replace, text)).strip()
+
+
 # --- Moodle XML -------------------------------------------------------------------------------
+
+MOODLE_TYPES = {
+    "multichoice": None, "truefalse": TRUEFALSE, "shortanswer": SHORT, "numerical": NUMERICAL,
+    "matching": EMQ,
+}  # fmt: skip
 
 
 def _text_of(element, path: str) -> str:
@@ -117,9 +254,43 @@ def _text_of(element, path: str) -> str:
     return (node.text or "").strip("\n")
 
 
+def _files_of(element) -> dict[str, bytes]:
+    files = {}
+    for node in element.iter("file"):
+        if node.get("encoding", "base64") != "base64":
+            continue
+        try:
+            files[node.get("name", "")] = base64.b64decode(node.text or "", validate=False)
+        except (binascii.Error, ValueError):
+            continue
+    return files
+
+
+def _moodle_text(element, path: str, q: QuestionData, where: str, files: dict) -> str:
+    node = element.find(path)
+    if node is None:
+        return ""
+    raw = _text_of(node, "text")
+    text, note = to_markdown(raw, node.get("format", "html"))
+    if note:
+        q.changed.append(f"{where}: {note}")
+    if PLUGINFILE in text:
+        text = take_image(text, files, q, where)
+    return text
+
+
+def _fraction_of(answer, problems: list, position: int, line: int | None) -> float:
+    try:
+        return float(answer.get("fraction", "0"))
+    except ValueError:
+        problems.append(ParseProblem(position, line, "an answer fraction is not a number"))
+        return 0.0
+
+
 def parse_moodle_xml(data: bytes) -> ParseResult:
-    """Read a Moodle XML quiz file. `category` entries are skipped; every other non-multichoice
-    question is reported. Entities and external references are refused (defusedxml)."""
+    """Read a Moodle XML quiz file: multichoice, truefalse, shortanswer, numerical and matching.
+    A category entry becomes a tag of the questions after it; every other type is reported as
+    unsupported. Entities and external references are refused (defusedxml)."""
     if len(data) > MAX_FILE_BYTES:
         raise FormatError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     try:
@@ -130,99 +301,361 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
         raise FormatError(f"refused XML: {exc.__class__.__name__}") from None
     if root.tag != "quiz":
         raise FormatError(f"expected a <quiz> root element, found <{root.tag}>")
-    questions, problems = [], []
+    result = ParseResult([], [])
     position = 0
+    category = None
+    lines = _question_lines(data)
     for element in root.findall("question"):
         qtype = element.get("type", "")
         if qtype == "category":
+            category = category_tag(_text_of(element, "category/text"))
             continue
         position += 1
-        line = _line_of(data, position)
-        if qtype != "multichoice":
-            problems.append(
-                ParseProblem(position, line, f"type {qtype!r} is not supported (multichoice only)")
-            )
+        line = lines[position - 1] if position <= len(lines) else None
+        if qtype not in MOODLE_TYPES:
+            name = _text_of(element, "name/text").strip()
+            result.unsupported.append(
+                ParseProblem(
+                    position, line,
+                    f"{name!r} is a Moodle {qtype!r} question, which Nearpeer does not hold "
+                    f"(it takes {', '.join(MOODLE_TYPES)})",
+                )
+            )  # fmt: skip
             continue
-        single = _text_of(element, "single").strip().lower() in ("true", "1")
-        options = []
-        for answer in element.findall("answer"):
-            try:
-                fraction = float(answer.get("fraction", "0"))
-            except ValueError:
-                problems.append(ParseProblem(position, line, "an answer fraction is not a number"))
-                fraction = 0.0
-            options.append((_text_of(answer, "text").strip(), fraction > 0))
-        explanation, references = split_references(_text_of(element, "generalfeedback/text"))
-        q = QuestionData(
-            title=_text_of(element, "name/text").strip(),
-            stem=_text_of(element, "questiontext/text").strip(),
-            options=options,
-            qtype=SINGLE if single else MULTIPLE,
-            explanation=explanation,
-            references=references,
-            tags=[(t.text or "").strip() for t in element.findall("tags/tag/text") if t.text],
-        )
+        q = _read_moodle_question(element, qtype, result.problems, position, line)
+        if category and category not in q.tags:
+            q.tags.append(category)
         for message in check_question(q):
-            problems.append(ParseProblem(position, line, message))
-        questions.append(q)
+            result.problems.append(ParseProblem(position, line, message))
+        result.questions.append(q)
+        result.positions.append(position)
     if position == 0:
         raise FormatError("the file holds no questions")
-    return ParseResult(questions, problems)
+    return result
 
 
-def _line_of(data: bytes, position: int) -> int | None:
-    """Line of the position-th non-category <question> element, for messages."""
-    count = 0
+def _read_moodle_question(element, qtype, problems, position, line) -> QuestionData:
+    files = _files_of(element)
+    q = QuestionData(stem="", options=[], title=_text_of(element, "name/text").strip())
+    q.stem = _moodle_text(element, "questiontext", q, "question text", files)
+    general = _moodle_text(element, "generalfeedback", q, "general feedback", files)
+    q.explanation, q.references = split_references(general)
+    feedback = {}
+    for tag, name in (
+        ("correctfeedback", "correct"),
+        ("partiallycorrectfeedback", "partial"),
+        ("incorrectfeedback", "incorrect"),
+    ):
+        text = _moodle_text(element, tag, q, f"{name} feedback", files)
+        if text:
+            feedback[name] = text
+    if feedback:
+        q.details["feedback"] = feedback
+    hints = [
+        text
+        for n, hint in enumerate(element.findall("hint"), start=1)
+        if (text := to_markdown(_text_of(hint, "text"), hint.get("format", "html"))[0])
+    ]
+    if hints:
+        q.details["hints"] = hints
+    old_image = element.find("image_base64")
+    if q.image is None and old_image is not None and (old_image.text or "").strip():
+        # Moodle 1.9's <image>/<image_base64> fields, still found in old exports.
+        try:
+            data = base64.b64decode("".join(old_image.text.split()))
+            q.image = Attachment(name=_text_of(element, "image").strip() or "image", data=data)
+            q.changed.append("the old <image> field is attached as the question's image")
+        except (binascii.Error, ValueError):
+            q.left_out.append("the old <image> field is not valid base64")
+    q.tags = [normalise_tag((t.text or "").strip()) for t in element.findall("tags/tag/text")]
+    q.tags = [t for t in q.tags if t]
+    answers = element.findall("answer")
+    if qtype == "multichoice":
+        # Moodle's default when <single> is missing is a single answer.
+        single_text = _text_of(element, "single").strip().lower()
+        single = single_text not in ("false", "0")
+        q.qtype = SINGLE if single else MULTIPLE
+        fractions = [_fraction_of(a, problems, position, line) for a in answers]
+        for n, (answer, fraction) in enumerate(zip(answers, fractions, strict=True), start=1):
+            text, note = to_markdown(_text_of(answer, "text"), answer.get("format", "html"))
+            if note:
+                q.changed.append(f"option {n}: {note}")
+            if PLUGINFILE in text:
+                text = take_image(text, files, q, f"option {n}")
+            correct = fraction >= 100 if single else fraction > 0
+            meta = {"feedback": _answer_feedback(answer, q, files, f"option {n} feedback")}
+            if single and 0 < fraction < 100 or not single and fraction not in (0,):
+                meta["credit"] = round(fraction / 100, 7)
+            q.options.append((text.strip(), correct))
+            q.option_meta.append(meta)
+        if not single:
+            _drop_plain_credits(q)
+    elif qtype == "truefalse":
+        q.qtype = TRUEFALSE
+        by_text = {}
+        for answer in answers:
+            key = _text_of(answer, "text").strip().lower()
+            by_text[key] = (_fraction_of(answer, problems, position, line), answer)
+        for label in scoring.TRUE_FALSE_OPTIONS:
+            fraction, answer = by_text.get(label.lower(), (0.0, None))
+            q.options.append((label, fraction >= 100))
+            q.option_meta.append(
+                {"feedback": _answer_feedback(answer, q, files, f"{label} feedback")}
+            )
+    elif qtype == "shortanswer":
+        q.qtype = SHORT
+        accepted = []
+        for answer in answers:
+            fraction = _fraction_of(answer, problems, position, line)
+            text = _text_of(answer, "text").strip()
+            if fraction <= 0:
+                q.left_out.append(f"answer {text!r} scores nothing (Nearpeer scores it 0 anyway)")
+                continue
+            entry = {"text": text, "credit": round(fraction / 100, 7)}
+            if fb := _answer_feedback(answer, q, files, f"answer {text!r} feedback"):
+                entry["feedback"] = fb
+            accepted.append(entry)
+        q.details["accepted"] = accepted
+        if _text_of(element, "usecase").strip() == "1":
+            q.details["case_sensitive"] = True
+    elif qtype == "numerical":
+        q.qtype = NUMERICAL
+        accepted = []
+        for answer in answers:
+            fraction = _fraction_of(answer, problems, position, line)
+            text = _text_of(answer, "text").strip()
+            if text == "*" or fraction <= 0:
+                q.left_out.append(f"answer {text!r} (catch-all or no credit)")
+                continue
+            try:
+                value = float(text)
+                tolerance = float(_text_of(answer, "tolerance") or 0)
+            except ValueError:
+                problems.append(ParseProblem(position, line, f"answer {text!r} is not a number"))
+                continue
+            entry = {"value": value, "tolerance": tolerance, "credit": round(fraction / 100, 7)}
+            if fb := _answer_feedback(answer, q, files, f"answer {text!r} feedback"):
+                entry["feedback"] = fb
+            accepted.append(entry)
+        units = []
+        for unit in element.findall("units/unit"):
+            try:
+                multiplier = float(_text_of(unit, "multiplier") or 1)
+            except ValueError:
+                multiplier = 1.0
+            name = _text_of(unit, "unit_name").strip()
+            if name:
+                units.append({"unit": name, "multiplier": multiplier})
+        q.details["accepted"] = accepted
+        q.details["units"] = units
+    elif qtype == "matching":
+        q.qtype = EMQ
+        stems, option_texts = [], []
+        for sub in element.findall("subquestion"):
+            text, note = to_markdown(_text_of(sub, "text"), sub.get("format", "html"))
+            answer = _text_of(sub, "answer/text").strip()
+            if answer not in option_texts:
+                option_texts.append(answer)
+            if text.strip():
+                stems.append({"text": text.strip(), "key": option_texts.index(answer)})
+            if note:
+                q.changed.append(f"stem {len(stems)}: {note}")
+        q.options = [(t, False) for t in option_texts]
+        q.details["stems"] = stems
+    return q
+
+
+def _drop_plain_credits(q: QuestionData) -> None:
+    """Equal shares for the keys and equal penalties summing to -100 % for the rest is how
+    all-or-nothing multiple response is written (Nearpeer's own export): keep no credits then.
+    Any other weights are partial credit and are kept."""
+    credits = [m.get("credit", 0.0) for m in _metas(q)]
+    keys = [c for c in credits if c > 0]
+    wrong = [c for c in credits if c <= 0]
+    if (
+        keys
+        and all(abs(c - 1 / len(keys)) < 1e-4 for c in keys)
+        and all(abs(c + 1 / len(wrong)) < 1e-4 for c in wrong)
+    ):
+        for meta in q.option_meta:
+            meta.pop("credit", None)
+
+
+def _answer_feedback(answer, q: QuestionData | None = None, files=None, where="") -> str:
+    if answer is None:
+        return ""
+    node = answer.find("feedback")
+    if node is None:
+        return ""
+    text = to_markdown(_text_of(node, "text"), node.get("format", "html"))[0]
+    if PLUGINFILE in text and q is not None:
+        text = take_image(text, files or {}, q, where or "answer feedback")
+    return text
+
+
+def normalise_tag(text: str) -> str:
+    """A Moodle tag: `kind:name` when the kind is one Nearpeer knows, else a free tag."""
+    if not text:
+        return ""
+    kind, sep, name = text.partition(":")
+    if sep and kind.strip().lower() in ("specialty", "system", "exam", "year", FREE_TAG):
+        return text
+    return f"{FREE_TAG}:{text[:60]}"
+
+
+def _question_lines(data: bytes) -> list[int]:
+    """Line of each non-category <question> element, for messages (one pass)."""
+    found = []
+    pattern = re.compile(r"<question\s+type=\"([^\"]*)\"")
     for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
-        match = re.search(r"<question\s+type=\"([^\"]*)\"", line)
-        if match and match.group(1) != "category":
-            count += 1
-            if count == position:
-                return number
-    return None
+        for match in pattern.finditer(line):
+            if match.group(1) != "category":
+                found.append(number)
+    return found
 
 
 def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def _text_element(tag: str, text: str, indent: str = "    ", extra: str = "") -> str:
+    return f'{indent}<{tag} format="markdown"><text>{_cdata(text)}</text>{extra}</{tag}>'
+
+
+def _image_markdown(q: QuestionData) -> tuple[str, str]:
+    if q.image is None:
+        return "", ""
+    from urllib.parse import quote
+
+    name = q.image.name
+    alt = q.image.alt.replace("]", "")
+    ref = f"\n\n![{alt}]({PLUGINFILE}{quote(name)})"
+    data = base64.b64encode(q.image.data).decode()
+    return ref, f'<file name="{escape(name)}" path="/" encoding="base64">{data}</file>'
+
+
 def write_moodle_xml(questions: list[QuestionData]) -> str:
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for q in questions:
-        keys = sum(1 for _, c in q.options if c)
-        parts.append('  <question type="multichoice">')
+        moodle_type = {v: k for k, v in MOODLE_TYPES.items() if v}.get(q.qtype, "multichoice")
+        parts.append(f'  <question type="{moodle_type}">')
         parts.append(f"    <name><text>{escape(q.title or _title_from(q.stem))}</text></name>")
-        parts.append(f'    <questiontext format="markdown"><text>{_cdata(q.stem)}</text>')
-        parts.append("    </questiontext>")
+        image_ref, image_file = _image_markdown(q)
+        parts.append(_text_element("questiontext", q.stem + image_ref, extra=image_file))
         feedback = join_references(q.explanation, q.references)
-        parts.append(f'    <generalfeedback format="markdown"><text>{_cdata(feedback)}</text>')
-        parts.append("    </generalfeedback>")
+        parts.append(_text_element("generalfeedback", feedback))
         parts.append("    <defaultgrade>1</defaultgrade>")
         parts.append("    <penalty>0</penalty>")
         parts.append("    <hidden>0</hidden>")
-        parts.append(f"    <single>{'true' if q.qtype == SINGLE else 'false'}</single>")
-        parts.append("    <shuffleanswers>true</shuffleanswers>")
-        parts.append("    <answernumbering>ABCD</answernumbering>")
-        for text, correct in q.options:
-            if q.qtype == SINGLE:
-                fraction = "100" if correct else "0"
-            else:
-                share = 100 / keys if keys else 0
-                fraction = _fraction(share if correct else -100 / max(1, len(q.options) - keys))
-            parts.append(f'    <answer fraction="{fraction}" format="markdown">')
-            parts.append(f"      <text>{_cdata(text)}</text>")
-            parts.append("    </answer>")
+        extra_feedback = q.details.get("feedback") or {}
+        if q.qtype in (SINGLE, MULTIPLE, EMQ):
+            for tag, name in (
+                ("correctfeedback", "correct"),
+                ("partiallycorrectfeedback", "partial"),
+                ("incorrectfeedback", "incorrect"),
+            ):
+                parts.append(_text_element(tag, extra_feedback.get(name, "")))
+        if q.qtype in (SINGLE, MULTIPLE):
+            parts.append(f"    <single>{'true' if q.qtype == SINGLE else 'false'}</single>")
+            parts.append("    <shuffleanswers>true</shuffleanswers>")
+            parts.append("    <answernumbering>ABCD</answernumbering>")
+            for (text, _), fraction, meta in zip(
+                q.options, _choice_fractions(q), _metas(q), strict=True
+            ):
+                parts.append(f'    <answer fraction="{fraction}" format="markdown">')
+                parts.append(f"      <text>{_cdata(text)}</text>")
+                parts.append(_text_element("feedback", meta.get("feedback", ""), "      "))
+                parts.append("    </answer>")
+        elif q.qtype == TRUEFALSE:
+            for (text, correct), meta in zip(q.options, _metas(q), strict=True):
+                parts.append(
+                    f'    <answer fraction="{100 if correct else 0}" format="moodle_auto_format">'
+                )
+                parts.append(f"      <text>{text.lower()}</text>")
+                parts.append(_text_element("feedback", meta.get("feedback", ""), "      "))
+                parts.append("    </answer>")
+        elif q.qtype == SHORT:
+            parts.append(f"    <usecase>{1 if q.details.get('case_sensitive') else 0}</usecase>")
+            for a in q.details.get("accepted", []):
+                parts.append(_answer_open(a.get("credit", 1)))
+                parts.append(f"      <text>{escape(a['text'])}</text>")
+                parts.append(_text_element("feedback", a.get("feedback", ""), "      "))
+                parts.append("    </answer>")
+        elif q.qtype == NUMERICAL:
+            for a in q.details.get("accepted", []):
+                parts.append(_answer_open(a.get("credit", 1)))
+                parts.append(f"      <text>{_fraction(a['value'])}</text>")
+                parts.append(_text_element("feedback", a.get("feedback", ""), "      "))
+                parts.append(f"      <tolerance>{_fraction(a.get('tolerance', 0))}</tolerance>")
+                parts.append("    </answer>")
+            units = q.details.get("units") or []
+            if units:
+                parts.append("    <units>")
+                for unit in units:
+                    parts.append(
+                        f"      <unit><multiplier>{_fraction(unit['multiplier'])}</multiplier>"
+                        f"<unit_name>{escape(unit['unit'])}</unit_name></unit>"
+                    )
+                parts.append("    </units>")
+                parts.append("    <unitgradingtype>0</unitgradingtype>")
+                parts.append("    <showunits>3</showunits>")
+                parts.append("    <unitsleft>0</unitsleft>")
+        elif q.qtype == EMQ:
+            parts.append("    <shuffleanswers>true</shuffleanswers>")
+            stems = q.details.get("stems", [])
+            used = {s["key"] for s in stems}
+            for stem in stems:
+                parts.append('    <subquestion format="markdown">')
+                parts.append(f"      <text>{_cdata(stem['text'])}</text>")
+                parts.append(
+                    f"      <answer><text>{escape(q.options[stem['key']][0])}</text></answer>"
+                )
+                parts.append("    </subquestion>")
+            for i, (text, _) in enumerate(q.options):
+                if i not in used:
+                    # An option no stem uses is a distractor: Moodle keeps it as a subquestion
+                    # with empty text.
+                    parts.append('    <subquestion format="markdown">')
+                    parts.append("      <text></text>")
+                    parts.append(f"      <answer><text>{escape(text)}</text></answer>")
+                    parts.append("    </subquestion>")
+        for hint in q.details.get("hints", []):
+            parts.append(_text_element("hint", hint))
         if q.tags:
             parts.append("    <tags>")
-            parts.extend(f"      <tag><text>{escape(t)}</text></tag>" for t in q.tags)
+            parts.extend(f"      <tag><text>{escape(plain_tag(t))}</text></tag>" for t in q.tags)
             parts.append("    </tags>")
         parts.append("  </question>")
     parts.append("</quiz>")
     return "\n".join(parts) + "\n"
 
 
+def _answer_open(credit: float) -> str:
+    return f'    <answer fraction="{_fraction(100 * credit)}" format="moodle_auto_format">'
+
+
+def _metas(q: QuestionData) -> list[dict]:
+    return [q.option_meta[i] if i < len(q.option_meta) else {} for i in range(len(q.options))]
+
+
+def _choice_fractions(q: QuestionData) -> list[str]:
+    """Moodle answer fractions: a kept credit as it is; else 100 for the key (single), or equal
+    shares for the keys and an equal penalty for the rest (multiple response)."""
+    keys = sum(1 for _, c in q.options if c)
+    out = []
+    for (_, correct), meta in zip(q.options, _metas(q), strict=True):
+        if meta.get("credit") is not None:
+            out.append(_fraction(100 * meta["credit"]))
+        elif q.qtype != MULTIPLE:
+            out.append("100" if correct else "0")
+        else:
+            share = 100 / keys if keys else 0
+            out.append(_fraction(share if correct else -100 / max(1, len(q.options) - keys)))
+    return out
+
+
 def _fraction(value: float) -> str:
-    return f"{value:.5f}".rstrip("0").rstrip(".")
+    return f"{float(value):.5f}".rstrip("0").rstrip(".")
 
 
 def _title_from(stem: str) -> str:
@@ -230,170 +663,386 @@ def _title_from(stem: str) -> str:
     return words[:60] + ("…" if len(words) > 60 else "")
 
 
-# --- GIFT --------------------------------------------------------------------------------------
+# --- GIFT ---
 
 GIFT_SPECIAL = "~=#{}:\\"
 _FORMAT = re.compile(r"^\[(markdown|html|plain|moodle)\]\s*")
+_GIFT_FORMATS = {
+    "markdown": "markdown",
+    "html": "html",
+    "plain": "plain",
+    "moodle": "moodle_auto_format",
+}
+_TAG_COMMENT = re.compile(r"\[tag:([^\]]+)\]")
 
 
 def gift_escape(text: str) -> str:
     return "".join("\\" + ch if ch in GIFT_SPECIAL else ch for ch in text).replace("\n", "\\n")
 
 
+_GIFT_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
 def gift_unescape(text: str) -> str:
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            out.append("\n" if nxt == "n" else nxt)
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    if "\\" not in text:
+        return text
+    return _GIFT_ESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+
+
+@functools.lru_cache(maxsize=32)
+def _unescaped_pattern(targets: tuple[str, ...]) -> re.Pattern:
+    # An escape pair is consumed first, so a marker right after a backslash never matches.
+    alternatives = "|".join(re.escape(t) for t in targets)
+    return re.compile(r"\\.|(" + alternatives + ")", re.DOTALL)
 
 
 def _split_unescaped(text: str, markers: str) -> list[tuple[str, str]]:
-    """Split at unescaped marker characters, keeping which marker started each piece."""
+    """Split at unescaped marker characters, keeping which marker started each piece. One pass
+    (the regex engine scans; Python sees only the matches)."""
     pieces: list[tuple[str, str]] = []
-    current, marker, i = [], "", 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            current.append(text[i : i + 2])
-            i += 2
+    start, marker = 0, ""
+    for match in _unescaped_pattern(tuple(markers)).finditer(text):
+        if match.group(1) is None:
             continue
-        if ch in markers:
-            pieces.append((marker, "".join(current)))
-            current, marker = [], ch
-        else:
-            current.append(ch)
-        i += 1
-    pieces.append((marker, "".join(current)))
+        pieces.append((marker, text[start : match.start()]))
+        marker, start = match.group(1), match.end()
+    pieces.append((marker, text[start:]))
     return pieces
 
 
 def _find_unescaped(text: str, target: str, start: int = 0) -> int:
-    i = start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(target, i):
-            return i
-        i += 1
+    if "\\" not in text:
+        return text.find(target, start)
+    for match in _unescaped_pattern((target,)).finditer(text, start):
+        if match.group(1) is not None:
+            return match.start()
     return -1
 
 
-def _gift_blocks(text: str) -> list[tuple[int, list[str], list[str]]]:
-    """(first line number, tag comments, question lines) for each blank-line separated block."""
+def _gift_blocks(text: str):
+    """(first line, tags, category, lines) for each blank-line separated question. One pass over
+    the lines; a `$CATEGORY:` line sets the category of the questions after it, and a comment
+    `// [tag:…]` (how Moodle writes tags) or Nearpeer's older `// tags: …` tags the next one."""
     blocks, lines, tags, start = [], [], [], None
+    category = None
+    depth = 0
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         stripped = line.strip()
-        if not stripped:
+        if not stripped and depth == 0:
             if lines:
-                blocks.append((start, tags, lines))
-            lines, tags, start = [], [], None
+                blocks.append((start, tags, category, lines))
+                tags = []
+            lines, start = [], None
             continue
-        if stripped.startswith("//"):
+        if stripped.startswith("//") and depth == 0:
             comment = stripped[2:].strip()
             if comment.lower().startswith("tags:"):
-                tags.extend(t for t in comment[5:].split() if t)
+                tags.extend(t.replace("_", " ") for t in comment[5:].split() if t)
+            tags.extend(normalise_tag(m.strip()) for m in _TAG_COMMENT.findall(comment))
             continue
-        if stripped.startswith("$CATEGORY:"):
+        if stripped.startswith("$CATEGORY:") and depth == 0 and not lines:
+            category = category_tag(stripped[len("$CATEGORY:") :].strip())
             continue
         if start is None:
             start = number
         lines.append(line)
+        # Blank lines inside an answer block do not end the question.
+        depth = max(0, depth + _brace_balance(line))
     if lines:
-        blocks.append((start, tags, lines))
+        blocks.append((start, tags, category, lines))
     return blocks
 
 
+def _brace_balance(line: str) -> int:
+    if "\\" in line:
+        line = _GIFT_ESCAPE.sub("", line)
+    return line.count("{") - line.count("}")
+
+
+def _gift_text(raw: str, default_format: str, q: QuestionData, where: str) -> str:
+    """Unescape a GIFT text and bring it to Markdown from its [format]."""
+    raw = raw.strip()
+    match = _FORMAT.match(raw)
+    text_format = _GIFT_FORMATS[match.group(1)] if match else default_format
+    if match:
+        raw = raw[match.end() :]
+    text = gift_unescape(raw).strip()
+    if text_format == "markdown":
+        return text
+    converted, note = to_markdown(text, text_format)
+    if note:
+        q.changed.append(f"{where}: {note}")
+    return converted
+
+
+def _answer_parts(piece: str) -> tuple[str, str]:
+    """`text#feedback` → (text, feedback) at the first unescaped #."""
+    at = _find_unescaped(piece, "#")
+    if at < 0:
+        return piece, ""
+    return piece[:at], piece[at + 1 :]
+
+
+_WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
+
+
 def parse_gift(text: str) -> ParseResult:
+    """Read Moodle's GIFT: multiple choice (with weights and feedback), true/false, short answer,
+    numerical (tolerance, range and several answers), matching, categories, [format] markers and
+    escapes. Essay, description and missing-word-with-text-after are handled as the preview says.
+    Linear in the file's size: each character is looked at a bounded number of times."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise FormatError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    questions, problems = [], []
+    result = ParseResult([], [])
     blocks = _gift_blocks(text)
     if not blocks:
         raise FormatError("the file holds no questions")
-    for position, (line, tags, lines) in enumerate(blocks, start=1):
+    for position, (line, tags, category, lines) in enumerate(blocks, start=1):
         body = "\n".join(lines)
-        title = ""
+        q = QuestionData(stem="", options=[], tags=list(tags))
+        if category and category not in q.tags:
+            q.tags.append(category)
         if body.startswith("::"):
             end = _find_unescaped(body, "::", 2)
             if end < 0:
-                problems.append(ParseProblem(position, line, "the title has no closing '::'"))
+                result.problems.append(
+                    ParseProblem(position, line, "the title has no closing '::'")
+                )
                 continue
-            title = gift_unescape(body[2:end]).strip()
+            q.title = gift_unescape(body[2:end]).strip()
             body = body[end + 2 :].lstrip()
         open_at = _find_unescaped(body, "{")
         close_at = _find_unescaped(body, "}", open_at + 1) if open_at >= 0 else -1
-        if open_at < 0 or close_at < 0:
-            problems.append(ParseProblem(position, line, "no answer block '{…}' found"))
-            continue
-        if body[close_at + 1 :].strip():
-            problems.append(
-                ParseProblem(position, line, "text after the answer block is not supported")
+        if open_at < 0:
+            result.unsupported.append(
+                ParseProblem(
+                    position,
+                    line,
+                    "a description (no answer block '{…}') is not a question Nearpeer holds",
+                )
             )
             continue
-        stem = _FORMAT.sub("", body[:open_at].strip(), count=1)
+        if close_at < 0:
+            result.problems.append(
+                ParseProblem(position, line, "the answer block '{' is never closed")
+            )
+            continue
+        match = _FORMAT.match(body)
+        text_format = _GIFT_FORMATS[match.group(1)] if match else "moodle_auto_format"
+        before, after = body[:open_at], body[close_at + 1 :]
+        if after.strip():
+            # Missing-word: the blank sits in the sentence; keep the sentence with a gap.
+            q.changed.append("missing-word question: the blank is shown as _____ in the stem")
+            stem_raw = before.rstrip() + " \\_\\_\\_\\_\\_ " + after.lstrip()
+        else:
+            stem_raw = before
+        q.stem = _gift_text(stem_raw, text_format, q, "question text")
         answers = body[open_at + 1 : close_at]
         feedback_at = _find_unescaped(answers, "####")
-        general = ""
         if feedback_at >= 0:
-            general = answers[feedback_at + 4 :]
+            general = _gift_text(answers[feedback_at + 4 :], text_format, q, "general feedback")
+            q.explanation, q.references = split_references(general)
             answers = answers[:feedback_at]
-        options, weighted = [], False
-        for marker, piece in _split_unescaped(answers, "~="):
-            piece = piece.strip()
-            if not marker:
-                if piece:
-                    problems.append(
-                        ParseProblem(position, line, "answers must start with '=' or '~'")
-                    )
-                continue
-            answer_text = _split_unescaped(piece, "#")[0][1].strip()
-            weight = re.match(r"^%(-?\d+(?:\.\d+)?)%", answer_text)
-            if weight:
-                weighted = True
-                answer_text = answer_text[weight.end() :]
-                correct = float(weight.group(1)) > 0
-            else:
-                correct = marker == "="
-            options.append((gift_unescape(_FORMAT.sub("", answer_text.strip())).strip(), correct))
-        explanation, references = split_references(gift_unescape(_FORMAT.sub("", general.strip())))
-        q = QuestionData(
-            title=title,
-            stem=gift_unescape(stem).strip(),
-            options=options,
-            qtype=MULTIPLE if weighted else SINGLE,
-            explanation=explanation,
-            references=references,
-            tags=tags,
-        )
+        problem = _read_gift_answers(q, answers, text_format)
+        if problem == "essay":
+            result.unsupported.append(
+                ParseProblem(
+                    position,
+                    line,
+                    f"{q.title or _title_from(q.stem)!r} is an essay question ('{{}}'), "
+                    "which Nearpeer does not hold",
+                )
+            )
+            continue
+        if problem:
+            result.problems.append(ParseProblem(position, line, problem))
+            continue
         for message in check_question(q):
-            problems.append(ParseProblem(position, line, message))
-        questions.append(q)
-    return ParseResult(questions, problems)
+            result.problems.append(ParseProblem(position, line, message))
+        result.questions.append(q)
+        result.positions.append(position)
+    return result
+
+
+def _read_gift_answers(q: QuestionData, answers: str, text_format: str) -> str | None:
+    """Fill q's type and answers from the inside of `{…}`; return a problem or None."""
+    inner = answers.strip()
+    if not inner:
+        return "essay"
+    upper = inner.split("#", 1)[0].strip().upper()
+    if upper in ("T", "TRUE", "F", "FALSE"):
+        q.qtype = TRUEFALSE
+        truth = upper.startswith("T")
+        parts = _split_unescaped(inner, "#")
+        wrong_fb = gift_unescape(parts[1][1]).strip() if len(parts) > 1 else ""
+        right_fb = gift_unescape(parts[2][1]).strip() if len(parts) > 2 else ""
+        # GIFT: the first feedback is shown for a wrong answer, the second for a right one.
+        q.options = [("True", truth), ("False", not truth)]
+        q.option_meta = [
+            {"feedback": right_fb if truth else wrong_fb},
+            {"feedback": wrong_fb if truth else right_fb},
+        ]
+        return None
+    if inner.startswith("#"):
+        return _read_gift_numerical(q, inner[1:])
+    pieces = [(m, p) for m, p in _split_unescaped(inner, "~=") if m or p.strip()]
+    if pieces and not pieces[0][0]:
+        return "answers must start with '=' or '~'"
+    if any(m == "=" and _find_unescaped(p, "->") >= 0 for m, p in pieces):
+        q.qtype = EMQ
+        stems, options = [], []
+        for _, piece in pieces:
+            arrow = _find_unescaped(piece, "->")
+            if arrow < 0:
+                return "matching: every pair needs '->'"
+            left = _gift_text(piece[:arrow], text_format, q, "stem")
+            right = gift_unescape(piece[arrow + 2 :]).strip()
+            if right not in options:
+                options.append(right)
+            if left:
+                stems.append({"text": left, "key": options.index(right)})
+        q.options = [(t, False) for t in options]
+        q.details["stems"] = stems
+        return None
+    has_wrong = any(m == "~" for m, _ in pieces)
+    if not has_wrong:
+        q.qtype = SHORT
+        accepted = []
+        for _, piece in pieces:
+            text, feedback = _answer_parts(piece)
+            weight = _WEIGHT.match(text)
+            credit = float(weight.group(1)) / 100 if weight else 1.0
+            if weight:
+                text = text[weight.end() :]
+            entry = {"text": gift_unescape(text).strip(), "credit": credit}
+            if credit <= 0:
+                q.left_out.append(
+                    f"answer {entry['text']!r} scores nothing (Nearpeer scores it 0 anyway)"
+                )
+                continue
+            if feedback.strip():
+                entry["feedback"] = gift_unescape(feedback).strip()
+            accepted.append(entry)
+        q.details["accepted"] = accepted
+        return None
+    # Moodle: multiple choice is single-answer when some answer is marked '='.
+    single = any(m == "=" for m, _ in pieces)
+    q.qtype = SINGLE if single else MULTIPLE
+    credits = []
+    for marker, piece in pieces:
+        text, feedback = _answer_parts(piece)
+        weight = _WEIGHT.match(text)
+        if weight:
+            text = text[weight.end() :]
+        credit = float(weight.group(1)) / 100 if weight else (1.0 if marker == "=" else 0.0)
+        correct = marker == "=" or (not single and credit > 0)
+        if single and marker == "~" and credit >= 1:
+            correct = True
+        meta = {}
+        if weight and (single and 0 < credit < 1 or not single):
+            meta["credit"] = credit
+        if feedback.strip():
+            meta["feedback"] = _gift_text(feedback, text_format, q, "option feedback")
+        credits.append(credit)
+        q.options.append((_gift_text(text, text_format, q, "option"), correct))
+        q.option_meta.append(meta)
+    if not single:
+        _drop_plain_credits(q)
+    return None
+
+
+def _read_gift_numerical(q: QuestionData, inner: str) -> str | None:
+    q.qtype = NUMERICAL
+    pieces = [(m or "=", p) for m, p in _split_unescaped(inner, "=~") if p.strip()]
+    if not pieces:
+        return "numerical: no value after '#'"
+    accepted = []
+    for marker, piece in pieces:
+        if marker != "=":
+            # Moodle: `~#text` is the feedback for any other answer.
+            q.left_out.append(f"feedback for any other answer ({piece.strip()!r})")
+            continue
+        text, feedback = _answer_parts(piece)
+        weight = _WEIGHT.match(text)
+        credit = float(weight.group(1)) / 100 if weight else 1.0
+        if weight:
+            text = text[weight.end() :]
+        text = gift_unescape(text).strip()
+        try:
+            if ".." in text:
+                low, high = (float(x) for x in text.split("..", 1))
+                value, tolerance = (low + high) / 2, (high - low) / 2
+            else:
+                number, _, tol = text.partition(":")
+                value, tolerance = float(number), float(tol or 0)
+        except ValueError:
+            return f"numerical: {text!r} is not a number, number:tolerance or low..high"
+        entry = {"value": value, "tolerance": tolerance, "credit": credit}
+        if feedback.strip():
+            entry["feedback"] = gift_unescape(feedback).strip()
+        accepted.append(entry)
+    q.details["accepted"] = accepted
+    q.details["units"] = []
+    return None
 
 
 def write_gift(questions: list[QuestionData]) -> str:
     out = []
     for q in questions:
-        if q.tags:
-            out.append("// tags: " + " ".join(t.replace(" ", "_") for t in q.tags))
+        # Moodle reads tags from a comment line above the question.
+        out.extend(f"// [tag:{plain_tag(t).replace(']', ')')}]" for t in q.tags)
         title = gift_escape(q.title or _title_from(q.stem))
         answers = []
-        keys = sum(1 for _, c in q.options if c)
-        for text, correct in q.options:
-            if q.qtype == SINGLE:
-                answers.append(("=" if correct else "~") + gift_escape(text))
-            else:
-                share = 100 / keys if correct else -100 / max(1, len(q.options) - keys)
-                answers.append(f"~%{_fraction(share)}%{gift_escape(text)}")
+        metas = _metas(q)
+        if q.qtype in (SINGLE, MULTIPLE):
+            keys = sum(1 for _, c in q.options if c)
+            for (text, correct), meta in zip(q.options, metas, strict=True):
+                fb = f"#{gift_escape(meta['feedback'])}" if meta.get("feedback") else ""
+                credit = meta.get("credit")
+                if q.qtype == SINGLE:
+                    if credit is not None and not correct:
+                        answers.append(f"~%{_fraction(100 * credit)}%{gift_escape(text)}{fb}")
+                    else:
+                        answers.append(("=" if correct else "~") + gift_escape(text) + fb)
+                else:
+                    if credit is None:
+                        credit = 1 / keys if correct else -1 / max(1, len(q.options) - keys)
+                    answers.append(f"~%{_fraction(100 * credit)}%{gift_escape(text)}{fb}")
+        elif q.qtype == TRUEFALSE:
+            truth = q.options[0][1]
+            right = metas[0 if truth else 1].get("feedback", "")
+            wrong = metas[1 if truth else 0].get("feedback", "")
+            fb = ""
+            if right or wrong:
+                fb = f"#{gift_escape(wrong)}#{gift_escape(right)}"
+            answers.append(("TRUE" if truth else "FALSE") + fb)
+        elif q.qtype == SHORT:
+            for a in q.details.get("accepted", []):
+                credit = a.get("credit", 1)
+                weight = "" if credit >= 1 else f"%{_fraction(100 * credit)}%"
+                fb = f"#{gift_escape(a['feedback'])}" if a.get("feedback") else ""
+                answers.append(f"={weight}{gift_escape(a['text'])}{fb}")
+        elif q.qtype == NUMERICAL:
+            parts = []
+            for a in q.details.get("accepted", []):
+                credit = a.get("credit", 1)
+                weight = "" if credit >= 1 else f"%{_fraction(100 * credit)}%"
+                fb = f"#{gift_escape(a['feedback'])}" if a.get("feedback") else ""
+                parts.append(
+                    f"={weight}{_fraction(a['value'])}:{_fraction(a.get('tolerance', 0))}{fb}"
+                )
+            answers.append("#" + " ".join(parts))
+        elif q.qtype == EMQ:
+            used = set()
+            for stem in q.details.get("stems", []):
+                used.add(stem["key"])
+                answers.append(
+                    f"={gift_escape(stem['text'])} -> {gift_escape(q.options[stem['key']][0])}"
+                )
+            for i, (text, _) in enumerate(q.options):
+                if i not in used:
+                    answers.append(f"= -> {gift_escape(text)}")
         feedback = join_references(q.explanation, q.references)
         out.append(f"::{title}::[markdown]{gift_escape(q.stem)} {{")
         out.extend(f"  {a}" for a in answers)
@@ -413,8 +1062,16 @@ def _stable_id(name: str) -> int:
 
 
 def write_anki(questions: list[QuestionData], *, deck_name: str, path: str, render) -> None:
-    """Write an .apkg: front = stem and lettered options, back = the key and the explanation.
-    `render` turns Markdown into sanitised HTML."""
+    """Write an .apkg: front = stem (with its image) and the options or stems, back = the key and
+    the explanation. `render` turns Markdown into sanitised HTML.
+
+    A note's guid comes from the question's stable identity (`QuestionData.identity`), not its
+    text, so re-importing an export made after an edit updates the learner's note instead of
+    adding a duplicate."""
+    import os
+    import tempfile
+    from html import escape as html_escape
+
     import genanki
 
     model = genanki.Model(
@@ -430,25 +1087,57 @@ def write_anki(questions: list[QuestionData], *, deck_name: str, path: str, rend
         ],
     )
     deck = genanki.Deck(_stable_id(f"nearpeer-deck-{deck_name}"), deck_name)
-    for q in questions:
-        letters = [chr(ord("A") + i) for i in range(len(q.options))]
-        front = (
-            render(q.stem)
-            + "<ol type='A'>"
-            + "".join(f"<li>{render(text)}</li>" for text, _ in q.options)
-            + "</ol>"
-        )
-        key = ", ".join(letter for letter, (_, c) in zip(letters, q.options, strict=True) if c)
-        back = f"<p><strong>Answer: {key}</strong></p>" + render(
-            join_references(q.explanation, q.references)
-        )
-        guid = genanki.guid_for(q.stem, *[t for t, _ in q.options])
-        deck.add_note(
-            genanki.Note(
-                model=model,
-                fields=[front, back, guid],
-                guid=guid,
-                tags=[t.replace(" ", "_") for t in q.tags],
+    with tempfile.TemporaryDirectory(prefix="nearpeer-anki-") as media_dir:
+        media = []
+        for q in questions:
+            guid = (
+                genanki.guid_for(q.identity)
+                if q.identity
+                else genanki.guid_for(q.stem, *[t for t, _ in q.options])
             )
-        )
-    genanki.Package(deck).write_to_file(path)
+            front = render(q.stem)
+            if q.image is not None:
+                # Media names are global in a collection: prefix with the note's guid.
+                safe = "".join(ch for ch in q.image.name if ch.isalnum() or ch in "._-")
+                name = f"nearpeer-{guid_hex(guid)}-{safe or 'image'}"
+                with open(os.path.join(media_dir, name), "wb") as handle:
+                    handle.write(q.image.data)
+                media.append(os.path.join(media_dir, name))
+                front += f'<p><img src="{html_escape(name)}" alt="{html_escape(q.image.alt)}"></p>'
+            if q.qtype == EMQ:
+                front += (
+                    "<ol type='A'>"
+                    + "".join(f"<li>{render(text)}</li>" for text, _ in q.options)
+                    + "</ol><ol>"
+                    + "".join(
+                        f"<li>{render(stem['text'])}</li>" for stem in q.details.get("stems", [])
+                    )
+                    + "</ol>"
+                )
+            elif q.qtype in scoring.CHOICE_TYPES:
+                front += (
+                    "<ol type='A'>"
+                    + "".join(f"<li>{render(text)}</li>" for text, _ in q.options)
+                    + "</ol>"
+                )
+            key = scoring.key_label(q.qtype, q.option_dicts(), q.details)
+            if q.qtype in scoring.CHOICE_TYPES:
+                key = ", ".join(key)
+            back = f"<p><strong>Answer: {html_escape(key)}</strong></p>" + render(
+                join_references(q.explanation, q.references)
+            )
+            deck.add_note(
+                genanki.Note(
+                    model=model,
+                    fields=[front, back, guid],
+                    guid=guid,
+                    tags=[plain_tag(t).replace(" ", "_") for t in q.tags],
+                )
+            )
+        package = genanki.Package(deck)
+        package.media_files = media
+        package.write_to_file(path)
+
+
+def guid_hex(guid: str) -> str:
+    return hashlib.sha256(guid.encode()).hexdigest()[:12]

@@ -4,13 +4,14 @@ from django.core.exceptions import ValidationError
 
 from nearpeer.teaching.years import ALL_YEARS, mask_to_years
 
-from . import formats
+from . import formats, scoring
 from .models import ImportFormat, QuestionType, Tag, TagKind
 from .services import Confidence
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 LETTERS = "ABCDEFGH"
+LETTERS_ALL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 YEAR_CHOICES = [(y, f"Year {y}") for y in ALL_YEARS]
 
 
@@ -48,6 +49,16 @@ class QuestionForm(forms.Form):
         label="Image description", max_length=300, required=False,
         help_text="Describe the image for screen-reader users (required with an image).",
     )  # fmt: skip
+    answers = forms.CharField(
+        label="Answers (true/false, extended matching, short answer, numerical)",
+        required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=(
+            "True/false: True or False. Extended matching: the options above are the one list; "
+            "one stem a line, then => and its letter (A 45-year-old… => C). Short answer: one "
+            "accepted answer a line (* is a wildcard; 50% text for half marks). Numerical: "
+            "5.2 +- 0.1 a line, and units as unit: mmol/L = 1."
+        ),
+    )  # fmt: skip
     years = forms.TypedMultipleChoiceField(
         choices=YEAR_CHOICES, coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
         label="Years of study",
@@ -68,15 +79,23 @@ class QuestionForm(forms.Form):
             self.fields[f"correct_{i}"] = forms.BooleanField(
                 label=f"Option {letter} is correct", required=False
             )
+        self.version = version
         if version is not None:
+            if version.qtype == scoring.TRUEFALSE:
+                self.initial["answers"] = "True" if version.options[0]["correct"] else "False"
+            else:
+                self.initial["answers"] = scoring.answer_lines(
+                    version.qtype, version.options, version.details or {}
+                )
             self.initial.update(
                 title=version.title, qtype=version.qtype, stem=version.stem,
                 explanation=version.explanation, references=version.references,
                 image_alt=version.image_alt,
             )  # fmt: skip
-            for i, option in enumerate(version.options):
-                self.initial[f"option_{i}"] = option["text"]
-                self.initial[f"correct_{i}"] = option["correct"]
+            if version.qtype not in (scoring.TRUEFALSE, scoring.SHORT, scoring.NUMERICAL):
+                for i, option in enumerate(version.options[: len(LETTERS)]):
+                    self.initial[f"option_{i}"] = option["text"]
+                    self.initial[f"correct_{i}"] = option["correct"]
         if question is not None:
             tags = list(question.tags.all())
             for kind in TagKind.values:
@@ -109,18 +128,62 @@ class QuestionForm(forms.Form):
                 options.append({"text": text, "correct": bool(data.get(f"correct_{i}"))})
             elif data.get(f"correct_{i}"):
                 self.add_error(f"option_{i}", "An option marked correct needs text.")
+        qtype = data.get("qtype")
+        details: dict = {}
+        answers = data.get("answers") or ""
+        if qtype == scoring.TRUEFALSE:
+            key = answers.strip().lower()
+            if key not in ("true", "false"):
+                self.add_error("answers", "Write True or False: the right answer.")
+            options = [
+                {"text": "True", "correct": key == "true"},
+                {"text": "False", "correct": key == "false"},
+            ]
+        elif qtype in (scoring.EMQ, scoring.SHORT, scoring.NUMERICAL):
+            if qtype != scoring.EMQ:
+                options = []
+            else:
+                for option in options:
+                    option["correct"] = False
+            details, problems = scoring.parse_lines(qtype, answers, len(options))
+            for problem in problems:
+                self.add_error("answers", problem.capitalize() + ".")
+        options = self._keep_option_extras(options)
+        if self.version is not None:
+            # Feedback and hints from an import are kept through an edit.
+            for name in ("feedback", "hints"):
+                if (self.version.details or {}).get(name):
+                    details[name] = self.version.details[name]
         data["options"] = options
+        data["details"] = details
         if "stem" in data and "qtype" in data:
             check = formats.QuestionData(
                 stem=data["stem"],
                 options=[(o["text"], o["correct"]) for o in options],
+                option_meta=[{k: o[k] for k in ("credit", "feedback") if k in o} for o in options],
                 qtype=data["qtype"],
+                details=details,
             )
             for message in formats.check_question(check):
                 self.add_error(None, message.capitalize() + ".")
         if data.get("image") and not (data.get("image_alt") or "").strip():
             self.add_error("image_alt", "Describe the image.")
         return data
+
+    def _keep_option_extras(self, options: list[dict]) -> list[dict]:
+        """Per-option feedback (and credit, while the key is unchanged) survive an edit."""
+        if self.version is None:
+            return options
+        before = {o["text"]: o for o in self.version.options}
+        for option in options:
+            old = before.get(option["text"])
+            if old is None:
+                continue
+            if old.get("feedback"):
+                option["feedback"] = old["feedback"]
+            if "credit" in old and old["correct"] == option["correct"]:
+                option["credit"] = old["credit"]
+        return options
 
     def content(self) -> dict:
         data = self.cleaned_data
@@ -129,6 +192,7 @@ class QuestionForm(forms.Form):
             for name in ("title", "qtype", "stem", "explanation", "references", "image_alt")
         }
         content["options"] = data["options"]
+        content["details"] = data["details"]
         if data.get("image"):
             content["image"] = data["image"]
             content["image_type"] = data["image"].content_type_checked
@@ -174,21 +238,50 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(str(i), f"{LETTERS[i]}. {o['text']}") for i, o in enumerate(version.options)]
-        if version.qtype == formats.SINGLE:
+        self.version = version
+        choices = [
+            (str(i), f"{LETTERS_ALL[i]}. {o['text']}") for i, o in enumerate(version.options)
+        ]
+        if version.qtype in (scoring.SINGLE, scoring.TRUEFALSE):
             self.fields["answer"] = forms.ChoiceField(
                 label="Your answer", choices=choices, widget=forms.RadioSelect
             )
-        else:
+        elif version.qtype == scoring.MULTIPLE:
             self.fields["answer"] = forms.MultipleChoiceField(
                 label="Your answer (choose all that apply)", choices=choices,
                 widget=forms.CheckboxSelectMultiple,
             )  # fmt: skip
-        self.order_fields(["answer", "confidence"])
+        elif version.qtype == scoring.EMQ:
+            for n, _ in enumerate((version.details or {}).get("stems", [])):
+                self.fields[f"stem-{n}"] = forms.TypedChoiceField(
+                    label=f"Stem {n + 1}", choices=[("", "Choose…"), *choices], coerce=int
+                )
+        else:
+            self.fields["text"] = forms.CharField(label="Your answer", max_length=200)
+        self.order_fields(["answer", "text", "confidence"])
 
     def selected(self) -> list[int]:
-        answer = self.cleaned_data["answer"]
+        answer = self.cleaned_data.get("answer")
+        if answer is None:
+            return []
         return [int(a) for a in (answer if isinstance(answer, list) else [answer])]
+
+    def response(self) -> dict | None:
+        """The answer of a type that is not a choice of options, for services.answer_question."""
+        return answer_response(self.version, self.cleaned_data)
+
+
+def answer_response(version, data) -> dict | None:
+    """{"stems": […]} or {"text": "…"} from cleaned data or a POST (None for choice types)."""
+    if version.qtype == scoring.EMQ:
+        stems = []
+        for n, _ in enumerate((version.details or {}).get("stems", [])):
+            value = data.get(f"stem-{n}")
+            stems.append(int(value) if str(value).isdigit() else None)
+        return {"stems": stems}
+    if version.qtype in (scoring.SHORT, scoring.NUMERICAL):
+        return {"text": str(data.get("text") or "")[:200]}
+    return None
 
 
 class RatingForm(forms.Form):

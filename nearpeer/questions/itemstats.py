@@ -36,6 +36,9 @@ class Response(NamedTuple):
     item: str
     response: str
     key: str
+    # Share of the marks (0–1) when the paper scores it (partial credit); None: right when the
+    # response equals the key.
+    credit: float | None = None
 
 
 @dataclass
@@ -90,7 +93,7 @@ def normalise_answer(text: str) -> str:
 def _frame(responses) -> pd.DataFrame:
     if isinstance(responses, pd.DataFrame):
         return responses
-    return pd.DataFrame.from_records(list(responses), columns=list(CSV_COLUMNS))
+    return pd.DataFrame.from_records(list(responses), columns=[*CSV_COLUMNS, "credit"])
 
 
 def _normalised(column: pd.Series) -> np.ndarray:
@@ -99,15 +102,21 @@ def _normalised(column: pd.Series) -> np.ndarray:
 
 
 def score_matrix(responses) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Candidates and items (first-seen order), the 0/1 score matrix (candidates × items) and
-    the normalised responses (items × candidates, "" for an omission)."""
+    """Candidates and items (first-seen order), the score matrix (candidates × items: 0/1, or the
+    credit given where the input carries it) and the normalised responses (items × candidates,
+    "" for an omission)."""
     frame = _frame(responses)
     candidate_codes, candidates = pd.factorize(frame["candidate"])
     item_codes, items = pd.factorize(frame["item"])
     answers = _normalised(frame["response"])
     keys = _normalised(frame["key"])
-    correct = (answers != "") & (answers == keys)
-    scores = np.zeros((len(candidates), len(items)), dtype=np.int8)
+    correct = ((answers != "") & (answers == keys)).astype(float)
+    if "credit" in frame and frame["credit"].notna().any():
+        credit = pd.to_numeric(frame["credit"], errors="coerce").to_numpy(dtype=float)
+        correct = np.where(np.isnan(credit), correct, credit)
+        scores = np.zeros((len(candidates), len(items)), dtype=float)
+    else:
+        scores = np.zeros((len(candidates), len(items)), dtype=np.int8)
     scores[candidate_codes, item_codes] = correct
     by_item = np.full((len(items), len(candidates)), "", dtype=object)
     by_item[item_codes, candidate_codes] = answers
@@ -120,6 +129,23 @@ def _round(value: float | None, places: int = 4) -> float | None:
     return round(float(value), places)
 
 
+def group_weights(totals: np.ndarray, group: int) -> np.ndarray:
+    """Each candidate's share of membership in the top `group` candidates by `totals`.
+
+    Candidates above the cut count fully; those tied at the cut score share the places left
+    fractionally (2 places among 4 tied candidates → ½ each). The weights sum to `group` and do
+    not depend on the order of the input rows, which a sort that kept input order for ties did."""
+    weights = np.zeros(len(totals), dtype=float)
+    if group <= 0 or len(totals) == 0:
+        return weights
+    cut = np.sort(totals)[::-1][group - 1]
+    above = totals > cut
+    tied = totals == cut
+    weights[above] = 1.0
+    weights[tied] = (group - above.sum()) / tied.sum()
+    return weights
+
+
 def analyse(responses: "Iterable[Response] | pd.DataFrame") -> Analysis:
     """Facility, discrimination (upper–lower 27 %), point-biserial (item vs rest of test), option
     shares per item; mean, SD, KR-20 and SEM for the test."""
@@ -128,16 +154,15 @@ def analyse(responses: "Iterable[Response] | pd.DataFrame") -> Analysis:
     if n_candidates == 0 or n_items == 0:
         raise ResponsesError("there are no responses to analyse")
     totals = scores.sum(axis=1).astype(float)
-    # Stable sort: candidates with equal totals keep input order, so results are reproducible.
-    order = np.argsort(-totals, kind="stable")
     group = max(1, int(round(UPPER_LOWER_SHARE * n_candidates)))
-    upper, lower = order[:group], order[-group:]
+    upper = group_weights(totals, group)
+    lower = group_weights(-totals, group)
 
     results = []
     for i, item in enumerate(items):
         column = scores[:, i].astype(float)
         facility = column.mean()
-        discrimination = column[upper].mean() - column[lower].mean()
+        discrimination = (upper @ column - lower @ column) / group
         rest = totals - column
         point_biserial = None
         if column.std() > 0 and rest.std() > 0:

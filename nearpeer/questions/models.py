@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from nearpeer.teaching.years import format_years, years_to_mask
 
-from .formats import MULTIPLE, SINGLE
+from . import scoring
+from .scoring import CHOICE_TYPES, EMQ, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUEFALSE
 
 
 class Status(models.TextChoices):
@@ -19,12 +20,18 @@ class Status(models.TextChoices):
 class QuestionType(models.TextChoices):
     SINGLE_BEST = SINGLE, "Single best answer"
     MULTIPLE_RESPONSE = MULTIPLE, "Multiple response"
+    TRUE_FALSE = TRUEFALSE, "True/false"
+    EXTENDED_MATCHING = EMQ, "Extended matching"
+    SHORT_ANSWER = SHORT, "Short answer"
+    NUMERICAL_ANSWER = NUMERICAL, "Numerical"
 
 
 class TagKind(models.TextChoices):
     SPECIALTY = "specialty", "Specialty"
     SYSTEM = "system", "System"
     EXAM = "exam", "Exam"
+    # Anything else an imported file carries (a Moodle category path, a tag of another kind).
+    FREE = "tag", "Tag"
 
 
 class Tag(models.Model):
@@ -132,8 +139,13 @@ class QuestionVersion(models.Model):
     )
     title = models.CharField(max_length=120)
     stem = models.TextField(max_length=20_000)
-    options = models.JSONField(help_text='[{"text": "…", "correct": true}, …]')
-    explanation = models.TextField(max_length=20_000)
+    options = models.JSONField(blank=True, help_text='[{"text": "…", "correct": true}, …]')
+    explanation = models.TextField(max_length=20_000, blank=True)
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Type-specific answers, feedback and hints (see questions/scoring.py).",
+    )
     references = models.TextField(max_length=5_000, blank=True)
     image = models.FileField(upload_to=question_image_path, blank=True)
     image_type = models.CharField(max_length=40, blank=True)
@@ -160,12 +172,30 @@ class QuestionVersion(models.Model):
     def key_letters(self) -> str:
         return mask_letters(self.key_mask)
 
+    @property
+    def is_choice(self) -> bool:
+        return self.qtype in CHOICE_TYPES
+
+    @property
+    def key_label(self) -> str:
+        return scoring.key_label(self.qtype, self.options, self.details or {})
+
+    def score(self, response: dict) -> float:
+        return scoring.score(self.qtype, self.options, self.details or {}, response)
+
 
 def options_mask(indexes) -> int:
     mask = 0
     for i in indexes:
         mask |= 1 << int(i)
     return mask
+
+
+def response_of(qtype: str, selected_mask: int, response: dict | None) -> dict:
+    """The scoring module's response dict from what an Attempt or SittingAnswer stores."""
+    if qtype in CHOICE_TYPES:
+        return {"selected": [i for i in range(16) if selected_mask & (1 << i)]}
+    return response or {}
 
 
 def mask_letters(mask: int) -> str:
@@ -216,7 +246,10 @@ class Attempt(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="attempts")
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="attempts")
     selected_mask = models.PositiveSmallIntegerField()
+    # What was answered for types that are not a choice of options (EMQ, short, numerical).
+    response = models.JSONField(null=True, blank=True)
     correct = models.BooleanField()
+    credit = models.FloatField(default=0.0, help_text="Share of the marks, 0 to 1.")
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=AttemptSource.choices)
     answered_at = models.DateTimeField(default=timezone.now)
@@ -234,6 +267,17 @@ class Attempt(models.Model):
     @property
     def selected_letters(self) -> str:
         return mask_letters(self.selected_mask)
+
+    @property
+    def response_label(self) -> str:
+        return scoring.response_label(
+            self.version.qtype,
+            response_of(self.version.qtype, self.selected_mask, self.response),
+        )
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.credit < 1
 
 
 class Rating(models.Model):
@@ -339,7 +383,7 @@ class Sitting(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=1)
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -363,6 +407,7 @@ class SittingAnswer(models.Model):
     sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(PaperItem, on_delete=models.CASCADE, related_name="answers")
     selected_mask = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(null=True, blank=True)
     saved_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

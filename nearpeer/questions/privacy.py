@@ -57,12 +57,15 @@ def export_member_data(*, member) -> dict:
             {
                 "question": f"Q{a.question_id}",
                 "selected": a.selected_letters,
+                # What was answered for any type (letters, EMQ stems, typed text) and the marks.
+                "answer": a.response_label,
+                "credit": a.credit,
                 "correct": a.correct,
                 "confidence": a.confidence,
                 "source": a.source,
                 "answered_at": _iso(a.answered_at),
             }
-            for a in Attempt.objects.filter(member=member)
+            for a in Attempt.objects.filter(member=member).select_related("version")
         ],
         "ratings": [
             {

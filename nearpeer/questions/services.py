@@ -19,7 +19,7 @@ from nearpeer.notifications.models import Category
 from nearpeer.notifications.services import notify
 from nearpeer.teaching.years import mask_to_years, years_to_mask
 
-from . import formats, itemstats
+from . import formats, itemstats, scoring
 from .models import (
     Attempt,
     AttemptSource,
@@ -31,6 +31,7 @@ from .models import (
     PaperStatus,
     PendingImport,
     Question,
+    QuestionType,
     QuestionVersion,
     QueueSettings,
     ReviewCard,
@@ -39,8 +40,8 @@ from .models import (
     Status,
     Tag,
     TagKind,
-    mask_letters,
     options_mask,
+    response_of,
 )
 from .models import Rating as MemberRating
 from .permissions import TRANSITIONS, can_edit, can_resolve_flag, can_transition
@@ -94,11 +95,14 @@ def save_question(
         question.year_mask = years_to_mask(years)
         question.peer_reviewer = None
         question.endorsed_by = None
+    options = content.get("options", [])
     problems = formats.check_question(
         formats.QuestionData(
             stem=content.get("stem", version.stem),
-            options=[(o["text"], bool(o["correct"])) for o in content.get("options", [])],
+            options=[(o["text"], bool(o["correct"])) for o in options],
+            option_meta=[{k: o[k] for k in ("credit", "feedback") if k in o} for o in options],
             qtype=content.get("qtype", version.qtype),
+            details=content.get("details", version.details or {}),
         )
     )
     if problems:
@@ -387,27 +391,28 @@ def _review(*, member, question_id: int, rating: Rating, when: datetime, schedul
 def answer_question(
     *, member, question: Question, selected: list[int], confidence: int | None,
     source: str = AttemptSource.PRACTICE, when: datetime | None = None,
+    response: dict | None = None,
 ) -> Attempt:  # fmt: skip
     """Record an answer to the published version and schedule the question in the member's
-    review queue with FSRS.
+    review queue with FSRS. `selected` answers a choice type; `response` the others
+    ({"stems": […]} for extended matching, {"text": "…"} for short answer and numerical).
 
     Side effects: an Attempt; the member's ReviewCard for the question created or updated.
     """
     version = question.published_version
     if version is None:
         raise PermissionDenied("This question is not published.")
-    if not selected or any(not 0 <= i < len(version.options) for i in selected):
-        raise ValidationError({"answer": "Choose an answer."})
-    if version.qtype == formats.SINGLE and len(selected) != 1:
-        raise ValidationError({"answer": "Choose one answer."})
+    mask, response = checked_response(version, selected, response, required=True)
     when = when or timezone.now()
-    mask = options_mask(selected)
+    credit = version.score(response_of(version.qtype, mask, response))
     attempt = Attempt.objects.create(
         member=member,
         question=question,
         version=version,
         selected_mask=mask,
-        correct=mask == version.key_mask,
+        response=response,
+        correct=credit >= 1,
+        credit=credit,
         confidence=confidence,
         source=source,
         answered_at=when,
@@ -420,6 +425,36 @@ def answer_question(
         scheduler=scheduler_for(member),
     )
     return attempt
+
+
+def checked_response(
+    version: QuestionVersion, selected: list[int], response: dict | None, *, required: bool
+) -> tuple[int, dict | None]:
+    """(selected mask, stored response) for an answer, or ValidationError naming what is wrong."""
+    if version.qtype in scoring.CHOICE_TYPES:
+        if any(not 0 <= i < len(version.options) for i in selected):
+            raise ValidationError({"answer": "That option is not on this question."})
+        if required and not selected:
+            raise ValidationError({"answer": "Choose an answer."})
+        if version.qtype != scoring.MULTIPLE and len(selected) > 1:
+            raise ValidationError({"answer": "Choose one answer."})
+        return options_mask(selected), None
+    response = response or {}
+    if version.qtype == scoring.EMQ:
+        stems = (version.details or {}).get("stems") or []
+        chosen = list(response.get("stems") or [])[: len(stems)]
+        chosen += [None] * (len(stems) - len(chosen))
+        if any(c is not None and not 0 <= c < len(version.options) for c in chosen):
+            raise ValidationError({"answer": "That option is not on this question."})
+        if required and any(c is None for c in chosen):
+            raise ValidationError({"answer": "Choose an option for every stem."})
+        return 0, {"stems": chosen}
+    text = " ".join(str(response.get("text", "")).split())[:200]
+    if required and not text:
+        raise ValidationError({"answer": "Type an answer."})
+    if version.qtype == scoring.NUMERICAL and text and scoring.parse_number(text) is None:
+        raise ValidationError({"answer": "Type a number (and a unit if the question asks)."})
+    return 0, {"text": text}
 
 
 @transaction.atomic
@@ -463,6 +498,8 @@ def answer_distribution(version: QuestionVersion) -> list[dict]:
     """How everyone answered this version: per option, the share who chose it. Counts and
     shares are None until NEARPEER_MIN_GROUP_SIZE members have answered: with fewer, someone
     who knows who practised could tell what each of them chose."""
+    if not version.is_choice:
+        return []
     attempts = Attempt.objects.filter(version=version)
     rows = attempts.values("selected_mask").annotate(n=Count("pk")).order_by()
     counts = {row["selected_mask"]: row["n"] for row in rows}
@@ -479,6 +516,7 @@ def answer_distribution(version: QuestionVersion) -> list[dict]:
                 "index": i,
                 "text": option["text"],
                 "correct": option["correct"],
+                "feedback": option.get("feedback", ""),
                 "count": None if withheld else chose,
                 "share": None if withheld or not total else chose / total,
             }
@@ -607,7 +645,12 @@ def sitting_time_is_up(sitting: Sitting, now: datetime | None = None) -> bool:
 
 @transaction.atomic
 def save_sitting_answer(
-    *, sitting: Sitting, item: PaperItem, selected: list[int], position: int | None = None
+    *,
+    sitting: Sitting,
+    item: PaperItem,
+    selected: list[int],
+    position: int | None = None,
+    response: dict | None = None,
 ) -> SittingAnswer | None:
     """Autosave one answer (and where the candidate is). Refused once submitted or time is up.
 
@@ -617,15 +660,11 @@ def save_sitting_answer(
         raise ValidationError("Time is up: this sitting is closed.")
     if item.paper_id != sitting.paper_id:
         raise PermissionDenied("That question is not on this paper.")
-    options = len(item.version.options)
-    if any(not 0 <= i < options for i in selected):
-        raise ValidationError({"answer": "That option is not on this question."})
-    if item.version.qtype == formats.SINGLE and len(selected) > 1:
-        raise ValidationError({"answer": "Choose one answer."})
+    mask, response = checked_response(item.version, selected, response, required=False)
     answer, _ = SittingAnswer.objects.update_or_create(
         sitting=sitting,
         item=item,
-        defaults={"selected_mask": options_mask(selected), "saved_at": timezone.now()},
+        defaults={"selected_mask": mask, "response": response, "saved_at": timezone.now()},
     )
     if position:
         sitting.position = position
@@ -644,20 +683,25 @@ def submit_sitting(*, sitting: Sitting, now: datetime | None = None) -> Sitting:
     if sitting.finished:
         return sitting
     now = now or timezone.now()
-    answers = {a.item_id: a.selected_mask for a in SittingAnswer.objects.filter(sitting=sitting)}
-    score = 0
+    answers = {
+        a.item_id: (a.selected_mask, a.response)
+        for a in SittingAnswer.objects.filter(sitting=sitting)
+    }
+    score = 0.0
     attempts = []
     missed = []
     for item in sitting.paper.items.select_related("version", "question"):
-        mask = answers.get(item.pk, 0)
-        correct = bool(mask) and mask == item.version.key_mask
-        score += correct
-        if mask:
+        mask, stored = answers.get(item.pk, (0, None))
+        response = response_of(item.version.qtype, mask, stored)
+        credit = item.version.score(response)
+        correct = credit >= 1
+        score += credit
+        if scoring.is_answered(item.version.qtype, response):
             attempts.append(
                 Attempt(
                     member=sitting.candidate, question=item.question, version=item.version,
-                    selected_mask=mask, correct=correct, source=AttemptSource.MOCK,
-                    answered_at=now,
+                    selected_mask=mask, response=stored, correct=correct, credit=credit,
+                    source=AttemptSource.MOCK, answered_at=now,
                 )
             )  # fmt: skip
         if not correct:
@@ -673,13 +717,19 @@ def submit_sitting(*, sitting: Sitting, now: datetime | None = None) -> Sitting:
 
 def sitting_feedback(sitting: Sitting) -> list[dict]:
     """Per specialty: how many right out of how many, for the candidate's own result page."""
-    answers = dict(sitting.answers.values_list("item_id", "selected_mask"))
+    answers = {
+        item_id: (mask, stored)
+        for item_id, mask, stored in sitting.answers.values_list(
+            "item_id", "selected_mask", "response"
+        )
+    }
     totals: Counter = Counter()
     right: Counter = Counter()
     items = sitting.paper.items.select_related("version").prefetch_related("question__tags")
     for item in items:
         specialties = [t.name for t in item.question.tags.all() if t.kind == TagKind.SPECIALTY]
-        correct = answers.get(item.pk, 0) == item.version.key_mask
+        mask, stored = answers.get(item.pk, (0, None))
+        correct = item.version.score(response_of(item.version.qtype, mask, stored))
         for name in specialties or ["Untagged"]:
             totals[name] += 1
             right[name] += correct
@@ -693,22 +743,27 @@ def sitting_feedback(sitting: Sitting) -> list[dict]:
 def paper_responses(paper: Paper) -> list[itemstats.Response]:
     """Submitted sittings as item-analysis input (candidates anonymised by sitting number)."""
     items = list(paper.items.select_related("version"))
-    answers: dict[tuple[int, int], int] = {
-        (sitting_id, item_id): mask
-        for sitting_id, item_id, mask in SittingAnswer.objects.filter(
+    answers: dict[tuple[int, int], tuple[int, dict | None]] = {
+        (sitting_id, item_id): (mask, stored)
+        for sitting_id, item_id, mask, stored in SittingAnswer.objects.filter(
             sitting__paper=paper, sitting__submitted_at__isnull=False
-        ).values_list("sitting_id", "item_id", "selected_mask")
+        ).values_list("sitting_id", "item_id", "selected_mask", "response")
     }
     sittings = paper.sittings.filter(submitted_at__isnull=False).values_list("pk", flat=True)
     responses = []
     for n, sitting_id in enumerate(sittings, start=1):
         for item in items:
+            version = item.version
+            mask, stored = answers.get((sitting_id, item.pk), (0, None))
+            response = response_of(version.qtype, mask, stored)
             responses.append(
                 itemstats.Response(
                     candidate=f"C{n}",
                     item=f"Q{item.position}",
-                    response=mask_letters(answers.get((sitting_id, item.pk), 0)),
-                    key=item.version.key_letters,
+                    response=scoring.response_label(version.qtype, response),
+                    key=version.key_label,
+                    # Partial credit (EMQ, weighted answers) is scored here, not by matching keys.
+                    credit=version.score(response),
                 )
             )
     return responses
@@ -723,14 +778,27 @@ def question_data(
     version = version or question.published_version or question.latest_version
     tags = [t.label for t in question.tags.all()]
     tags += [f"year:{y}" for y in mask_to_years(question.year_mask)]
+    image = None
+    if version.image:
+        try:
+            with version.image.open("rb") as handle:
+                data = handle.read(formats.MAX_IMAGE_BYTES + 1)
+            name = version.image.name.rsplit("/", 1)[-1].split("-", 1)[-1]
+            image = formats.Attachment(name=name, data=data, alt=version.image_alt)
+        except OSError:
+            image = None
     return formats.QuestionData(
         title=version.title,
         stem=version.stem,
         options=[(o["text"], bool(o["correct"])) for o in version.options],
+        option_meta=[{k: o[k] for k in ("credit", "feedback") if k in o} for o in version.options],
         qtype=version.qtype,
         explanation=version.explanation,
         references=version.references,
         tags=sorted(tags),
+        details=dict(version.details or {}),
+        image=image,
+        identity=f"nearpeer-question-{question.pk}",
     )
 
 
@@ -744,9 +812,9 @@ def _split_tags(labels: list[str]) -> tuple[list[tuple[str, str]], list[int], li
             years.append(int(name))
         elif kind in TagKind.values and name and len(name) <= 60:
             tags.append((kind, name))
-        else:
-            problems.append(f"tag {label!r} is not kind:name with kind one of "
-                            f"{', '.join(TagKind.values)} or year:1–6")  # fmt: skip
+        elif label.strip():
+            # Any other tag is kept as a free tag, never a failure.
+            tags.append((TagKind.FREE, label.strip().replace("_", " ")[:60]))
     return tags, years, problems
 
 
@@ -768,21 +836,83 @@ def import_title(q: formats.QuestionData) -> str:
     return (q.title or formats._title_from(q.stem))[:120]
 
 
+def import_problems(parsed: formats.ParseResult, *, skip_unsupported: bool = False) -> list[str]:
+    """Every reason the import cannot go ahead, by position. Unsupported items count unless the
+    importer chose to leave them out."""
+    problems = [str(p) for p in parsed.problems]
+    if not skip_unsupported:
+        problems += [
+            f"{p} (import the rest with --skip-unsupported / the tick box)"
+            for p in parsed.unsupported
+        ]
+    return sorted(problems, key=_position_key)
+
+
+def _position_key(message: str) -> tuple[int, str]:
+    words = message.split(" ", 2)
+    number = words[1].rstrip(":") if len(words) > 1 else ""
+    return (int(number) if number.isdigit() else 0, message)
+
+
+def import_preview(parsed: formats.ParseResult) -> list[dict]:
+    """Per item in the file: what comes in (type, options, key, tags), what is changed on the way
+    and what is left out, with the reason. Unsupported items are listed as left out whole."""
+    rows = []
+    problems: dict[int, list[str]] = {}
+    for p in parsed.problems:
+        problems.setdefault(p.position, []).append(p.message)
+    positions = parsed.positions or list(range(1, len(parsed.questions) + 1))
+    for position, q in zip(positions, parsed.questions, strict=False):
+        tags, years = _split_tags(q.tags)[:2]
+        rows.append(
+            {
+                "position": position,
+                "title": import_title(q),
+                "qtype": QuestionType(q.qtype).label,
+                "options": len(q.options),
+                "key": scoring.key_label(q.qtype, q.option_dicts(), q.details),
+                "tags": [f"{k}:{n}" for k, n in tags] + [f"year:{y}" for y in years],
+                "changed": q.changed,
+                "left_out": q.left_out,
+                "problems": problems.get(position, []),
+                "supported": True,
+            }
+        )
+    for p in parsed.unsupported:
+        rows.append(
+            {
+                "position": p.position,
+                "title": "",
+                "qtype": "",
+                "options": 0,
+                "key": "",
+                "tags": [],
+                "changed": [],
+                "left_out": [p.message],
+                "problems": [],
+                "supported": False,
+            }
+        )
+    return sorted(rows, key=lambda row: row["position"])
+
+
 @transaction.atomic
 def import_questions(
-    *, parsed: formats.ParseResult, author, dry_run: bool = False, publish: bool = False
-) -> list[Question]:
+    *, parsed: formats.ParseResult, author, dry_run: bool = False, publish: bool = False,
+    skip_unsupported: bool = False,
+) -> list[Question]:  # fmt: skip
     """Import parsed questions, all or nothing: any problem raises ValidationError listing every
-    bad question with its position, and nothing is written.
+    bad question with its position, and nothing is written. Items of a type Nearpeer cannot hold
+    are problems too, unless `skip_unsupported` says to leave them out and import the rest.
 
     Side effects: Questions with version 1 (draft, or published when `publish` is set by a
-    committee member for an agreed bank), tags created as needed. Dry run writes nothing.
+    committee member for an agreed bank), tags created as needed, an embedded image kept as the
+    question's image. Dry run writes nothing.
     """
-    problems = [str(p) for p in parsed.problems]
+    problems = import_problems(parsed, skip_unsupported=skip_unsupported)
     prepared = []
-    for position, q in enumerate(parsed.questions, start=1):
-        tags, years, tag_problems = _split_tags(q.tags)
-        problems += [f"question {position}: {message}" for message in tag_problems]
+    for q in parsed.questions:
+        tags, years, _ = _split_tags(q.tags)
         prepared.append((q, tags, years))
     if problems:
         raise ValidationError(problems)
@@ -793,28 +923,50 @@ def import_questions(
         # Matched ignoring case, as the tag page does, so an import never adds a near-duplicate.
         tag_objects = [
             Tag.objects.filter(kind=k, name__iexact=n).first() or Tag.objects.create(kind=k, name=n)
-            for k, n in tags
+            for k, n in dict.fromkeys(tags)
         ]
-        question = save_question(
-            author=author,
-            question=None,
-            content={
-                "title": import_title(q),
-                "qtype": q.qtype,
-                "stem": q.stem,
-                "options": [{"text": t, "correct": c} for t, c in q.options],
-                "explanation": q.explanation or "(No explanation given.)",
-                "references": q.references,
-            },
-            tags=tag_objects,
-            years=years,
-        )
+        content = {
+            "title": import_title(q),
+            "qtype": q.qtype,
+            "stem": q.stem,
+            "options": q.option_dicts(),
+            "details": q.details,
+            "explanation": q.explanation,
+            "references": q.references,
+        }
+        image = _imported_image(q)
+        if image is not None:
+            content.update(image)
+        question = save_question(author=author, question=None, content=content,
+                                 tags=tag_objects, years=years)  # fmt: skip
         if publish:
             question.status = Status.PUBLISHED
             question.published_version = question.latest_version
             question.save(update_fields=["status", "published_version"])
         created.append(question)
     return created
+
+
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def _imported_image(q: formats.QuestionData) -> dict | None:
+    """The embedded image as version fields, checked by content like an uploaded one."""
+    import filetype
+    from django.core.files.base import ContentFile
+
+    if q.image is None:
+        return None
+    kind = filetype.guess(q.image.data[:261])
+    if kind is None or kind.mime not in IMAGE_TYPES:
+        q.left_out.append(f"file {q.image.name!r} is not a PNG, JPEG, GIF or WebP image")
+        return None
+    name = "".join(ch for ch in q.image.name if ch.isalnum() or ch in "._-")[-40:] or "image"
+    return {
+        "image": ContentFile(q.image.data, name=name),
+        "image_type": kind.mime,
+        "image_alt": (q.image.alt or q.image.name)[:300],
+    }
 
 
 PENDING_IMPORT_LIFETIME = timezone.timedelta(days=1)
@@ -837,7 +989,7 @@ def stage_import(
 
 
 @transaction.atomic
-def confirm_import(*, pending: PendingImport, by) -> list[Question]:
+def confirm_import(*, pending: PendingImport, by, skip_unsupported: bool = False) -> list[Question]:
     """Import a previewed file, all or nothing, exactly as `nearpeer questions import` does.
 
     Side effects: as import_questions (credited to `by`); the PendingImport is deleted once the
@@ -846,7 +998,9 @@ def confirm_import(*, pending: PendingImport, by) -> list[Question]:
     if pending.uploaded_by_id != by.pk:
         raise PermissionDenied("Only the member who uploaded the file can confirm it.")
     parsed = read_import_file(data=bytes(pending.data), file_format=pending.file_format)
-    created = import_questions(parsed=parsed, author=by, publish=pending.publish)
+    created = import_questions(
+        parsed=parsed, author=by, publish=pending.publish, skip_unsupported=skip_unsupported
+    )
     pending.delete()
     return created
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import formats, itemstats, services
+from . import formats, itemstats, scoring, services
 from .forms import (
     YEAR_CHOICES,
     AnswerForm,
@@ -27,6 +27,7 @@ from .forms import (
     TagMergeForm,
     TagRenameForm,
     TransitionForm,
+    answer_response,
 )
 from .models import (
     Attempt,
@@ -37,7 +38,6 @@ from .models import (
     PaperStatus,
     PendingImport,
     Question,
-    QuestionType,
     QueueSettings,
     Rating,
     ReviewCard,
@@ -45,6 +45,7 @@ from .models import (
     Status,
     Tag,
     TagKind,
+    response_of,
 )
 from .permissions import (
     REVIEWING,
@@ -260,12 +261,16 @@ def question_practise(request, pk: int):
     from_queue = request.GET.get("from") == "queue"
     form = AnswerForm(request.POST or None, version=version)
     if request.method == "POST" and form.is_valid():
-        attempt = services.answer_question(
-            member=request.user, question=question, selected=form.selected(),
-            confidence=form.cleaned_data["confidence"],
-            source="queue" if from_queue else "practice",
-        )  # fmt: skip
-        return redirect("questions:attempt-detail", pk=attempt.pk)
+        try:
+            attempt = services.answer_question(
+                member=request.user, question=question, selected=form.selected(),
+                response=form.response(), confidence=form.cleaned_data["confidence"],
+                source="queue" if from_queue else "practice",
+            )  # fmt: skip
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            return redirect("questions:attempt-detail", pk=attempt.pk)
     return render(
         request,
         "questions/question_practise.html",
@@ -277,6 +282,7 @@ def question_practise(request, pk: int):
             "rating": services.rating_summary(question),
             # Inputs are written in the template: faster than rendering a widget per option.
             "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
+            "response": answer_response(version, request.POST) or {},
             "confidence": _chosen_confidence(request),
             "confidence_choices": services.Confidence.CHOICES,
         },
@@ -634,7 +640,18 @@ def sitting_detail(request, pk: int):
     if sitting.finished:
         return redirect("questions:sitting-result", pk=pk)
     items = list(sitting.paper.items.select_related("version"))
-    answers = dict(sitting.answers.values_list("item_id", "selected_mask"))
+    stored = {
+        item_id: (mask, response)
+        for item_id, mask, response in sitting.answers.values_list(
+            "item_id", "selected_mask", "response"
+        )
+    }
+    answered = {
+        it.pk
+        for it in items
+        if it.pk in stored
+        and scoring.is_answered(it.version.qtype, response_of(it.version.qtype, *stored[it.pk]))
+    }
     position = _position(request, sitting, len(items))
     item = items[position - 1]
     if request.method == "POST":
@@ -642,8 +659,9 @@ def sitting_detail(request, pk: int):
         goto = _position_from(request.POST.get("goto"), len(items)) or position
         try:
             services.save_sitting_answer(
-                sitting=sitting, item=item, selected=selected, position=goto
-            )
+                sitting=sitting, item=item, selected=selected, position=goto,
+                response=answer_response(item.version, request.POST),
+            )  # fmt: skip
         except ValidationError as exc:
             if request.htmx:
                 return HttpResponse(
@@ -660,7 +678,7 @@ def sitting_detail(request, pk: int):
         if request.POST.get("finish"):
             return redirect(reverse("questions:sitting-detail", kwargs={"pk": pk}) + "?review=1")
         return redirect(reverse("questions:sitting-detail", kwargs={"pk": pk}) + f"?q={goto}")
-    selected = answers.get(item.pk, 0)
+    mask, response = stored.get(item.pk, (0, None))
     return render(
         request,
         "questions/sitting_detail.html",
@@ -670,9 +688,10 @@ def sitting_detail(request, pk: int):
             "version": item.version,
             "position": position,
             "count": len(items),
-            "selected": [i for i in range(len(item.version.options)) if selected & (1 << i)],
-            "navigator": [(i + 1, answers.get(it.pk, 0) != 0) for i, it in enumerate(items)],
-            "answered": sum(1 for it in items if answers.get(it.pk)),
+            "selected": [i for i in range(len(item.version.options)) if mask & (1 << i)],
+            "response": response or {},
+            "navigator": [(i + 1, it.pk in answered) for i, it in enumerate(items)],
+            "answered": len(answered),
             "review": request.GET.get("review") == "1",
             "deadline": sitting.deadline,
         },
@@ -702,11 +721,22 @@ def sitting_result(request, pk: int):
     sitting = _own_sitting(request, pk)
     if not sitting.finished:
         return redirect("questions:sitting-detail", pk=pk)
-    answers = dict(sitting.answers.values_list("item_id", "selected_mask"))
-    items = [
-        (item, answers.get(item.pk, 0))
-        for item in PaperItem.objects.filter(paper=sitting.paper).select_related("version")
-    ]
+    answers = {
+        item_id: (mask, response)
+        for item_id, mask, response in sitting.answers.values_list(
+            "item_id", "selected_mask", "response"
+        )
+    }
+    items = []
+    for item in PaperItem.objects.filter(paper=sitting.paper).select_related("version"):
+        response = response_of(item.version.qtype, *answers.get(item.pk, (0, None)))
+        items.append(
+            {
+                "item": item,
+                "credit": item.version.score(response),
+                "label": scoring.response_label(item.version.qtype, response),
+            }
+        )
     return render(
         request,
         "questions/sitting_result.html",
@@ -820,40 +850,36 @@ def _own_pending_import(request, pk: int) -> PendingImport:
 @require_GET
 def import_preview(request, pk: int):
     pending = _own_pending_import(request, pk)
-    rows, problems = [], []
+    rows, problems, unsupported = [], [], 0
     try:
         parsed = services.read_import_file(
             data=bytes(pending.data), file_format=pending.file_format
         )
-        services.import_questions(parsed=parsed, author=request.user, dry_run=True)
     except formats.FormatError as exc:
         problems = [f"The file cannot be read: {exc}."]
-    except ValidationError as exc:
-        problems = _error_messages(exc)
     else:
-        rows = [
-            {
-                "position": n,
-                "title": services.import_title(q),
-                "type": QuestionType(q.qtype).label,
-                "options": len(q.options),
-                "key": "".join("ABCDEFGH"[i] for i, (_, ok) in enumerate(q.options) if ok),
-                "tags": q.tags,
-            }
-            for n, q in enumerate(parsed.questions, start=1)
-        ]
+        rows = services.import_preview(parsed)
+        problems = [str(p) for p in parsed.problems]
+        unsupported = len(parsed.unsupported)
     return render(
         request,
         "questions/import_preview.html",
-        {"pending": pending, "rows": rows, "problems": problems},
+        {
+            "pending": pending,
+            "rows": rows,
+            "problems": problems,
+            "unsupported": unsupported,
+            "importable": sum(1 for row in rows if row["supported"]),
+        },
     )
 
 
 @require_POST
 def import_confirm(request, pk: int):
     pending = _own_pending_import(request, pk)
+    skip = request.POST.get("skip_unsupported") == "1"
     try:
-        created = services.confirm_import(pending=pending, by=request.user)
+        created = services.confirm_import(pending=pending, by=request.user, skip_unsupported=skip)
     except (formats.FormatError, ValidationError):
         messages.error(request, "Nothing was imported: the file has problems (listed below).")
         return redirect("questions:import-preview", pk=pk)

@@ -56,7 +56,7 @@ def test_qdpx_export_is_valid_against_schema_and_reimports_to_the_same_codes(cod
 
     assert (valid, str(schema.error_log)) == (True, "")
     assert document.tag == "{urn:QDA-XML:project:1.0}Project"
-    assert imported == 3
+    assert (imported.codings, imported.already_there, imported.codes_created) == (3, 0, 3)
     assert sorted(c.path for c in coded_survey.codes.all()) == codebook
     assert _coded(coded_survey) == before
 
@@ -69,12 +69,17 @@ def test_qdpx_with_unknown_source_imports_nothing(coded_survey):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as out:
         out.writestr("project.qde", xml)
+        for name in archive.namelist():
+            if name != "project.qde":
+                out.writestr(name, archive.read(name))
     Code.objects.filter(survey=coded_survey).delete()
 
     with pytest.raises(RefiError) as exc:
         services.import_qdpx(survey=coded_survey, data=buffer.getvalue())
 
-    assert str(exc.value) == "source 'Q5 R_nope' matches no answer or transcript of imported"
+    assert str(exc.value) == (
+        "1 of 7 sources match no answer or transcript of imported: 'Q5 R_nope'"
+    )
     assert (Code.objects.count(), Coding.objects.count()) == (0, 0)
 
 
@@ -178,3 +183,82 @@ def test_likert_chart_takes_dollar_signs_and_labels_levels():
     assert svg.lstrip().startswith(b"<?xml") and b"<script" not in svg
     assert b"Strongly agree" in svg
     assert b"Worth the $5 $fee$?" in svg
+
+
+def _rezip(data: bytes, change) -> bytes:
+    """A copy of a .qdpx with project.qde passed through `change` (and files renamed by it)."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for name in archive.namelist():
+            content = archive.read(name)
+            name, content = change(name, content)
+            if name:
+                out.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_qdpx_sources_are_files_named_by_plain_text_path(coded_survey):
+    data = services.export_qdpx(survey=coded_survey)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    document = etree.fromstring(archive.read("project.qde"))
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    sources = document.findall(".//q:TextSource", ns)
+    texts = {}
+    for source in sources:
+        path = source.get("plainTextPath")
+        assert path == f"internal://{source.get('guid')}.txt"
+        assert source.find("q:PlainTextContent", ns) is None
+        texts[source.get("name")] = archive.read("Sources/" + path.removeprefix("internal://"))
+    transcript = coded_survey.transcripts.get()
+    assert texts["transcript i1.txt"].decode() == transcript.text
+    answer = Answer.objects.get(response__external_id="R_a1", question__qid="Q5")
+    assert texts["Q5 R_a1"].decode() == answer.value
+    assert sorted(archive.namelist()) == sorted(
+        ["project.qde"] + [f"Sources/{s.get('guid')}.txt" for s in sources]
+    )
+
+
+@pytest.mark.django_db
+def test_qdpx_with_a_codebook_but_no_matching_coding_changes_nothing(coded_survey):
+    # As an ATLAS.ti project coded elsewhere arrives: the codebook, sources, no codings of ours.
+    data = services.export_qdpx(survey=coded_survey)
+
+    def drop_codings(name, content):
+        if name != "project.qde":
+            return name, content
+        document = etree.fromstring(content)
+        for selection in document.iter("{urn:QDA-XML:project:1.0}PlainTextSelection"):
+            selection.getparent().remove(selection)
+        return name, etree.tostring(document)
+
+    bare = _rezip(data, drop_codings)
+    Code.objects.filter(survey=coded_survey).delete()
+
+    with pytest.raises(RefiError) as exc:
+        services.import_qdpx(survey=coded_survey, data=bare)
+
+    assert str(exc.value) == (
+        "no coding in the project matches this survey (7 sources, 3 codes, 0 codings): "
+        "nothing was changed"
+    )
+    assert (Code.objects.count(), Coding.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_qdpx_from_a_tool_with_a_lower_case_folder_and_txt_names_matches(coded_survey):
+    before = _coded(coded_survey)
+    data = services.export_qdpx(survey=coded_survey)
+
+    def as_other_tool(name, content):
+        if name == "project.qde":
+            return name, content.replace(b'name="Q5 R_a1"', b'name="Q5 R_a1.txt"')
+        # Lower-case folder, as some tools write it.
+        return name.replace("Sources/", "sources/"), content
+
+    Coding.objects.all().delete()
+    result = services.import_qdpx(survey=coded_survey, data=_rezip(data, as_other_tool))
+    assert (result.codings, result.codes_created) == (3, 0)
+    assert sorted(result.matched) == ["Q5 R_a1.txt", "transcript i1.txt"]
+    assert _coded(coded_survey) == before

@@ -35,3 +35,25 @@ def option_text(version, index: int) -> str:
 @register.filter(name="mask_letters")
 def mask_letters_filter(mask: int) -> str:
     return mask_letters(int(mask or 0))
+
+
+@register.filter
+def at(values, index: int):
+    """values[index], or None past the end (a stem not answered yet)."""
+    try:
+        return values[int(index)]
+    except (IndexError, TypeError, ValueError, KeyError):
+        return None
+
+
+@register.filter
+def stems(version) -> list[dict]:
+    return (version.details or {}).get("stems", [])
+
+
+@register.filter
+def marks(value) -> str:
+    """A score with partial credit: 3, 1.5, 2.33."""
+    if value is None:
+        return "–"
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")

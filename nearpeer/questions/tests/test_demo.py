@@ -13,7 +13,7 @@ def test_demo_seeds_a_bank_a_review_pile_and_a_mock_and_is_idempotent():
     counts = (Question.objects.count(), Attempt.objects.count(), Sitting.objects.count())
     demo.seed(rng=random.Random(1), stdout=io.StringIO())
     assert (Question.objects.count(), Attempt.objects.count(), Sitting.objects.count()) == counts
-    assert Question.objects.filter(status=Status.PUBLISHED).count() == 58
+    assert Question.objects.filter(status=Status.PUBLISHED).count() == 62
     assert Question.objects.filter(status__in=[Status.SUBMITTED, Status.PEER_REVIEWED]).count() == 3
     paper = Paper.objects.get(title=demo.PAPER_TITLE)
     assert (paper.items.count(), paper.sittings.filter(submitted_at__isnull=False).count()) == (

@@ -41,9 +41,14 @@ def test_gift_preview_lists_each_question_then_confirm_imports_all(client, boss)
     page = client.get(response.headers["Location"]).content.decode()
 
     assert "4 questions ready to import" in page
-    assert "<td>1</td><td>Pneumothorax management</td><td>Single best answer</td><td>5</td>" in page
-    assert "<td>2</td><td>Type 2 respiratory failure</td><td>Multiple response</td>" in page
-    assert "specialty:Respiratory_medicine, system:Respiratory, year:3, exam:Written" in page
+    assert "<h3>1. Pneumothorax management</h3>" in page
+    assert "<dt>Type</dt><dd>Single best answer</dd><dt>Options</dt><dd>5</dd>" in page
+    assert "<h3>2. Type 2 respiratory failure</h3>" in page
+    assert "<dd>Multiple response</dd>" in page
+    assert (
+        "specialty:Respiratory medicine, system:Respiratory, exam:Written, tag:Respiratory, year:3"
+        in page
+    )
     assert Question.objects.count() == 0
 
     done = client.post(reverse("questions:import-confirm", kwargs={"pk": pending.pk}), follow=True)
@@ -60,7 +65,10 @@ def test_moodle_preview_lists_every_error_with_position_and_imports_nothing(clie
     page = client.get(preview).content.decode()
 
     assert "<li>Question 1 (line 3): a single-best-answer question needs exactly one key" in page
-    assert "<li>Question 2 (line 11): type &#x27;truefalse&#x27; is not supported" in page
+    assert "<h3>2. True or false</h3>" in page
+    assert (
+        "<dt>Type</dt><dd>True/false</dd><dt>Options</dt><dd>2</dd><dt>Key</dt><dd>A</dd>" in page
+    )
     assert "<li>Question 4 (line 25): has 2 options; a question needs 3 to 8</li>" in page
     assert "import-confirm" not in page and "/confirm/" not in page
     confirm = reverse("questions:import-confirm", kwargs={"pk": PendingImport.objects.get().pk})
@@ -116,6 +124,34 @@ def test_import_preview_in_constant_queries(client, django_assert_num_queries, r
     gift = "\n\n".join(f"::Q{n}::Stem {n}? {{=right ~wrong ~other}}" for n in range(rows))
     pending = stage_import(by=boss, filename="q.gift", file_format="gift", data=gift.encode())
     client.force_login(boss)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(reverse("questions:import-preview", kwargs={"pk": pending.pk}))
-    assert response.content.decode().count("<td>Single best answer</td>") == rows
+    assert response.content.decode().count("<dd>Single best answer</dd>") == rows
+
+
+def test_preview_shows_changes_and_left_out_items_and_the_tick_box_imports_the_rest(client, boss):
+    response = _upload(client, "gift_moodle_questions.gift.txt", "gift")
+    pending = PendingImport.objects.get()
+    page = client.get(response.headers["Location"]).content.decode()
+
+    assert "8 questions ready to import" in page
+    assert "<h3>1. Not imported: a type Nearpeer does not hold</h3>" in page
+    assert "&#x27;Q8&#x27; is an essay question" in page
+    assert "<li>question text: html converted to Markdown</li>" in page
+    assert "<li>answer &#x27;*&#x27; scores nothing (Nearpeer scores it 0 anyway)</li>" in page
+    assert (
+        '<input type="checkbox" name="skip_unsupported" value="1" id="skip-unsupported" required>'
+        " Leave out the 1 unsupported item and import the other 8"
+    ) in page
+    confirm = reverse("questions:import-confirm", kwargs={"pk": pending.pk})
+
+    refused = client.post(confirm, follow=True).content.decode()
+    assert "Nothing was imported" in refused
+    assert Question.objects.count() == 0
+
+    done = client.post(confirm, {"skip_unsupported": "1"}, follow=True).content.decode()
+    assert "Imported 8 questions (drafts credited to you)." in done
+    types = sorted(Question.objects.values_list("latest_version__qtype", flat=True))
+    assert types == [
+        "emq", "multiple", "numerical", "short", "single", "truefalse", "truefalse", "truefalse",
+    ]  # fmt: skip

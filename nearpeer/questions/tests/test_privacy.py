@@ -44,9 +44,10 @@ def test_data_download_includes_the_members_question_bank_data():
     assert [(c["question"], c["kind"], c["body"]) for c in data["comments"]] == [
         (f"Q{question.pk}", "practice", "I revised with Dr Smith")
     ]
-    assert [(a["question"], a["selected"], a["correct"]) for a in data["attempts"]] == [
-        (f"Q{question.pk}", "A", True)
-    ]
+    assert [
+        (a["question"], a["selected"], a["answer"], a["credit"], a["correct"])
+        for a in data["attempts"]
+    ] == [(f"Q{question.pk}", "A", "A", 1.0, True)]
     assert [s["paper"] for s in data["sittings"]] == ["Mock 1"]
     assert [c["question"] for c in data["review_queue"]] == [f"Q{question.pk}"]
     assert data["desired_retention"] == 0.8

@@ -168,10 +168,10 @@ class Command(BaseCommand):
 
     def do_import_qdpx(self, *, file, survey, **_):
         try:
-            n = services.import_qdpx(survey=self._survey(survey), data=self._read(file))
+            result = services.import_qdpx(survey=self._survey(survey), data=self._read(file))
         except RefiError as exc:
             raise CommandError(f"nothing imported: {exc}") from None
-        self.stdout.write(f"imported {n} codings")
+        self.stdout.write(result.summary())
 
     def do_remind(self, *, survey, **_):
         self.stdout.write(

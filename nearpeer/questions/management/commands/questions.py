@@ -26,7 +26,16 @@ class Command(BaseCommand):
             "--author",
             help="Email of the member to credit (default: the longest-standing committee member).",
         )
-        imp.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
+        imp.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check only and list per question what comes in, is changed or is left out.",
+        )
+        imp.add_argument(
+            "--skip-unsupported",
+            action="store_true",
+            help="Leave out items of a type Nearpeer cannot hold (cloze, essay), import the rest.",
+        )
         imp.add_argument(
             "--publish", action="store_true", help="Publish at once (an agreed, reviewed bank)."
         )
@@ -61,17 +70,35 @@ class Command(BaseCommand):
         try:
             created = services.import_questions(
                 parsed=parsed, author=author, dry_run=options["dry_run"],
-                publish=options["publish"],
+                publish=options["publish"], skip_unsupported=options["skip_unsupported"],
             )  # fmt: skip
         except ValidationError as exc:
             raise CommandError(
                 f"{path}: nothing imported; fix these and try again:\n"
                 + "\n".join(f"  {m}" for m in exc.messages)
             ) from None
+        skipped = len(parsed.unsupported)
         if options["dry_run"]:
+            for row in services.import_preview(parsed):
+                self._preview_row(row)
             self.stdout.write(f"Dry run: {len(parsed.questions)} questions would be imported.")
         else:
             self.stdout.write(self.style.SUCCESS(f"Imported {len(created)} questions."))
+        if skipped:
+            self.stdout.write(f"Left out {skipped} unsupported items (listed with --dry-run).")
+
+    def _preview_row(self, row: dict) -> None:
+        if not row["supported"]:
+            self.stdout.write(f"  {row['position']}. left out: {'; '.join(row['left_out'])}")
+            return
+        self.stdout.write(
+            f"  {row['position']}. {row['title']} ({row['qtype']}; key {row['key']}; "
+            f"tags {', '.join(row['tags']) or 'none'})"
+        )
+        for note in row["changed"]:
+            self.stdout.write(f"     changed: {note}")
+        for note in row["left_out"]:
+            self.stdout.write(f"     left out: {note}")
 
     def _author(self, email: str | None):
         users = get_user_model().objects.filter(is_active=True)
