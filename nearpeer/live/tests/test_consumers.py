@@ -33,7 +33,7 @@ def presenter(deck: Deck, token: str | None = None):
 
 
 async def connected(communicator) -> dict:
-    ok, _ = await communicator.connect()
+    ok, _ = await communicator.connect(timeout=10)
     assert ok
     return await communicator.receive_json_from(timeout=5)
 
@@ -49,7 +49,7 @@ def test_join_gets_snapshot_of_current_item(live_deck):
     async def scenario():
         ws = participant(live_deck.code)
         snapshot = await connected(ws)
-        await ws.disconnect()
+        await ws.disconnect(timeout=10)
         return snapshot
 
     snapshot = run(scenario())
@@ -80,8 +80,8 @@ def test_answer_acked_stored_and_presenter_gets_results(live_deck):
         await ws.send_json_to({"type": "answer", "item": item.pk, "choice": 1, "ref": "a1"})
         ack = await ws.receive_json_from(timeout=5)
         results = await until(boss, "results")
-        await ws.disconnect()
-        await boss.disconnect()
+        await ws.disconnect(timeout=10)
+        await boss.disconnect(timeout=10)
         return ack, results
 
     ack, results = run(scenario())
@@ -106,7 +106,7 @@ def test_second_answer_is_a_duplicate_counted_once(live_deck):
             await connected(ws)
             await ws.send_json_to({"type": "answer", "item": item.pk, "choice": choice, "ref": "r"})
             acks.append(await ws.receive_json_from(timeout=5))
-            await ws.disconnect()
+            await ws.disconnect(timeout=10)
         return acks
 
     acks = run(scenario())
@@ -128,7 +128,7 @@ def test_signed_in_member_is_known_by_session_without_participant_param(live_dec
             await connected(ws)
             await ws.send_json_to({"type": "answer", "item": item.pk, "choice": 0, "ref": "m"})
             acks.append((await ws.receive_json_from(timeout=5))["duplicate"])
-            await ws.disconnect()
+            await ws.disconnect(timeout=10)
         return acks
 
     assert run(scenario()) == [False, True]
@@ -149,8 +149,8 @@ def test_reveal_sends_snapshot_with_key_and_results_to_participants(live_deck):
         await connected(boss)
         await boss.send_json_to({"type": "control", "action": "reveal", "ref": "c"})
         revealed = await until(ws, "snapshot")
-        await ws.disconnect()
-        await boss.disconnect()
+        await ws.disconnect(timeout=10)
+        await boss.disconnect(timeout=10)
         return revealed
 
     revealed = run(scenario())
@@ -168,15 +168,15 @@ def test_next_moves_everyone_and_reconnect_gets_fresh_snapshot(live_deck):
     async def scenario():
         ws = participant(live_deck.code, device)
         first = await connected(ws)
-        await ws.disconnect()  # e.g. the phone locked
+        await ws.disconnect(timeout=10)  # e.g. the phone locked
         boss = presenter(live_deck)
         await connected(boss)
         await boss.send_json_to({"type": "control", "action": "next"})
         await until(boss, "ack")
         again = participant(live_deck.code, device)
         fresh = await connected(again)
-        await again.disconnect()
-        await boss.disconnect()
+        await again.disconnect(timeout=10)
+        await boss.disconnect(timeout=10)
         return first, fresh
 
     first, fresh = run(scenario())
@@ -195,7 +195,7 @@ def test_participant_cannot_use_presenter_controls(live_deck):
         ):
             await ws.send_json_to(message)
             replies.append(await ws.receive_json_from(timeout=5))
-        await ws.disconnect()
+        await ws.disconnect(timeout=10)
         return replies
 
     replies = run(scenario())
@@ -250,7 +250,7 @@ def test_bad_origin_refused(live_deck):
             ok, _ = await ws.connect()
             results.append(ok)
             if ok:
-                await ws.disconnect()
+                await ws.disconnect(timeout=10)
         return results
 
     # A browser on another site is refused; a client with no Origin is no browser (browsers
@@ -279,7 +279,7 @@ def test_oversized_and_malformed_messages_get_an_error_and_store_nothing(live_de
         await connected(ws)
         await ws.send_to(text_data=payload)
         reply = await ws.receive_json_from(timeout=5)
-        await ws.disconnect()
+        await ws.disconnect(timeout=10)
         return reply
 
     reply = run(scenario())
@@ -304,7 +304,7 @@ def test_answer_out_of_range_or_to_closed_item_refused(live_deck):
         ):
             await ws.send_json_to(message)
             replies.append(await ws.receive_json_from(timeout=5))
-        await ws.disconnect()
+        await ws.disconnect(timeout=10)
         return replies
 
     assert [(r["code"], r["ref"]) for r in run(scenario())] == [
@@ -321,7 +321,7 @@ def test_rate_limit_per_connection(live_deck):
         for n in range(protocol.RATE_BURST + 3):
             await ws.send_json_to({"type": "ping", "ref": str(n)})
         replies = [await ws.receive_json_from(timeout=5) for _ in range(protocol.RATE_BURST + 3)]
-        await ws.disconnect()
+        await ws.disconnect(timeout=10)
         return replies
 
     kinds = [r.get("code", r["type"]) for r in run(scenario())]
@@ -353,7 +353,7 @@ def test_qa_ask_moderate_upvote(live_deck):
         )
         hidden = await until(asker, "qa")
         for ws in (asker, boss, voter):
-            await ws.disconnect()
+            await ws.disconnect(timeout=10)
         return pending, shown, voter_snapshot, votes, upvoted, hidden
 
     pending, shown, voter_snapshot, votes, upvoted, hidden = run(scenario())
