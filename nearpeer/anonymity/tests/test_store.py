@@ -190,3 +190,15 @@ def test_close_all_command_flushes_every_scope(sink):
 
     assert out.getvalue().strip() == "Flushed 2 pending answers in 2 scopes."
     assert sorted(scope for scope, _ in sink) == ["test:1", "test:2"]
+
+
+def test_production_refuses_to_start_without_the_anonymity_key(tmp_path):
+    from nearpeer.core.tests.test_deployment import documented_production_env, run_deploy_check
+
+    env = documented_production_env()
+    del env["NEARPEER_ANONYMITY_KEY"]
+
+    result = run_deploy_check(env, tmp_path)
+
+    assert result.returncode != 0
+    assert "NEARPEER_ANONYMITY_KEY must be set" in result.stderr
