@@ -30,16 +30,17 @@ from .models import (
     InterviewVolunteer,
     Question,
     Response,
+    ShownGroup,
     Survey,
     Transcript,
     coarse_week,
 )
 from .parsing import ParsedSurvey, ParseError
-from .stats import GroupSpec, QuestionSpec, Report, grouped_report, parse_group
+from .stats import ANSWERED, GroupSpec, QuestionSpec, Report, grouped_report, parse_group
 from .transcripts import read_transcript
 
 log = logging.getLogger("nearpeer.evaluation")
-TEXT_ANSWERED = "\x00answered"
+TEXT_ANSWERED = ANSWERED
 MAX_ANSWER_CHARS = 5000
 LIKERT_OPTIONS = ["1", "2", "3", "4", "5"]
 REPORT_CACHE_SECONDS = 600
@@ -350,6 +351,7 @@ def _report_cache_key(survey: Survey, *parts: object) -> str:
             answers,
             codings,
             sorted(code_paths(survey).items()),
+            survey.shown_groups.count(),
             settings.NEARPEER_MIN_GROUP_SIZE,
             parts,
         )
@@ -357,26 +359,83 @@ def _report_cache_key(survey: Survey, *parts: object) -> str:
     return "evaluation:report:" + hashlib.sha256(source.encode()).hexdigest()
 
 
+def _membership_digest(members: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, members)).encode()).hexdigest()
+
+
+def _remember(*, survey: Survey, kind: str, sets: list[frozenset]) -> None:
+    """Side effects: a ShownGroup row per set not remembered yet."""
+    rows = {}
+    for members in sets:
+        ordered = sorted(int(m) for m in members)
+        if ordered:
+            digest = _membership_digest(ordered)
+            rows[digest] = ShownGroup(
+                survey=survey, kind=kind, digest=digest, size=len(ordered), members=ordered
+            )
+    ShownGroup.objects.bulk_create(rows.values(), ignore_conflicts=True)
+
+
+@transaction.atomic
+def reported_answers(*, survey: Survey, frame: pd.DataFrame) -> tuple[pd.DataFrame, list, int]:
+    """What a report may count, so that no report can be subtracted from an earlier one.
+
+    All respondents are reported as a population that only moves forward when at least
+    NEARPEER_MIN_GROUP_SIZE new responses have come in since the last one reported (otherwise
+    the previous population is kept and the newcomers wait). Returns the answers restricted to
+    it, every set of respondents shown before (populations and groups; the report must not
+    isolate fewer than the threshold against them), and how many responses wait.
+
+    Side effects: remembers the population (a ShownGroup row) when it moves forward."""
+    threshold = settings.NEARPEER_MIN_GROUP_SIZE
+    current = {int(r) for r in frame["r"].unique()}
+    remembered = list(survey.shown_groups.values_list("kind", "members"))
+    populations = [frozenset(m) for kind, m in remembered if kind == ShownGroup.Kind.POPULATION]
+    last = max(populations, key=len, default=frozenset())
+    newcomers = current - last
+    if len(newcomers) >= threshold or not last:
+        population = frozenset(current)
+        if len(population) >= threshold:
+            _remember(survey=survey, kind=ShownGroup.Kind.POPULATION, sets=[population])
+            populations.append(population)
+        waiting = 0
+    else:
+        population = last & current
+        waiting = len(newcomers)
+    earlier = [frozenset(m) for kind, m in remembered if kind == ShownGroup.Kind.GROUP]
+    frame = frame[frame["r"].isin(population)]
+    return frame, [s & population for s in populations + earlier], waiting
+
+
 def survey_report(
     *, survey: Survey, groups: list[GroupSpec], suppress_below: int | None = None
 ) -> Report:
-    """Grouped descriptive report; groups below NEARPEER_MIN_GROUP_SIZE are withheld.
+    """Grouped descriptive report; groups below NEARPEER_MIN_GROUP_SIZE are withheld, and so
+    are groups that would isolate fewer than that many people against this page or any earlier
+    report of the survey (see reported_answers).
 
-    Side effects: caches the result for REPORT_CACHE_SECONDS (the report page and each of its
-    charts ask for the same report; the key changes with the data)."""
+    Side effects: writes out answers still held back once the survey has closed; remembers
+    the groups shown (ShownGroup rows); caches the result for
+    REPORT_CACHE_SECONDS (the report page and each of its charts ask for the same report; the
+    key changes with the data and with what has been shown)."""
+    flush_if_closed(survey=survey)
     groups = groups or [GroupSpec("All respondents")]
     key = _report_cache_key(survey, groups, suppress_below)
     cached = cache.get(key)
     if cached is not None:
         return cached
     specs, frame = answers_frame(survey)
+    frame, earlier, waiting = reported_answers(survey=survey, frame=frame)
     report = grouped_report(
         questions=specs,
         answers=frame,
         groups=groups,
         min_group_size=settings.NEARPEER_MIN_GROUP_SIZE,
         suppress_below=suppress_below,
+        earlier=earlier,
     )
+    _remember(survey=survey, kind=ShownGroup.Kind.GROUP, sets=report.shown_sets)
+    report.waiting = waiting
     for row in report.rows:
         if row.item == TEXT_ANSWERED:
             row.item = "(answered)"
@@ -673,6 +732,7 @@ def theme_quotes(*, survey: Survey, limit: int = 3) -> dict[int, list[str]]:
 
 def theme_table(*, survey: Survey, groups: list[GroupSpec]) -> tuple[Report, list[Code]]:
     """N (%) of respondents per group with at least one coding under each theme."""
+    flush_if_closed(survey=survey)
     specs, frame = answers_frame(survey)
     themes = list(survey.codes.filter(parent__isnull=True))
     paths = code_paths(survey)
@@ -685,11 +745,15 @@ def theme_table(*, survey: Survey, groups: list[GroupSpec]) -> tuple[Report, lis
     theme_frame = pd.concat(
         [filters, pd.DataFrame(theme_rows, columns=["r", "q", "v"])], ignore_index=True
     )
+    theme_frame, earlier, waiting = reported_answers(survey=survey, frame=theme_frame)
     report = grouped_report(
         questions=[QuestionSpec("theme", "multi", tuple(t.name for t in themes))],
         answers=theme_frame,
         groups=groups or [GroupSpec("All respondents")],
         min_group_size=settings.NEARPEER_MIN_GROUP_SIZE,
+        earlier=earlier,
     )
+    _remember(survey=survey, kind=ShownGroup.Kind.GROUP, sets=report.shown_sets)
+    report.waiting = waiting
     report.rows = [r for r in report.rows if r.item != "(no answer)"]
     return report, themes

@@ -328,6 +328,8 @@ def report_view(request, slug):
             "survey": survey,
             "form": form,
             "report": report,
+            "n_pending": pending_count(scope=services.survey_scope(survey)),
+            "min_group_size": settings.NEARPEER_MIN_GROUP_SIZE,
             "blocks": blocks,
             "query": request.GET.urlencode(),
         },
