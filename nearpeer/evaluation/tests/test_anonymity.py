@@ -138,3 +138,37 @@ def test_second_answer_by_the_same_member_is_refused(open_survey):
     assert store.pending_count(scope=services.survey_scope(open_survey)) == 1
     assert services.close_survey(survey=open_survey) == 1
     assert list(Answer.objects.values_list("value", flat=True)) == ["one"]
+
+
+def _all_rows() -> dict[str, set]:
+    """Every row of every table, as tuples of column values (the anonymity store's apart)."""
+    from django.db import connection
+
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table.startswith("anonymity_"):
+                continue
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            rows[table] = {tuple(map(repr, row)) for row in cursor.fetchall()}
+    return rows
+
+
+@pytest.mark.django_db
+def test_answering_writes_nothing_but_the_stores_rows(open_survey, client):
+    """Side channels: a session, notification, sign-in or "last active" row written at the
+    moment someone answers would date the answer as well as a marker would."""
+    member = UserFactory(year=2)
+    client.force_login(member)
+    likert = open_survey.questions.get(kind="likert")
+    client.get(f"/evaluation/surveys/{open_survey.slug}/answer/")
+    before = _all_rows()
+
+    response = client.post(
+        f"/evaluation/surveys/{open_survey.slug}/answer/", {f"q{likert.pk}": "4"}, follow=True
+    )
+
+    after = _all_rows()
+    assert response.redirect_chain[0][1] == 302
+    assert services.has_responded(survey=open_survey, user=member)
+    assert {t for t in after if after[t] != before[t]} == set()
