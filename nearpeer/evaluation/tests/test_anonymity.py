@@ -172,3 +172,14 @@ def test_answering_writes_nothing_but_the_stores_rows(open_survey, client):
     assert response.redirect_chain[0][1] == 302
     assert services.has_responded(survey=open_survey, user=member)
     assert {t for t in after if after[t] != before[t]} == set()
+
+
+@pytest.mark.django_db
+def test_deleting_a_survey_forgets_its_markers_and_held_back_answers(open_survey):
+    member = UserFactory(year=2)
+    services.submit_response(survey=open_survey, user=member, answers={}, consented=True)
+    scope = services.survey_scope(open_survey)
+
+    open_survey.delete()
+
+    assert (store.respondent_count(scope=scope), store.pending_count(scope=scope)) == (0, 0)
