@@ -181,20 +181,33 @@ def volunteer_for_interview(*, survey: Survey, user, availability: str) -> Inter
     return volunteer
 
 
-def send_reminders(*, survey: Survey) -> int:
-    """Remind the audience members who have not answered yet.
+def send_reminders(*, survey: Survey, everyone: bool = False) -> int:
+    """Remind the audience members who have not answered yet (found through the store's
+    markers), or, with `everyone`, the whole audience with a wording that suits both.
+
+    A reminder is stored per recipient, so reminding only those who have not answered leaves,
+    in the database, who had answered by then (not what). Reminding everyone leaves nothing.
 
     Side effects: in-app notifications (and emails by preference) through notify().
     """
     if not survey.is_open():
         return 0
     audience = list(survey.audience().distinct())
-    answered = store.answered_user_ids(scope=survey_scope(survey), users=audience)
+    if everyone:
+        recipients = audience
+        body = (
+            "If you have not answered yet, your answers are anonymous and help the society plan"
+            " next year. If you have, thank you: there is nothing more to do."
+        )
+    else:
+        answered = store.answered_user_ids(scope=survey_scope(survey), users=audience)
+        recipients = [member for member in audience if member.pk not in answered]
+        body = "Your answers are anonymous and help the society plan next year."
     return notify(
-        recipients=[member for member in audience if member.pk not in answered],
+        recipients=recipients,
         category=Category.SURVEYS,
         title=f"Survey: {survey.title}",
-        body="Your answers are anonymous and help the society plan next year.",
+        body=body,
         url=reverse("evaluation:survey-answer", kwargs={"slug": survey.slug}),
     )
 

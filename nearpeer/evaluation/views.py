@@ -177,8 +177,12 @@ def survey_close(request, slug):
 @require_POST
 def survey_remind(request, slug):
     survey = _lead_survey(request, slug)
-    count = services.send_reminders(survey=survey)
-    messages.success(request, f"Reminder sent to {count} members who have not answered.")
+    if request.POST.get("audience") == "everyone":
+        count = services.send_reminders(survey=survey, everyone=True)
+        messages.success(request, f"Reminder sent to all {count} members of the audience.")
+    else:
+        count = services.send_reminders(survey=survey)
+        messages.success(request, f"Reminder sent to {count} members who have not answered.")
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
 

@@ -153,6 +153,25 @@ def test_reminders_go_only_to_audience_members_who_have_not_answered(client, lea
 
 
 @pytest.mark.django_db
+def test_reminding_everyone_stores_nothing_about_who_answered(client, lead, open_survey):
+    answered, pending = UserFactory(year=2), UserFactory(year=2)
+    services.submit_response(survey=open_survey, user=answered, answers={}, consented=True)
+    client.force_login(lead)
+
+    response = client.post(
+        reverse("evaluation:survey-remind", args=[open_survey.slug]),
+        {"audience": "everyone"},
+        follow=True,
+    )
+
+    rows = Notification.objects.values("recipient_id", "title", "body", "url", "read_at")
+    by_recipient = {row.pop("recipient_id"): row for row in rows}
+    assert set(by_recipient) == {answered.pk, pending.pk}
+    assert by_recipient[answered.pk] == by_recipient[pending.pk]
+    assert _messages(response) == ["Reminder sent to all 2 members of the audience."]
+
+
+@pytest.mark.django_db
 def test_ui_import_with_a_ragged_row_reports_it_and_imports_nothing(client, lead):
     survey = Survey.objects.create(title="S", slug="s")
     data = (DATA / "qualtrics_export.csv").read_bytes() + b"a,b\r\n"
