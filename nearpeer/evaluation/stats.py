@@ -99,6 +99,19 @@ def _in_span(basis: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     return np.linalg.norm(residual, axis=1) < 1e-7 * np.maximum(np.linalg.norm(vectors, axis=1), 1)
 
 
+def _essential_rows(basis: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Which rows of `basis` appear in every way of writing `target` (a combination of them):
+    hiding any one of those makes `target` underivable. With B = U S Vᵀ, one solution of
+    Bᵀy = target is U_r S⁻¹ V_rᵀ target and the others add the left null space U[:, r:]; a
+    row is needed by all of them iff the null space is zero there and the solution is not."""
+    u, singular, vt = np.linalg.svd(basis, full_matrices=True)
+    tolerance = max(basis.shape) * np.finfo(float).eps * (singular[0] if len(singular) else 0)
+    rank = int((singular > max(tolerance, 1e-9)).sum())
+    solution = u[:, :rank] @ ((vt[:rank] @ target) / singular[:rank])
+    free = np.linalg.norm(u[:, rank:], axis=1) if rank < len(u) else np.zeros(len(u))
+    return (free < 1e-7) & (np.abs(solution) > 1e-7)
+
+
 def _protect_cells(
     block: list[list["Cell"]],
     exclusive: list[int],
@@ -115,7 +128,8 @@ def _protect_cells(
     or Likert question, or "answered" of a free-text one, with "no answer"), the group sizes
     they sum to. Unknowns are the counts per (item, atom), atoms being the respondents who
     share the same groups. Each step hides the smallest cell whose hiding protects the first
-    exposed one (the smallest in its row or column when no single cell does)."""
+    exposed one (found with one decomposition, _essential_rows), or the smallest in its row or
+    column when no single cell does."""
     n_atoms = len(population)
     shown_groups = [g for g, a in enumerate(atoms_of) if a is not None]
     if not shown_groups or not block:
@@ -141,40 +155,28 @@ def _protect_cells(
         if block[r][g].n is not None and 0 < block[r][g].n < threshold
     }
 
-    def exposed(hide: set) -> list[tuple[int, int]]:
-        shown = [
-            vector(r, atoms_of[g])
-            for r in range(n_rows)
-            for g in shown_groups
-            if (r, g) not in hide
-        ]
-        targets = sorted(hide)
-        basis = np.array(shown + size_equations) if shown or size_equations else np.zeros((0, 0))
-        found = _in_span(basis, np.array([vector(r, atoms_of[g]) for r, g in targets]))
-        return [t for t, is_exposed in zip(targets, found, strict=True) if is_exposed]
+    def basis_of(hide: set) -> tuple[list[tuple[int, int]], np.ndarray]:
+        cells = [(r, g) for r in range(n_rows) for g in shown_groups if (r, g) not in hide]
+        rows = [vector(r, atoms_of[g]) for r, g in cells] + size_equations
+        return cells, np.array(rows) if rows else np.zeros((0, n_rows * n_atoms))
 
     while hidden:
-        leaks = exposed(hidden)
-        if not leaks:
+        cells, basis = basis_of(hidden)
+        targets = sorted(hidden)
+        found = _in_span(basis, np.array([vector(r, atoms_of[g]) for r, g in targets]))
+        leaks = [t for t, is_exposed in zip(targets, found, strict=True) if is_exposed]
+        if not leaks or not cells:
             break
         r0, g0 = leaks[0]
-        candidates = sorted(
-            (
-                (block[r][g].n == 0, block[r][g].n, r, g)
-                for r in range(n_rows)
-                for g in shown_groups
-                if (r, g) not in hidden and block[r][g].n is not None
-            ),
+        needed = _essential_rows(basis, vector(r0, atoms_of[g0]))[: len(cells)]
+        by_size = sorted(
+            (block[r][g].n == 0, block[r][g].n, r, g) for r, g in cells if block[r][g].n is not None
         )
-        if not candidates:
-            break
-        chosen = next(
-            ((r, g) for *_, r, g in candidates if (r0, g0) not in exposed(hidden | {(r, g)})),
-            None,
-        )
+        essential = [(r, g) for *_, r, g in by_size if needed[cells.index((r, g))]]
+        near = [(r, g) for *_, r, g in by_size if r == r0 or g == g0]
+        chosen = (essential or near or [(r, g) for *_, r, g in by_size] or [None])[0]
         if chosen is None:
-            near = [(r, g) for *_, r, g in candidates if r == r0 or g == g0]
-            chosen = near[0] if near else (candidates[0][2], candidates[0][3])
+            break
         hidden.add(chosen)
     for r, g in hidden:
         cell = block[r][g]

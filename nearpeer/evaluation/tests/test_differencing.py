@@ -190,3 +190,23 @@ def test_a_small_cell_is_not_recoverable_from_a_complementary_group():
     # of the others shown it would: at most one of the three is shown, and never both smalls.
     assert [c.suppressed for c in pre.cells][1:] == [True, True]
     assert len(shown) <= 1
+
+
+def test_essential_rows_match_removing_each_row_in_turn():
+    import numpy as np
+
+    from nearpeer.evaluation.stats import _essential_rows, _in_span
+
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(200):
+        basis = rng.integers(0, 2, size=(rng.integers(2, 7), rng.integers(2, 7))).astype(float)
+        target = basis[rng.integers(0, 2, size=len(basis)).astype(bool)].sum(axis=0)
+        if not target.any():
+            continue
+        brute = [
+            not _in_span(np.delete(basis, k, 0), target[None, :])[0] for k in range(len(basis))
+        ]
+        assert list(_essential_rows(basis, target)) == brute
+        checked += 1
+    assert checked > 100
