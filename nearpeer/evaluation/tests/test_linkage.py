@@ -136,3 +136,20 @@ def test_with_the_key_who_answered_and_pending_answers_are_exposed(settings, tmp
     assert found == {m.pk for m in scenario.members + late}
     assert Marker.objects.filter(scope=scope).count() == MEMBERS + 3
     assert flushed <= chance_bound([5] * (MEMBERS // 5))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_overwrites_a_flushed_answers_sealed_copy(settings, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite file")
+    survey = _survey()
+    scenario = answer_in_order(survey, [UserFactory(year=2)])
+    scope = services.survey_scope(survey)
+    (sealed,) = [bytes(s) for s in PendingAnswer.objects.values_list("sealed", flat=True)]
+    held = copy_sqlite_file(tmp_path / "held.sqlite3")
+
+    store.close(scope=scope)
+
+    flushed = copy_sqlite_file(tmp_path / "flushed.sqlite3")
+    assert sealed in held and scenario.tokens[0].encode() not in held
+    assert sealed not in flushed and scenario.tokens[0].encode() in flushed
