@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "nearpeer.core",
     "nearpeer.members",
     "nearpeer.notifications",
+    "nearpeer.anonymity",
     "nearpeer.teaching",
     "nearpeer.questions",
     "nearpeer.live",
@@ -121,7 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # what makes capacity checks inside transaction.atomic() safe on SQLite.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: deleted rows (answers waiting for their batch) are overwritten, not left
+        # in free pages of the file.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -344,3 +349,22 @@ NEARPEER_CHECKIN_ATTEMPT_WINDOW_MINUTES = 10
 # (nearpeer.core.limits). Signed-in requests may carry an upload.
 NEARPEER_MAX_ANONYMOUS_REQUEST_KB = int(os.environ.get("NEARPEER_MAX_ANONYMOUS_REQUEST_KB", "1024"))
 NEARPEER_MAX_REQUEST_BYTES = (NEARPEER_MAX_UPLOAD_MB + 1) * 1024 * 1024
+# --- Anonymous answers (privacy helper: docs/security.md) ----------------------------------------
+# Key of the answer markers and of the sealed pending answers; never the SECRET_KEY. Production
+# must set it; the demo generates one under var/ (never committed). Changing it makes every
+# marker unrecognisable: flush everything first (`nearpeer anonymity_close_all`).
+NEARPEER_ANONYMITY_KEY = os.environ.get("NEARPEER_ANONYMITY_KEY", "")
+NEARPEER_ANONYMITY_KEY_FROM_ENV = bool(NEARPEER_ANONYMITY_KEY)
+if not NEARPEER_ANONYMITY_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "NEARPEER_ANONYMITY_KEY must be set when NEARPEER_DEBUG is off (docs/security.md)."
+        )
+    _anonymity_key_file = VAR_DIR / "anonymity_key"
+    if not _anonymity_key_file.exists():
+        _anonymity_key_file.touch(mode=0o600)
+        _anonymity_key_file.write_text(secrets.token_urlsafe(50))
+    NEARPEER_ANONYMITY_KEY = _anonymity_key_file.read_text().strip()
+# Answers held back (sealed) before they are shuffled into the readable tables; never fewer
+# than NEARPEER_MIN_GROUP_SIZE.
+NEARPEER_ANONYMITY_BATCH_SIZE = int(os.environ.get("NEARPEER_ANONYMITY_BATCH_SIZE", "0"))

@@ -4,12 +4,13 @@ links them to the member, so they are neither exported nor erasable per member."
 
 import secrets
 
-from .models import Coding, InterviewVolunteer, Respondent
+from nearpeer.anonymity.store import answered_scopes
+
+from .models import Coding, InterviewVolunteer, Survey
 
 # Every reference to a user in this app and what erasure does with it
 # (nearpeer/core/tests/test_privacy_coverage.py fails on a reference no hook names).
 COVERS = {
-    "evaluation.Respondent.user": "kept under the anonymous account for response rates",
     "evaluation.InterviewVolunteer.user": "deleted",
     "evaluation.Coding.coder": "the coder's email replaced by a pseudonym",
     "evaluation.Survey.created_by": "kept under the anonymous account",
@@ -17,18 +18,16 @@ COVERS = {
 
 
 def export_member_data(*, member) -> dict:
-    """Which surveys the member answered (not what they answered) and their interview
-    sign-ups. Side effects: none."""
+    """Which surveys the member answered (found through the keyed-hash markers; what they
+    answered is linked to nobody), their interview sign-ups and the codings they made.
+    Side effects: none."""
+    titles = {f"survey:{pk}": title for pk, title in Survey.objects.values_list("pk", "title")}
     return {
         "surveys_answered": sorted(
-            Respondent.objects.filter(user=member).values_list("survey__title", flat=True)
+            titles[scope] for scope in answered_scopes(scopes=titles, user=member)
         ),
         "interview_volunteering": [
-            {
-                "survey": v.survey.title,
-                "availability": v.availability,
-                "week": v.week.isoformat(),
-            }
+            {"survey": v.survey.title, "availability": v.availability}
             for v in InterviewVolunteer.objects.filter(user=member).select_related("survey")
         ],
         "codings": [
@@ -47,8 +46,8 @@ def export_member_data(*, member) -> dict:
 
 def erase_member_data(*, member, email: str = "") -> None:
     """Withdraw the member's offers to be interviewed (they carry their contact times). The
-    'who responded' rows stay, under the anonymous account, for response rates. Codings the
-    member made (stored under their email, `email` being the address before erasure) keep
+    markers stay: they name nobody without the key, and count towards response rates. Codings
+    the member made (stored under their email, `email` being the address before erasure) keep
     their codes for inter-coder agreement under one random pseudonym."""
     InterviewVolunteer.objects.filter(user=member).delete()
     if email:

@@ -58,6 +58,11 @@ class Command(BaseCommand):
         iq.add_argument("--survey", required=True)
         remind = sub.add_parser("remind", help="Remind audience members who have not answered.")
         remind.add_argument("survey")
+        remind.add_argument(
+            "--everyone",
+            action="store_true",
+            help="Remind the whole audience (stores nothing about who has answered).",
+        )
 
     def _survey(self, slug: str) -> Survey:
         try:
@@ -173,7 +178,6 @@ class Command(BaseCommand):
             raise CommandError(f"nothing imported: {exc}") from None
         self.stdout.write(result.summary())
 
-    def do_remind(self, *, survey, **_):
-        self.stdout.write(
-            f"reminded {services.send_reminders(survey=self._survey(survey))} members"
-        )
+    def do_remind(self, *, survey, everyone=False, **_):
+        count = services.send_reminders(survey=self._survey(survey), everyone=everyone)
+        self.stdout.write(f"reminded {count} members")
