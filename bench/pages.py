@@ -53,6 +53,7 @@ def _environment(database_url: str, var_dir: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "nearpeer.settings"
     os.environ["NEARPEER_DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
+    os.environ.setdefault("NEARPEER_ANONYMITY_KEY", "bench-only-anonymity-" + "y" * 40)
     os.environ["NEARPEER_VAR_DIR"] = var_dir
     os.environ["NEARPEER_STATIC_ROOT"] = str(Path(var_dir) / "static")
     os.environ["NEARPEER_MEDIA_ROOT"] = str(Path(var_dir) / "media")

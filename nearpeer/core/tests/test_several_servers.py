@@ -87,6 +87,7 @@ def two_servers(object_store, redis_url, tmp_path, settings):
         "REDIS_URL": redis_url,
         "SECRET_KEY": "several-servers-test-only-" + "k" * 40,
         "NEARPEER_DEBUG": "0",
+        "NEARPEER_ANONYMITY_KEY": "several-servers-anonymity-key-" + "a" * 40,
         "ALLOWED_HOSTS": "127.0.0.1",
         "NEARPEER_VAR_DIR": str(tmp_path),
         "NEARPEER_STATIC_ROOT": str(tmp_path / "static"),
