@@ -131,6 +131,7 @@ def test_data_export_contains_only_own_data(client, member):
         "notifications",
         "teaching",
         "questions",
+        "live",
         "tutorials",
         "osce",
         "evaluation",
