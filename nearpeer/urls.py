@@ -9,5 +9,6 @@ urlpatterns = [
     path("questions/", include("nearpeer.questions.urls")),
     path("tutorials/", include("nearpeer.tutorials.urls")),
     path("evaluation/", include("nearpeer.evaluation.urls")),
+    path("", include("nearpeer.teachers.urls")),
     path("admin/", admin.site.urls),
 ]
