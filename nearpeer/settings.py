@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "nearpeer.core",
     "nearpeer.members",
     "nearpeer.notifications",
+    "nearpeer.anonymity",
     "nearpeer.teaching",
     "nearpeer.questions",
     "nearpeer.tutorials",
@@ -119,7 +120,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # what makes capacity checks inside transaction.atomic() safe on SQLite.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: deleted rows (answers waiting for their batch) are overwritten, not left
+        # in free pages of the file.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -301,6 +306,26 @@ AUTHENTICATION_BACKENDS = [
     *AUTHENTICATION_BACKENDS,
     "nearpeer.members.backends.CommitteeAdminBackend",
 ]
+
+# --- Anonymous answers (privacy helper: docs/security.md) ----------------------------------------
+# Key of the answer markers and of the sealed pending answers; never the SECRET_KEY. Production
+# must set it; the demo generates one under var/ (never committed). Changing it makes every
+# marker unrecognisable: flush everything first (`nearpeer anonymity_close_all`).
+NEARPEER_ANONYMITY_KEY = os.environ.get("NEARPEER_ANONYMITY_KEY", "")
+NEARPEER_ANONYMITY_KEY_FROM_ENV = bool(NEARPEER_ANONYMITY_KEY)
+if not NEARPEER_ANONYMITY_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "NEARPEER_ANONYMITY_KEY must be set when NEARPEER_DEBUG is off (docs/security.md)."
+        )
+    _anonymity_key_file = VAR_DIR / "anonymity_key"
+    if not _anonymity_key_file.exists():
+        _anonymity_key_file.touch(mode=0o600)
+        _anonymity_key_file.write_text(secrets.token_urlsafe(50))
+    NEARPEER_ANONYMITY_KEY = _anonymity_key_file.read_text().strip()
+# Answers held back (sealed) before they are shuffled into the readable tables; never fewer
+# than NEARPEER_MIN_GROUP_SIZE.
+NEARPEER_ANONYMITY_BATCH_SIZE = int(os.environ.get("NEARPEER_ANONYMITY_BATCH_SIZE", "0"))
 
 # --- Teachers (docs/teachers.md) -----------------------------------------------------------------
 # Certificate signing keys: a JSON Web Key Set with private keys, from the environment, or else
