@@ -7,4 +7,6 @@ class TeachersConfig(AppConfig):
     verbose_name = "Teachers"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (receivers for recording views)
+        from . import feedback_store, signals  # noqa: F401  (signals: recording-view receiver)
+
+        feedback_store.register()

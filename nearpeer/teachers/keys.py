@@ -27,6 +27,9 @@ def _raw_key_set() -> dict:
     if settings.NEARPEER_CERTIFICATE_KEYS:
         return json.loads(settings.NEARPEER_CERTIFICATE_KEYS)
     path = _keys_file()
+    if not path.exists() and (settings.DEBUG or settings.TESTING):
+        # The demo and the tests make their own key, as `make run` would.
+        rotate_key_file(only_if_missing=True)
     if not path.exists():
         raise ImproperlyConfigured(
             "No certificate signing key: set NEARPEER_CERTIFICATE_KEYS or run "
