@@ -332,3 +332,34 @@ def test_query_count_of_the_report_does_not_grow_with_answers(lecturer, django_a
     with django_assert_num_queries(4):
         report = services.feedback_report([session.pk])
     assert report.total == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_row_positions_and_transaction_ids_follow_the_batch_not_the_answers(
+    lecturer, monkeypatch
+):
+    """An attacker with a dump reads ctid (physical position) and xmin (transaction id): the
+    answers of a batch share one transaction, and their positions follow the store's shuffle."""
+    from nearpeer.anonymity import store
+
+    handed = []
+
+    def spy(scope, payloads):
+        handed.extend(
+            next(a["value"] for a in p["answers"] if a["key"] == "good") for p in payloads
+        )
+        feedback_store.write_batch(scope, payloads)
+
+    monkeypatch.setitem(store._sinks, feedback_store.PREFIX, spy)
+    people = _attendees(5)
+    session = past_session(teachers=[lecturer], attendees=people)
+    for n, person in enumerate(people):
+        _answer(session, person, comment=f"answer {n}")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT xmin::text FROM {FeedbackAnswer._meta.db_table}")  # noqa: S608
+        xmins = cursor.fetchall()
+
+    assert len(xmins) == 1
+    assert _physical_order() == handed
