@@ -53,6 +53,10 @@ def submit(*, session_id: int, channel: str, user, answers: list[dict]) -> None:
     store.submit(scope=scope_for(session_id, channel), user=user, payload={"answers": answers})
 
 
+def answered_scopes(*, scopes, user) -> set[str]:
+    return store.answered_scopes(scopes=list(scopes), user=user)
+
+
 def has_answered(*, session_id: int, channel: str, user) -> bool:
     return store.has_answered(scope=scope_for(session_id, channel), user=user)
 

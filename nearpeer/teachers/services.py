@@ -280,11 +280,44 @@ def feedback_channel(*, session: Session, user: User, now=None) -> str | None:
         if now > session.ends_at + timedelta(days=settings.NEARPEER_FEEDBACK_LIVE_DAYS):
             return None
         return Channel.LIVE
+    if now > session.ends_at + timedelta(days=settings.NEARPEER_FEEDBACK_RECORDING_DAYS):
+        return None
     if MaterialView.objects.filter(
         material__session=session, material__kind=Material.Kind.RECORDING, member=user
     ).exists():
         return Channel.RECORDING
     return None
+
+
+def feedback_to_give(*, user: User, now=None, limit: int = 30) -> list[tuple[Session, str, bool]]:
+    """(session, channel, already answered) for past sessions the member attended or whose
+    recording they opened, still open for feedback. Two queries whatever the number."""
+    from . import feedback_store
+
+    now = now or timezone.now()
+    attended = Attendance.objects.filter(session=OuterRef("pk"), member=user)
+    watched = MaterialView.objects.filter(
+        material__session=OuterRef("pk"), material__kind=Material.Kind.RECORDING, member=user
+    )
+    closed = FeedbackRequest.objects.filter(session=OuterRef("pk"), closed_at__isnull=False)
+    live_since = now - timedelta(days=settings.NEARPEER_FEEDBACK_LIVE_DAYS)
+    recording_since = now - timedelta(days=settings.NEARPEER_FEEDBACK_RECORDING_DAYS)
+    sessions = list(
+        Session.objects.scheduled()
+        .filter(ends_at__lt=now)
+        .annotate(attended=Exists(attended), watched=Exists(watched))
+        .filter(
+            Q(attended=True, ends_at__gte=live_since)
+            | Q(attended=False, watched=True, ends_at__gte=recording_since)
+        )
+        .exclude(Exists(closed))
+        .exclude(teachers=user)
+        .order_by("-starts_at")[:limit]
+    )
+    channels = {s.pk: Channel.LIVE if s.attended else Channel.RECORDING for s in sessions}
+    scopes = {s.pk: feedback_store.scope_for(s.pk, channels[s.pk]) for s in sessions}
+    done = feedback_store.answered_scopes(scopes=scopes.values(), user=user)
+    return [(s, channels[s.pk], scopes[s.pk] in done) for s in sessions]
 
 
 def submit_feedback(*, session: Session, user: User, values: dict[str, object]) -> str:

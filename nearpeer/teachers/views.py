@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from nearpeer.members.models import User
 from nearpeer.members.permissions import is_committee
-from nearpeer.teaching.models import Attendance, Material, MaterialView, Session, SessionKind
+from nearpeer.teaching.models import Session, SessionKind
 from nearpeer.teaching.permissions import can_run_session
 
 from . import credentials, keys, pdf, services
@@ -323,30 +323,10 @@ def assignment_create(request, pk: int):
 
 @require_GET
 def feedback_todo(request):
-    """Past sessions I attended or whose recording I opened, still open for feedback."""
-    user = request.user
-    now = timezone.now()
-    since = now - timezone.timedelta(days=settings.NEARPEER_FEEDBACK_RECORDING_DAYS)
-    attended = Attendance.objects.filter(session=OuterRef("pk"), member=user)
-    watched = MaterialView.objects.filter(
-        material__session=OuterRef("pk"), material__kind=Material.Kind.RECORDING, member=user
+    rows = services.feedback_to_give(user=request.user)
+    return render(
+        request, "teachers/feedback_todo.html", {"rows": rows, "threshold": services.threshold()}
     )
-    sessions = (
-        Session.objects.scheduled()
-        .filter(ends_at__lt=now, ends_at__gte=since)
-        .filter(Exists(attended) | Exists(watched))
-        .exclude(teachers=user)
-        .order_by("-starts_at")[:30]
-    )
-    rows = []
-    for session in sessions:
-        channel = services.feedback_channel(session=session, user=user, now=now)
-        if channel:
-            from . import feedback_store
-
-            done = feedback_store.has_answered(session_id=session.pk, channel=channel, user=user)
-            rows.append((session, channel, done))
-    return render(request, "teachers/feedback_todo.html", {"rows": rows})
 
 
 @require_http_methods(["GET", "POST"])

@@ -363,3 +363,24 @@ def test_postgres_row_positions_and_transaction_ids_follow_the_batch_not_the_ans
 
     assert len(xmins) == 1
     assert _physical_order() == handed
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_feedback_to_give_lists_sessions_in_fixed_queries(
+    client, lecturer, n, django_assert_num_queries
+):
+    (me,) = _attendees(1, "me")
+    sessions = [past_session(teachers=[lecturer], attendees=[me]) for _ in range(n)]
+    _answer(sessions[0], me)
+    watched = past_session(teachers=[lecturer])
+    record_material_view(material=_recording(watched), member=me)
+    past_session(teachers=[lecturer])  # neither attended nor watched
+    client.force_login(me)
+
+    # session, user, sessions with their channels, answered markers, roles (navigation)
+    with django_assert_num_queries(5):
+        response = client.get("/teachers/feedback/")
+
+    assert response.text.count("Give feedback<span") == n  # n - 1 live + 1 recording
+    assert response.text.count("Feedback given") == 1
+    assert response.text.count("you watched the recording") == 1
