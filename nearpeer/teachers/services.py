@@ -220,6 +220,18 @@ def assign_to_session(*, application: Application, session: Session, by: User) -
             title=f"You are teaching: {session.title}",
             url=reverse("teaching:teacher-home"),
         )
+        start, end, term = term_range(timezone.localdate(session.starts_at))
+        load = workload_for(teacher=application.applicant, start=start, end=end)
+        if load.over_cap:
+            notify(
+                recipients=[application.applicant],
+                category=Category.TEACHING,
+                title=f"Your teaching in the {term} is past {load.cap:g} hours",
+                body="It is fine to say no to more; tell the committee if you want to hand "
+                "something over.",
+                url=reverse("teachers:workload-mine"),
+            )
+    assignment.over_cap = load.over_cap
     return assignment
 
 
@@ -353,6 +365,26 @@ def submit_feedback(*, session: Session, user: User, values: dict[str, object]) 
     except feedback_store.AlreadyAnswered:
         raise TeachersError("You have already given feedback on this session.") from None
     return channel
+
+
+def request_due_feedback(*, now=None) -> int:
+    """Ask attendees of sessions that ended in the last two days and were not asked yet
+    (run by `nearpeer teachers request-feedback`, e.g. hourly). Returns sessions asked."""
+    now = now or timezone.now()
+    due = (
+        Session.objects.scheduled()
+        .filter(ends_at__lt=now, ends_at__gte=now - timedelta(days=2))
+        .exclude(
+            Exists(
+                FeedbackRequest.objects.filter(session=OuterRef("pk"), requested_at__isnull=False)
+            )
+        )
+    )
+    count = 0
+    for session in due.iterator():
+        request_feedback(session=session)
+        count += 1
+    return count
 
 
 def request_feedback(*, session: Session) -> int:

@@ -308,13 +308,18 @@ def assignment_create(request, pk: int):
         messages.error(request, "Session: choose an upcoming session.")
     else:
         try:
-            services.assign_to_session(
+            assignment = services.assign_to_session(
                 application=application, session=form.cleaned_data["session"], by=request.user
             )
         except TeachersError as exc:
             _error(request, exc)
         else:
             messages.success(request, "Assigned.")
+            if assignment.over_cap:
+                messages.warning(
+                    request,
+                    f"{application.applicant.name} is now past the term's workload cap.",
+                )
     return redirect(application)
 
 
@@ -580,12 +585,14 @@ def certificate_list(request):
     _require(can_use_teacher_tools(request.user))
     certificates = Certificate.objects.filter(holder=request.user)
     _, _, term = services.term_range()
+    taught = Session.objects.scheduled().filter(teachers=request.user, ends_at__lt=timezone.now())
     return render(
         request,
         "teachers/certificate_list.html",
         {
             "certificates": certificates,
             "form": TermCertificateForm(initial={"term": term_slug(term)}),
+            "taught": taught.order_by("-starts_at")[:50],
         },
     )
 
@@ -593,6 +600,17 @@ def certificate_list(request):
 @require_POST
 def certificate_issue(request):
     _require(can_use_teacher_tools(request.user))
+    if "session" in request.POST:
+        session = get_object_or_404(
+            Session.objects.filter(teachers=request.user), pk=request.POST.get("session") or 0
+        )
+        try:
+            certificate = services.issue_session_certificate(holder=request.user, session=session)
+        except TeachersError as exc:
+            _error(request, exc)
+            return redirect("teachers:certificate-list")
+        messages.success(request, "Certificate issued.")
+        return redirect(certificate)
     form = TermCertificateForm(request.POST)
     if form.is_valid():
         try:

@@ -200,3 +200,38 @@ def test_call_list_queries_do_not_grow(client, n, django_assert_num_queries):
     with django_assert_num_queries(4):
         response = client.get("/teachers/calls/")
     assert response.text.count('class="card"') == n
+
+
+def test_assignment_past_the_cap_warns_the_teacher_and_the_committee(client, settings):
+    settings.NEARPEER_TEACHER_TERM_HOURS_CAP = 6
+    call = CallFactory()
+    application = _apply(call, UserFactory(name="Busy Bee"))
+    boss = committee()
+    services.decide_applications(
+        call=call, application_ids=[application.pk], decision="accept", message="", by=boss
+    )
+    past_session(teachers=[application.applicant])  # 5 hours with preparation
+    client.force_login(boss)
+
+    response = client.post(
+        f"/teachers/applications/{application.pk}/assign/",
+        {"session": SessionFactory(starts_at=timezone.now() + timedelta(hours=2)).pk},
+        follow=True,
+    )
+
+    assert "Busy Bee is now past the term" in response.text
+    assert Notification.objects.filter(
+        recipient=application.applicant, title__contains="past 6 hours"
+    ).exists()
+
+
+def test_teacher_issues_a_certificate_for_one_session(client):
+    me = teacher()
+    session = past_session(teachers=[me], title="Acid-base")
+    client.force_login(me)
+
+    response = client.post("/teachers/certificates/issue/", {"session": session.pk}, follow=True)
+    stranger = client.post("/teachers/certificates/issue/", {"session": past_session().pk})
+
+    assert "Near-peer teacher: Acid-base" in response.text and "Valid:" in response.text
+    assert stranger.status_code == 404

@@ -384,3 +384,23 @@ def test_feedback_to_give_lists_sessions_in_fixed_queries(
     assert response.text.count("Give feedback<span") == n  # n - 1 live + 1 recording
     assert response.text.count("Feedback given") == 1
     assert response.text.count("you watched the recording") == 1
+
+
+def test_commands_ask_recent_attendees_and_close_old_windows(lecturer, settings):
+    from django.core.management import call_command
+
+    people = _attendees(3)
+    recent = past_session(teachers=[lecturer], attendees=people)
+    old = past_session(teachers=[lecturer], attendees=people, hours_ago=24 * 100)
+    for p in people:
+        _answer(old, p) if services.feedback_channel(session=old, user=p) else None
+    record_material_view(material=_recording(old), member=_attendees(1, "late")[0])
+
+    call_command("teachers", "request-feedback")
+    call_command("teachers", "request-feedback")
+    call_command("teachers", "close-feedback")
+
+    assert Notification.objects.filter(url__endswith=f"/{recent.pk}/").count() == 3
+    assert Notification.objects.filter(url__endswith=f"/{old.pk}/").count() == 0
+    assert services.feedback_channel(session=old, user=people[0]) is None
+    assert services.close_feedback(session=old) == 0  # already closed

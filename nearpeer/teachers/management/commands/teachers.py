@@ -10,7 +10,9 @@ from nearpeer.teachers.terms import TermError
 
 
 class Command(BaseCommand):
-    help = "Teachers' tools. Subcommands: certificate, rotate-key, close-feedback."
+    help = (
+        "Teachers' tools. Subcommands: certificate, rotate-key, request-feedback, close-feedback."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -26,6 +28,9 @@ class Command(BaseCommand):
             "--if-missing", action="store_true", help="only create a key when there is none"
         )
         sub.add_parser("close-feedback", help="Close feedback on sessions past their window.")
+        sub.add_parser(
+            "request-feedback", help="Ask attendees of sessions that just ended for feedback."
+        )
 
     def handle(self, *args, action, **options):
         if action == "certificate":
@@ -35,6 +40,8 @@ class Command(BaseCommand):
             self.stderr.write(f"{'new' if created else 'current'} signing key: {kid}")
         elif action == "close-feedback":
             self.stderr.write(f"{services.close_due_feedback()} session(s) closed")
+        elif action == "request-feedback":
+            self.stderr.write(f"{services.request_due_feedback()} session(s) asked")
 
     def certificate(self, email: str, term: str) -> None:
         holder = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
