@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from nearpeer.members.models import Role, User
 from nearpeer.teaching.models import Session
@@ -9,6 +10,13 @@ from .models import Call, Observation
 
 MAX_LINES = 20
 MAX_LINE = 300
+
+
+def _limit(field: forms.Field, n: int) -> None:
+    """A length limit on a model form field whose column is unbounded (TextField)."""
+    field.max_length = n
+    field.validators.append(MaxLengthValidator(n))
+    field.widget.attrs["maxlength"] = str(n)
 
 
 def _lines(text: str, field: str) -> list[str]:
@@ -71,8 +79,7 @@ class CallForm(forms.ModelForm):
             .distinct()
             .order_by("name")
         )
-        self.fields["title"].max_length = 200
-        self.fields["description"].max_length = 5000
+        _limit(self.fields["description"], 5000)
         if self.instance.pk:
             self.fields["questions_text"].initial = "\n".join(self.instance.questions)
             self.fields["categories_text"].initial = "\n".join(self.instance.review_categories)
@@ -267,8 +274,8 @@ class ObservationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["strengths"].max_length = 3000
-        self.fields["suggestions"].max_length = 3000
+        _limit(self.fields["strengths"], 3000)
+        _limit(self.fields["suggestions"], 3000)
         self.fields["strengths"].required = True
 
 

@@ -235,3 +235,23 @@ def test_teacher_issues_a_certificate_for_one_session(client):
 
     assert "Near-peer teacher: Acid-base" in response.text and "Valid:" in response.text
     assert stranger.status_code == 404
+
+
+def test_call_form_limits_lengths_and_names_the_field_and_line(client):
+    client.force_login(committee())
+    data = {
+        "title": "Examiners",
+        "kind": "examiners",
+        "closes_at": "2030-01-01T18:00",
+        "status": "open",
+        "description": "x" * 5001,
+        "questions_text": "Why?\n" + "y" * 301,
+        "categories_text": "",
+    }
+
+    response = client.post("/teachers/calls/new/", data)
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 5000 characters" in response.text
+    assert "Questions for applicants, line 2: at most 300 characters." in response.text
+    assert not Call.objects.exists()
