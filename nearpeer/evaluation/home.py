@@ -3,6 +3,7 @@
 from django.db.models import F
 from django.urls import reverse
 
+from nearpeer.anonymity.store import answered_scopes
 from nearpeer.core.panels import Panel
 
 from .models import Survey
@@ -10,15 +11,17 @@ from .permissions import can_answer
 
 
 def panels(request) -> list[Panel]:
-    """One query: open surveys the member has not answered, kept when the member is in the
-    audience (the same rule as answering). No panel when there is none."""
+    """Two queries at most: open surveys in the member's audience (the same rule as
+    answering), then which of them the member answered (the store's keyed-hash markers, which
+    SQL cannot compute). No panel when there is none."""
     user = request.user
-    unanswered = (
-        Survey.objects.open()
-        .exclude(respondents__user=user)
-        .order_by(F("closes_at").asc(nulls_last=True), "title")
-    )
-    surveys = [survey for survey in unanswered if can_answer(user, survey)]
+    candidates = [
+        survey
+        for survey in Survey.objects.open().order_by(F("closes_at").asc(nulls_last=True), "title")
+        if can_answer(user, survey)
+    ]
+    answered = answered_scopes(scopes=[f"survey:{s.pk}" for s in candidates], user=user)
+    surveys = [s for s in candidates if f"survey:{s.pk}" not in answered]
     if not surveys:
         return []
     return [

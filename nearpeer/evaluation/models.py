@@ -156,24 +156,10 @@ class Question(models.Model):
         return [(v, self.option_label(v)) for v in self.options]
 
 
-class Respondent(models.Model):
-    """Who has answered a survey: only to stop repeats and aim reminders. No time, no link to
-    the answers (random key, no ordering shared with Response)."""
-
-    id = models.BigAutoField(primary_key=True, default=random_id)
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="respondents")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_participations"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["survey", "user"], name="one_respondent_per_survey")
-        ]
-
-
 class Response(models.Model):
-    """One anonymous set of answers. No user, session, address or time beyond the week."""
+    """One anonymous set of answers. No user, session, address or time beyond the week. Native
+    responses are written only by the anonymity store's flush (services.write_survey_batch), a
+    shuffled batch at a time; "who answered" is the store's keyed-hash marker."""
 
     id = models.BigAutoField(primary_key=True, default=random_id)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
@@ -212,13 +198,13 @@ class Answer(models.Model):
 
 
 class InterviewVolunteer(models.Model):
-    """Someone happy to be interviewed. Kept apart from responses: random key, week only."""
+    """Someone happy to be interviewed. Kept apart from responses: random key, no date (the
+    moment someone signs up follows the moment they answered), listed by name only."""
 
     id = models.BigAutoField(primary_key=True, default=random_id)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="volunteers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     availability = models.CharField(max_length=300, blank=True)
-    week = models.DateField(default=coarse_week)
 
     class Meta:
         constraints = [
@@ -340,3 +326,27 @@ class ReportGroup(models.Model):
     @property
     def spec_text(self) -> str:
         return f"{self.name}={self.definition}"
+
+
+class ShownGroup(models.Model):
+    """A set of responses whose figures a report has shown: every group ever shown and every
+    "all respondents" population, kept so that no later report can be subtracted from an
+    earlier one (stats.grouped_report). Holds anonymous response ids only, and no time."""
+
+    class Kind(models.TextChoices):
+        POPULATION = "population", "All respondents"
+        GROUP = "group", "Group"
+
+    id = models.BigAutoField(primary_key=True, default=random_id)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="shown_groups")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the sorted response ids.")
+    size = models.PositiveIntegerField()
+    members = models.JSONField(help_text="Sorted response ids.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "kind", "digest"], name="one_shown_group_per_membership"
+            )
+        ]

@@ -11,10 +11,12 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
+from django.utils import timezone
 
+from nearpeer.anonymity import store
 from nearpeer.notifications.models import Category
 from nearpeer.notifications.services import notify
 
@@ -27,25 +29,30 @@ from .models import (
     Coding,
     InterviewVolunteer,
     Question,
-    Respondent,
     Response,
+    ShownGroup,
     Survey,
     Transcript,
     coarse_week,
 )
 from .parsing import ParsedSurvey, ParseError
-from .stats import GroupSpec, QuestionSpec, Report, grouped_report, parse_group
+from .stats import ANSWERED, GroupSpec, QuestionSpec, Report, grouped_report, parse_group
 from .transcripts import read_transcript
 
 log = logging.getLogger("nearpeer.evaluation")
-TEXT_ANSWERED = "\x00answered"
+TEXT_ANSWERED = ANSWERED
 MAX_ANSWER_CHARS = 5000
 LIKERT_OPTIONS = ["1", "2", "3", "4", "5"]
 REPORT_CACHE_SECONDS = 600
 
 
-class AlreadyResponded(Exception):
-    pass
+# A second answer to the same survey (raised by the anonymity store).
+AlreadyResponded = store.AlreadyAnswered
+
+
+def survey_scope(survey: Survey) -> str:
+    """The anonymity store's scope of a survey's answers."""
+    return f"survey:{survey.pk}"
 
 
 # --- Surveys ------------------------------------------------------------------------------------
@@ -81,17 +88,19 @@ def add_question(
 
 
 def has_responded(*, survey: Survey, user) -> bool:
-    return Respondent.objects.filter(survey=survey, user=user).exists()
+    return store.has_answered(scope=survey_scope(survey), user=user)
 
 
 @transaction.atomic
 def submit_response(
     *, survey: Survey, user, answers: dict[int, list[str]], consented: bool
 ) -> None:
-    """Store one anonymous response. `answers` maps question pk → values.
+    """Hand one anonymous response to the anonymity store. `answers` maps question pk → values.
 
-    Side effects: a Respondent row (who) and, unlinked, a Response with Answer rows (what), all
-    with random keys; the response carries only the week. Nothing about the answers is logged.
+    Side effects: the store's marker (a keyed hash, not the user) and the sealed answer, held
+    until its batch is flushed through write_survey_batch(); nothing else is written for the
+    member at this moment (a row dated now would date the answer). Nothing about the answers
+    is logged. Raises ValidationError, or AlreadyResponded on a second answer.
     """
     if not survey.is_open():
         raise ValidationError("This survey is not open.")
@@ -111,31 +120,61 @@ def submit_response(
             errors[q.qid] = f"Keep answers under {MAX_ANSWER_CHARS} characters."
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            Respondent.objects.create(survey=survey, user=user)
-    except IntegrityError:
-        raise AlreadyResponded from None
-    response = Response.objects.create(survey=survey, week=coarse_week())
-    Answer.objects.bulk_create(
-        [
-            Answer(
-                response=response,
-                question=questions[pk],
-                value=v.strip() if questions[pk].kind != "text" else v,
-            )
-            for pk, values in answers.items()
-            if pk in questions
-            for v in values
-            if v.strip()
-        ]
-    )
-    log.info("survey response stored", extra={"survey": survey.slug})
+    payload = {}
+    for pk, values in answers.items():
+        kept = [v for v in values if v.strip()]
+        if pk in questions and kept:
+            is_text = questions[pk].kind == Question.Kind.TEXT
+            payload[str(pk)] = kept if is_text else [v.strip() for v in kept]
+    # No log line either: a timestamped "answer stored" would date the answer.
+    store.submit(scope=survey_scope(survey), user=user, payload={"answers": payload})
+
+
+def write_survey_batch(scope: str, payloads: list[dict]) -> None:
+    """The anonymity store's sink for `survey:<id>`: write a flushed batch as Response and
+    Answer rows, in exactly the (shuffled) order given, with random keys, the week of the flush
+    and no user. Answers to questions deleted meanwhile are dropped.
+
+    Side effects: Response and Answer rows (inside the store's flushing transaction)."""
+    survey = Survey.objects.get(pk=int(scope.removeprefix("survey:")))
+    questions = {q.pk: q for q in survey.questions.all()}
+    week = coarse_week()
+    responses, answers = [], []
+    for payload in payloads:
+        response = Response(survey=survey, week=week)
+        responses.append(response)
+        for pk, values in payload.get("answers", {}).items():
+            question = questions.get(int(pk))
+            if question is not None:
+                answers += [Answer(response=response, question=question, value=v) for v in values]
+    Response.objects.bulk_create(responses)
+    Answer.objects.bulk_create(answers, batch_size=2000)
+
+
+def flush_if_closed(*, survey: Survey) -> int:
+    """Once a survey has closed, write out the answers still held back (however few).
+    Side effects: as store.close(); returns how many answers were written."""
+    if survey.is_open() or not store.pending_count(scope=survey_scope(survey)):
+        return 0
+    return store.close(scope=survey_scope(survey))
+
+
+@transaction.atomic
+def close_survey(*, survey: Survey) -> int:
+    """Close the survey now and write out the answers held back.
+    Side effects: sets closes_at (and opens_at when it was later); store.close()."""
+    now = timezone.now()
+    if survey.is_open(now) or survey.closes_at is None or survey.closes_at > now:
+        survey.closes_at = now
+        if survey.opens_at and survey.opens_at > now:
+            survey.opens_at = now
+        survey.save(update_fields=["opens_at", "closes_at"])
+    return store.close(scope=survey_scope(survey))
 
 
 @transaction.atomic
 def volunteer_for_interview(*, survey: Survey, user, availability: str) -> InterviewVolunteer:
-    """Side effects: an InterviewVolunteer row (random key, week only), or the existing one."""
+    """Side effects: an InterviewVolunteer row (random key, no date), or the existing one."""
     volunteer, _ = InterviewVolunteer.objects.get_or_create(
         survey=survey, user=user, defaults={"availability": availability[:300]}
     )
@@ -149,9 +188,10 @@ def send_reminders(*, survey: Survey) -> int:
     """
     if not survey.is_open():
         return 0
-    pending = survey.audience().exclude(survey_participations__survey=survey).distinct()
+    audience = list(survey.audience().distinct())
+    answered = store.answered_user_ids(scope=survey_scope(survey), users=audience)
     return notify(
-        recipients=list(pending),
+        recipients=[member for member in audience if member.pk not in answered],
         category=Category.SURVEYS,
         title=f"Survey: {survey.title}",
         body="Your answers are anonymous and help the society plan next year.",
@@ -311,6 +351,7 @@ def _report_cache_key(survey: Survey, *parts: object) -> str:
             answers,
             codings,
             sorted(code_paths(survey).items()),
+            survey.shown_groups.count(),
             settings.NEARPEER_MIN_GROUP_SIZE,
             parts,
         )
@@ -318,26 +359,83 @@ def _report_cache_key(survey: Survey, *parts: object) -> str:
     return "evaluation:report:" + hashlib.sha256(source.encode()).hexdigest()
 
 
+def _membership_digest(members: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, members)).encode()).hexdigest()
+
+
+def _remember(*, survey: Survey, kind: str, sets: list[frozenset]) -> None:
+    """Side effects: a ShownGroup row per set not remembered yet."""
+    rows = {}
+    for members in sets:
+        ordered = sorted(int(m) for m in members)
+        if ordered:
+            digest = _membership_digest(ordered)
+            rows[digest] = ShownGroup(
+                survey=survey, kind=kind, digest=digest, size=len(ordered), members=ordered
+            )
+    ShownGroup.objects.bulk_create(rows.values(), ignore_conflicts=True)
+
+
+@transaction.atomic
+def reported_answers(*, survey: Survey, frame: pd.DataFrame) -> tuple[pd.DataFrame, list, int]:
+    """What a report may count, so that no report can be subtracted from an earlier one.
+
+    All respondents are reported as a population that only moves forward when at least
+    NEARPEER_MIN_GROUP_SIZE new responses have come in since the last one reported (otherwise
+    the previous population is kept and the newcomers wait). Returns the answers restricted to
+    it, every set of respondents shown before (populations and groups; the report must not
+    isolate fewer than the threshold against them), and how many responses wait.
+
+    Side effects: remembers the population (a ShownGroup row) when it moves forward."""
+    threshold = settings.NEARPEER_MIN_GROUP_SIZE
+    current = {int(r) for r in frame["r"].unique()}
+    remembered = list(survey.shown_groups.values_list("kind", "members"))
+    populations = [frozenset(m) for kind, m in remembered if kind == ShownGroup.Kind.POPULATION]
+    last = max(populations, key=len, default=frozenset())
+    newcomers = current - last
+    if len(newcomers) >= threshold or not last:
+        population = frozenset(current)
+        if len(population) >= threshold:
+            _remember(survey=survey, kind=ShownGroup.Kind.POPULATION, sets=[population])
+            populations.append(population)
+        waiting = 0
+    else:
+        population = last & current
+        waiting = len(newcomers)
+    earlier = [frozenset(m) for kind, m in remembered if kind == ShownGroup.Kind.GROUP]
+    frame = frame[frame["r"].isin(population)]
+    return frame, [s & population for s in populations + earlier], waiting
+
+
 def survey_report(
     *, survey: Survey, groups: list[GroupSpec], suppress_below: int | None = None
 ) -> Report:
-    """Grouped descriptive report; groups below NEARPEER_MIN_GROUP_SIZE are withheld.
+    """Grouped descriptive report; groups below NEARPEER_MIN_GROUP_SIZE are withheld, and so
+    are groups that would isolate fewer than that many people against this page or any earlier
+    report of the survey (see reported_answers).
 
-    Side effects: caches the result for REPORT_CACHE_SECONDS (the report page and each of its
-    charts ask for the same report; the key changes with the data)."""
+    Side effects: writes out answers still held back once the survey has closed; remembers
+    the groups shown (ShownGroup rows); caches the result for
+    REPORT_CACHE_SECONDS (the report page and each of its charts ask for the same report; the
+    key changes with the data and with what has been shown)."""
+    flush_if_closed(survey=survey)
     groups = groups or [GroupSpec("All respondents")]
     key = _report_cache_key(survey, groups, suppress_below)
     cached = cache.get(key)
     if cached is not None:
         return cached
     specs, frame = answers_frame(survey)
+    frame, earlier, waiting = reported_answers(survey=survey, frame=frame)
     report = grouped_report(
         questions=specs,
         answers=frame,
         groups=groups,
         min_group_size=settings.NEARPEER_MIN_GROUP_SIZE,
         suppress_below=suppress_below,
+        earlier=earlier,
     )
+    _remember(survey=survey, kind=ShownGroup.Kind.GROUP, sets=report.shown_sets)
+    report.waiting = waiting
     for row in report.rows:
         if row.item == TEXT_ANSWERED:
             row.item = "(answered)"
@@ -634,6 +732,7 @@ def theme_quotes(*, survey: Survey, limit: int = 3) -> dict[int, list[str]]:
 
 def theme_table(*, survey: Survey, groups: list[GroupSpec]) -> tuple[Report, list[Code]]:
     """N (%) of respondents per group with at least one coding under each theme."""
+    flush_if_closed(survey=survey)
     specs, frame = answers_frame(survey)
     themes = list(survey.codes.filter(parent__isnull=True))
     paths = code_paths(survey)
@@ -646,11 +745,15 @@ def theme_table(*, survey: Survey, groups: list[GroupSpec]) -> tuple[Report, lis
     theme_frame = pd.concat(
         [filters, pd.DataFrame(theme_rows, columns=["r", "q", "v"])], ignore_index=True
     )
+    theme_frame, earlier, waiting = reported_answers(survey=survey, frame=theme_frame)
     report = grouped_report(
         questions=[QuestionSpec("theme", "multi", tuple(t.name for t in themes))],
         answers=theme_frame,
         groups=groups or [GroupSpec("All respondents")],
         min_group_size=settings.NEARPEER_MIN_GROUP_SIZE,
+        earlier=earlier,
     )
+    _remember(survey=survey, kind=ShownGroup.Kind.GROUP, sets=report.shown_sets)
+    report.waiting = waiting
     report.rows = [r for r in report.rows if r.item != "(no answer)"]
     return report, themes

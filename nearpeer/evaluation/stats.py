@@ -4,6 +4,7 @@ Input is long-format answers (respondent, question, value): one row per chosen o
 multiple choice, one per answer otherwise, and for free text one row per code path applied.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,8 @@ import pandas as pd
 
 NO_ANSWER = "(no answer)"
 WITHHELD = "withheld"
+# The value standing for "answered" in a free-text question (the text itself is not counted).
+ANSWERED = "\x00answered"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,11 @@ class Report:
     rows: list[Row]
     medians: dict[str, list[float | None]] = field(default_factory=dict)
     likert_counts: dict[str, list[list[int] | None]] = field(default_factory=dict)
+    # The respondents of each group shown (not withheld), for the caller to remember: a later
+    # report is checked against every set shown before (see grouped_report's `earlier`).
+    shown_sets: list[frozenset] = field(default_factory=list)
+    # Respondents not counted yet (they wait until enough have come in to be shown safely).
+    waiting: int = 0
 
 
 def parse_group(text: str) -> GroupSpec:
@@ -76,16 +84,101 @@ def _pct(n: int, d: int) -> float:
     return round(100.0 * n / d, 1) if d else 0.0
 
 
-def _suppress(cells: list[Cell], threshold: int, complementary: bool) -> None:
-    """Hide 0 < n < threshold; when the column sums to the group, hide more cells so that the
-    hidden ones cannot be recovered by subtraction (at least two hidden, smallest first)."""
-    hidden = [c for c in cells if c.n is not None and 0 < c.n < threshold]
-    if complementary and len(hidden) == 1:
-        rest = sorted((c for c in cells if c.n and c not in hidden), key=lambda c: c.n)
-        if rest:
-            hidden.append(rest[0])
-    for c in hidden:
-        c.n, c.pct, c.suppressed = None, None, True
+def _in_span(basis: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """For each row of `vectors`: is it a linear combination of the rows of `basis`? One SVD
+    for all of them (projection onto the row space leaves a vector unchanged iff it lies in
+    it), instead of a matrix rank per vector."""
+    if not len(vectors):
+        return np.zeros(0, dtype=bool)
+    if not len(basis):
+        return np.zeros(len(vectors), dtype=bool)
+    _, singular, vt = np.linalg.svd(basis, full_matrices=False)
+    tolerance = max(basis.shape) * np.finfo(float).eps * (singular[0] if len(singular) else 0)
+    space = vt[singular > max(tolerance, 1e-9)]
+    residual = vectors - (vectors @ space.T) @ space
+    return np.linalg.norm(residual, axis=1) < 1e-7 * np.maximum(np.linalg.norm(vectors, axis=1), 1)
+
+
+def _protect_cells(
+    block: list[list["Cell"]],
+    exclusive: list[int],
+    atoms_of: list[np.ndarray | None],
+    population: np.ndarray,
+    threshold: int,
+) -> None:
+    """Small-cell suppression that subtraction cannot undo, for one question's block of cells
+    (rows: items, columns: groups; a withheld group's column is None in `atoms_of`).
+
+    Hides 0 < n < threshold, then keeps hiding further cells while any hidden one is a linear
+    combination of what the report still shows: the shown cells in its row across groups that
+    overlap (group B = All − A), and, for the `exclusive` rows (the options of a single-choice
+    or Likert question, or "answered" of a free-text one, with "no answer"), the group sizes
+    they sum to. Unknowns are the counts per (item, atom), atoms being the respondents who
+    share the same groups. Each step hides the smallest cell whose hiding protects the first
+    exposed one (the smallest in its row or column when no single cell does)."""
+    n_atoms = len(population)
+    shown_groups = [g for g, a in enumerate(atoms_of) if a is not None]
+    if not shown_groups or not block:
+        return
+    n_rows = len(block)
+
+    def vector(row: int, atoms: np.ndarray) -> np.ndarray:
+        v = np.zeros(n_rows * n_atoms)
+        v[row * n_atoms : (row + 1) * n_atoms] = atoms
+        return v
+
+    size_equations = []
+    if exclusive:
+        for atoms in [population] + [atoms_of[g] for g in shown_groups]:
+            v = np.zeros(n_rows * n_atoms)
+            for row in exclusive:
+                v[row * n_atoms : (row + 1) * n_atoms] = atoms
+            size_equations.append(v)
+    hidden = {
+        (r, g)
+        for r in range(n_rows)
+        for g in shown_groups
+        if block[r][g].n is not None and 0 < block[r][g].n < threshold
+    }
+
+    def exposed(hide: set) -> list[tuple[int, int]]:
+        shown = [
+            vector(r, atoms_of[g])
+            for r in range(n_rows)
+            for g in shown_groups
+            if (r, g) not in hide
+        ]
+        targets = sorted(hide)
+        basis = np.array(shown + size_equations) if shown or size_equations else np.zeros((0, 0))
+        found = _in_span(basis, np.array([vector(r, atoms_of[g]) for r, g in targets]))
+        return [t for t, is_exposed in zip(targets, found, strict=True) if is_exposed]
+
+    while hidden:
+        leaks = exposed(hidden)
+        if not leaks:
+            break
+        r0, g0 = leaks[0]
+        candidates = sorted(
+            (
+                (block[r][g].n == 0, block[r][g].n, r, g)
+                for r in range(n_rows)
+                for g in shown_groups
+                if (r, g) not in hidden and block[r][g].n is not None
+            ),
+        )
+        if not candidates:
+            break
+        chosen = next(
+            ((r, g) for *_, r, g in candidates if (r0, g0) not in exposed(hidden | {(r, g)})),
+            None,
+        )
+        if chosen is None:
+            near = [(r, g) for *_, r, g in candidates if r == r0 or g == g0]
+            chosen = near[0] if near else (candidates[0][2], candidates[0][3])
+        hidden.add(chosen)
+    for r, g in hidden:
+        cell = block[r][g]
+        cell.n, cell.pct, cell.suppressed = None, None, True
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
@@ -111,40 +204,57 @@ def median_from_counts(counts: list[int], values: list[float]) -> float | None:
     return (nth(total // 2 - 1) + nth(total // 2)) / 2
 
 
-def _derivable(matrix: np.ndarray, target: np.ndarray) -> bool:
-    """Whether `target` is a linear combination of the rows of `matrix`."""
-    return np.linalg.matrix_rank(matrix) == np.linalg.matrix_rank(np.vstack([matrix, target]))
-
-
 def _withhold_differences(
-    memberships: list[np.ndarray], withheld: list[bool], min_group_size: int
+    memberships: list[np.ndarray],
+    withheld: list[bool],
+    min_group_size: int,
+    earlier: list[np.ndarray] = (),
 ) -> list[bool]:
     """Withhold more groups until no set of fewer than `min_group_size` respondents can be
-    isolated by adding and subtracting the shown groups' counts, all respondents included
-    (their report is always available). Works on "atoms": respondents who belong to exactly
-    the same shown groups; each step withholds the smallest group whose removal protects the
-    first exposed atom (or, failing that, the smallest shown group)."""
+    isolated by adding and subtracting the counts of the groups shown — on this page, and in
+    every earlier report (`earlier`: the respondents of each group shown before, all
+    respondents included; they stay known and cannot be withheld any more). Works on "atoms":
+    respondents who belong to exactly the same groups; each step withholds the smallest group
+    of this page whose removal protects the first exposed atom (or, failing that, the smallest
+    shown group)."""
     withheld = list(withheld)
     if not memberships or not len(memberships[0]):
         return withheld
     population = np.ones(len(memberships[0]), dtype=bool)
+    fixed = [population, *earlier]
+
+    def exposed_atoms(rows: np.ndarray):
+        """Atoms (as columns of membership), their sizes, and the exposed ones: below the
+        threshold and derivable from the rows, each with the set of its respondents."""
+        atoms, inverse, sizes = np.unique(rows.T, axis=0, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        small = [
+            a for a in range(len(atoms)) if sizes[a] < min_group_size and sizes[a] < len(population)
+        ]
+        flags = _in_span(atoms.T.astype(float), np.eye(len(atoms))[small]) if small else []
+        exposed = {
+            a: frozenset(np.flatnonzero(inverse == a).tolist())
+            for a, flag in zip(small, flags, strict=True)
+            if flag
+        }
+        return atoms, sizes, exposed
+
+    # What earlier reports gave away already cannot be taken back; only new exposures count.
+    given_away = set(exposed_atoms(np.stack(fixed))[2].values())
     while True:
         shown = [i for i, w in enumerate(withheld) if not w]
-        rows = np.stack([population] + [memberships[i] for i in shown])
-        atoms, sizes = np.unique(rows.T, axis=0, return_counts=True)
-        matrix = atoms.T.astype(float)  # one row per group, one column per atom
-        exposed = [
-            a
-            for a in range(len(atoms))
-            if sizes[a] < min_group_size
-            and sizes[a] < len(population)
-            and _derivable(matrix, np.eye(len(atoms))[a])
-        ]
-        if not exposed:
+        atoms, sizes, found = exposed_atoms(np.stack(fixed + [memberships[i] for i in shown]))
+        exposed = [a for a, people in found.items() if people not in given_away]
+        if not exposed or not shown:
             return withheld
-        target = np.eye(len(atoms))[exposed[0]]
-        by_size = sorted(range(len(shown)), key=lambda k: (int(sizes @ atoms[:, k + 1]), k))
-        protecting = [k for k in by_size if not _derivable(np.delete(matrix, k + 1, 0), target)]
+        matrix = atoms.T.astype(float)  # one row per set, one column per atom
+        identity = np.eye(len(atoms))
+        target = identity[exposed[0]][None, :]
+        offset = len(fixed)
+        by_size = sorted(range(len(shown)), key=lambda k: (int(sizes @ atoms[:, k + offset]), k))
+        protecting = [
+            k for k in by_size if not _in_span(np.delete(matrix, k + offset, 0), target)[0]
+        ]
         withheld[shown[(protecting or by_size)[0]]] = True
 
 
@@ -155,9 +265,13 @@ def grouped_report(
     groups: list[GroupSpec],
     min_group_size: int,
     suppress_below: int | None = None,
+    earlier: Sequence[frozenset] = (),
 ) -> Report:
     """answers: columns `r` (respondent id), `q` (question id), `v` (value, str). Respondents are
-    everyone with at least one row (give respondents who answered nothing a row with q == "")."""
+    everyone with at least one row (give respondents who answered nothing a row with q == "").
+    earlier: the respondents of every group shown in earlier reports of the same answers (ids
+    no longer among the respondents are ignored); no group is shown that, together with them,
+    would isolate fewer than `min_group_size` people."""
     r_idx, respondents = pd.factorize(answers["r"], sort=False)
     q_idx, q_labels = pd.factorize(answers["q"], sort=False)
     v_idx, v_labels = pd.factorize(answers["v"], sort=False)
@@ -185,8 +299,12 @@ def grouped_report(
                 hit[r_u[np.isin(key_u, wanted)]] = True
             member &= hit
         memberships.append(member)
+    earlier_rows = [np.asarray(respondents.isin(list(ids))) for ids in earlier]
     withheld = _withhold_differences(
-        memberships, [int(m.sum()) < min_group_size for m in memberships], min_group_size
+        memberships,
+        [int(m.sum()) < min_group_size for m in memberships],
+        min_group_size,
+        [row for row in earlier_rows if row.any()],
     )
     results = [
         GroupResult(name=g.name, size=int(m.sum()), withheld=w)
@@ -199,7 +317,23 @@ def grouped_report(
         qi, vi = q_pos.get(qid), v_pos.get(value)
         return 0 if qi is None or vi is None else int(counts[g][qi * n_v + vi])
 
-    report = Report(groups=results, rows=[])
+    report = Report(
+        groups=results,
+        rows=[],
+        shown_sets=[
+            frozenset(int(r) if isinstance(r, np.integer) else r for r in respondents[m])
+            for m, w in zip(memberships, withheld, strict=True)
+            if not w
+        ],
+    )
+    if suppress_below:
+        # Atoms of this page's groups, for the small-cell suppression below.
+        pattern = np.stack([np.ones(n_r, dtype=bool)] + memberships)
+        cell_atoms = np.unique(pattern.T, axis=0)
+        atom_population = np.ones(len(cell_atoms))
+        atoms_of = [
+            None if w else cell_atoms[:, g + 1].astype(float) for g, w in enumerate(withheld)
+        ]
     for question in questions:
         items = list(question.options)
         qi = q_pos.get(question.qid)
@@ -222,13 +356,14 @@ def grouped_report(
             block.append(row_cells)
             report.rows.append(Row(question.qid, item, row_cells))
         if suppress_below:
-            for g, result in enumerate(results):
-                if not result.withheld:
-                    _suppress(
-                        [cells[g] for cells in block],
-                        suppress_below,
-                        question.kind in ("single", "likert"),
-                    )
+            labels = [*items, NO_ANSWER]
+            if question.kind in ("single", "likert"):
+                exclusive = list(range(len(labels)))
+            elif question.kind == "text":
+                exclusive = [i for i, item in enumerate(labels) if item in (ANSWERED, NO_ANSWER)]
+            else:  # multiple choice: options overlap, nothing sums to the group size
+                exclusive = []
+            _protect_cells(block, exclusive, atoms_of, atom_population, suppress_below)
         if question.kind == "likert":
             medians, counts_list = [], []
             scale = [float(o) for o in question.options]

@@ -15,6 +15,7 @@ urlpatterns = [
         name="question-delete",
     ),
     path("surveys/<slug:slug>/remind/", views.survey_remind, name="survey-remind"),
+    path("surveys/<slug:slug>/close/", views.survey_close, name="survey-close"),
     path("surveys/<slug:slug>/answer/", views.survey_answer, name="survey-answer"),
     path("surveys/<slug:slug>/interview/", views.interview_signup, name="interview-signup"),
     path("surveys/<slug:slug>/import/", views.survey_import, name="survey-import"),

@@ -9,6 +9,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.anonymity.store import (
+    answered_scopes,
+    batch_size,
+    pending_count,
+    respondent_count,
+)
+
 from . import exports, services
 from .agreement import CodeAgreement
 from .charts import likert_svg
@@ -64,8 +71,11 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 
 @require_GET
 def home(request):
-    answered = set(request.user.survey_participations.values_list("survey_id", flat=True))
-    mine = [(s, s.pk in answered) for s in Survey.objects.open() if s.includes(request.user)]
+    open_surveys = [s for s in Survey.objects.open() if s.includes(request.user)]
+    answered = answered_scopes(
+        scopes=[services.survey_scope(s) for s in open_surveys], user=request.user
+    )
+    mine = [(s, services.survey_scope(s) in answered) for s in open_surveys]
     context = {"mine": mine, "lead": can_run_evaluation(request.user)}
     if context["lead"]:
         context["surveys"] = Survey.objects.annotate(
@@ -102,6 +112,8 @@ def survey_edit(request, slug):
 @require_GET
 def survey_detail(request, slug):
     survey = _lead_survey(request, slug)
+    services.flush_if_closed(survey=survey)
+    scope = services.survey_scope(survey)
     return render(
         request,
         "evaluation/survey_detail.html",
@@ -111,6 +123,9 @@ def survey_detail(request, slug):
             "question_form": QuestionForm(),
             "import_form": ImportForm(),
             "n_responses": survey.responses.count(),
+            "n_respondents": respondent_count(scope=scope),
+            "n_pending": pending_count(scope=scope),
+            "batch_size": batch_size(),
             # Ordered by name, never by when they signed up (that order could meet the answers').
             "volunteers": survey.volunteers.select_related("user").order_by(
                 "user__name", "user__email"
@@ -143,6 +158,19 @@ def question_delete(request, slug, pk):
     else:
         question.delete()
         messages.success(request, f"Question {question.qid} removed.")
+    return redirect("evaluation:survey-detail", slug=survey.slug)
+
+
+@require_POST
+def survey_close(request, slug):
+    survey = _lead_survey(request, slug)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, "Tick “Close now” to confirm: nobody can answer after this.")
+        return redirect("evaluation:survey-detail", slug=survey.slug)
+    written = services.close_survey(survey=survey)
+    messages.success(
+        request, f"Survey closed. {written} answers held back until now were added, shuffled."
+    )
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
 
@@ -300,6 +328,8 @@ def report_view(request, slug):
             "survey": survey,
             "form": form,
             "report": report,
+            "n_pending": pending_count(scope=services.survey_scope(survey)),
+            "min_group_size": settings.NEARPEER_MIN_GROUP_SIZE,
             "blocks": blocks,
             "query": request.GET.urlencode(),
         },

@@ -202,3 +202,28 @@ def test_production_refuses_to_start_without_the_anonymity_key(tmp_path):
 
     assert result.returncode != 0
     assert "NEARPEER_ANONYMITY_KEY must be set" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_answers_flush_each_answer_exactly_once(sink):
+    """Ten members answer at once (batches of five): every answer reaches the sink once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    members = [UserFactory() for _ in range(10)]
+
+    def answer(n: int) -> None:
+        try:
+            store.submit(scope="test:c", user=members[n], payload={"n": n})
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        list(pool.map(answer, range(10)))
+    store.close(scope="test:c")
+
+    flushed = sorted(p["n"] for _, payloads in sink for p in payloads)
+    assert flushed == list(range(10))
+    assert store.respondent_count(scope="test:c") == 10

@@ -8,6 +8,7 @@ AUDIENCE_PAGE = expect(anonymous=LOGIN, member=200, teacher=404, committee=404, 
 
 
 def arrange(world):
+    from nearpeer.anonymity import store
     from nearpeer.evaluation import services
     from nearpeer.evaluation.models import Survey
 
@@ -25,6 +26,8 @@ def arrange(world):
         answers={world.text_q.pk: ["Helpful"]},
         consented=True,
     )
+    # Write the held-back answer out (a batch would, once complete) without closing the survey.
+    store.close(scope=services.survey_scope(survey))
     answer = world.text_q.answers.get()
     code = services.get_or_create_code_path(survey=survey, path="Theme/Code")
     world.code = code
@@ -74,6 +77,8 @@ CASES = [
         kwargs=lambda w: {"slug": "matrix", "pk": w.spare_q.pk},
     ),
     Access("evaluation:survey-remind", LEAD_POST, kwargs=_s, method="post"),
+    # Without the confirmation box: nothing closes, the lead is sent back with a message.
+    Access("evaluation:survey-close", LEAD_POST, kwargs=_s, method="post"),
     Access("evaluation:survey-answer", AUDIENCE_PAGE, kwargs=_s),
     Access(
         "evaluation:survey-answer",

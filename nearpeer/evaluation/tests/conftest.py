@@ -43,3 +43,11 @@ def imported_survey(db):
     parsed = parse((DATA / "qualtrics_export.csv").read_bytes(), fmt="qualtrics")
     import_responses(survey=survey, parsed=parsed)
     return survey
+
+
+def flush(survey) -> int:
+    """Write out the answers the anonymity store holds back for `survey` (as closing it would),
+    without closing it."""
+    from nearpeer.anonymity import store
+
+    return store.close(scope=f"survey:{survey.pk}")

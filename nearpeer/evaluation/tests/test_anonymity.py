@@ -7,8 +7,10 @@ import pytest
 from django.apps import apps
 from django.db import models
 
+from nearpeer.anonymity import store
+from nearpeer.anonymity.models import Marker
 from nearpeer.evaluation import services
-from nearpeer.evaluation.models import InterviewVolunteer, Respondent, Response
+from nearpeer.evaluation.models import Answer, InterviewVolunteer, Response
 from nearpeer.members.models import User
 from nearpeer.members.tests.factories import UserFactory
 
@@ -60,8 +62,12 @@ def test_distinctive_answer_cannot_be_linked_to_its_author(open_survey, client, 
         services.submit_response(
             survey=open_survey, user=other, answers={text_q.pk: ["fine"]}, consented=True
         )
+    held_back = list(_rows_containing(X))
+    services.close_survey(survey=open_survey)
 
     assert response.status_code == 302
+    # Sealed while its batch fills: the text is nowhere in the database.
+    assert held_back == []
     hits = list(_rows_containing(X))
     assert [m._meta.label for m, _ in hits] == ["evaluation.Answer"]
     assert _user_links(hits[0][1], author) == []
@@ -69,9 +75,10 @@ def test_distinctive_answer_cannot_be_linked_to_its_author(open_survey, client, 
     log_text = "\n".join(r.getMessage() + " " + repr(r.__dict__) for r in caplog.records)
     assert X not in log_text
     assert not re.search(r"author@example\.ac\.uk.*(zebra|recordings)", log_text)
-    # Who answered is recorded apart, with nothing but the survey and the person.
-    assert Respondent.objects.filter(user=author, survey=open_survey).count() == 1
-    assert {f.name for f in Respondent._meta.concrete_fields} == {"id", "survey", "user"}
+    # Who answered is recorded apart, as a keyed hash of survey and person: no user column.
+    assert services.has_responded(survey=open_survey, user=author)
+    assert Marker.objects.filter(scope=services.survey_scope(open_survey)).count() == 4
+    assert {f.name for f in Marker._meta.concrete_fields} == {"id", "scope", "digest"}
     assert {f.name for f in Response._meta.concrete_fields} == {
         "id",
         "survey",
@@ -82,26 +89,26 @@ def test_distinctive_answer_cannot_be_linked_to_its_author(open_survey, client, 
 
 
 @pytest.mark.django_db
-def test_response_keys_do_not_follow_submission_order(open_survey):
+def test_answers_appear_only_as_a_whole_batch_of_the_minimum_group_size(open_survey, settings):
+    settings.NEARPEER_MIN_GROUP_SIZE = 5
     text_q = open_survey.questions.get(kind="text")
-    people = [UserFactory(year=2) for _ in range(8)]
-    created, seen = [], set()
-    for person in people:
+    people = [UserFactory(year=2) for _ in range(7)]
+    visible = []
+    for n, person in enumerate(people):
         services.submit_response(
-            survey=open_survey, user=person, answers={text_q.pk: ["ok"]}, consented=True
+            survey=open_survey, user=person, answers={text_q.pk: [f"answer {n}"]}, consented=True
         )
-        (new,) = set(Response.objects.values_list("pk", flat=True)) - seen
-        created.append(new)
-        seen.add(new)
-    respondent_ids = [Respondent.objects.get(user=p).pk for p in people]
+        visible.append(Response.objects.filter(survey=open_survey).count())
 
-    # Random keys: neither table sorts into the order people answered in (each 1 in 8! by chance).
-    assert created != sorted(created)
-    assert respondent_ids != sorted(respondent_ids)
+    # Nothing is readable until five have answered; then the five arrive together.
+    assert visible == [0, 0, 0, 0, 5, 5, 5]
+    assert store.pending_count(scope=services.survey_scope(open_survey)) == 2
+    keys = list(Response.objects.values_list("pk", flat=True))
+    assert min(keys) > 1000
 
 
 @pytest.mark.django_db
-def test_interview_volunteers_carry_only_a_week(open_survey):
+def test_interview_volunteers_carry_no_date(open_survey):
     volunteer = services.volunteer_for_interview(
         survey=open_survey, user=UserFactory(year=2), availability="Tuesdays"
     )
@@ -111,9 +118,8 @@ def test_interview_volunteers_carry_only_a_week(open_survey):
         "survey",
         "user",
         "availability",
-        "week",
     }
-    assert volunteer.week.weekday() == 0
+    assert volunteer.availability == "Tuesdays"
 
 
 @pytest.mark.django_db
@@ -129,4 +135,40 @@ def test_second_answer_by_the_same_member_is_refused(open_survey):
             survey=open_survey, user=member, answers={text_q.pk: ["two"]}, consented=True
         )
 
-    assert Response.objects.count() == 1
+    assert store.pending_count(scope=services.survey_scope(open_survey)) == 1
+    assert services.close_survey(survey=open_survey) == 1
+    assert list(Answer.objects.values_list("value", flat=True)) == ["one"]
+
+
+def _all_rows() -> dict[str, set]:
+    """Every row of every table, as tuples of column values (the anonymity store's apart)."""
+    from django.db import connection
+
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table.startswith("anonymity_"):
+                continue
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            rows[table] = {tuple(map(repr, row)) for row in cursor.fetchall()}
+    return rows
+
+
+@pytest.mark.django_db
+def test_answering_writes_nothing_but_the_stores_rows(open_survey, client):
+    """Side channels: a session, notification, sign-in or "last active" row written at the
+    moment someone answers would date the answer as well as a marker would."""
+    member = UserFactory(year=2)
+    client.force_login(member)
+    likert = open_survey.questions.get(kind="likert")
+    client.get(f"/evaluation/surveys/{open_survey.slug}/answer/")
+    before = _all_rows()
+
+    response = client.post(
+        f"/evaluation/surveys/{open_survey.slug}/answer/", {f"q{likert.pk}": "4"}, follow=True
+    )
+
+    after = _all_rows()
+    assert response.redirect_chain[0][1] == 302
+    assert services.has_responded(survey=open_survey, user=member)
+    assert {t for t in after if after[t] != before[t]} == set()

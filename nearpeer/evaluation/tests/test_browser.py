@@ -55,3 +55,49 @@ def test_lead_pages_have_no_serious_axe_violations_and_selection_codes_a_passage
         answer.value[10:24],
         answer.value[10:24],
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_answers_are_held_back_until_the_lead_closes_the_survey(
+    phone_page, page, live_server, sign_in, axe, settings
+):
+    settings.NEARPEER_MIN_GROUP_SIZE = 5
+    survey = Survey.objects.create(title="Spring", slug="spring", audience_years_mask=1 << 2)
+    likert = services.add_question(survey=survey, kind="likert", text="Useful?", options=[])
+    for _ in range(5):  # one complete batch, already written
+        services.submit_response(
+            survey=survey, user=UserFactory(year=2), answers={likert.pk: ["4"]}, consented=True
+        )
+    member = UserFactory(year=2, email="member-b@example.ac.uk")
+    lead = UserFactory(roles=[Role.EVALUATION_LEAD], year=4, email="lead-c@example.ac.uk")
+
+    sign_in(phone_page, member)
+    phone_page.goto(f"{live_server.url}/evaluation/surveys/spring/answer/")
+    phone_page.get_by_label("Agree", exact=True).check()
+    phone_page.get_by_role("button", name="Send").click()
+    phone_page.wait_for_load_state("networkidle")
+    thanked = phone_page.locator(".messages").inner_text()
+    sign_in(page, lead)
+    page.goto(f"{live_server.url}/evaluation/surveys/spring/report/")
+    first_report = page.locator("main").inner_text()
+    page.goto(f"{live_server.url}/evaluation/surveys/spring/")
+    held = page.locator("main").inner_text()
+    detail_axe = axe(page)
+    page.screenshot(path="/work/shots/h8a-survey-held-back.png", full_page=True)
+    page.get_by_label("Close now").check()
+    page.get_by_role("button", name="Close survey").click()
+    page.wait_for_load_state("networkidle")
+    closed = page.locator("main").inner_text()
+    page.goto(f"{live_server.url}/evaluation/surveys/spring/report/")
+    report = page.locator("main").inner_text()
+    report_axe = axe(page)
+    page.screenshot(path="/work/shots/h8a-report-waiting.png", full_page=True)
+
+    assert "stored without your name" in thanked
+    assert "Answered here: 6 · Held back: 1" in held
+    assert "1 answers held back until now were added" in closed
+    # Five were reported before; the sixth, written alone at closing, waits for more.
+    assert "n = 5" in first_report and "Not counted yet: 1 answer held back" in first_report
+    assert "n = 5" in report and "Not counted yet: 1 response" in report
+    assert (detail_axe, report_axe) == ([], [])

@@ -8,6 +8,7 @@ from nearpeer.evaluation import services
 from nearpeer.evaluation.models import Response
 from nearpeer.members.tests.factories import UserFactory
 
+from .conftest import flush
 from .test_import_report import EXPECTED_TOGETHER, GROUPS
 
 
@@ -33,6 +34,7 @@ def test_native_responses_get_random_keys_and_imported_ids_stay_unique(
         services.submit_response(
             survey=open_survey, user=UserFactory(year=2), answers={text_q.pk: ["x"]}, consented=True
         )
+    flush(open_survey)
 
     keys = list(Response.objects.filter(survey=open_survey).values_list("pk", flat=True))
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -1,7 +1,11 @@
 import pytest
 
-from nearpeer.evaluation.models import InterviewVolunteer, Respondent
-from nearpeer.evaluation.services import submit_response, volunteer_for_interview
+from nearpeer.evaluation.models import InterviewVolunteer
+from nearpeer.evaluation.services import (
+    has_responded,
+    submit_response,
+    volunteer_for_interview,
+)
 from nearpeer.members.services import erase_member, export_member_data
 from nearpeer.members.tests.factories import UserFactory, committee
 
@@ -30,4 +34,5 @@ def test_erasure_withdraws_interview_offers_and_keeps_who_responded(open_survey)
     erase_member(member=member, by=committee())
 
     assert InterviewVolunteer.objects.filter(user=member).count() == 0
-    assert Respondent.objects.filter(user=member, survey=open_survey).count() == 1
+    member.refresh_from_db()
+    assert has_responded(survey=open_survey, user=member)
