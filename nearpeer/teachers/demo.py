@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from nearpeer.members.models import Role, User
-from nearpeer.teaching.models import Attendance, Session
+from nearpeer.teaching.models import Attendance, Material, MaterialView, Session
 
 from . import services
 from .models import Application, Call
@@ -57,7 +57,12 @@ def seed(*, rng, stdout) -> None:
         attendees = User.objects.filter(
             pk__in=Attendance.objects.filter(session=session).values("member")
         )[:12]
-        for person in attendees:
+        viewers = User.objects.filter(
+            pk__in=MaterialView.objects.filter(
+                material__session=session, material__kind=Material.Kind.RECORDING
+            ).values("member")
+        ).exclude(pk__in=Attendance.objects.filter(session=session).values("member"))[:6]
+        for person in [*attendees, *viewers]:
             if services.feedback_channel(session=session, user=person) is None:
                 continue
             services.submit_feedback(

@@ -1,3 +1,5 @@
+from django.core.cache import cache
+
 from nearpeer.core.tests.access import LOGIN, Access, expect
 from nearpeer.teachers import services
 from nearpeer.teachers.models import Application, Observation
@@ -13,6 +15,7 @@ REVIEWER_PAGE = TEACHER_PAGE
 
 
 def arrange(world):
+    cache.clear()  # the public certificate pages are rate limited per address, in the cache
     world.call = CallFactory(title="Year 2 lectures", blind_review=True)
     world.call.reviewers.set([world.teacher])
     world.own_application = Application.objects.create(

@@ -16,3 +16,13 @@ def _thresholds(settings):
     settings.NEARPEER_MIN_GROUP_SIZE = 5
     settings.NEARPEER_ANONYMITY_BATCH_SIZE = 0
     settings.NEARPEER_FEEDBACK_MIN_ANSWERS = 5
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache, which outlives a test in one process."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
