@@ -457,8 +457,12 @@ def threshold() -> int:
 @dataclass
 class RatingSummary:
     label: str
-    count: int
-    mean: float | None
+    count: int = 0
+    total: int = 0
+
+    @property
+    def mean(self) -> float | None:
+        return round(self.total / self.count, 2) if self.count else None
 
 
 @dataclass
@@ -472,6 +476,14 @@ class ChannelReport:
     def label(self) -> str:
         return Channel(self.channel).label
 
+    def add(self, other: "ChannelReport") -> None:
+        self.answers += other.answers
+        for key, summary in other.ratings.items():
+            mine = self.ratings.setdefault(key, RatingSummary(summary.label))
+            mine.count += summary.count
+            mine.total += summary.total
+        self.comments.extend(other.comments)
+
 
 @dataclass
 class FeedbackReport:
@@ -480,7 +492,11 @@ class FeedbackReport:
 
     channels: dict[str, ChannelReport]
     threshold: int
-    withheld: bool
+    withheld: bool = False
+
+    @classmethod
+    def empty(cls) -> "FeedbackReport":
+        return cls({c: ChannelReport(c) for c in Channel.values}, threshold())
 
     @property
     def total(self) -> int:
@@ -504,9 +520,23 @@ class FeedbackReport:
             (labels[k], self.live.ratings.get(k), self.recording.ratings.get(k)) for k in labels
         ]
 
+    def add(self, other: "FeedbackReport") -> None:
+        for channel, part in other.channels.items():
+            self.channels[channel].add(part)
+        self.withheld = self.withheld or other.withheld
 
-def released_batches(session_ids: Iterable[int]) -> tuple[list[FeedbackBatch], bool]:
-    """The batches that may be shown for these sessions, and whether any were held back."""
+
+def merge_reports(reports: Iterable[FeedbackReport]) -> FeedbackReport:
+    """One report over many sessions: sums of the sessions' released groups, nothing else."""
+    merged = FeedbackReport.empty()
+    for report in reports:
+        merged.add(report)
+    return merged
+
+
+def released_batches(session_ids: Iterable[int]) -> tuple[list[FeedbackBatch], set[int]]:
+    """The batches that may be shown for these sessions, and the sessions with some held back.
+    One query."""
     batches = FeedbackBatch.objects.filter(session_id__in=list(session_ids)).order_by(
         "session_id", "channel", "sequence"
     )
@@ -514,45 +544,50 @@ def released_batches(session_ids: Iterable[int]) -> tuple[list[FeedbackBatch], b
     for batch in batches:
         groups[(batch.session_id, batch.channel)].append(batch)
     limit = threshold()
-    shown, withheld = [], False
-    for group in groups.values():
+    shown, withheld = [], set()
+    for (session_id, _), group in groups.items():
         n = release.released_count([b.size for b in group], limit)
         shown.extend(group[:n])
-        withheld = withheld or n < len(group)
+        if n < len(group):
+            withheld.add(session_id)
     return shown, withheld
 
 
-def feedback_report(session_ids: Iterable[int], *, with_comments: bool = True) -> FeedbackReport:
-    """Ratings (mean per question) and comments of the released answers, per channel. Each
-    channel of each session contributes nothing or at least `threshold` answers, so this
-    report, the per-session reports and the live/recording split cannot be subtracted from one
-    another to isolate fewer answers than the threshold."""
+def session_reports(
+    session_ids: Iterable[int], *, with_comments: bool = False
+) -> dict[int, FeedbackReport]:
+    """Per session, ratings (sum and count per question) and comments of the released answers,
+    per channel. Two queries whatever the number of sessions. Each channel of each session
+    holds nothing or at least `threshold` answers, so these reports, their sums over sessions
+    or teachers and the live/recording split cannot be subtracted from one another to isolate
+    fewer answers than the threshold."""
     session_ids = list(session_ids)
     batches, withheld = released_batches(session_ids)
-    report = FeedbackReport(
-        channels={c: ChannelReport(c) for c in Channel.values},
-        threshold=threshold(),
-        withheld=withheld,
-    )
-    channel_of = {b.pk: b.channel for b in batches}
-    sums: dict[str, dict[str, list]] = {c: defaultdict(list) for c in Channel.values}
-    labels: dict[str, str] = {}
+    reports = {s: FeedbackReport.empty() for s in session_ids}
+    for s in withheld:
+        reports[s].withheld = True
+    batch_of = {b.pk: b for b in batches}
     # Random primary keys: ordering by them is an order that says nothing about who or when.
-    for answer in FeedbackAnswer.objects.filter(batch_id__in=list(channel_of)).order_by("pk"):
-        part = report.channels[channel_of[answer.batch_id]]
+    for answer in FeedbackAnswer.objects.filter(batch_id__in=list(batch_of)).order_by("pk"):
+        batch = batch_of[answer.batch_id]
+        part = reports[batch.session_id].channels[batch.channel]
         part.answers += 1
         for item in answer.answers:
             if item["type"] == "rating" and item["value"] is not None:
-                labels.setdefault(item["key"], item["label"])
-                sums[part.channel][item["key"]].append(item["value"])
+                summary = part.ratings.setdefault(item["key"], RatingSummary(item["label"]))
+                summary.count += 1
+                summary.total += item["value"]
             elif item["type"] == "text" and item["value"] and with_comments:
                 part.comments.append((item["label"], item["value"]))
-    for channel, per_key in sums.items():
-        for key, values in per_key.items():
-            report.channels[channel].ratings[key] = RatingSummary(
-                labels[key], len(values), round(sum(values) / len(values), 2)
-            )
-    if not withheld:
+    return reports
+
+
+def feedback_report(session_ids: Iterable[int], *, with_comments: bool = True) -> FeedbackReport:
+    """The released feedback over these sessions, as one report; says whether answers are still
+    pending in the store (two more queries per session: use it for one session or a few)."""
+    session_ids = list(session_ids)
+    report = merge_reports(session_reports(session_ids, with_comments=with_comments).values())
+    if not report.withheld:
         report.withheld = _has_pending(session_ids)
     return report
 
@@ -563,14 +598,37 @@ def _has_pending(session_ids: list[int]) -> bool:
     return any(feedback_store.pending_count(session_id=s) for s in session_ids)
 
 
-def teacher_overview(*, teacher: User) -> list[tuple[Session, FeedbackReport]]:
-    """Per past session the teacher taught, the released feedback (no comments)."""
+def teacher_overview(
+    *, teacher: User
+) -> tuple[list[tuple[Session, FeedbackReport]], FeedbackReport]:
+    """Per past session the teacher taught, the released feedback (no comments), and the sum
+    over them. Three queries."""
     sessions = list(
         Session.objects.filter(teachers=teacher, ends_at__lt=timezone.now())
         .scheduled()
         .order_by("-starts_at")
     )
-    return [(s, feedback_report([s.pk], with_comments=False)) for s in sessions]
+    reports = session_reports([s.pk for s in sessions])
+    return [(s, reports[s.pk]) for s in sessions], merge_reports(reports.values())
+
+
+def teachers_overview() -> list[tuple[User, FeedbackReport]]:
+    """For the committee: each teacher's released feedback over their past sessions. Three
+    queries whatever the number of teachers."""
+    links = list(
+        SessionTeacher.objects.filter(
+            session__ends_at__lt=timezone.now(), session__status=Session.Status.SCHEDULED
+        )
+        .select_related("teacher")
+        .order_by("teacher__name", "teacher_id")
+    )
+    reports = session_reports({link.session_id for link in links})
+    per_teacher: dict[int, tuple[User, list[FeedbackReport]]] = {}
+    for link in links:
+        per_teacher.setdefault(link.teacher_id, (link.teacher, []))[1].append(
+            reports[link.session_id]
+        )
+    return [(teacher, merge_reports(parts)) for teacher, parts in per_teacher.values()]
 
 
 # --- Peer observation ---------------------------------------------------------------------------
@@ -746,7 +804,7 @@ def portfolio(*, teacher: User):
     return {
         "rows": rows,
         "hours": round(sum(r.hours for r in rows), 1),
-        "feedback": feedback_report([s.pk for s in sessions], with_comments=False),
+        "feedback": merge_reports(session_reports([s.pk for s in sessions]).values()),
         "observations": observations,
         "training": training,
     }

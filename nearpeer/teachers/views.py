@@ -423,29 +423,16 @@ def feedback_request(request, pk: int):
 @require_GET
 def feedback_overview(request):
     _require(can_use_teacher_tools(request.user))
-    rows = services.teacher_overview(teacher=request.user)
-    overall = services.feedback_report([s.pk for s, _ in rows], with_comments=False)
+    rows, overall = services.teacher_overview(teacher=request.user)
     return render(request, "teachers/feedback_overview.html", {"rows": rows, "overall": overall})
 
 
 @require_GET
 def feedback_committee(request):
     _require(is_committee(request.user))
-    teachers = list(
-        User.objects.filter(teaching_sessions__ends_at__lt=timezone.now())
-        .distinct()
-        .order_by("name", "pk")
+    return render(
+        request, "teachers/feedback_committee.html", {"rows": services.teachers_overview()}
     )
-    rows = []
-    for teacher in teachers:
-        ids = Session.objects.scheduled().filter(teachers=teacher, ends_at__lt=timezone.now())
-        rows.append(
-            (
-                teacher,
-                services.feedback_report(ids.values_list("pk", flat=True), with_comments=False),
-            )
-        )
-    return render(request, "teachers/feedback_committee.html", {"rows": rows})
 
 
 @require_POST

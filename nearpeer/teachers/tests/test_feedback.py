@@ -404,3 +404,29 @@ def test_commands_ask_recent_attendees_and_close_old_windows(lecturer, settings)
     assert Notification.objects.filter(url__endswith=f"/{old.pk}/").count() == 0
     assert services.feedback_channel(session=old, user=people[0]) is None
     assert services.close_feedback(session=old) == 0  # already closed
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_overview_and_committee_views_in_fixed_queries(
+    client, lecturer, n, django_assert_num_queries
+):
+    people = _attendees(5)
+    for _ in range(n):
+        session = past_session(teachers=[lecturer, teacher()], attendees=people)
+        for p in people:
+            _answer(session, p, overall=4)
+    client.force_login(lecturer)
+
+    # session, user, roles, sessions, batches, answers
+    with django_assert_num_queries(6):
+        mine = client.get("/teachers/my-feedback/")
+    client.force_login(committee())
+    # session, user, roles, teachers' sessions, batches, answers
+    with django_assert_num_queries(6):
+        across = client.get("/teachers/committee/feedback/")
+
+    assert f"<p>{5 * n} live answers" in mine.text
+    lecturer_and_co_teachers = [f"<p>{5 * n} live answers"] + ["<p>5 live answers"] * n
+    assert sorted(re.findall(r"<p>\d+ live answers", across.text)) == sorted(
+        lecturer_and_co_teachers
+    )
