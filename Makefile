@@ -35,6 +35,7 @@ install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 run: install
 	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer migrate --noinput
+	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer teachers rotate-key --if-missing
 	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer seed_demo
 	NEARPEER_DEBUG=$${NEARPEER_DEBUG-1} $(BIN)/nearpeer collectstatic --noinput -v0
 	@# Long work (allocation runs, emails) goes to a background worker, as in production.

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "nearpeer.live",
     "nearpeer.tutorials",
     "nearpeer.osce",
+    "nearpeer.teachers",
     "nearpeer.evaluation",
 ]
 
@@ -368,3 +369,26 @@ if not NEARPEER_ANONYMITY_KEY:
 # Answers held back (sealed) before they are shuffled into the readable tables; never fewer
 # than NEARPEER_MIN_GROUP_SIZE.
 NEARPEER_ANONYMITY_BATCH_SIZE = int(os.environ.get("NEARPEER_ANONYMITY_BATCH_SIZE", "0"))
+
+# --- Teachers (docs/teachers.md) -----------------------------------------------------------------
+# Certificate signing keys: a JSON Web Key Set with private keys, from the environment, or else
+# the file below (`make run` creates it for the demo; never commit it). The first key signs.
+NEARPEER_CERTIFICATE_KEYS = os.environ.get("NEARPEER_CERTIFICATE_KEYS", "")
+NEARPEER_CERTIFICATE_KEYS_FILE = os.environ.get(
+    "NEARPEER_CERTIFICATE_KEYS_FILE", str(VAR_DIR / "certificate-keys.json")
+)
+# Public certificate pages (/certificates/…): requests per minute per client address.
+NEARPEER_CERTIFICATE_RATE_PER_MINUTE = int(os.environ.get("NEARPEER_CERTIFICATE_RATE", "30"))
+# Feedback is shown from this many answers per session and channel (never under 3).
+NEARPEER_FEEDBACK_MIN_ANSWERS = int(os.environ.get("NEARPEER_FEEDBACK_MIN_ANSWERS", "5"))
+NEARPEER_FEEDBACK_LIVE_DAYS = int(os.environ.get("NEARPEER_FEEDBACK_LIVE_DAYS", "14"))
+NEARPEER_FEEDBACK_RECORDING_DAYS = int(os.environ.get("NEARPEER_FEEDBACK_RECORDING_DAYS", "90"))
+# Workload: preparation hours estimated per session by kind, and the cap per term (hours).
+NEARPEER_PREP_HOURS = {
+    "lecture": float(os.environ.get("NEARPEER_PREP_HOURS_LECTURE", "4")),
+    "tutorial": float(os.environ.get("NEARPEER_PREP_HOURS_TUTORIAL", "1")),
+    "clinical_skills": float(os.environ.get("NEARPEER_PREP_HOURS_CLINICAL_SKILLS", "2")),
+    "mock_exam": float(os.environ.get("NEARPEER_PREP_HOURS_MOCK_EXAM", "2")),
+    "workshop": float(os.environ.get("NEARPEER_PREP_HOURS_WORKSHOP", "2")),
+}
+NEARPEER_TEACHER_TERM_HOURS_CAP = float(os.environ.get("NEARPEER_TEACHER_TERM_HOURS_CAP", "30"))

@@ -11,5 +11,6 @@ urlpatterns = [
     path("tutorials/", include("nearpeer.tutorials.urls")),
     path("osce/", include("nearpeer.osce.urls")),
     path("evaluation/", include("nearpeer.evaluation.urls")),
+    path("", include("nearpeer.teachers.urls")),
     path("admin/", admin.site.urls),
 ]

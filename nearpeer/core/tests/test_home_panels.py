@@ -62,6 +62,7 @@ def test_app_modules_finds_each_apps_optional_module_in_installed_apps_order():
         "live",
         "tutorials",
         "osce",
+        "teachers",
         "evaluation",
     ]
 

@@ -134,6 +134,7 @@ def test_data_export_contains_only_own_data(client, member):
         "live",
         "tutorials",
         "osce",
+        "teachers",
         "evaluation",
     }
 
