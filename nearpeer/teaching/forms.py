@@ -5,6 +5,14 @@ from django.utils.text import slugify
 from nearpeer.members.models import Role, User
 
 from .models import Material, Series, Session, SessionKind, SessionMode
+from .recurrence import (
+    MAX_OCCURRENCES,
+    WEEKDAYS,
+    Schedule,
+    ScheduleError,
+    occurrences,
+    parse_exceptions,
+)
 from .services import TeachingError, check_upload
 from .years import ALL_YEARS, mask_to_years, years_to_mask
 
@@ -214,3 +222,105 @@ class MaterialForm(forms.ModelForm):
         if has_file == has_url:
             raise forms.ValidationError("Give either a file or a link (one of the two).")
         return data
+
+
+class TimeInput24(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class ScheduleForm(forms.Form):
+    """Many sessions of a series at once: weekly or fortnightly on one weekday and time."""
+
+    title = forms.CharField(max_length=190, label="Title of each session")
+    number_titles = forms.BooleanField(
+        required=False, initial=True, label="Number them (“… 1”, “… 2”, …)"
+    )
+    interval = forms.TypedChoiceField(
+        label="Repeats",
+        choices=[(1, "Every week"), (2, "Every other week (fortnightly)")],
+        coerce=int,
+        initial=1,
+    )
+    weekday = forms.TypedChoiceField(
+        label="On", choices=list(enumerate(WEEKDAYS)), coerce=int, initial=1
+    )
+    start_time = forms.TimeField(label="Starts at (24-hour)", widget=TimeInput24())
+    duration = forms.TypedChoiceField(
+        label="Lasts",
+        coerce=int,
+        initial=60,
+        choices=[
+            (m, f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min")
+            for m in (30, 45, 60, 90, 120, 150, 180, 240)
+        ],
+    )
+    first_date = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    count = forms.IntegerField(
+        label="Number of sessions",
+        required=False,
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        help_text="Either this or an end date.",
+    )
+    until = forms.DateField(
+        label="Or until (inclusive)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    exceptions = forms.CharField(
+        label="Dates to leave out",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text="One per line: 2027-02-16, or a range such as reading week: "
+        "2027-02-15 to 2027-02-19. They do not count towards the number of sessions.",
+    )
+    mode = forms.ChoiceField(choices=SessionMode.choices, initial=SessionMode.IN_PERSON)
+    room = forms.CharField(max_length=200, required=False)
+    meeting_url = forms.URLField(required=False, assume_scheme="https", label="Meeting link")
+    capacity = forms.IntegerField(
+        required=False, min_value=1, max_value=10_000, help_text="Empty means no limit on places."
+    )
+
+    def clean(self):
+        data = super().clean()
+        if {"first_date", "weekday", "interval"} - set(data):
+            return data
+        try:
+            data["schedule"] = Schedule(
+                first_date=data["first_date"],
+                weekday=data["weekday"],
+                interval=data["interval"],
+                count=data.get("count"),
+                until=data.get("until"),
+                exceptions=parse_exceptions(data.get("exceptions") or ""),
+            )
+            data["dates"] = occurrences(data["schedule"])
+        except ScheduleError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        mode = data.get("mode")
+        if mode in (SessionMode.IN_PERSON, SessionMode.HYBRID) and not data.get("room"):
+            self.add_error("room", "Give a room for in-person or hybrid sessions.")
+        if mode in (SessionMode.ONLINE, SessionMode.HYBRID) and not data.get("meeting_url"):
+            self.add_error("meeting_url", "Give a meeting link for online or hybrid sessions.")
+        return data
+
+
+class ApplyToForm(forms.Form):
+    apply_to = forms.ChoiceField(
+        label="Apply the changes to",
+        choices=[
+            ("this", "This session only"),
+            ("following", "This and the following sessions of the series"),
+        ],
+        initial="this",
+        widget=forms.RadioSelect,
+        help_text="For the following sessions, the time of day, length, place, capacity, "
+        "teachers, kind, description and target years are copied; each keeps its own date "
+        "and title.",
+    )

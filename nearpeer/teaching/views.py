@@ -7,9 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,9 +22,11 @@ from nearpeer.members.permissions import is_committee
 
 from . import services
 from .forms import (
+    ApplyToForm,
     AttendanceForm,
     CheckInForm,
     MaterialForm,
+    ScheduleForm,
     SeriesForm,
     SessionForm,
     TimetableFilterForm,
@@ -564,15 +568,28 @@ def session_create(request):
 @require_http_methods(["GET", "POST"])
 def session_edit(request, pk: int):
     session = _committee_session(request, pk)
+    started_at = session.starts_at
     form = SessionForm(request.POST or None, instance=session)
-    if request.method == "POST" and form.is_valid():
-        session = services.save_session(form=form, by=request.user)
-        messages.success(request, f"“{session.title}” is saved.")
+    apply_to = ApplyToForm(request.POST or None) if session.series_id else None
+    if request.method == "POST" and form.is_valid() and (apply_to is None or apply_to.is_valid()):
+        with transaction.atomic():
+            session = services.save_session(form=form, by=request.user)
+            following = 0
+            if apply_to and apply_to.cleaned_data["apply_to"] == "following":
+                following = services.apply_to_following(
+                    session=session, after=started_at, by=request.user
+                )
+        extra = (
+            f" {following} following session{pluralize(following)} changed too."
+            if (apply_to and apply_to.cleaned_data["apply_to"] == "following")
+            else ""
+        )
+        messages.success(request, f"“{session.title}” is saved.{extra}")
         return redirect(session)
     return render(
         request,
         "teaching/session_form.html",
-        {"form": form, "session": session},
+        {"form": form, "session": session, "apply_to": apply_to},
         status=_status(request),
     )
 
@@ -595,8 +612,10 @@ def series_create(request):
     form = SeriesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         series = form.save()
-        messages.success(request, f"Series “{series.title}” created.")
-        return redirect("teaching:dashboard")
+        messages.success(
+            request, f"Series “{series.title}” created. Now give it its dates, all at once."
+        )
+        return redirect("teaching:series-schedule", pk=series.pk)
     return render(request, "teaching/series_form.html", {"form": form}, status=_status(request))
 
 
@@ -624,3 +643,41 @@ def series_cancel(request, pk: int):
     n = services.cancel_series(series=series, by=request.user)
     messages.success(request, f"{n} upcoming session(s) of “{series.title}” cancelled.")
     return redirect("teaching:dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def series_schedule(request, pk: int):
+    """Many sessions of a series at once from a weekly or fortnightly schedule: preview the
+    dates first, then create them."""
+    _require(can_manage_teaching(request.user))
+    series = get_object_or_404(Series, pk=pk)
+    form = ScheduleForm(request.POST or None, initial={"title": series.title})
+    context = {"form": form, "series": series}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("action") != "create":
+            tz = timezone.get_current_timezone()
+            context["preview"] = [
+                datetime.combine(day, data["start_time"], tzinfo=tz) for day in data["dates"]
+            ]
+            context["schedule"] = data["schedule"]
+            return render(request, "teaching/series_schedule.html", context)
+        created = services.create_scheduled_sessions(
+            series=series,
+            dates=data["dates"],
+            start_time=data["start_time"],
+            duration_minutes=data["duration"],
+            title=data["title"],
+            number_titles=data["number_titles"],
+            mode=data["mode"],
+            room=data["room"],
+            meeting_url=data["meeting_url"],
+            capacity=data["capacity"],
+        )
+        messages.success(
+            request,
+            f"{len(created)} session{pluralize(len(created))} of “{series.title}” created: "
+            f"{data['schedule'].describe()}.",
+        )
+        return redirect(reverse("teaching:timetable") + f"?series={series.pk}")
+    return render(request, "teaching/series_schedule.html", context, status=_status(request))

@@ -135,4 +135,12 @@ CASES = [
         kwargs=lambda w: {"pk": w.series.pk},
         method="post",
     ),
+    Access("teaching:series-schedule", COMMITTEE, kwargs=lambda w: {"pk": w.series.pk}),
+    # A POST without the schedule shows the form again with the errors (400).
+    Access(
+        "teaching:series-schedule",
+        expect(anonymous=LOGIN, member=404, teacher=404, committee=400, faculty=404),
+        kwargs=lambda w: {"pk": w.series.pk},
+        method="post",
+    ),
 ]
