@@ -225,10 +225,11 @@ class MaterialForm(forms.ModelForm):
 
 
 class TimeInput24(forms.TimeInput):
-    input_type = "time"
+    """A text box for HH:MM: the browser's own time picker shows 12-hour time in some locales."""
 
     def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", **kwargs)
+        attrs = {"inputmode": "numeric", "placeholder": "18:00", "size": 5, "maxlength": 5}
+        super().__init__(format="%H:%M", attrs=attrs, **kwargs)
 
 
 class ScheduleForm(forms.Form):

@@ -1,0 +1,53 @@
+"""First-use journeys in a browser, at desktop and phone widths, with screenshots."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from nearpeer.members.tests.factories import committee
+from nearpeer.teaching.models import Session
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = os.environ.get("NEARPEER_SHOTS_DIR", "")
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/h14-{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_committee_makes_a_twelve_week_series_with_a_reading_week_gap(
+    width, page, phone_page, live_server, sign_in, axe
+):
+    page = phone_page if width == "phone" else page
+    chair = committee(name="Cara Chair")
+    first = timezone.localdate() + timedelta(days=7)
+    gap = first + timedelta(weeks=5)
+    sign_in(page, chair)
+
+    page.goto(f"{live_server.url}/committee/series/new/")
+    page.get_by_label("Title").fill("Year 2 cardiology")
+    page.get_by_label("Year 2").check()
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("heading", name="Schedule sessions of “Year 2 cardiology”").is_visible()
+    page.get_by_label("On", exact=True).select_option(str(first.weekday()))
+    page.get_by_label("Starts at (24-hour)").fill("18:00")
+    page.get_by_label("From").fill(first.isoformat())
+    page.get_by_label("Number of sessions").fill("12")
+    page.get_by_label("Dates to leave out").fill(f"{gap - timedelta(days=1)} to {gap}")
+    page.get_by_label("Room").fill("Lecture theatre 2")
+    page.get_by_role("button", name="Preview the dates").click()
+
+    preview = page.locator(".schedule-preview li")
+    assert preview.count() == 12
+    assert axe(page) == []
+    _shot(page, f"series-preview-{width}")
+    page.get_by_role("button", name="Create these 12 sessions").click()
+
+    assert page.get_by_text("12 sessions of “Year 2 cardiology” created").is_visible()
+    days = [timezone.localtime(s.starts_at).date() for s in Session.objects.order_by("starts_at")]
+    assert len(days) == 12 and gap not in days
+    assert days[5] - days[4] == timedelta(weeks=2)
