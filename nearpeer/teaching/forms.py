@@ -140,6 +140,9 @@ class SessionForm(forms.ModelForm):
 
 
 class TimetableFilterForm(forms.Form):
+    VIEWS = [("list", "List"), ("week", "Week"), ("month", "Month")]
+
+    q = forms.CharField(label="Search", max_length=100, required=False)
     year = forms.TypedChoiceField(
         choices=[("", "Any year"), *YEAR_CHOICES], coerce=int, required=False, empty_value=None
     )
@@ -148,17 +151,47 @@ class TimetableFilterForm(forms.Form):
     series = forms.ModelChoiceField(
         queryset=Series.objects.none(), required=False, empty_label="Any series"
     )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    view = forms.ChoiceField(choices=VIEWS, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, series_queryset=None, **kwargs):
+    def __init__(self, *args, series_queryset=None, years=None, **kwargs):
         super().__init__(*args, **kwargs)
         if series_queryset is not None:
             self.fields["series"].queryset = series_queryset
+        if years is not None:
+            # Only the years this member may attend; with one, the filter has nothing to offer.
+            if len(years) <= 1:
+                del self.fields["year"]
+            else:
+                self.fields["year"].choices = [("", "Any year")] + [
+                    (str(y), f"Year {y}") for y in years
+                ]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    @property
+    def chosen_view(self) -> str:
+        return (self.is_valid() and self.cleaned_data.get("view")) or "list"
 
     def filter(self, sessions):
         if not self.is_valid():
             return sessions
         data = self.cleaned_data
-        if data["year"]:
+        if data.get("year"):
             sessions = sessions.for_year(data["year"])
         if data["kind"]:
             sessions = sessions.filter(kind=data["kind"])
@@ -166,6 +199,10 @@ class TimetableFilterForm(forms.Form):
             sessions = sessions.filter(mode=data["mode"])
         if data["series"]:
             sessions = sessions.filter(series=data["series"])
+        if q := data["q"].strip():
+            sessions = sessions.filter(
+                Q(title__icontains=q) | Q(description__icontains=q) | Q(series__title__icontains=q)
+            )
         return sessions
 
 

@@ -1,5 +1,6 @@
+import calendar
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import segno
@@ -114,28 +115,107 @@ def home(request):
     return render(request, "teaching/member_home.html", context)
 
 
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _anchor_date(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
 @require_GET
 def timetable(request):
+    """Upcoming sessions as a list (with a date range), or a week or a month at a time."""
     user = request.user
-    series = _visible_series(user)
-    form = TimetableFilterForm(request.GET or None, series_queryset=series)
-    sessions = (
+    now = timezone.now()
+    # Only series with sessions still to come, of the years this member may attend.
+    series = _visible_series(user).filter(
+        Exists(Session.objects.filter(series=OuterRef("pk"), ends_at__gte=now))
+    )
+    years = None if can_see_all_sessions(user) else ([user.year] if user.year else [])
+    form = TimetableFilterForm(request.GET or None, series_queryset=series, years=years)
+    view = form.chosen_view
+    sessions = form.filter(
         Session.objects.visible_to(user)
-        .upcoming()
         .with_registration_counts()
         .with_status_for(user)
+        .with_checked_in_for(user)
         .select_related("series")
         .prefetch_related("teachers")
     )
-    sessions = form.filter(sessions)
-    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "view": view, "filters": _without(request.GET, "page", "view", "date")}
+    if view == "list":
+        data = form.cleaned_data if form.is_valid() else {}
+        if data.get("date_from"):
+            sessions = sessions.filter(starts_at__gte=_local_midnight(data["date_from"]))
+        else:
+            sessions = sessions.filter(ends_at__gte=now)
+        if data.get("date_to"):
+            end = _local_midnight(data["date_to"] + timedelta(days=1))
+            sessions = sessions.filter(starts_at__lt=end)
+        page = Paginator(sessions.order_by("starts_at"), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        context |= {"page": page, "query": _without(request.GET, "page")}
+    else:
+        context |= _calendar_context(view, _anchor_date(request), sessions)
     template = "teaching/session_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, context)
+
+
+def _without(params, *keys: str) -> str:
+    query = params.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _calendar_context(view: str, anchor: date, sessions) -> dict:
+    """Days of the week or weeks of the month around `anchor`, each day with its sessions."""
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        end = start + timedelta(days=7)
+        previous, following = start - timedelta(days=7), end
+        label = f"Week of {start:%-d %B %Y}"
+        grid = [[start + timedelta(days=i) for i in range(7)]]
+    else:
+        start = anchor.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        previous, following = (start - timedelta(days=1)).replace(day=1), end
+        label = f"{start:%B %Y}"
+        grid = calendar.Calendar(firstweekday=0).monthdatescalendar(start.year, start.month)
+    in_range = sessions.filter(
+        starts_at__gte=_local_midnight(grid[0][0]),
+        starts_at__lt=_local_midnight(grid[-1][-1] + timedelta(days=1)),
+    ).order_by("starts_at")[:500]
+    by_day: dict[date, list] = {}
+    for session in in_range:
+        by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
+    today = timezone.localdate()
+    weeks = [
+        [
+            {
+                "date": day,
+                "sessions": by_day.get(day, []),
+                "in_range": start <= day < end,
+                "today": day == today,
+            }
+            for day in week
+        ]
+        for week in grid
+    ]
+    return {
+        "weeks": weeks,
+        "period_label": label,
+        "previous": previous.isoformat(),
+        "following": following.isoformat(),
+        "session_count": sum(len(v) for d, v in by_day.items() if start <= d < end),
+    }
 
 
 @require_GET
