@@ -211,6 +211,7 @@ def _calendar_context(view: str, anchor: date, sessions) -> dict:
     ]
     return {
         "weeks": weeks,
+        "anchor": anchor.isoformat(),
         "period_label": label,
         "previous": previous.isoformat(),
         "following": following.isoformat(),

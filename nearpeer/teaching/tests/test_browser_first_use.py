@@ -51,3 +51,44 @@ def test_committee_makes_a_twelve_week_series_with_a_reading_week_gap(
     days = [timezone.localtime(s.starts_at).date() for s in Session.objects.order_by("starts_at")]
     assert len(days) == 12 and gap not in days
     assert days[5] - days[4] == timedelta(weeks=2)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_member_browses_the_week_view(width, page, phone_page, live_server, sign_in, axe):
+    from nearpeer.members.tests.factories import UserFactory
+    from nearpeer.teaching.tests.factories import SeriesFactory, SessionFactory
+
+    page = phone_page if width == "phone" else page
+    member = UserFactory(name="Ada Member", year=2)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    tz = timezone.get_current_timezone()
+    series = SeriesFactory(title="Year 2 cardiology", target_years_mask=1 << 2)
+    for offset, title in [(1, "Heart sounds"), (1, "ECG basics"), (3, "Murmurs")]:
+        starts = timezone.datetime.combine(
+            monday + timedelta(days=offset), timezone.datetime.min.time(), tzinfo=tz
+        ) + timedelta(hours=17 + len(title) % 3)
+        SessionFactory(
+            title=title, series=series, starts_at=starts, ends_at=starts + timedelta(hours=1)
+        )
+    sign_in(page, member)
+
+    page.goto(f"{live_server.url}/timetable/")
+    page.get_by_role("link", name="Week", exact=True).click()
+    page.get_by_role("link", name="Next week").click()
+    page.wait_for_load_state("networkidle")
+
+    tuesday = page.locator(".week-day").nth(1)
+    assert tuesday.locator(".session-line").count() == 2
+    assert page.locator(".week-day").nth(3).get_by_role("link", name="Murmurs").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert axe(page) == []
+    _shot(page, f"timetable-week-{width}")
+    page.get_by_role("link", name="Month", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    if page.locator(".month-grid a", has_text="Murmurs").count() == 0:  # the week began last month
+        page.get_by_role("link", name="Next month").click()
+        page.wait_for_load_state("networkidle")
+    assert page.locator(".month-grid").get_by_role("link", name="Murmurs").is_visible()
+    assert axe(page) == []
+    _shot(page, f"timetable-month-{width}")
