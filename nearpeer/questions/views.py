@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -317,6 +319,10 @@ def attempt_detail(request, pk: int):
             "comment_form": CommentForm(),
             "flag_form": FlagForm(),
             "comments": comments,
+            # "Another question" keeps the specialty/system/exam/year the member chose.
+            "another_query": urlencode(
+                {k: v for k, v in request.session.get(FILTERS_SESSION_KEY, {}).items() if v}
+            ),
             "due": services.next_due_question(member=request.user) is not None,
             "minimum": settings.NEARPEER_MIN_GROUP_SIZE,
         },
@@ -689,9 +695,27 @@ def _position(request, sitting: Sitting, count: int) -> int:
     return _position_from(request.GET.get("q"), count) or min(max(sitting.position, 1), count)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sitting_submit(request, pk: int):
+    """GET asks first (how many are unanswered, how much time is left); POST submits."""
     sitting = _own_sitting(request, pk)
+    if sitting.finished:
+        return redirect("questions:sitting-result", pk=pk)
+    if request.method == "GET":
+        total = sitting.paper.items.count()
+        answered = sitting.answers.exclude(selected_mask=0).count()
+        seconds = max(0, int((sitting.deadline - timezone.now()).total_seconds()))
+        return render(
+            request,
+            "questions/sitting_submit.html",
+            {
+                "sitting": sitting,
+                "total": total,
+                "unanswered": total - answered,
+                "minutes_left": seconds // 60,
+                "deadline": sitting.deadline,
+            },
+        )
     services.submit_sitting(sitting=sitting)
     messages.success(request, "Submitted. Your result is below — only you can see it.")
     return redirect("questions:sitting-result", pk=pk)
@@ -704,7 +728,7 @@ def sitting_result(request, pk: int):
         return redirect("questions:sitting-detail", pk=pk)
     answers = dict(sitting.answers.values_list("item_id", "selected_mask"))
     items = [
-        (item, answers.get(item.pk, 0))
+        (item, answers.get(item.pk, 0), _marked_options(item.version, answers.get(item.pk, 0)))
         for item in PaperItem.objects.filter(paper=sitting.paper).select_related("version")
     ]
     return render(
@@ -717,6 +741,20 @@ def sitting_result(request, pk: int):
             "total": len(items),
         },
     )
+
+
+def _marked_options(version, mask: int) -> list[dict]:
+    """Each option with whether the member chose it and whether it is in the key."""
+    options = version.options if isinstance(version.options, list) else []
+    return [
+        {
+            "index": i,
+            "text": o.get("text", "") if isinstance(o, dict) else str(o),
+            "chosen": bool(mask & (1 << i)),
+            "correct": bool(isinstance(o, dict) and o.get("correct")),
+        }
+        for i, o in enumerate(options)
+    ]
 
 
 # --- Tags --------------------------------------------------------------------------------------

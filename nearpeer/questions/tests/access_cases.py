@@ -154,6 +154,7 @@ CASES = [
         kwargs=_pk("draft_paper"), method="post", label="paper being built (committee told no)",
     ),
     Access("questions:sitting-detail", OWNER, kwargs=_pk("open_sitting")),
+    Access("questions:sitting-submit", OWNER, kwargs=_pk("open_sitting")),
     Access("questions:sitting-submit", OWNER_POST, kwargs=_pk("open_sitting"), method="post"),
     Access("questions:sitting-result", OWNER, kwargs=_pk("sat")),
 ]  # fmt: skip

@@ -1,0 +1,81 @@
+"""Practice keeps its filters; a mock asks before submitting; results explain each question."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from nearpeer.members.tests.factories import UserFactory, committee
+from nearpeer.questions import services
+from nearpeer.questions.models import Attempt, PaperStatus, Sitting
+
+from .factories import make_question, tag
+
+SHOTS = os.environ.get("NEARPEER_SHOTS_DIR", "")
+
+
+@pytest.fixture
+def paper(db):
+    cardio = tag("Cardiology")
+    for i in range(3):
+        make_question(tags=[cardio], title=f"Cardio {i}", explanation=f"Because of reason {i}.")
+    paper = services.build_paper_from_blueprint(
+        title="Year 3 mock", by=committee(), blueprint={cardio: 3}, duration_minutes=30
+    )
+    services.set_paper_status(paper=paper, status=PaperStatus.OPEN)
+    return paper
+
+
+def _attempt_link(client, response) -> str:
+    attempt = Attempt.objects.latest("pk")
+    html = client.get(reverse("questions:attempt-detail", args=[attempt.pk])).content.decode()
+    start = html.index('href="/questions/practise/')
+    return html[start + 6 : html.index('"', start + 6)].replace("&amp;", "&")
+
+
+@pytest.mark.django_db
+def test_another_question_keeps_the_chosen_specialty_and_year(client):
+    cardio, neuro = tag("Cardiology"), tag("Neurology")
+    make_question(tags=[cardio], years=(3,))
+    make_question(tags=[neuro], years=(3,))
+    client.force_login(UserFactory(year=3))
+
+    first = client.get(reverse("questions:practice-next"), {"specialty": cardio.pk, "year": 3})
+    client.post(first.url, {"answer": "0", "confidence": "2"})
+    link = _attempt_link(client, first)
+
+    assert link == f"/questions/practise/?specialty={cardio.pk}&year=3"
+
+
+@pytest.mark.django_db
+def test_submit_asks_first_with_unanswered_count_and_time_left(client, paper):
+    client.force_login(UserFactory())
+    client.post(reverse("questions:sitting-start", args=[paper.pk]))
+    sitting = Sitting.objects.get()
+    client.post(reverse("questions:sitting-detail", args=[sitting.pk]) + "?q=1", {"answer": "0"})
+
+    page = client.get(reverse("questions:sitting-submit", args=[sitting.pk]))
+
+    html = page.content.decode()
+    assert "2 of 3 questions not answered." in html
+    assert page.context["minutes_left"] in (29, 30)
+    sitting.refresh_from_db()
+    assert not sitting.finished
+    client.post(reverse("questions:sitting-submit", args=[sitting.pk]))
+    sitting.refresh_from_db()
+    assert sitting.finished
+
+
+@pytest.mark.django_db
+def test_result_shows_each_question_with_my_answer_the_key_and_explanation(client, paper):
+    client.force_login(UserFactory())
+    client.post(reverse("questions:sitting-start", args=[paper.pk]))
+    sitting = Sitting.objects.get()
+    client.post(reverse("questions:sitting-detail", args=[sitting.pk]) + "?q=1", {"answer": "1"})
+    client.post(reverse("questions:sitting-submit", args=[sitting.pk]))
+
+    html = client.get(reverse("questions:sitting-result", args=[sitting.pk])).content.decode()
+
+    assert html.count("Because of reason") == 3
+    assert html.count(">your answer</span>") == 1 and html.count(">key</span>") == 3
+    assert html.count(">not answered</span>") == 2
