@@ -79,3 +79,60 @@ def test_result_shows_each_question_with_my_answer_the_key_and_explanation(clien
     assert html.count("Because of reason") == 3
     assert html.count(">your answer</span>") == 1 and html.count(">key</span>") == 3
     assert html.count(">not answered</span>") == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_mock_submit_asks_first_then_results_explain(
+    width, paper, page, phone_page, live_server, sign_in, axe
+):
+    page = phone_page if width == "phone" else page
+    candidate = UserFactory(name="Cal Candidate")
+    sign_in(page, candidate)
+    page.goto(f"{live_server.url}/questions/papers/")
+    page.get_by_role("button", name="Start Year 3 mock").click()
+    page.locator("#answer-0").check()
+    page.get_by_role("button", name="Save and next").click()
+
+    page.get_by_role("link", name="Submit my answers…").click()
+
+    assert page.get_by_text("2 of 3 questions not answered.").is_visible()
+    assert axe(page) == []
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/h14-mock-confirm-{width}.png", full_page=True)
+    assert not Sitting.objects.get().finished
+    page.get_by_role("button", name="Yes, submit now").click()
+    page.reload()  # without the one-off message
+    assert page.locator(".result-item").count() == 3
+    assert axe(page) == []
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/h14-mock-result-{width}.png", full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_practice_keeps_its_filters(width, page, phone_page, live_server, sign_in, axe):
+    page = phone_page if width == "phone" else page
+    cardio, neuro = tag("Cardiology"), tag("Neurology")
+    for i in range(3):
+        make_question(tags=[cardio], years=(3,), title=f"Cardio {i}")
+    make_question(tags=[neuro], years=(3,), title="Neuro only")
+    sign_in(page, UserFactory(year=3))
+    page.goto(f"{live_server.url}/questions/")
+    page.get_by_label("Specialty").select_option(label="Cardiology")
+    page.get_by_role("button", name="Give me a question").click()
+
+    seen = []
+    for _ in range(3):
+        seen.append(page.locator("h1").inner_text())
+        page.locator("#answer-0").check()
+        page.get_by_label("Certain").check()
+        page.get_by_role("button", name="Check my answer").click()
+        assert axe(page) == []
+        page.get_by_role("link", name="Another question").click()
+
+    assert all("Cardio" in title for title in seen) and len(set(seen)) == 3, seen
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/h14-practice-filters-{width}.png", full_page=True)
