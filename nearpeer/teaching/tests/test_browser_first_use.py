@@ -92,3 +92,37 @@ def test_member_browses_the_week_view(width, page, phone_page, live_server, sign
     assert page.locator(".month-grid").get_by_role("link", name="Murmurs").is_visible()
     assert axe(page) == []
     _shot(page, f"timetable-month-{width}")
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_teacher_marks_attendance_on_a_phone(width, page, phone_page, live_server, sign_in, axe):
+    from nearpeer.members.tests.factories import UserFactory, teacher
+    from nearpeer.teaching import services
+    from nearpeer.teaching.models import Attendance
+    from nearpeer.teaching.tests.factories import SessionFactory
+
+    page = phone_page if width == "phone" else page
+    tutor = teacher(name="Tess Tutor")
+    session = SessionFactory(title="Chest X-rays: a systematic approach to the film")
+    session.teachers.add(tutor)
+    students = [UserFactory(name=n) for n in ("Ada Early", "Bartholomew Longname-Smythe")]
+    for s in students:
+        services.register(session=session, member=s)
+    sign_in(page, tutor)
+
+    page.goto(f"{live_server.url}/teach/")
+    assert axe(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    page.get_by_role("link", name=f"Register list for {session.title}").click()
+    button = page.get_by_role("button", name="Mark Bartholomew Longname-Smythe present")
+    box = button.bounding_box()
+    assert box["height"] >= 44  # a thumb-sized target
+    button.click()
+
+    row = page.locator(f"#row-{students[1].pk}")
+    row.locator(".badge-ok", has_text="Present").wait_for()
+    assert row.get_by_role("button", name="Mark Bartholomew Longname-Smythe absent").is_visible()
+    assert list(Attendance.objects.values_list("member__name", flat=True)) == [students[1].name]
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert axe(page) == []
+    _shot(page, f"register-{width}")
