@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 
@@ -7,3 +8,9 @@ from django.views.decorators.http import require_GET
 @login_not_required
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@login_not_required
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("icons/nearpeer.svg"))

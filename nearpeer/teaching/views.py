@@ -679,9 +679,20 @@ def _status(request) -> int:
     return 400 if request.method == "POST" else 200
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_cancel(request, pk: int):
+    """GET asks first, saying who will be told; POST cancels."""
     session = _committee_session(request, pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "teaching/session_cancel_confirm.html",
+            {
+                "session": session,
+                "affected": session.registrations.active().count(),
+                "teachers": session.teachers.count(),
+            },
+        )
     services.cancel_session(session=session, by=request.user)
     messages.success(request, f"“{session.title}” is cancelled; registrants are told.")
     return redirect(session)

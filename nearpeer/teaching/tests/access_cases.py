@@ -126,6 +126,7 @@ CASES = [
     Access("teaching:dashboard", COMMITTEE),
     Access("teaching:session-create", COMMITTEE),
     Access("teaching:session-edit", COMMITTEE, kwargs=session),
+    Access("teaching:session-cancel", COMMITTEE, kwargs=session),
     Access("teaching:session-cancel", COMMITTEE_POST, kwargs=session, method="post"),
     Access("teaching:series-create", COMMITTEE),
     Access("teaching:series-edit", COMMITTEE, kwargs=lambda w: {"pk": w.series.pk}),

@@ -120,3 +120,26 @@ def test_week_view_query_count(client, member, n, django_assert_num_queries):
         )
 
     assert response.context["session_count"] == n
+
+
+def test_cancelling_a_session_asks_first_saying_who_is_told(client, organiser, session, member):
+    from nearpeer.teaching import services
+
+    services.register(session=session, member=member)
+    client.force_login(organiser)
+    url = reverse("teaching:session-cancel", args=[session.pk])
+
+    page = client.get(url).content.decode()
+    session.refresh_from_db()
+
+    assert "1 member registered or waiting will be told" in page
+    assert session.status == "scheduled"
+    client.post(url)
+    session.refresh_from_db()
+    assert session.status == "cancelled"
+
+
+def test_favicon_is_served(client, db):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301 and response.url.endswith("icons/nearpeer.svg")
