@@ -156,8 +156,64 @@ class GroupsForm(forms.Form):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Groups, one per line: NAME=QID:VALUE|VALUE (empty for all respondents)",
+        help_text="QID is the question's short id shown in the report (Q1, Q2, …). "
+        "Example: Clinical=Q1:3|4|5 counts those who answered 3, 4 or 5 to Q1; join "
+        "conditions on several questions with &; “All=” is everyone.",
     )
-    suppress = forms.BooleanField(required=False, label="Suppress small cells")
+    suppress = forms.BooleanField(
+        required=False,
+        label="Suppress small cells",
+        help_text="Hides each count from 1 up to one below the minimum group size (and one "
+        "more count where needed, so a hidden count cannot be worked out by subtracting the "
+        "others from the total). Whole groups smaller than the minimum are withheld anyway.",
+    )
+
+
+BUILDER_SLOTS = 3
+BUILDER_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTI, Question.Kind.LIKERT)
+
+
+class GroupBuilderForm(forms.Form):
+    """One group chosen from lists: a name and the answers that put a respondent in it. No
+    syntax to type; it yields the same GroupSpec as `NAME=QID:VALUE|VALUE&QID:VALUE`."""
+
+    name = forms.CharField(max_length=60, required=False, label="Group name")
+    values = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who is in it",
+        help_text="Tick answers: a respondent is in the group if they gave one of the ticked "
+        "answers to each question you ticked in. Tick nothing for everyone.",
+    )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = {q.qid: q for q in questions if q.kind in BUILDER_KINDS}
+        self.fields["values"].choices = [
+            (
+                f"{q.qid}: {q.text[:80]}",
+                [(f"{q.qid}:{i}", label) for i, (_, label) in enumerate(q.choices)],
+            )
+            for q in self.questions.values()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("values") and not data.get("name", "").strip():
+            self.add_error("name", "Give the group a name.")
+        return data
+
+    def conditions(self) -> list[tuple[str, tuple[str, ...]]]:
+        """[(qid, (value, …)), …] in question order, from the ticked answers."""
+        chosen: dict[str, list[str]] = {}
+        for token in self.cleaned_data.get("values", []):
+            qid, _, index = token.rpartition(":")
+            chosen.setdefault(qid, []).append(self.questions[qid].options[int(index)])
+        return [(qid, tuple(chosen[qid])) for qid in self.questions if qid in chosen]
+
+    def as_text(self) -> str:
+        parts = [f"{qid}:{'|'.join(values)}" for qid, values in self.conditions()]
+        return f"{self.cleaned_data['name'].strip()}={'&'.join(parts)}"
 
 
 class CodeForm(forms.Form):

@@ -13,8 +13,10 @@ from . import exports, services
 from .agreement import CodeAgreement
 from .charts import likert_svg
 from .forms import (
+    BUILDER_SLOTS,
     ApplyCodeForm,
     CodeForm,
+    GroupBuilderForm,
     GroupsForm,
     ImportForm,
     InterviewForm,
@@ -40,6 +42,7 @@ from .models import (
 from .parsing import LIKERT_LABELS, ParseError, parse
 from .permissions import can_answer, can_run_evaluation
 from .refi import RefiError
+from .stats import GroupSpec
 from .transcripts import TranscriptError
 
 UNITS_PER_PAGE = 50
@@ -252,8 +255,29 @@ def _groups_from_request(request, survey):
 def report_view(request, slug):
     survey = _lead_survey(request, slug)
     form, lines, suppress = _groups_from_request(request, survey)
+    survey_questions = list(survey.questions.all())
+    builders = [
+        GroupBuilderForm(request.GET or None, prefix=f"g{i}", questions=survey_questions)
+        for i in range(1, BUILDER_SLOTS + 1)
+    ]
+    built = [b for b in builders if b.is_bound and b.is_valid() and b.cleaned_data["name"].strip()]
+    for b in builders:
+        if b.is_bound and not b.is_valid():
+            messages.error(request, "A group built from the lists needs a name.")
+            break
     try:
-        groups = services.parse_groups(lines)
+        if built:
+            # Groups built from the lists (as specs: answers may hold | or &), then any
+            # written in the advanced box.
+            typed = form.cleaned_data["groups"] if form.is_valid() else ""
+            groups = [
+                GroupSpec(name=b.cleaned_data["name"].strip(), conditions=tuple(b.conditions()))
+                for b in built
+            ] + services.parse_groups(typed.splitlines())
+            if len({g.name for g in groups}) != len(groups):
+                raise ValueError("each group needs a different name")
+        else:
+            groups = services.parse_groups(lines)
     except ValueError as exc:
         messages.error(request, str(exc))
         groups = []
@@ -273,7 +297,7 @@ def report_view(request, slug):
             f"{survey.slug}-report.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    questions = {q.qid: q for q in survey.questions.all()}
+    questions = {q.qid: q for q in survey_questions}
     blocks = []
     for row in report.rows:
         if not blocks or blocks[-1]["qid"] != row.question:
@@ -301,6 +325,9 @@ def report_view(request, slug):
             "form": form,
             "report": report,
             "blocks": blocks,
+            "builders": builders,
+            "built_text": "\n".join(b.as_text() for b in built),
+            "min_group_size": settings.NEARPEER_MIN_GROUP_SIZE,
             "query": request.GET.urlencode(),
         },
     )
