@@ -324,3 +324,5 @@ OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "members:oidc-callback"
 LOGIN_REDIRECT_URL_FAILURE = "/members/sign-in/?university=unknown"
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "nearpeer.members.oidc.UniversityBackend"]
+# One time format, 24-hour, wherever a template prints a time without its own format.
+FORMAT_MODULE_PATH = ["nearpeer.formats"]
