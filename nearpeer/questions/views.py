@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -442,6 +443,50 @@ def review_list(request):
     )
     rows = [(q, can_see_author(request.user, q)) for q in questions]
     return render(request, "questions/review_list.html", {"rows": rows})
+
+
+CONFIDENCE_MEANING = {
+    services.Confidence.GUESS: "When you guess, a right answer is luck: these are worth revising.",
+    services.Confidence.FAIRLY_SURE: "Somewhere between: compare with the rows above and below.",
+    services.Confidence.CERTAIN: "When you are certain you should nearly always be right; "
+    "certain-but-wrong answers are the misconceptions to fix first.",
+}
+
+
+@require_GET
+def progress(request):
+    """My accuracy by specialty, month by month, and how well my confidence matched my
+    answers. Only the member sees it. Two queries."""
+    mine = Attempt.objects.filter(member=request.user).order_by()
+    by_month = (
+        mine.filter(question__tags__kind=TagKind.SPECIALTY)
+        .annotate(month=TruncMonth("answered_at"))
+        .values("question__tags__name", "month")
+        .annotate(n=Count("pk"), right=Count("pk", filter=Q(correct=True)))
+        .order_by("question__tags__name", "month")
+    )
+    specialties: dict[str, list[dict]] = {}
+    for row in by_month:
+        specialties.setdefault(row["question__tags__name"], []).append(
+            {"month": row["month"], "n": row["n"], "share": round(100 * row["right"] / row["n"])}
+        )
+    labels = dict(services.Confidence.CHOICES)
+    calibration = [
+        {
+            "label": labels.get(row["confidence"], "Not given"),
+            "n": row["n"],
+            "share": round(100 * row["right"] / row["n"]),
+            "meaning": CONFIDENCE_MEANING.get(row["confidence"], ""),
+        }
+        for row in mine.values("confidence")
+        .annotate(n=Count("pk"), right=Count("pk", filter=Q(correct=True)))
+        .order_by("confidence")
+    ]
+    return render(
+        request,
+        "questions/progress.html",
+        {"specialties": sorted(specialties.items()), "calibration": calibration},
+    )
 
 
 @require_GET

@@ -157,4 +157,5 @@ CASES = [
     Access("questions:sitting-submit", OWNER, kwargs=_pk("open_sitting")),
     Access("questions:sitting-submit", OWNER_POST, kwargs=_pk("open_sitting"), method="post"),
     Access("questions:sitting-result", OWNER, kwargs=_pk("sat")),
+    Access("questions:progress", ALL),
 ]  # fmt: skip

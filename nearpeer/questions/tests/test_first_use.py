@@ -136,3 +136,56 @@ def test_practice_keeps_its_filters(width, page, phone_page, live_server, sign_i
     assert all("Cardio" in title for title in seen) and len(set(seen)) == 3, seen
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/h14-practice-filters-{width}.png", full_page=True)
+
+
+def _answer(member, question, *, correct: bool, confidence: int):
+    version = question.published_version
+    key = version.key_mask
+    return Attempt.objects.create(
+        member=member,
+        question=question,
+        version=version,
+        selected_mask=key if correct else (key << 1) or 1,
+        correct=correct,
+        confidence=confidence,
+        source="practice",
+    )
+
+
+@pytest.mark.django_db
+def test_progress_shows_accuracy_by_specialty_and_calibration(client):
+    member = UserFactory()
+    cardio = make_question(tags=[tag("Cardiology")])
+    neuro = make_question(tags=[tag("Neurology")])
+    _answer(member, cardio, correct=True, confidence=3)
+    _answer(member, cardio, correct=False, confidence=3)
+    _answer(member, neuro, correct=False, confidence=1)
+    _answer(UserFactory(), neuro, correct=True, confidence=3)  # someone else's
+    client.force_login(member)
+
+    response = client.get(reverse("questions:progress"))
+
+    specialties = {
+        name: [(m["n"], m["share"]) for m in months]
+        for name, months in response.context["specialties"]
+    }
+    assert specialties == {"Cardiology": [(2, 50)], "Neurology": [(1, 0)]}
+    assert [(r["label"], r["n"], r["share"]) for r in response.context["calibration"]] == [
+        ("I guessed", 1, 0),
+        ("Certain", 2, 50),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 3])
+def test_progress_query_count(client, n, django_assert_num_queries):
+    member = UserFactory()
+    for i in range(n):
+        _answer(member, make_question(tags=[tag(f"Specialty {i}")]), correct=True, confidence=2)
+    client.force_login(member)
+
+    # session, user, by specialty and month, calibration, and the header navigation's roles
+    with django_assert_num_queries(5):
+        response = client.get(reverse("questions:progress"))
+
+    assert len(response.context["specialties"]) == n
