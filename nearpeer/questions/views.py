@@ -612,11 +612,27 @@ def paper_detail(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def paper_status(request, pk: int):
     if not can_manage_papers(request.user):
         raise Http404
     paper = get_object_or_404(Paper, pk=pk)
+    if request.method == "GET":
+        # Opening or closing a paper changes what candidates can do: ask first.
+        status = request.GET.get("status", "")
+        if status not in PaperStatus.values or status == paper.status:
+            return redirect("questions:paper-detail", pk=pk)
+        return render(
+            request,
+            "questions/paper_status_confirm.html",
+            {
+                "paper": paper,
+                "status": status,
+                "label": PaperStatus(status).label,
+                "items": paper.items.count(),
+                "sittings": paper.sittings.count(),
+            },
+        )
     status = request.POST.get("status", "")
     if status not in PaperStatus.values:
         messages.error(request, "Unknown status.")

@@ -143,6 +143,10 @@ CASES = [
     Access("questions:paper-create", COMMITTEE),
     Access("questions:paper-detail", COMMITTEE, kwargs=_pk("draft_paper")),
     Access(
+        "questions:paper-status", COMMITTEE, kwargs=_pk("draft_paper"),
+        data=lambda w: {"status": "open"},
+    ),
+    Access(
         "questions:paper-status", COMMITTEE_POST, kwargs=_pk("draft_paper"), method="post",
         data=lambda w: {"status": "open"},
     ),

@@ -189,3 +189,24 @@ def test_progress_query_count(client, n, django_assert_num_queries):
         response = client.get(reverse("questions:progress"))
 
     assert len(response.context["specialties"]) == n
+
+
+@pytest.mark.django_db
+def test_opening_a_paper_asks_first(client):
+    cardio = tag("Cardiology")
+    make_question(tags=[cardio])
+    boss = committee()
+    paper = services.build_paper_from_blueprint(
+        title="Draft mock", by=boss, blueprint={cardio: 1}, duration_minutes=20
+    )
+    client.force_login(boss)
+    url = reverse("questions:paper-status", args=[paper.pk])
+
+    page = client.get(url, {"status": "open"}).content.decode()
+    paper.refresh_from_db()
+    assert "Members can start it straight away: 1 question, 20 minutes" in page
+    assert paper.status == PaperStatus.DRAFT
+
+    client.post(url, {"status": "open"})
+    paper.refresh_from_db()
+    assert paper.status == PaperStatus.OPEN
