@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 
 from nearpeer.members.models import Phase, Role
 
@@ -18,7 +19,11 @@ class SurveyForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave empty for every year.",
     )
-    audience_phase = forms.ChoiceField(choices=[("", "Any phase"), *Phase.choices], required=False)
+    audience_phase = forms.ChoiceField(
+        choices=[("", "Any phase"), *Phase.choices],
+        required=False,
+        help_text="Phase: pre-clinical or clinical, worked out from each member's year of study.",
+    )
     audience_role = forms.ChoiceField(choices=[("", "Any member"), *Role.choices], required=False)
 
     class Meta:
@@ -43,6 +48,12 @@ class SurveyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["audience_years"].initial = self.instance.audience_years
+        self.fields["slug"].required = False
+        self.fields[
+            "slug"
+        ].help_text = (
+            "The survey's short name in its links; leave empty to make one from the title."
+        )
 
     def clean_information_sheet(self):
         text = self.cleaned_data["information_sheet"]
@@ -52,6 +63,13 @@ class SurveyForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if not data.get("slug") and data.get("title"):
+            base = slugify(data["title"])[:40] or "survey"
+            slug, n = base, 2
+            while Survey.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+                slug, n = f"{base}-{n}", n + 1
+            data["slug"] = slug
+            self.errors.pop("slug", None)
         if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
             self.add_error("closes_at", "The survey must close after it opens.")
         return data

@@ -89,3 +89,22 @@ def test_lead_builds_a_two_group_report_without_typing_syntax(
         page.screenshot(path=f"{SHOTS}/h14-report-builder-{width}.png", full_page=True)
     page.goto(f"{live_server.url}/evaluation/surveys/imported/agreement/")
     assert axe(page) == []
+
+
+@pytest.mark.django_db
+def test_survey_slug_is_made_from_the_title_when_left_empty(client):
+    committee_lead = UserFactory(roles=[Role.EVALUATION_LEAD, Role.COMMITTEE])
+    Survey.objects.create(title="Old", slug="end-of-year-feedback")
+    client.force_login(committee_lead)
+
+    client.post(
+        reverse("evaluation:survey-create"),
+        {
+            "title": "End of year feedback",
+            "slug": "",
+            "information_sheet": "Why we ask.",
+            "consent_statement": "I agree.",
+        },
+    )
+
+    assert Survey.objects.filter(slug="end-of-year-feedback-2").exists()
