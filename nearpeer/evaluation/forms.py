@@ -255,7 +255,10 @@ class ApplyCodeForm(forms.Form):
 
     def __init__(self, *args, survey, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].queryset = survey.codes.all()
+        # Sorted by theme then name, so a code is where the coder expects it.
+        self.fields["code"].queryset = survey.codes.select_related("parent").order_by(
+            "parent__name", "name"
+        )
 
 
 class TranscriptForm(forms.Form):

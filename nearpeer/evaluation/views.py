@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import exports, services
@@ -399,7 +400,7 @@ def coding_workspace(request, slug):
         }
         for t in transcripts
     ]
-    codes = list(survey.codes.select_related("parent"))
+    codes = sorted(survey.codes.select_related("parent"), key=lambda c: c.path.lower())
     page = Paginator(units, UNITS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -463,7 +464,11 @@ def coding_apply(request, slug):
         **unit,
     )
     messages.success(request, f"Coded as {form.cleaned_data['code'].path}.")
-    return redirect("evaluation:coding-workspace", slug=survey.slug)
+    # Back to the same page and text, so the coder keeps their place.
+    page = request.POST.get("page", "")
+    anchor = "u-" + form.cleaned_data["unit"].replace(":", "")
+    url = reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug})
+    return redirect(f"{url}{'?page=' + page if page.isdigit() else ''}#{anchor}")
 
 
 @require_POST

@@ -108,3 +108,21 @@ def test_survey_slug_is_made_from_the_title_when_left_empty(client):
     )
 
     assert Survey.objects.filter(slug="end-of-year-feedback-2").exists()
+
+
+@pytest.mark.django_db
+def test_apply_code_returns_to_the_same_page_and_text(client, lead, imported_survey):
+    from nearpeer.evaluation.models import Answer
+
+    answer = Answer.objects.get(response__external_id="R_a1", question__qid="Q5")
+    code = services.get_or_create_code_path(survey=imported_survey, path="Resources/Recordings")
+    client.force_login(lead)
+
+    response = client.post(
+        reverse("evaluation:coding-apply", args=["imported"]),
+        {"unit": f"answer:{answer.pk}", "code": code.pk, "passage": "", "page": "2"},
+    )
+
+    assert response.url == (
+        reverse("evaluation:coding-workspace", args=["imported"]) + f"?page=2#u-answer{answer.pk}"
+    )
