@@ -76,8 +76,9 @@ class SessionForm(forms.ModelForm):
     teachers = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Student-teachers and committee members.",
+        # Checkboxes, not a Ctrl-click list; teaching/choice-filter.js adds a filter box.
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "filterable-choice"}),
+        help_text="Student-teachers and committee members. Tick everyone who teaches it.",
     )
     meeting_url = forms.URLField(required=False, assume_scheme="https", label="Meeting link")
 

@@ -126,3 +126,22 @@ def test_teacher_marks_attendance_on_a_phone(width, page, phone_page, live_serve
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     assert axe(page) == []
     _shot(page, f"register-{width}")
+
+
+def test_teachers_are_ticked_from_a_filtered_list_not_ctrl_click(page, live_server, sign_in, axe):
+    from nearpeer.members.tests.factories import teacher
+
+    chair = committee(name="Cara Chair")
+    for name in ["Amal", "Bea", "Cy", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo"]:
+        teacher(name=f"{name} Tutor")
+    sign_in(page, chair)
+    page.goto(f"{live_server.url}/committee/sessions/new/")
+
+    page.get_by_label("Filter the names").fill("han")
+
+    visible = page.locator("input.filterable-choice:visible")
+    assert visible.count() == 1
+    page.get_by_label("Hana Tutor").check()
+    page.get_by_label("Filter the names").fill("")
+    assert page.locator("input.filterable-choice:visible").count() == 10  # with the chair
+    assert axe(page) == []
