@@ -392,3 +392,28 @@ NEARPEER_PREP_HOURS = {
     "workshop": float(os.environ.get("NEARPEER_PREP_HOURS_WORKSHOP", "2")),
 }
 NEARPEER_TEACHER_TERM_HOURS_CAP = float(os.environ.get("NEARPEER_TEACHER_TERM_HOURS_CAP", "30"))
+# --- Ways in: invitations and university sign-in (docs/configuration.md) -------------------------
+# How long an invitation link (choose your first password) works.
+NEARPEER_INVITATION_DAYS = int(os.environ.get("NEARPEER_INVITATION_DAYS", "14"))
+# OpenID Connect through mozilla-django-oidc; off unless a client id is set.
+NEARPEER_OIDC_ENABLED = bool(os.environ.get("NEARPEER_OIDC_CLIENT_ID"))
+NEARPEER_OIDC_BUTTON_LABEL = os.environ.get(
+    "NEARPEER_OIDC_BUTTON_LABEL", "Sign in with your university account"
+)
+NEARPEER_OIDC_EMAIL_CLAIM = os.environ.get("NEARPEER_OIDC_EMAIL_CLAIM", "email")
+OIDC_RP_CLIENT_ID = os.environ.get("NEARPEER_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("NEARPEER_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("NEARPEER_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("NEARPEER_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("NEARPEER_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("NEARPEER_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("NEARPEER_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("NEARPEER_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False  # membership comes from the roster or an approved request
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "members:oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/members/sign-in/?university=unknown"
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "nearpeer.members.oidc.UniversityBackend"]
+# One time format, 24-hour, wherever a template prints a time without its own format.
+FORMAT_MODULE_PATH = ["nearpeer.formats"]

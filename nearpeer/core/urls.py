@@ -5,4 +5,7 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("help/", views.help_page, name="help"),
 ]

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connections
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -52,3 +54,16 @@ def healthz(request):
     return HttpResponse(
         "\n".join(lines) + "\n", content_type="text/plain", status=200 if ready else 503
     )
+
+
+@require_GET
+@login_not_required
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("icons/nearpeer.svg"))
+
+
+@require_GET
+@login_not_required
+def help_page(request):
+    """Short guides per role (member, teacher, committee, evaluation lead)."""
+    return render(request, "core/help.html")

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 
 from nearpeer.members.models import Phase, Role
 
@@ -18,7 +19,11 @@ class SurveyForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave empty for every year.",
     )
-    audience_phase = forms.ChoiceField(choices=[("", "Any phase"), *Phase.choices], required=False)
+    audience_phase = forms.ChoiceField(
+        choices=[("", "Any phase"), *Phase.choices],
+        required=False,
+        help_text="Phase: pre-clinical or clinical, worked out from each member's year of study.",
+    )
     audience_role = forms.ChoiceField(choices=[("", "Any member"), *Role.choices], required=False)
 
     class Meta:
@@ -43,6 +48,12 @@ class SurveyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["audience_years"].initial = self.instance.audience_years
+        self.fields["slug"].required = False
+        self.fields[
+            "slug"
+        ].help_text = (
+            "The survey's short name in its links; leave empty to make one from the title."
+        )
 
     def clean_information_sheet(self):
         text = self.cleaned_data["information_sheet"]
@@ -52,6 +63,13 @@ class SurveyForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if not data.get("slug") and data.get("title"):
+            base = slugify(data["title"])[:40] or "survey"
+            slug, n = base, 2
+            while Survey.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+                slug, n = f"{base}-{n}", n + 1
+            data["slug"] = slug
+            self.errors.pop("slug", None)
         if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
             self.add_error("closes_at", "The survey must close after it opens.")
         return data
@@ -181,8 +199,64 @@ class GroupsForm(forms.Form):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Groups, one per line: NAME=QID:VALUE|VALUE (empty for all respondents)",
+        help_text="QID is the question's short id shown in the report (Q1, Q2, …). "
+        "Example: Clinical=Q1:3|4|5 counts those who answered 3, 4 or 5 to Q1; join "
+        "conditions on several questions with &; “All=” is everyone.",
     )
-    suppress = forms.BooleanField(required=False, label="Suppress small cells")
+    suppress = forms.BooleanField(
+        required=False,
+        label="Suppress small cells",
+        help_text="Hides each count from 1 up to one below the minimum group size (and one "
+        "more count where needed, so a hidden count cannot be worked out by subtracting the "
+        "others from the total). Whole groups smaller than the minimum are withheld anyway.",
+    )
+
+
+BUILDER_SLOTS = 3
+BUILDER_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTI, Question.Kind.LIKERT)
+
+
+class GroupBuilderForm(forms.Form):
+    """One group chosen from lists: a name and the answers that put a respondent in it. No
+    syntax to type; it yields the same GroupSpec as `NAME=QID:VALUE|VALUE&QID:VALUE`."""
+
+    name = forms.CharField(max_length=60, required=False, label="Group name")
+    values = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who is in it",
+        help_text="Tick answers: a respondent is in the group if they gave one of the ticked "
+        "answers to each question you ticked in. Tick nothing for everyone.",
+    )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = {q.qid: q for q in questions if q.kind in BUILDER_KINDS}
+        self.fields["values"].choices = [
+            (
+                f"{q.qid}: {q.text[:80]}",
+                [(f"{q.qid}:{i}", label) for i, (_, label) in enumerate(q.choices)],
+            )
+            for q in self.questions.values()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("values") and not data.get("name", "").strip():
+            self.add_error("name", "Give the group a name.")
+        return data
+
+    def conditions(self) -> list[tuple[str, tuple[str, ...]]]:
+        """[(qid, (value, …)), …] in question order, from the ticked answers."""
+        chosen: dict[str, list[str]] = {}
+        for token in self.cleaned_data.get("values", []):
+            qid, _, index = token.rpartition(":")
+            chosen.setdefault(qid, []).append(self.questions[qid].options[int(index)])
+        return [(qid, tuple(chosen[qid])) for qid in self.questions if qid in chosen]
+
+    def as_text(self) -> str:
+        parts = [f"{qid}:{'|'.join(values)}" for qid, values in self.conditions()]
+        return f"{self.cleaned_data['name'].strip()}={'&'.join(parts)}"
 
 
 class CodeForm(forms.Form):
@@ -206,7 +280,10 @@ class ApplyCodeForm(forms.Form):
 
     def __init__(self, *args, survey, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].queryset = survey.codes.all()
+        # Sorted by theme then name, so a code is where the coder expects it.
+        self.fields["code"].queryset = survey.codes.select_related("parent").order_by(
+            "parent__name", "name"
+        )
 
 
 class TranscriptForm(forms.Form):

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.anonymity.store import (
@@ -21,8 +22,10 @@ from . import exports, services
 from .agreement import CodeAgreement
 from .charts import likert_svg
 from .forms import (
+    BUILDER_SLOTS,
     ApplyCodeForm,
     CodeForm,
+    GroupBuilderForm,
     GroupsForm,
     ImportForm,
     InterviewForm,
@@ -48,6 +51,7 @@ from .models import (
 from .parsing import LIKERT_LABELS, ParseError, parse
 from .permissions import can_answer, can_run_evaluation
 from .refi import RefiError
+from .stats import GroupSpec
 from .transcripts import TranscriptError
 
 security_log = logging.getLogger("nearpeer.security")
@@ -306,8 +310,29 @@ def _groups_from_request(request, survey):
 def report_view(request, slug):
     survey = _lead_survey(request, slug)
     form, lines, suppress = _groups_from_request(request, survey)
+    survey_questions = list(survey.questions.all())
+    builders = [
+        GroupBuilderForm(request.GET or None, prefix=f"g{i}", questions=survey_questions)
+        for i in range(1, BUILDER_SLOTS + 1)
+    ]
+    built = [b for b in builders if b.is_bound and b.is_valid() and b.cleaned_data["name"].strip()]
+    for b in builders:
+        if b.is_bound and not b.is_valid():
+            messages.error(request, "A group built from the lists needs a name.")
+            break
     try:
-        groups = services.parse_groups(lines)
+        if built:
+            # Groups built from the lists (as specs: answers may hold | or &), then any
+            # written in the advanced box.
+            typed = form.cleaned_data["groups"] if form.is_valid() else ""
+            groups = [
+                GroupSpec(name=b.cleaned_data["name"].strip(), conditions=tuple(b.conditions()))
+                for b in built
+            ] + services.parse_groups(typed.splitlines())
+            if len({g.name for g in groups}) != len(groups):
+                raise ValueError("each group needs a different name")
+        else:
+            groups = services.parse_groups(lines)
     except ValueError as exc:
         messages.error(request, str(exc))
         groups = []
@@ -327,7 +352,7 @@ def report_view(request, slug):
             f"{survey.slug}-report.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    questions = {q.qid: q for q in survey.questions.all()}
+    questions = {q.qid: q for q in survey_questions}
     blocks = []
     for row in report.rows:
         if not blocks or blocks[-1]["qid"] != row.question:
@@ -357,6 +382,8 @@ def report_view(request, slug):
             "n_pending": pending_count(scope=services.survey_scope(survey)),
             "min_group_size": settings.NEARPEER_MIN_GROUP_SIZE,
             "blocks": blocks,
+            "builders": builders,
+            "built_text": "\n".join(b.as_text() for b in built),
             "query": request.GET.urlencode(),
         },
     )
@@ -428,7 +455,7 @@ def coding_workspace(request, slug):
         }
         for t in transcripts
     ]
-    codes = list(survey.codes.select_related("parent"))
+    codes = sorted(survey.codes.select_related("parent"), key=lambda c: c.path.lower())
     page = Paginator(units, UNITS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -492,7 +519,11 @@ def coding_apply(request, slug):
         **unit,
     )
     messages.success(request, f"Coded as {form.cleaned_data['code'].path}.")
-    return redirect("evaluation:coding-workspace", slug=survey.slug)
+    # Back to the same page and text, so the coder keeps their place.
+    page = request.POST.get("page", "")
+    anchor = "u-" + form.cleaned_data["unit"].replace(":", "")
+    url = reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug})
+    return redirect(f"{url}{'?page=' + page if page.isdigit() else ''}#{anchor}")
 
 
 @require_POST

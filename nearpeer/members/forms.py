@@ -102,3 +102,29 @@ class SetFirstPasswordResetForm(PasswordResetForm):
         return User.objects.filter(
             email=normalise_email(email), is_active=True, erased_at__isnull=True
         )
+
+
+class AccessRequestForm(forms.Form):
+    name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="Your university email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    year = forms.TypedChoiceField(
+        label="Year of study", choices=YEAR_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    message = forms.CharField(
+        label="Anything the committee should know (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter your name.")
+        return name

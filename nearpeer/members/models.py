@@ -187,3 +187,64 @@ class YearChangeRequest(models.Model):
         if self.year is None:
             return "Not a student (faculty)"
         return f"Year {self.year}" + (" (intercalated BSc)" if self.intercalating else "")
+
+
+class Invitation(models.Model):
+    """The latest invitation a member was sent: a link to choose a password. Each send makes a
+    new nonce, so only the newest link works; it also stops working once used."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        JOINED = "joined", "Joined"
+        BOUNCED = "bounced", "Bounced"
+
+    member = models.OneToOneField(User, on_delete=models.CASCADE, related_name="invitation")
+    nonce = models.CharField(max_length=32)
+    sent_at = models.DateTimeField(default=timezone.now)
+    send_count = models.PositiveSmallIntegerField(default=1)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.member} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return self.Status.JOINED
+        if self.bounced_at:
+            return self.Status.BOUNCED
+        return self.Status.INVITED
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
+
+
+class AccessRequest(models.Model):
+    """Someone not on the roster asks to join; a committee member approves or declines."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    email = models.EmailField()
+    name = models.CharField(max_length=150)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    message = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> ({self.get_status_display()})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import oidc, views
 
 app_name = "members"
 urlpatterns = [
@@ -30,4 +30,20 @@ urlpatterns = [
     path("committee/members/<int:pk>/erase/", views.member_erase, name="member-erase"),
     path("committee/roster/", views.roster_import, name="roster-import"),
     path("committee/roster/confirm/", views.roster_confirm, name="roster-confirm"),
+]
+
+# Ways in: invitations, requests for access, university sign-in (OpenID Connect).
+urlpatterns += [
+    path("welcome/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("committee/members/<int:pk>/invite/", views.member_invite, name="member-invite"),
+    path("request-access/", views.access_request_create, name="access-request-create"),
+    path("request-access/sent/", views.access_request_sent, name="access-request-sent"),
+    path("committee/access-requests/", views.access_request_list, name="access-request-list"),
+    path(
+        "committee/access-requests/<int:pk>/",
+        views.access_request_decide,
+        name="access-request-decide",
+    ),
+    path("university/sign-in/", oidc.university_sign_in, name="oidc-sign-in"),
+    path("university/callback/", oidc.university_callback, name="oidc-callback"),
 ]

@@ -4,10 +4,11 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, QueryDict
@@ -20,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nearpeer.core import throttle
 from nearpeer.core.decorators import role_required
 
-from . import services
+from . import invitations, services
 from .forms import (
+    AccessRequestForm,
     MemberSearchForm,
     ProfileForm,
     RolesForm,
@@ -30,7 +32,7 @@ from .forms import (
     SignInForm,
     YearRequestForm,
 )
-from .models import Role, User, YearChangeRequest
+from .models import AccessRequest, Role, User, YearChangeRequest
 from .permissions import is_committee, may_change_credentials, may_edit_account
 from .roster import parse_roster
 
@@ -74,6 +76,13 @@ class SignInView(auth_views.LoginView):
             window_seconds=settings.NEARPEER_LOGIN_COOLOFF_MINUTES * 60,
         )
         return super().form_invalid(form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.NEARPEER_OIDC_ENABLED
+        context["oidc_button_label"] = settings.NEARPEER_OIDC_BUTTON_LABEL
+        context["university_unknown"] = self.request.GET.get("university") == "unknown"
+        return context
 
 
 sign_in = SignInView.as_view()
@@ -244,7 +253,11 @@ def privacy(request):
 @role_required(is_committee)
 def member_list(request):
     search = MemberSearchForm(request.GET)
-    members = User.objects.prefetch_related("role_grants").order_by("name", "email")
+    members = (
+        User.objects.select_related("invitation")
+        .prefetch_related("role_grants")
+        .order_by("name", "email")
+    )
     if search.is_valid():
         if q := search.cleaned_data["q"].strip():
             members = members.filter(Q(name__icontains=q) | Q(email__icontains=q))
@@ -257,7 +270,15 @@ def member_list(request):
     return render(
         request,
         "members/member_list.html",
-        {"search": search, "page": page, "rows": rows, "query": request.GET.urlencode()},
+        {
+            "search": search,
+            "page": page,
+            "rows": rows,
+            "query": request.GET.urlencode(),
+            "waiting_requests": AccessRequest.objects.filter(
+                status=AccessRequest.Status.PENDING
+            ).count(),
+        },
     )
 
 
@@ -314,7 +335,7 @@ def member_roles(request, pk: int):
 def roster_import(request):
     """Upload a roster; show what would change (a dry run); confirming imports it."""
     form = RosterUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
+    context = {"form": form, "invitation_days": settings.NEARPEER_INVITATION_DAYS}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         rows, errors = parse_roster(data)
@@ -352,6 +373,8 @@ def roster_confirm(request):
         request,
         f"Roster imported: {s['created']} new, {s['updated']} updated, {s['unchanged']} unchanged.",
     )
+    if request.POST.get("invite") and plan.create:
+        _report_invitations(request, invitations.invite_new_members(plan=plan, by=request.user))
     return redirect("members:member-list")
 
 
@@ -370,3 +393,134 @@ def member_erase(request, pk: int):
         messages.success(request, f"{name}'s personal data is erased.")
         return redirect("members:member-list")
     return render(request, "members/member_erase.html", {"member": member})
+
+
+# --- Ways in: invitations, requests for access, university sign-in ------------------------------
+
+ACCESS_REQUESTS_PER_HOUR = 5
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token: str):
+    """An invited member chooses their password and is signed in."""
+    try:
+        invitation = invitations.invitation_for_token(token)
+    except invitations.InvitationInvalid as exc:
+        return render(request, "members/invitation_accept.html", {"invalid": exc.reason})
+    form = SetPasswordForm(invitation.member, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = invitations.accept_invitation(
+            invitation=invitation, password=form.cleaned_data["new_password1"]
+        )
+        login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {member.get_short_name()}. Your password is saved.")
+        return redirect("teaching:home")
+    return render(
+        request, "members/invitation_accept.html", {"form": form, "member": invitation.member}
+    )
+
+
+@require_POST
+@role_required(is_committee)
+def member_invite(request, pk: int):
+    member = get_object_or_404(User, pk=pk, is_active=True, erased_at__isnull=True)
+    result = invitations.send_invitations(members=[member], by=request.user)
+    if result.sent:
+        messages.success(request, f"Invitation sent to {member.email}.")
+    elif result.bounced:
+        messages.error(request, f"The mail server refused {member.email}: {result.bounced[0][1]}")
+    else:
+        messages.info(request, f"{member.name} already has a password; no invitation was sent.")
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return redirect(reverse("members:member-list") + (f"?{query}" if query else ""))
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def access_request_create(request):
+    """Someone not on the roster asks the committee for an account."""
+    if request.user.is_authenticated:
+        return redirect("teaching:home")
+    form = AccessRequestForm(request.POST or None)
+    if request.method == "POST":
+        key = f"members:access-request:{_client_ip(request)}"
+        count = cache.get_or_set(key, 0, timeout=3600)
+        if count >= ACCESS_REQUESTS_PER_HOUR:
+            form.add_error(None, "Too many requests from here in the last hour; try again later.")
+        elif form.is_valid():
+            cache.incr(key)
+            data = form.cleaned_data
+            invitations.request_access(
+                email=data["email"], name=data["name"], year=data["year"], message=data["message"]
+            )
+            return redirect("members:access-request-sent")
+    return render(request, "members/access_request_form.html", {"form": form})
+
+
+@login_not_required
+@require_GET
+def access_request_sent(request):
+    return render(request, "members/access_request_sent.html")
+
+
+@require_GET
+@role_required(is_committee)
+def access_request_list(request):
+    waiting = AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).order_by(
+        "created_at"
+    )
+    decided = (
+        AccessRequest.objects.exclude(status=AccessRequest.Status.PENDING)
+        .select_related("decided_by")
+        .order_by("-decided_at")[:20]
+    )
+    return render(
+        request,
+        "members/access_request_list.html",
+        {"waiting": list(waiting), "decided": list(decided)},
+    )
+
+
+@require_POST
+@role_required(is_committee)
+def access_request_decide(request, pk: int):
+    access_request = get_object_or_404(AccessRequest, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            result = invitations.approve_access_request(
+                access_request=access_request, by=request.user
+            )
+            if result.bounced:
+                messages.error(
+                    request,
+                    f"{access_request.name} is now a member, but the mail server refused "
+                    f"{access_request.email}: {result.bounced[0][1]}",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"{access_request.name} is now a member; an invitation went to "
+                    f"{access_request.email}.",
+                )
+        elif action == "decline":
+            invitations.decline_access_request(access_request=access_request, by=request.user)
+            messages.success(request, f"The request from {access_request.name} is declined.")
+        else:
+            messages.error(request, "Choose Approve or Decline.")
+    except ValueError as exc:
+        messages.error(request, f"Nothing changed: {exc}.")
+    return redirect("members:access-request-list")
+
+
+def _report_invitations(request, result: "invitations.InvitationResult") -> None:
+    sent = len(result.sent)
+    messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} sent.")
+    if result.bounced:
+        refused = ", ".join(m.email for m, _ in result.bounced[:10])
+        messages.error(request, f"The mail server refused {len(result.bounced)}: {refused}.")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("queue/", views.queue_home, name="queue-home"),
     path("queue/next/", views.queue_next, name="queue-next"),
     path("queue/settings/", views.queue_settings, name="queue-settings"),
+    path("progress/", views.progress, name="progress"),
     path("<int:pk>/", views.question_detail, name="question-detail"),
     path("<int:pk>/edit/", views.question_edit, name="question-edit"),
     path("<int:pk>/transition/", views.question_transition, name="question-transition"),

@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -323,6 +326,10 @@ def attempt_detail(request, pk: int):
             "comment_form": CommentForm(),
             "flag_form": FlagForm(),
             "comments": comments,
+            # "Another question" keeps the specialty/system/exam/year the member chose.
+            "another_query": urlencode(
+                {k: v for k, v in request.session.get(FILTERS_SESSION_KEY, {}).items() if v}
+            ),
             "due": services.next_due_question(member=request.user) is not None,
             "minimum": settings.NEARPEER_MIN_GROUP_SIZE,
         },
@@ -442,6 +449,50 @@ def review_list(request):
     )
     rows = [(q, can_see_author(request.user, q)) for q in questions]
     return render(request, "questions/review_list.html", {"rows": rows})
+
+
+CONFIDENCE_MEANING = {
+    services.Confidence.GUESS: "When you guess, a right answer is luck: these are worth revising.",
+    services.Confidence.FAIRLY_SURE: "Somewhere between: compare with the rows above and below.",
+    services.Confidence.CERTAIN: "When you are certain you should nearly always be right; "
+    "certain-but-wrong answers are the misconceptions to fix first.",
+}
+
+
+@require_GET
+def progress(request):
+    """My accuracy by specialty, month by month, and how well my confidence matched my
+    answers. Only the member sees it. Two queries."""
+    mine = Attempt.objects.filter(member=request.user).order_by()
+    by_month = (
+        mine.filter(question__tags__kind=TagKind.SPECIALTY)
+        .annotate(month=TruncMonth("answered_at"))
+        .values("question__tags__name", "month")
+        .annotate(n=Count("pk"), right=Count("pk", filter=Q(correct=True)))
+        .order_by("question__tags__name", "month")
+    )
+    specialties: dict[str, list[dict]] = {}
+    for row in by_month:
+        specialties.setdefault(row["question__tags__name"], []).append(
+            {"month": row["month"], "n": row["n"], "share": round(100 * row["right"] / row["n"])}
+        )
+    labels = dict(services.Confidence.CHOICES)
+    calibration = [
+        {
+            "label": labels.get(row["confidence"], "Not given"),
+            "n": row["n"],
+            "share": round(100 * row["right"] / row["n"]),
+            "meaning": CONFIDENCE_MEANING.get(row["confidence"], ""),
+        }
+        for row in mine.values("confidence")
+        .annotate(n=Count("pk"), right=Count("pk", filter=Q(correct=True)))
+        .order_by("confidence")
+    ]
+    return render(
+        request,
+        "questions/progress.html",
+        {"specialties": sorted(specialties.items()), "calibration": calibration},
+    )
 
 
 @require_GET
@@ -567,11 +618,27 @@ def paper_detail(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def paper_status(request, pk: int):
     if not can_manage_papers(request.user):
         raise Http404
     paper = get_object_or_404(Paper, pk=pk)
+    if request.method == "GET":
+        # Opening or closing a paper changes what candidates can do: ask first.
+        status = request.GET.get("status", "")
+        if status not in PaperStatus.values or status == paper.status:
+            return redirect("questions:paper-detail", pk=pk)
+        return render(
+            request,
+            "questions/paper_status_confirm.html",
+            {
+                "paper": paper,
+                "status": status,
+                "label": PaperStatus(status).label,
+                "items": paper.items.count(),
+                "sittings": paper.sittings.count(),
+            },
+        )
     status = request.POST.get("status", "")
     if status not in PaperStatus.values:
         messages.error(request, "Unknown status.")
@@ -708,9 +775,27 @@ def _position(request, sitting: Sitting, count: int) -> int:
     return _position_from(request.GET.get("q"), count) or min(max(sitting.position, 1), count)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sitting_submit(request, pk: int):
+    """GET asks first (how many are unanswered, how much time is left); POST submits."""
     sitting = _own_sitting(request, pk)
+    if sitting.finished:
+        return redirect("questions:sitting-result", pk=pk)
+    if request.method == "GET":
+        total = sitting.paper.items.count()
+        answered = sitting.answers.exclude(selected_mask=0).count()
+        seconds = max(0, int((sitting.deadline - timezone.now()).total_seconds()))
+        return render(
+            request,
+            "questions/sitting_submit.html",
+            {
+                "sitting": sitting,
+                "total": total,
+                "unanswered": total - answered,
+                "minutes_left": seconds // 60,
+                "deadline": sitting.deadline,
+            },
+        )
     services.submit_sitting(sitting=sitting)
     messages.success(request, "Submitted. Your result is below — only you can see it.")
     return redirect("questions:sitting-result", pk=pk)
@@ -735,6 +820,12 @@ def sitting_result(request, pk: int):
                 "item": item,
                 "credit": item.version.score(response),
                 "label": scoring.response_label(item.version.qtype, response),
+                # Choice questions list every option with the key and the member's choice.
+                "options": (
+                    _marked_options(item.version, answers.get(item.pk, (0, None))[0])
+                    if item.version.is_choice
+                    else []
+                ),
             }
         )
     return render(
@@ -747,6 +838,20 @@ def sitting_result(request, pk: int):
             "total": len(items),
         },
     )
+
+
+def _marked_options(version, mask: int) -> list[dict]:
+    """Each option with whether the member chose it and whether it is in the key."""
+    options = version.options if isinstance(version.options, list) else []
+    return [
+        {
+            "index": i,
+            "text": o.get("text", "") if isinstance(o, dict) else str(o),
+            "chosen": bool(mask & (1 << i)),
+            "correct": bool(isinstance(o, dict) and o.get("correct")),
+        }
+        for i, o in enumerate(options)
+    ]
 
 
 # --- Tags --------------------------------------------------------------------------------------

@@ -5,6 +5,14 @@ from django.utils.text import slugify
 from nearpeer.members.models import Role, User
 
 from .models import Material, Series, Session, SessionKind, SessionMode
+from .recurrence import (
+    MAX_OCCURRENCES,
+    WEEKDAYS,
+    Schedule,
+    ScheduleError,
+    occurrences,
+    parse_exceptions,
+)
 from .services import TeachingError, check_upload
 from .years import ALL_YEARS, mask_to_years, years_to_mask
 
@@ -68,8 +76,9 @@ class SessionForm(forms.ModelForm):
     teachers = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Student-teachers and committee members.",
+        # Checkboxes, not a Ctrl-click list; teaching/choice-filter.js adds a filter box.
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "filterable-choice"}),
+        help_text="Student-teachers and committee members. Tick everyone who teaches it.",
     )
     meeting_url = forms.URLField(required=False, assume_scheme="https", label="Meeting link")
 
@@ -132,6 +141,9 @@ class SessionForm(forms.ModelForm):
 
 
 class TimetableFilterForm(forms.Form):
+    VIEWS = [("list", "List"), ("week", "Week"), ("month", "Month")]
+
+    q = forms.CharField(label="Search", max_length=100, required=False)
     year = forms.TypedChoiceField(
         choices=[("", "Any year"), *YEAR_CHOICES], coerce=int, required=False, empty_value=None
     )
@@ -140,17 +152,47 @@ class TimetableFilterForm(forms.Form):
     series = forms.ModelChoiceField(
         queryset=Series.objects.none(), required=False, empty_label="Any series"
     )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    view = forms.ChoiceField(choices=VIEWS, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, series_queryset=None, **kwargs):
+    def __init__(self, *args, series_queryset=None, years=None, **kwargs):
         super().__init__(*args, **kwargs)
         if series_queryset is not None:
             self.fields["series"].queryset = series_queryset
+        if years is not None:
+            # Only the years this member may attend; with one, the filter has nothing to offer.
+            if len(years) <= 1:
+                del self.fields["year"]
+            else:
+                self.fields["year"].choices = [("", "Any year")] + [
+                    (str(y), f"Year {y}") for y in years
+                ]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    @property
+    def chosen_view(self) -> str:
+        return (self.is_valid() and self.cleaned_data.get("view")) or "list"
 
     def filter(self, sessions):
         if not self.is_valid():
             return sessions
         data = self.cleaned_data
-        if data["year"]:
+        if data.get("year"):
             sessions = sessions.for_year(data["year"])
         if data["kind"]:
             sessions = sessions.filter(kind=data["kind"])
@@ -158,6 +200,10 @@ class TimetableFilterForm(forms.Form):
             sessions = sessions.filter(mode=data["mode"])
         if data["series"]:
             sessions = sessions.filter(series=data["series"])
+        if q := data["q"].strip():
+            sessions = sessions.filter(
+                Q(title__icontains=q) | Q(description__icontains=q) | Q(series__title__icontains=q)
+            )
         return sessions
 
 
@@ -214,3 +260,106 @@ class MaterialForm(forms.ModelForm):
         if has_file == has_url:
             raise forms.ValidationError("Give either a file or a link (one of the two).")
         return data
+
+
+class TimeInput24(forms.TimeInput):
+    """A text box for HH:MM: the browser's own time picker shows 12-hour time in some locales."""
+
+    def __init__(self, **kwargs):
+        attrs = {"inputmode": "numeric", "placeholder": "18:00", "size": 5, "maxlength": 5}
+        super().__init__(format="%H:%M", attrs=attrs, **kwargs)
+
+
+class ScheduleForm(forms.Form):
+    """Many sessions of a series at once: weekly or fortnightly on one weekday and time."""
+
+    title = forms.CharField(max_length=190, label="Title of each session")
+    number_titles = forms.BooleanField(
+        required=False, initial=True, label="Number them (“… 1”, “… 2”, …)"
+    )
+    interval = forms.TypedChoiceField(
+        label="Repeats",
+        choices=[(1, "Every week"), (2, "Every other week (fortnightly)")],
+        coerce=int,
+        initial=1,
+    )
+    weekday = forms.TypedChoiceField(
+        label="On", choices=list(enumerate(WEEKDAYS)), coerce=int, initial=1
+    )
+    start_time = forms.TimeField(label="Starts at (24-hour)", widget=TimeInput24())
+    duration = forms.TypedChoiceField(
+        label="Lasts",
+        coerce=int,
+        initial=60,
+        choices=[
+            (m, f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min")
+            for m in (30, 45, 60, 90, 120, 150, 180, 240)
+        ],
+    )
+    first_date = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    count = forms.IntegerField(
+        label="Number of sessions",
+        required=False,
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        help_text="Either this or an end date.",
+    )
+    until = forms.DateField(
+        label="Or until (inclusive)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    exceptions = forms.CharField(
+        label="Dates to leave out",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text="One per line: 2027-02-16, or a range such as reading week: "
+        "2027-02-15 to 2027-02-19. They do not count towards the number of sessions.",
+    )
+    mode = forms.ChoiceField(choices=SessionMode.choices, initial=SessionMode.IN_PERSON)
+    room = forms.CharField(max_length=200, required=False)
+    meeting_url = forms.URLField(required=False, assume_scheme="https", label="Meeting link")
+    capacity = forms.IntegerField(
+        required=False, min_value=1, max_value=10_000, help_text="Empty means no limit on places."
+    )
+
+    def clean(self):
+        data = super().clean()
+        if {"first_date", "weekday", "interval"} - set(data):
+            return data
+        try:
+            data["schedule"] = Schedule(
+                first_date=data["first_date"],
+                weekday=data["weekday"],
+                interval=data["interval"],
+                count=data.get("count"),
+                until=data.get("until"),
+                exceptions=parse_exceptions(data.get("exceptions") or ""),
+            )
+            data["dates"] = occurrences(data["schedule"])
+        except ScheduleError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        mode = data.get("mode")
+        if mode in (SessionMode.IN_PERSON, SessionMode.HYBRID) and not data.get("room"):
+            self.add_error("room", "Give a room for in-person or hybrid sessions.")
+        if mode in (SessionMode.ONLINE, SessionMode.HYBRID) and not data.get("meeting_url"):
+            self.add_error("meeting_url", "Give a meeting link for online or hybrid sessions.")
+        return data
+
+
+class ApplyToForm(forms.Form):
+    apply_to = forms.ChoiceField(
+        label="Apply the changes to",
+        choices=[
+            ("this", "This session only"),
+            ("following", "This and the following sessions of the series"),
+        ],
+        initial="this",
+        widget=forms.RadioSelect,
+        help_text="For the following sessions, the time of day, length, place, capacity, "
+        "teachers, kind, description and target years are copied; each keeps its own date "
+        "and title.",
+    )

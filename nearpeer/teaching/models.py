@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -138,6 +138,12 @@ class SessionQuerySet(YearScopedQuerySet):
         """Annotate my_status: the user's registration status, or None."""
         mine = Registration.objects.filter(session=OuterRef("pk"), member=user).values("status")
         return self.annotate(my_status=Subquery(mine[:1]))
+
+    def with_checked_in_for(self, user):
+        """Annotate checked_in: whether the user's attendance is recorded."""
+        return self.annotate(
+            checked_in=Exists(Attendance.objects.filter(session=OuterRef("pk"), member=user))
+        )
 
 
 class Session(TargetYearsMixin):

@@ -3,7 +3,7 @@ materials, calendar feeds. Views, commands and tasks call these; none of them wr
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import filetype
 from django.conf import settings
@@ -261,6 +261,107 @@ def cancel_series(*, series: Series, by, now: datetime | None = None) -> int:
     for session in upcoming:
         cancel_session(session=session, by=by)
     return len(upcoming)
+
+
+@transaction.atomic
+def create_scheduled_sessions(
+    *,
+    series: Series,
+    dates: Iterable[date],
+    start_time: time,
+    duration_minutes: int,
+    title: str,
+    number_titles: bool,
+    mode: str,
+    room: str = "",
+    meeting_url: str = "",
+    capacity: int | None = None,
+) -> list[Session]:
+    """Create one session of the series on each date, at `start_time` local time (so a series
+    crossing the clock change stays at 18:00), with the series' kind and target years.
+
+    Side effects: Session rows created (one INSERT). Nobody is notified: nobody is registered.
+    """
+    tz = timezone.get_current_timezone()
+    dates = list(dates)
+    sessions = []
+    for number, day in enumerate(dates, start=1):
+        starts = datetime.combine(day, start_time, tzinfo=tz)
+        sessions.append(
+            Session(
+                series=series,
+                title=f"{title} {number}" if number_titles and len(dates) > 1 else title,
+                description=series.description,
+                kind=series.kind,
+                mode=mode,
+                room=room,
+                meeting_url=meeting_url,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=duration_minutes),
+                capacity=capacity,
+                target_years_mask=series.target_years_mask,
+            )
+        )
+    return Session.objects.bulk_create(sessions)
+
+
+FOLLOWING_FIELDS = ("description", "kind", "mode", "room", "meeting_url", "capacity")
+
+
+@transaction.atomic
+def apply_to_following(*, session: Session, after: datetime, by) -> int:
+    """Copy an edited session's time of day, length, place, capacity, kind, description, target
+    years and teachers to the scheduled sessions of its series that start after `after` (the
+    edited session's start before the edit). Each keeps its own date and title.
+
+    Side effects: as save_session for each changed session (SEQUENCE, notifications, waiting
+    list). Returns how many sessions changed.
+    """
+    if session.series_id is None:
+        return 0
+    local_start = timezone.localtime(session.starts_at)
+    length = session.ends_at - session.starts_at
+    teachers = list(session.teachers.all())
+    changed_count = 0
+    following = (
+        Session.objects.select_for_update()
+        .filter(series_id=session.series_id, starts_at__gt=after, status=Session.Status.SCHEDULED)
+        .exclude(pk=session.pk)
+        .order_by("starts_at")
+    )
+    for other in following:
+        day = timezone.localtime(other.starts_at).date()
+        # Same local time on that date (its UTC offset may differ across the clock change).
+        starts = datetime.combine(day, local_start.time(), tzinfo=timezone.get_current_timezone())
+        new = {f: getattr(session, f) for f in FOLLOWING_FIELDS}
+        new |= {
+            "starts_at": starts,
+            "ends_at": starts + length,
+            "target_years_mask": session.target_years_mask,
+        }
+        changed = {f for f, v in new.items() if getattr(other, f) != v}
+        if changed:
+            for f, v in new.items():
+                setattr(other, f, v)
+            if changed & CALENDAR_FIELDS:
+                other.sequence += 1
+            other.save()
+            changed_count += 1
+        if set(other.teachers.all()) != set(teachers):
+            other.teachers.set(teachers)
+            changed_count += 0 if changed else 1
+        if changed & TIME_AND_PLACE_FIELDS:
+            where = other.room or other.meeting_url or other.get_mode_display()
+            _tell_everyone_involved(
+                other,
+                by=by,
+                title=f"Changed: {other.title}",
+                body=f"Now {_when(other.starts_at)}–{timezone.localtime(other.ends_at):%H:%M}, "
+                f"{where}.",
+            )
+        if "capacity" in changed:
+            promote_waitlist(session=other)
+    return changed_count
 
 
 # --- Check-in -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-from datetime import datetime, timedelta
+import calendar
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import segno
@@ -6,9 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,9 +24,11 @@ from nearpeer.members.permissions import is_committee
 
 from . import services
 from .forms import (
+    ApplyToForm,
     AttendanceForm,
     CheckInForm,
     MaterialForm,
+    ScheduleForm,
     SeriesForm,
     SessionForm,
     TimetableFilterForm,
@@ -111,28 +116,108 @@ def home(request):
     return render(request, "teaching/member_home.html", context)
 
 
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _anchor_date(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
 @require_GET
 def timetable(request):
+    """Upcoming sessions as a list (with a date range), or a week or a month at a time."""
     user = request.user
-    series = _visible_series(user)
-    form = TimetableFilterForm(request.GET or None, series_queryset=series)
-    sessions = (
+    now = timezone.now()
+    # Only series with sessions still to come, of the years this member may attend.
+    series = _visible_series(user).filter(
+        Exists(Session.objects.filter(series=OuterRef("pk"), ends_at__gte=now))
+    )
+    years = None if can_see_all_sessions(user) else ([user.year] if user.year else [])
+    form = TimetableFilterForm(request.GET or None, series_queryset=series, years=years)
+    view = form.chosen_view
+    sessions = form.filter(
         Session.objects.visible_to(user)
-        .upcoming()
         .with_registration_counts()
         .with_status_for(user)
+        .with_checked_in_for(user)
         .select_related("series")
         .prefetch_related("teachers")
     )
-    sessions = form.filter(sessions)
-    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "view": view, "filters": _without(request.GET, "page", "view", "date")}
+    if view == "list":
+        data = form.cleaned_data if form.is_valid() else {}
+        if data.get("date_from"):
+            sessions = sessions.filter(starts_at__gte=_local_midnight(data["date_from"]))
+        else:
+            sessions = sessions.filter(ends_at__gte=now)
+        if data.get("date_to"):
+            end = _local_midnight(data["date_to"] + timedelta(days=1))
+            sessions = sessions.filter(starts_at__lt=end)
+        page = Paginator(sessions.order_by("starts_at"), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        context |= {"page": page, "query": _without(request.GET, "page")}
+    else:
+        context |= _calendar_context(view, _anchor_date(request), sessions)
     template = "teaching/session_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, context)
+
+
+def _without(params, *keys: str) -> str:
+    query = params.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _calendar_context(view: str, anchor: date, sessions) -> dict:
+    """Days of the week or weeks of the month around `anchor`, each day with its sessions."""
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        end = start + timedelta(days=7)
+        previous, following = start - timedelta(days=7), end
+        label = f"Week of {start:%-d %B %Y}"
+        grid = [[start + timedelta(days=i) for i in range(7)]]
+    else:
+        start = anchor.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        previous, following = (start - timedelta(days=1)).replace(day=1), end
+        label = f"{start:%B %Y}"
+        grid = calendar.Calendar(firstweekday=0).monthdatescalendar(start.year, start.month)
+    in_range = sessions.filter(
+        starts_at__gte=_local_midnight(grid[0][0]),
+        starts_at__lt=_local_midnight(grid[-1][-1] + timedelta(days=1)),
+    ).order_by("starts_at")[:500]
+    by_day: dict[date, list] = {}
+    for session in in_range:
+        by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
+    today = timezone.localdate()
+    weeks = [
+        [
+            {
+                "date": day,
+                "sessions": by_day.get(day, []),
+                "in_range": start <= day < end,
+                "today": day == today,
+            }
+            for day in week
+        ]
+        for week in grid
+    ]
+    return {
+        "weeks": weeks,
+        "anchor": anchor.isoformat(),
+        "period_label": label,
+        "previous": previous.isoformat(),
+        "following": following.isoformat(),
+        "session_count": sum(len(v) for d, v in by_day.items() if start <= d < end),
+    }
 
 
 @require_GET
@@ -571,15 +656,28 @@ def session_create(request):
 @require_http_methods(["GET", "POST"])
 def session_edit(request, pk: int):
     session = _committee_session(request, pk)
+    started_at = session.starts_at
     form = SessionForm(request.POST or None, instance=session)
-    if request.method == "POST" and form.is_valid():
-        session = services.save_session(form=form, by=request.user)
-        messages.success(request, f"“{session.title}” is saved.")
+    apply_to = ApplyToForm(request.POST or None) if session.series_id else None
+    if request.method == "POST" and form.is_valid() and (apply_to is None or apply_to.is_valid()):
+        with transaction.atomic():
+            session = services.save_session(form=form, by=request.user)
+            following = 0
+            if apply_to and apply_to.cleaned_data["apply_to"] == "following":
+                following = services.apply_to_following(
+                    session=session, after=started_at, by=request.user
+                )
+        extra = (
+            f" {following} following session{pluralize(following)} changed too."
+            if (apply_to and apply_to.cleaned_data["apply_to"] == "following")
+            else ""
+        )
+        messages.success(request, f"“{session.title}” is saved.{extra}")
         return redirect(session)
     return render(
         request,
         "teaching/session_form.html",
-        {"form": form, "session": session},
+        {"form": form, "session": session, "apply_to": apply_to},
         status=_status(request),
     )
 
@@ -588,9 +686,20 @@ def _status(request) -> int:
     return 400 if request.method == "POST" else 200
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_cancel(request, pk: int):
+    """GET asks first, saying who will be told; POST cancels."""
     session = _committee_session(request, pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "teaching/session_cancel_confirm.html",
+            {
+                "session": session,
+                "affected": session.registrations.active().count(),
+                "teachers": session.teachers.count(),
+            },
+        )
     services.cancel_session(session=session, by=request.user)
     messages.success(request, f"“{session.title}” is cancelled; registrants are told.")
     return redirect(session)
@@ -602,8 +711,10 @@ def series_create(request):
     form = SeriesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         series = form.save()
-        messages.success(request, f"Series “{series.title}” created.")
-        return redirect("teaching:dashboard")
+        messages.success(
+            request, f"Series “{series.title}” created. Now give it its dates, all at once."
+        )
+        return redirect("teaching:series-schedule", pk=series.pk)
     return render(request, "teaching/series_form.html", {"form": form}, status=_status(request))
 
 
@@ -631,3 +742,41 @@ def series_cancel(request, pk: int):
     n = services.cancel_series(series=series, by=request.user)
     messages.success(request, f"{n} upcoming session(s) of “{series.title}” cancelled.")
     return redirect("teaching:dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def series_schedule(request, pk: int):
+    """Many sessions of a series at once from a weekly or fortnightly schedule: preview the
+    dates first, then create them."""
+    _require(can_manage_teaching(request.user))
+    series = get_object_or_404(Series, pk=pk)
+    form = ScheduleForm(request.POST or None, initial={"title": series.title})
+    context = {"form": form, "series": series}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("action") != "create":
+            tz = timezone.get_current_timezone()
+            context["preview"] = [
+                datetime.combine(day, data["start_time"], tzinfo=tz) for day in data["dates"]
+            ]
+            context["schedule"] = data["schedule"]
+            return render(request, "teaching/series_schedule.html", context)
+        created = services.create_scheduled_sessions(
+            series=series,
+            dates=data["dates"],
+            start_time=data["start_time"],
+            duration_minutes=data["duration"],
+            title=data["title"],
+            number_titles=data["number_titles"],
+            mode=data["mode"],
+            room=data["room"],
+            meeting_url=data["meeting_url"],
+            capacity=data["capacity"],
+        )
+        messages.success(
+            request,
+            f"{len(created)} session{pluralize(len(created))} of “{series.title}” created: "
+            f"{data['schedule'].describe()}.",
+        )
+        return redirect(reverse("teaching:timetable") + f"?series={series.pk}")
+    return render(request, "teaching/series_schedule.html", context, status=_status(request))

@@ -284,6 +284,10 @@ def group_pin(request, pk):
 @require_POST
 def programme_publish(request, pk):
     programme = _managed_programme(request.user, pk)
+    if not request.POST.get("confirm") and not programme.is_published:
+        # Publishing makes sessions and notifies everyone: never from one stray tap.
+        messages.error(request, "Not published: tick the box to confirm first.")
+        return redirect("tutorials:allocation-review", pk=pk)
     try:
         created = services.publish_programme(programme=programme, by=request.user)
     except services.RuleBroken as exc:

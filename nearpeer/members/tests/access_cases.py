@@ -77,8 +77,37 @@ CASES = [
     Access("members:roster-confirm", COMMITTEE_POST, method="post"),
 ]
 
+PUBLIC_ONLY = expect(anonymous=200, member=302, teacher=302, committee=302, faculty=302)
+NOT_CONFIGURED = expect(anonymous=404, member=404, teacher=404, committee=404, faculty=404)
+
+CASES += [
+    # An invalid invitation link shows the "no longer works" page, for everyone.
+    Access("members:invitation-accept", EVERYONE, kwargs=lambda w: {"token": "invalid"}),
+    Access("members:member-invite", COMMITTEE_POST, kwargs=other, method="post"),
+    Access("members:access-request-create", PUBLIC_ONLY),
+    Access(
+        "members:access-request-create",
+        expect(anonymous=302, member=302, teacher=302, committee=302, faculty=302),
+        method="post",
+        data=lambda w: {"name": "New Person", "email": "new.person@example.ac.uk", "year": "1"},
+    ),
+    Access("members:access-request-sent", EVERYONE),
+    Access("members:access-request-list", COMMITTEE),
+    Access(
+        "members:access-request-decide",
+        COMMITTEE_POST,
+        kwargs=lambda w: {"pk": w.access_request.pk},
+        method="post",
+        data=lambda w: {"action": "decline"},
+    ),
+    # University sign-in is off unless configured (tests/test_oidc.py turns it on).
+    Access("members:oidc-sign-in", NOT_CONFIGURED),
+    Access("members:oidc-callback", NOT_CONFIGURED),
+]
+
 
 def arrange(w) -> None:
-    from nearpeer.members.models import YearChangeRequest
+    from nearpeer.members.models import AccessRequest, YearChangeRequest
 
     w.year_request = YearChangeRequest.objects.create(member=w.other_member, year=3)
+    w.access_request = AccessRequest.objects.create(email="asks@example.ac.uk", name="Asks")

@@ -73,7 +73,7 @@ def test_password_reset_and_lockout_pages_pass_axe(page, live_server, axe):
     UserFactory(email="ada@example.ac.uk")
 
     page.goto(f"{live_server.url}/members/sign-in/")
-    page.get_by_role("link", name="Forgotten your password, or new here?").click()
+    page.get_by_role("link", name="Forgotten your password?").click()
     assert axe(page) == []
     page.get_by_label("Email").fill("ada@example.ac.uk")
     page.get_by_role("button", name="Email me a link").click()

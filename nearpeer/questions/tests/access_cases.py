@@ -143,6 +143,10 @@ CASES = [
     Access("questions:paper-create", COMMITTEE),
     Access("questions:paper-detail", COMMITTEE, kwargs=_pk("draft_paper")),
     Access(
+        "questions:paper-status", COMMITTEE, kwargs=_pk("draft_paper"),
+        data=lambda w: {"status": "open"},
+    ),
+    Access(
         "questions:paper-status", COMMITTEE_POST, kwargs=_pk("draft_paper"), method="post",
         data=lambda w: {"status": "open"},
     ),
@@ -154,6 +158,8 @@ CASES = [
         kwargs=_pk("draft_paper"), method="post", label="paper being built (committee told no)",
     ),
     Access("questions:sitting-detail", OWNER, kwargs=_pk("open_sitting")),
+    Access("questions:sitting-submit", OWNER, kwargs=_pk("open_sitting")),
     Access("questions:sitting-submit", OWNER_POST, kwargs=_pk("open_sitting"), method="post"),
     Access("questions:sitting-result", OWNER, kwargs=_pk("sat")),
+    Access("questions:progress", ALL),
 ]  # fmt: skip

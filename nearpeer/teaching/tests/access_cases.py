@@ -126,12 +126,21 @@ CASES = [
     Access("teaching:dashboard", COMMITTEE),
     Access("teaching:session-create", COMMITTEE),
     Access("teaching:session-edit", COMMITTEE, kwargs=session),
+    Access("teaching:session-cancel", COMMITTEE, kwargs=session),
     Access("teaching:session-cancel", COMMITTEE_POST, kwargs=session, method="post"),
     Access("teaching:series-create", COMMITTEE),
     Access("teaching:series-edit", COMMITTEE, kwargs=lambda w: {"pk": w.series.pk}),
     Access(
         "teaching:series-cancel",
         COMMITTEE_POST,
+        kwargs=lambda w: {"pk": w.series.pk},
+        method="post",
+    ),
+    Access("teaching:series-schedule", COMMITTEE, kwargs=lambda w: {"pk": w.series.pk}),
+    # A POST without the schedule shows the form again with the errors (400).
+    Access(
+        "teaching:series-schedule",
+        expect(anonymous=LOGIN, member=404, teacher=404, committee=400, faculty=404),
         kwargs=lambda w: {"pk": w.series.pk},
         method="post",
     ),

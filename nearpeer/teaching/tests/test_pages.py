@@ -249,7 +249,7 @@ def test_register_list_query_count(client, session, lead_teacher, n, django_asse
         response = client.get(reverse("teaching:attendance-list", kwargs={"pk": session.pk}))
 
     html = response.content.decode()
-    assert html.count('<tr id="row-') == n
+    assert html.count('<li class="register-row') == n
     assert html.count("Present</span>") == 1
 
 
@@ -265,7 +265,8 @@ def test_teacher_marks_attendance_by_hand(client, session, lead_teacher, member)
     assert marked == [(member.pk, "teacher")]
     assert Attendance.objects.count() == 0
     assert (
-        fragment.lstrip().startswith(f'<tr id="row-{member.pk}"')
+        fragment.lstrip().startswith('<li class="register-row"')
+        and f'id="row-{member.pk}"' in fragment
         and 'Mark<span class="sr-only"> Ada Member</span> present' in fragment
     )
 
@@ -289,7 +290,7 @@ def test_teacher_home_lists_my_sessions_with_counts(client, session, lead_teache
 
     html = client.get(reverse("teaching:teacher-home")).content.decode()
 
-    assert "Cardiac cycle" in html and "<td>1 / 2</td>" in html
+    assert "Cardiac cycle" in html and '<span class="count">1 / 2</span>' in html
 
 
 # --- Committee ----------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ CASES = [
         COMMITTEE_POST,
         kwargs=lambda w: {"pk": w.programme.pk},
         method="post",
+        data=lambda w: {"confirm": "1"},
     ),
     Access(
         "tutorials:group-detail",

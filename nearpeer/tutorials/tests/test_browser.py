@@ -69,6 +69,7 @@ def test_grid_on_a_phone_then_allocate_move_publish_and_see_the_group(
     page.get_by_label("Move to").select_option(label="Group 2: Wed 18:00")
     page.get_by_role("button", name="Move", exact=True).click()
     assert page.get_by_text("Moved Ben Tutee to group at Wed 18:00.").is_visible()
+    page.get_by_label("I have checked the groups above; publish them and tell everyone").check()
     page.get_by_role("button", name="Publish the groups").click()
     assert page.get_by_text(re.compile(r"Published: 8 sessions")).is_visible()
     assert Programme.objects.get().is_published

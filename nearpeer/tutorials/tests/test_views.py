@@ -239,9 +239,13 @@ def test_a_valid_move_then_publish_puts_groups_on_the_timetable(client, boss, pr
         {"signup": cohort["cat"].pk, "to_group": wed_group.pk},
         follow=True,
     )
-    published = client.post(
+    unconfirmed = client.post(
         reverse("tutorials:programme-publish", args=[programme.pk]), follow=True
     )
+    published = client.post(
+        reverse("tutorials:programme-publish", args=[programme.pk]), {"confirm": "1"}, follow=True
+    )
+    assert messages_of(unconfirmed)[-1] == "Not published: tick the box to confirm first."
 
     assert messages_of(moved)[-1] == "Moved Cat to group at Wed 18:00."
     assert messages_of(published)[-1] == "Published: 8 sessions on the timetable; members notified."
