@@ -41,7 +41,7 @@ def test_send_invitation_emails_a_link_that_sets_the_password_and_signs_in(clien
     result = invitations.send_invitations(members=[newcomer], by=None)
 
     assert result.sent == [newcomer]
-    assert [m.to for m in mail.outbox] == [["Nia.New@Example.ac.uk"]]
+    assert [m.to for m in mail.outbox] == [["nia.new@example.ac.uk"]]  # stored normalised (issue 8)
     assert "valid" not in mail.outbox[0].subject
     assert "works for 14 days" in mail.outbox[0].body
     url = path_of(link_in(mail.outbox[0]))
