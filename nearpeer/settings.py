@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "nearpeer.teaching",
     "nearpeer.questions",
     "nearpeer.tutorials",
+    "nearpeer.library",
+    "nearpeer.search",
     "nearpeer.evaluation",
 ]
 
@@ -300,3 +302,7 @@ AUTHENTICATION_BACKENDS = [
     *AUTHENTICATION_BACKENDS,
     "nearpeer.members.backends.CommitteeAdminBackend",
 ]
+
+# --- Library and search (docs/library.md) -------------------------------------------------------
+# Largest file the resource library accepts (PDF, DOCX, PPTX, images), checked by content.
+NEARPEER_LIBRARY_MAX_UPLOAD_MB = int(os.environ.get("NEARPEER_LIBRARY_MAX_UPLOAD_MB", "25"))

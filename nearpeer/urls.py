@@ -8,6 +8,8 @@ urlpatterns = [
     path("notifications/", include("nearpeer.notifications.urls")),
     path("questions/", include("nearpeer.questions.urls")),
     path("tutorials/", include("nearpeer.tutorials.urls")),
+    path("library/", include("nearpeer.library.urls")),
+    path("search/", include("nearpeer.search.urls")),
     path("evaluation/", include("nearpeer.evaluation.urls")),
     path("admin/", admin.site.urls),
 ]
