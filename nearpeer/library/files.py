@@ -89,6 +89,10 @@ def _describe(mime: str | None) -> str:
     return mime
 
 
+def _size(n: int) -> str:
+    return f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
 def _office_type(name: str, data: bytes) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -102,13 +106,16 @@ def _office_type(name: str, data: bytes) -> str:
             raise FileRefused(f"“{name}” holds more than {MAX_ZIP_ENTRIES} parts; refused.")
         unpacked = sum(i.file_size for i in entries)
         packed = sum(i.compress_size for i in entries) or 1
-        if unpacked > MAX_UNPACKED_BYTES or (
-            unpacked > 1024 * 1024 and unpacked / packed > MAX_RATIO
-        ):
+        if unpacked > MAX_UNPACKED_BYTES:
             raise FileRefused(
-                f"“{name}” unpacks to {unpacked / 1024 / 1024:,.0f} MB from "
-                f"{len(data) / 1024 / 1024:.1f} MB, which a real document does not (a “zip bomb”); "
+                f"“{name}” unpacks to {unpacked / 1024 / 1024:,.0f} MB, more than the "
+                f"{MAX_UNPACKED_BYTES / 1024 / 1024:g} MB the library reads from one document; "
                 "refused before opening it."
+            )
+        if unpacked > 1024 * 1024 and unpacked / packed > MAX_RATIO:
+            raise FileRefused(
+                f"“{name}” unpacks to {unpacked / 1024 / 1024:,.0f} MB from {_size(len(data))}, "
+                "far more than a real document does (a “zip bomb”); refused before opening it."
             )
         names = {i.filename for i in entries}
     if "word/document.xml" in names:

@@ -34,6 +34,11 @@ def _resource_for(user, pk: int, allowed=None) -> Resource:
     return resource
 
 
+def _posted(request):
+    """Bind forms on POST even when nothing was sent (an unticked box sends nothing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _teaching_sessions(user):
     sessions = Session.objects.filter(status=Session.Status.SCHEDULED)
     if not is_committee(user):
@@ -101,7 +106,7 @@ def figures(request):
 def resource_create(request):
     if not permissions.can_create(request.user):
         raise Http404
-    form = ResourceForm(request.POST or None)
+    form = ResourceForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         resource = services.create_resource(
@@ -121,7 +126,7 @@ def resource_create(request):
 
 def resource_edit(request, pk: int):
     resource = _resource_for(request.user, pk, permissions.can_edit)
-    form = ResourceForm(request.POST or None, instance=resource)
+    form = ResourceForm(_posted(request), instance=resource)
     findings = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -195,7 +200,7 @@ def resource_detail(request, pk: int):
 
 def attachment_add(request, pk: int):
     resource = _resource_for(request.user, pk, permissions.can_edit)
-    form = AttachmentForm(request.POST or None, request.FILES or None)
+    form = AttachmentForm(_posted(request), request.FILES or None)
     findings = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -279,7 +284,7 @@ def link_add(request, pk: int):
 
 def resource_submit(request, pk: int):
     resource = _resource_for(request.user, pk, permissions.can_submit)
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(_posted(request))
     findings = services.identifier_findings(resource)
     if request.method == "POST" and form.is_valid():
         try:

@@ -36,4 +36,5 @@ def results(request):
     template = "search/results.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
-    return render(request, template, context, status=200 if form.is_valid() else 400)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, template, context, status=status)
