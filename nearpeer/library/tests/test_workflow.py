@@ -103,7 +103,10 @@ def test_error_reports_reach_the_authors_without_saying_who(client):
     url = reverse("library:report-create", kwargs={"pk": resource.pk})
     assert client.post(url, {"text": "Gentamicin dose is per kg."}).status_code == 302
     note = Notification.objects.get(recipient=author)
-    assert (note.title, note.body) == ("Error reported in “Antibiotics”", "Gentamicin dose is per kg.")
+    assert (note.title, note.body) == (
+        "Error reported in “Antibiotics”",
+        "Gentamicin dose is per kg.",
+    )
     assert "Rita" not in note.title + note.body
 
 
