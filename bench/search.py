@@ -49,7 +49,7 @@ depression anxiety psychosis schizophrenia lithium capacity consent ethics anato
 pharmacology examination history osce station communication prescribing fluids electrolytes
 """
 MEDICAL = _VOCABULARY.split()
-STOP = "the of and a to in is for with on as by an be this are or from at which".split()
+STOP = ["the", "of", "and", "a", "to", "in", "is", "for", "with", "on", "as", "by", "an", "be", "this", "are", "or", "from", "at", "which"]
 KINDS = ["guide", "slides", "notes", "video", "case", "practice_paper"]
 # Words of real text follow Zipf's law; a vocabulary of a few hundred words repeated would put
 # every word in half the documents, which no library has. The vocabulary is 20,000 words (the
