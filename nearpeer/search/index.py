@@ -20,6 +20,7 @@ PG_CONFIG = "nearpeer_english"  # english stemming with unaccent; created by mig
 FTS_TABLE = "search_document_fts"
 BATCH = 2000
 PER_PAGE = 20
+RANK_CANDIDATES = 1000
 
 
 @cache
@@ -194,22 +195,40 @@ def search(
     exact = ExpressionWrapper(Q(title_key=text.title_key(query)), output_field=BooleanField())
     offset = (max(page, 1) - 1) * per_page
     columns = ("pk", "kind", "object_id", "title", "subkind")
+    # Ranking costs per matching document, so a broad query ranks a bounded set of candidates:
+    # every visible document whose title matches, and the RANK_CANDIDATES newest others. Both
+    # candidate lists are cheap index walks; a narrower query ranks all its matches.
     if is_postgres():
         ts_query = SearchQuery(text.tsquery(words), config=PG_CONFIG, search_type="raw")
+        in_title = SearchQuery(text.tsquery(words, weight="A"), config=PG_CONFIG, search_type="raw")
+        matching = documents.filter(vector=ts_query)
+        candidates = Q(pk__in=matching.order_by("-pk").values("pk")[:RANK_CANDIDATES]) | Q(
+            pk__in=documents.filter(vector=in_title).values("pk")
+        )
         ranked = (
-            documents.filter(vector=ts_query)
+            matching.filter(candidates)
             .annotate(exact=exact, rank=SearchRank(F("vector"), ts_query))
             .order_by("-exact", "-rank", "-pk")
         )
     else:
-        match = text.fts5_match(words)
-        # The ORM has no FTS5 join: the SQL here is constant; the user's words are a parameter.
-        ranked = (
-            documents.extra(  # noqa: S610
+
+        def fts(qs, match: str, **extra):
+            # The ORM has no FTS5 join: the SQL is constant; the user's words are a parameter.
+            return qs.extra(  # noqa: S610
                 tables=[FTS_TABLE],
                 where=[f"{FTS_TABLE}.rowid = search_document.id", f"{FTS_TABLE} MATCH %s"],
                 params=[match],
-                # bm25 is lower for better matches; title weighs ten times the body.
+                **extra,
+            )
+
+        match = text.fts5_match(words)
+        newest = fts(documents, match).order_by("-pk").values("pk")[:RANK_CANDIDATES]
+        titled = fts(documents, f"{{title}} : ({match})").values("pk")
+        ranked = (
+            fts(
+                documents.filter(Q(pk__in=newest) | Q(pk__in=titled)),
+                match,
+                # bm25 is lower for better matches; title words weigh ten times body words.
                 select={"rank": f"bm25({FTS_TABLE}, 10.0, 1.0)"},
             )
             .annotate(exact=exact)

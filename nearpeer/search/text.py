@@ -50,9 +50,10 @@ def fts5_match(words: list[str]) -> str:
     return " AND ".join(parts)
 
 
-def tsquery(words: list[str]) -> str:
-    """A raw to_tsquery expression with the same meaning as `fts5_match`."""
-    parts = list(words[:-1]) + [f"{words[-1]}:*"]
+def tsquery(words: list[str], *, weight: str = "") -> str:
+    """A raw to_tsquery expression with the same meaning as `fts5_match`; with weight="A",
+    matching title words only (the title is weighted A in the search vector)."""
+    parts = [f"{w}:{weight}" if weight else w for w in words[:-1]] + [f"{words[-1]}:*{weight}"]
     return " & ".join(parts)
 
 

@@ -201,3 +201,15 @@ def test_rebuild_reindexes_everything(member):
     call_command("search_reindex", stdout=out)
     assert "resource: 1 indexed" in out.getvalue()
     assert titles(member, "ketoacidosis") == ["Diabetic ketoacidosis"]
+
+
+def test_a_broad_query_ranks_title_matches_and_the_newest_others(member, monkeypatch):
+    monkeypatch.setattr(index, "RANK_CANDIDATES", 2)
+    make_resource(title="Oxygen therapy", summary="Targets and devices.")  # oldest, title match
+    for n in range(4):
+        make_resource(title=f"Ward guide {n}", summary="Give oxygen when saturation is low.")
+    make_resource(title="Teacher notes", summary="Oxygen.", audience=Audience.TEACHERS)
+    found = titles(member, "oxygen therapy")
+    assert found == ["Oxygen therapy"]
+    # Title matches, then the two newest others the member may open (not the teacher-only one).
+    assert titles(member, "oxygen") == ["Oxygen therapy", "Ward guide 3", "Ward guide 2"]
