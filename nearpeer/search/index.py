@@ -203,8 +203,11 @@ def search(
         in_title = SearchQuery(text.tsquery(words, weight="A"), config=PG_CONFIG, search_type="raw")
         matching = documents.filter(vector=ts_query)
         titled = documents.filter(vector=in_title)
-        candidates = Q(pk__in=matching.order_by("-pk").values("pk")[:RANK_CANDIDATES]) | Q(
-            pk__in=titled.order_by("-pk").values("pk")[:RANK_CANDIDATES]
+        # Newest by an expression, not the primary key itself: otherwise the planner walks the
+        # key's index backwards testing @@ row by row instead of using the GIN index.
+        newest = (F("pk") + 0).desc()
+        candidates = Q(pk__in=matching.order_by(newest).values("pk")[:RANK_CANDIDATES]) | Q(
+            pk__in=titled.order_by(newest).values("pk")[:RANK_CANDIDATES]
         )
         ranked = (
             matching.filter(candidates)
