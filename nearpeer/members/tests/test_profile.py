@@ -140,6 +140,7 @@ def test_data_export_contains_only_own_data(client, member):
         "sessions_taught",
         "questions",
         "tutorials",
+        "library",
         "evaluation",
     }
 
