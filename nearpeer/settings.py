@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "nearpeer.tutorials",
     "nearpeer.osce",
     "nearpeer.teachers",
+    "nearpeer.library",
+    "nearpeer.search",
     "nearpeer.evaluation",
 ]
 
@@ -417,3 +419,6 @@ LOGIN_REDIRECT_URL_FAILURE = "/members/sign-in/?university=unknown"
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "nearpeer.members.oidc.UniversityBackend"]
 # One time format, 24-hour, wherever a template prints a time without its own format.
 FORMAT_MODULE_PATH = ["nearpeer.formats"]
+# --- Library and search (docs/library.md) -------------------------------------------------------
+# Largest file the resource library accepts (PDF, DOCX, PPTX, images), checked by content.
+NEARPEER_LIBRARY_MAX_UPLOAD_MB = int(os.environ.get("NEARPEER_LIBRARY_MAX_UPLOAD_MB", "25"))

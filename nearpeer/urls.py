@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("nearpeer.live.urls")),
     path("tutorials/", include("nearpeer.tutorials.urls")),
     path("osce/", include("nearpeer.osce.urls")),
+    path("library/", include("nearpeer.library.urls")),
+    path("search/", include("nearpeer.search.urls")),
     path("evaluation/", include("nearpeer.evaluation.urls")),
     path("", include("nearpeer.teachers.urls")),
     path("admin/", admin.site.urls),

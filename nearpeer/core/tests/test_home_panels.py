@@ -63,6 +63,7 @@ def test_app_modules_finds_each_apps_optional_module_in_installed_apps_order():
         "tutorials",
         "osce",
         "teachers",
+        "library",
         "evaluation",
     ]
 

@@ -135,6 +135,7 @@ def test_data_export_contains_only_own_data(client, member):
         "tutorials",
         "osce",
         "teachers",
+        "library",
         "evaluation",
     }
 

@@ -1,0 +1,31 @@
+"""The library's part of a member's data download and erasure (called by
+nearpeer.members.services.export_member_data / erase_member). Use counts hold nobody's data."""
+
+from .models import ErrorReport, Resource
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def export_member_data(*, member) -> dict:
+    """Resources the member wrote or co-wrote, and the error reports they sent. Side effects:
+    none."""
+    return {
+        "resources_authored": [
+            {"resource": r.title, "kind": r.kind, "status": r.status, "licence": r.licence}
+            for r in Resource.objects.filter(authors=member).order_by("pk")
+        ],
+        "error_reports": [
+            {"resource": e.resource.title, "text": e.text, "created_at": _iso(e.created_at)}
+            for e in ErrorReport.objects.filter(reported_by=member).select_related("resource")
+        ],
+    }
+
+
+def erase_member_data(*, member) -> None:
+    """The text of the member's error reports goes; authored resources stay for the society
+    under the licence they were shared with, credited to the anonymised account."""
+    ErrorReport.objects.filter(reported_by=member).update(
+        text="(removed: the author's data was erased)", reported_by=None
+    )

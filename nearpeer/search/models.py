@@ -1,0 +1,34 @@
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+
+
+class Document(models.Model):
+    """One searchable object of some provider, as the index keeps it (see docs/library.md).
+
+    Full-text matching does not use these columns directly: on PostgreSQL `vector` (weighted
+    title A, body B, English stemming with unaccent) has a GIN index; on SQLite the FTS5 table
+    `search_document_fts` mirrors `title` and `body` (kept in step by triggers from the same
+    migration). `vector` stays empty on SQLite.
+    """
+
+    kind = models.CharField(max_length=20)
+    object_id = models.PositiveBigIntegerField()
+    subkind = models.CharField(max_length=30, blank=True)
+    title = models.CharField(max_length=300)
+    # Folded title (case, accents, punctuation) for "exact title match first".
+    title_key = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    audience = models.CharField(max_length=10)
+    tags = models.CharField(max_length=500, blank=True, help_text='Tag ids as "|3|17|".')
+    updated_at = models.DateTimeField(default=timezone.now)
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="unique_search_document")
+        ]
+        indexes = [models.Index(fields=["title_key"], name="search_doc_title_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.title}"

@@ -1,0 +1,215 @@
+"""Site-wide search, with the same expectations on SQLite (FTS5) and PostgreSQL (tsvector): each
+test runs once per database; the PostgreSQL run is marked `postgres` (make test's second pass)."""
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from nearpeer.library.models import Audience, Status
+from nearpeer.library.tests.factories import make_resource, pdf_bytes
+from nearpeer.members.tests.factories import UserFactory, teacher
+from nearpeer.questions.models import Status as QuestionStatus
+from nearpeer.questions.tests.factories import make_question, tag
+from nearpeer.search import index
+from nearpeer.teaching.models import Registration
+from nearpeer.teaching.tests.factories import SeriesFactory, SessionFactory
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)],
+    autouse=True,
+)
+def database(request, db):
+    if connection.vendor != request.param:
+        pytest.skip(f"this copy runs on {request.param}")
+    return request.param
+
+
+@pytest.fixture
+def member():
+    return UserFactory(year=2, email="searcher@example.ac.uk")
+
+
+def titles(user, query, **kwargs):
+    return [r.title for r in index.search(user, query, **kwargs).results]
+
+
+def test_exact_title_match_comes_first(member):
+    make_resource(title="Anaemia", summary="Haemoglobin low. Haemoglobin, haemoglobin everywhere.")
+    make_resource(title="Haemoglobin disorders", summary="Sickle cell and thalassaemia.")
+    make_resource(title="Haemoglobin", summary="What it carries.")
+    found = titles(member, "haemoglobin")
+    assert found[0] == "Haemoglobin"
+    assert sorted(found) == ["Anaemia", "Haemoglobin", "Haemoglobin disorders"]
+    # Case and accents do not matter for the exact match either.
+    assert titles(member, "HAEMOGLOBIN")[0] == "Haemoglobin"
+
+
+def test_title_words_rank_above_body_words(member):
+    make_resource(title="Renal physiology", summary="The loop of Henle and the nephron.")
+    make_resource(title="Nephron segments", summary="Where sodium goes.")
+    assert titles(member, "nephron") == ["Nephron segments", "Renal physiology"]
+
+
+def test_plurals_and_accents_match(member):
+    make_resource(title="Haemoglobins of the newborn", summary="Fetal forms.")
+    make_resource(title="Ménière's disease", summary="Vertigo, tinnitus, hearing loss.")
+    make_resource(title="Vestibular notes", summary="Meniere and labyrinthitis compared.")
+    assert titles(member, "haemoglobin") == ["Haemoglobins of the newborn"]
+    assert sorted(titles(member, "meniere")) == ["Ménière's disease", "Vestibular notes"]
+    assert sorted(titles(member, "Ménière")) == ["Ménière's disease", "Vestibular notes"]
+
+
+def test_a_word_only_inside_an_attachment_is_found_with_a_highlighted_snippet(member):
+    make_resource(
+        title="Adrenal guide",
+        summary="Tumours of the adrenal gland.",
+        files={"adrenal.pdf": pdf_bytes("Phaeochromocytoma presents with paroxysmal headache.")},
+    )
+    page = index.search(member, "paroxysmal")
+    assert [r.title for r in page.results] == ["Adrenal guide"]
+    assert "<mark>paroxysmal</mark>" in page.results[0].snippet.lower()
+
+
+def test_snippets_are_escaped(member):
+    make_resource(title="Arrhythmias", summary='<script>alert("x")</script> tachycardia & more')
+    snippet = index.search(member, "tachycardia").results[0].snippet
+    assert "<mark>tachycardia</mark>" in snippet.lower()
+    # PostgreSQL's headline drops the tag, SQLite's snippet keeps it as text: escaped either way.
+    unmarked = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in unmarked and ">" not in unmarked
+    assert "&amp; more" in snippet
+
+
+def test_kind_and_tag_filters(member):
+    cardiology, renal = tag("Cardiology"), tag("Renal")
+    make_resource(title="Murmur guide", summary="Aortic stenosis murmur.", tags=[cardiology])
+    make_resource(
+        title="Renal murmur?", summary="Bruits over the renal artery murmur.", tags=[renal]
+    )
+    make_question(title="Murmur question", stem="An ejection systolic murmur.", tags=[cardiology])
+    assert sorted(titles(member, "murmur", kinds=["question"])) == ["Murmur question"]
+    assert sorted(titles(member, "murmur", kinds=["resource"])) == ["Murmur guide", "Renal murmur?"]
+    assert sorted(titles(member, "murmur", tag_id=cardiology.pk)) == [
+        "Murmur guide",
+        "Murmur question",
+    ]
+    assert sorted(titles(member, "murmur")) == ["Murmur guide", "Murmur question", "Renal murmur?"]
+
+
+def test_nothing_a_member_may_not_open(member, client):
+    now = timezone.now()
+    make_resource(
+        title="Tutor case: chest pain", summary="Mark scheme.", audience=Audience.TEACHERS
+    )
+    make_resource(title="Chest pain draft", summary="Unfinished.", status=Status.DRAFT)
+    make_resource(title="Chest pain review", summary="Waiting.", status=Status.IN_REVIEW)
+    make_resource(title="Chest pain guide", summary="For everyone.")
+    make_question(title="Chest pain draft question", status=QuestionStatus.DRAFT)
+    make_question(title="Chest pain submitted question", status=QuestionStatus.SUBMITTED)
+    make_question(title="Chest pain question", status=QuestionStatus.PUBLISHED)
+    start = now + timedelta(days=3)
+    own_year = SessionFactory(
+        title="Chest pain lecture",
+        target_years_mask=1 << 2,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    SessionFactory(
+        title="Chest pain year 5",
+        target_years_mask=1 << 5,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    invited = SessionFactory(
+        title="Chest pain tutorial group",
+        target_years_mask=0,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    SeriesFactory(title="Chest pain series", target_years_mask=1 << 2)
+    SeriesFactory(title="Chest pain series for finals", target_years_mask=1 << 6)
+
+    expected = [
+        "Chest pain guide",
+        "Chest pain lecture",
+        "Chest pain question",
+        "Chest pain series",
+    ]
+    page = index.search(member, "chest pain")
+    assert sorted(r.title for r in page.results) == expected
+    for result in page.results:  # every result is one the member may open
+        client.force_login(member)
+        assert client.get(result.url, follow=True).status_code == 200, result.url
+
+    # The command shows the same, in rank order.
+    out = StringIO()
+    call_command("search", "chest pain", "--as", "SEARCHER@example.ac.uk", stdout=out)
+    printed = json.loads(out.getvalue())["results"]
+    assert [r["title"] for r in printed] == [r.title for r in page.results]
+    assert {r["kind"] for r in printed} == {"resource", "question", "session", "series"}
+    lecture = next(r for r in printed if r["kind"] == "session")
+    assert lecture == {
+        "kind": "session", "id": own_year.pk, "title": "Chest pain lecture",
+        "url": reverse("teaching:session-detail", kwargs={"pk": own_year.pk}),
+    }  # fmt: skip
+    out = StringIO()
+    call_command("search", "chest pain", "--as", member.email, "--kind", "resource", stdout=out)
+    assert [r["title"] for r in json.loads(out.getvalue())["results"]] == ["Chest pain guide"]
+
+    # Invited: a registrant sees the invite-only session; a teacher sees teacher-only resources.
+    Registration.objects.create(
+        session=invited, member=member, status=Registration.Status.REGISTERED
+    )
+    assert "Chest pain tutorial group" in titles(member, "chest pain")
+    assert "Tutor case: chest pain" in titles(teacher(), "chest pain", kinds=["resource"])
+
+
+def test_the_index_follows_publication_and_deletion(member):
+    resource = make_resource(title="Sepsis six", summary="Oxygen, cultures, antibiotics.")
+    assert titles(member, "sepsis") == ["Sepsis six"]
+    resource.status = Status.DRAFT
+    resource.save()
+    assert titles(member, "sepsis") == []
+    resource.status = Status.PUBLISHED
+    resource.title = "Sepsis bundle"
+    resource.save()
+    assert titles(member, "sepsis") == ["Sepsis bundle"]
+    resource.delete()
+    assert titles(member, "sepsis") == []
+
+
+def test_prefix_of_the_last_word_finds_results_as_you_type(member):
+    make_resource(title="Pneumothorax management", summary="Aspiration then drain.")
+    assert titles(member, "pneumoth") == ["Pneumothorax management"]
+    assert titles(member, "the") == []  # only stop words: nothing to search for
+
+
+def test_rebuild_reindexes_everything(member):
+    make_resource(title="Diabetic ketoacidosis", summary="Fluids first.")
+    from nearpeer.search.models import Document
+
+    Document.objects.all().delete()
+    assert titles(member, "ketoacidosis") == []
+    out = StringIO()
+    call_command("search_reindex", stdout=out)
+    assert "resource: 1 indexed" in out.getvalue()
+    assert titles(member, "ketoacidosis") == ["Diabetic ketoacidosis"]
+
+
+def test_a_broad_query_ranks_title_matches_and_the_newest_others(member, monkeypatch):
+    monkeypatch.setattr(index, "RANK_CANDIDATES", 2)
+    make_resource(title="Oxygen therapy", summary="Targets and devices.")  # oldest, title match
+    for n in range(4):
+        make_resource(title=f"Ward guide {n}", summary="Give oxygen when saturation is low.")
+    make_resource(title="Teacher notes", summary="Oxygen.", audience=Audience.TEACHERS)
+    found = titles(member, "oxygen therapy")
+    assert found == ["Oxygen therapy"]
+    # Title matches, then the two newest others the member may open (not the teacher-only one).
+    assert titles(member, "oxygen") == ["Oxygen therapy", "Ward guide 3", "Ward guide 2"]

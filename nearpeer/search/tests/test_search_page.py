@@ -1,0 +1,50 @@
+"""The search page: works without JavaScript, answers HTMX with the results only, spends a fixed
+number of queries, and the header box is on every page."""
+
+import pytest
+from django.urls import reverse
+
+from nearpeer.library.tests.factories import make_resource
+from nearpeer.members.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_results_page_query_count(client, django_assert_num_queries, n):
+    for i in range(n):
+        make_resource(title=f"Bradycardia {i}", summary="Slow heart rates and atropine.")
+    client.force_login(UserFactory())
+    # Session, user, roles, tags for the filter; on SQLite two candidate lists, the ranked page
+    # and its snippets.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("search:results"), {"q": "atropine"})
+    assert len(response.context["page"].results) == n
+    assert response.content.decode().count('class="search-result"') == n
+
+
+def test_htmx_gets_only_the_results(client):
+    make_resource(title="Atrial fibrillation", summary="Rate or rhythm.")
+    client.force_login(UserFactory())
+    response = client.get(reverse("search:results"), {"q": "fibrillation"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="search-results"')
+    assert "<html" not in html
+    assert '<a href="/library/' in html and "Atrial fibrillation" in html
+
+
+def test_header_box_on_every_page_submits_without_javascript(client):
+    client.force_login(UserFactory())
+    for name in ("teaching:home", "library:home", "questions:home"):
+        html = client.get(reverse(name)).content.decode()
+        assert '<form method="get" action="/search/" class="header-search" role="search"' in html
+        assert 'name="q" id="header-search-q"' in html
+
+
+def test_an_overlong_query_is_refused_with_a_message(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("search:results"), {"q": "a" * 201})
+    assert response.status_code == 400
+    assert response.context["form"].errors["q"] == [
+        "Ensure this value has at most 200 characters (it has 201)."
+    ]
