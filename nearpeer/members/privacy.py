@@ -4,7 +4,7 @@ sign-in log that nearpeer.members.services handles itself."""
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from .models import RoleGrant, User, YearChangeRequest
+from .models import Invitation, RoleGrant, User, YearChangeRequest
 
 # Every reference to a user in this app and what erasure does with it
 # (nearpeer/core/tests/test_privacy_coverage.py fails on a reference no hook names).
@@ -12,6 +12,8 @@ COVERS = {
     "members.RoleGrant.user": "deleted",
     "members.YearChangeRequest.member": "deleted",
     "members.YearChangeRequest.decided_by": "kept, pointing at the anonymous account",
+    "members.Invitation.member": "deleted (its link stops working)",
+    "members.AccessRequest.decided_by": "kept, pointing at the anonymous account",
     "admin.LogEntry.user": "kept (who did what in the admin), under the anonymous account",
     "admin.LogEntry.object_repr": "entries about the member renamed, their change text cleared",
     "axes.AccessAttempt.username": "deleted (with the address it came from)",
@@ -42,6 +44,7 @@ def erase_member_data(*, member) -> None:
     anonymous account)."""
     RoleGrant.objects.filter(user=member).delete()
     YearChangeRequest.objects.filter(member=member).delete()
+    Invitation.objects.filter(member=member).delete()
     # The admin's history names the person edited ("Ada Member", "Changed email").
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(member.pk)
