@@ -6,7 +6,7 @@ from .models import ErrorReport, Resource
 # Every reference to a user in this app and what erasure does with it
 # (nearpeer/core/tests/test_privacy_coverage.py fails on a reference no hook names).
 COVERS = {
-    "library.Resource.authors": "kept: shared under its licence, credited to the anonymised account",
+    "library.Resource.authors": "kept: shared under its licence, credited to the anonymised one",
     "library.Resource.peer_reviewer": "kept under the anonymised account",
     "library.Resource.endorsed_by": "kept under the anonymised account",
     "library.ResourceVersion.created_by": "kept under the anonymised account",
