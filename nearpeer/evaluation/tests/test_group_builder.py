@@ -81,7 +81,7 @@ def test_lead_builds_a_two_group_report_without_typing_syntax(
     page.get_by_role("button", name="Show report").click()
     page.wait_for_load_state("networkidle")
 
-    names = page.locator("h2:text('Groups') + ul li").all_inner_texts()
+    names = page.locator(".report-groups li").all_inner_texts()
     assert [n.split(":")[0] for n in names] == ["Years 1-3", "Years 4-6"]
     assert "Q1:1|2|3" in page.locator(".advanced code").text_content()
     assert axe(page) == []
