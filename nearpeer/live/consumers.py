@@ -23,6 +23,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
 from . import broadcast, services
+from .batching import per_loop
 from .models import Deck
 from .permissions import can_present
 from .protocol import (
@@ -143,9 +144,9 @@ def qa_throttle(deck: Deck) -> Throttle:
     return per_loop[deck.pk]
 
 
-@database_sync_to_async
-def _load_deck(code: str) -> Deck | None:
-    return Deck.objects.select_related("session", "current_item").filter(code=code.upper()).first()
+async def _load_deck(code: str) -> Deck | None:
+    """Connects arriving together share one query and one hop to the database thread."""
+    return await per_loop(services.decks_by_code)(code)
 
 
 @database_sync_to_async
@@ -295,11 +296,14 @@ class ParticipantConsumer(LiveConsumer):
         return True
 
     async def send_snapshot(self) -> None:
-        # The deck was read a moment ago in connect(): no second read of it here.
-        message = await database_sync_to_async(services.snapshot)(
-            self.deck, participant=self.participant
-        )
-        await self.send_json(message)
+        # Read after joining the group, so no change between the two is missed; coalesced
+        # with the other connects of the moment (one snapshot build per deck and batch).
+        try:
+            text = await per_loop(services.participant_snapshots)((self.deck.pk, self.participant))
+        except ProtocolError as exc:
+            await self.refuse(exc.code, exc.message, 4404)
+            return
+        await self.send(text_data=text)
 
     async def on_answer(self, data: dict) -> None:
         answer = parse_answer(data)

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -186,6 +187,44 @@ def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: boo
     if presenter:
         message["items"] = [it.public_dict() | {"correct": it.correct} for it in deck.items.all()]
     return message
+
+
+def decks_by_code(codes: Sequence[str]) -> list[Deck | None]:
+    """The decks for many join codes (socket connects, coalesced): one query."""
+    wanted = [code.upper() for code in codes]
+    found = Deck.objects.select_related("session", "current_item").filter(code__in=set(wanted))
+    by_code = {deck.code: deck for deck in found}
+    return [by_code.get(code) for code in wanted]
+
+
+def participant_snapshots(requests: Sequence[tuple[int, uuid.UUID]]) -> list:
+    """Snapshot messages, as JSON text, for many connecting participants (coalesced): per deck
+    one read and one build of the snapshot, and one query for who already answered its current
+    item, however many connect at once. A deck gone since is a ProtocolError in its place."""
+    deck_ids = {deck_id for deck_id, _ in requests}
+    decks = Deck.objects.select_related("current_item").in_bulk(deck_ids)
+    texts: dict[int, str] = {}
+    answered: dict[int, set] = {}
+    for deck_id, deck in decks.items():
+        message = snapshot(deck)
+        texts[deck_id] = json.dumps(message, separators=(",", ":"))
+        if deck.current_item_id is not None:
+            wanted = {p for d, p in requests if d == deck_id}
+            answered[deck_id] = set(
+                Answer.objects.filter(
+                    item_id=deck.current_item_id, participant__in=wanted
+                ).values_list("participant", flat=True)
+            )
+    out: list = []
+    for deck_id, participant in requests:
+        if deck_id not in texts:
+            out.append(ProtocolError("unknown_deck", "No live deck has this code."))
+        elif deck_id in answered:
+            flag = "true" if participant in answered[deck_id] else "false"
+            out.append(texts[deck_id][:-1] + f',"answered":{flag}}}')
+        else:
+            out.append(texts[deck_id])
+    return out
 
 
 def broadcast_state(deck: Deck) -> None:
