@@ -11,9 +11,41 @@ import asyncio
 import weakref
 from collections.abc import Callable, Sequence
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 MAX_BATCH = 500
+
+
+def _keep_or_close_connections() -> None:
+    """Channels' close_old_connections(), except that a healthy SQLite connection is kept.
+
+    SQLite runs with CONN_MAX_AGE = 0 (settings), so close_old_connections() would close it
+    after every hop and the next hop would reopen the file and rerun its PRAGMAs: a profile
+    of bench/live_load.py showed that as the largest single cost of an answer batch. A SQLite
+    connection is a file handle on this process's database thread, so keeping it is safe; any
+    other database keeps its CONN_MAX_AGE and health checks as usual."""
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor == "sqlite" and conn.connection is not None and not conn.errors_occurred:
+            continue
+        conn.close_if_unusable_or_obsolete()
+
+
+def _on_database_thread(func: Callable):
+    """Like channels.db.database_sync_to_async (the same single database thread), with
+    _keep_or_close_connections() around the call instead of close_old_connections()."""
+
+    def run(*args, **kwargs):
+        _keep_or_close_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _keep_or_close_connections()
+
+    return sync_to_async(run, thread_sensitive=True)
+
+
+hop = _on_database_thread
 
 
 class Coalescer:
@@ -23,7 +55,7 @@ class Coalescer:
     instance is raised to its caller only. One instance per event loop (see `per_loop`)."""
 
     def __init__(self, func: Callable[[Sequence], list], max_batch: int = MAX_BATCH) -> None:
-        self.func = database_sync_to_async(func)
+        self.func = hop(func)
         self.max_batch = max_batch
         self.queue: list = []
         self.task: asyncio.Task | None = None

@@ -23,7 +23,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
 from . import broadcast, services
-from .batching import per_loop
+from .batching import hop, per_loop
 from .models import Deck
 from .permissions import can_present
 from .protocol import (
@@ -63,7 +63,7 @@ class AnswerBatcher:
             batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
             entries = [entry for entry, _ in batch]
             try:
-                outcomes = await database_sync_to_async(services.store_answers)(entries)
+                outcomes = await hop(services.store_answers)(entries)
             except Exception:
                 logger.exception("live: storing %d answers failed", len(batch))
                 failure = ProtocolError("server_error", "The answer was not stored; send again.")
@@ -418,9 +418,7 @@ class PresenterConsumer(LiveConsumer):
 
     async def send_results(self) -> None:
         items, self.dirty = self.dirty, set()
-        for message in await database_sync_to_async(services.presenter_results)(
-            deck_id=self.deck.pk, item_ids=items
-        ):
+        for message in await hop(services.presenter_results)(deck_id=self.deck.pk, item_ids=items):
             await self.send_json(message)
 
     async def send_qa(self) -> None:
