@@ -4,6 +4,7 @@ The socket consumers and the HTTP views call these same functions. Broadcasts go
 transaction commits, through nearpeer.live.broadcast (which never raises).
 """
 
+import contextlib
 import csv
 import hashlib
 import hmac
@@ -360,7 +361,7 @@ def _validate(entry: AnswerEntry, deck: Deck | None, item: Item | None) -> str:
 
 
 def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError]:
-    """Validate and store a batch of answers in one transaction: two reads and one multi-row
+    """Validate and store a batch of answers: one read and one multi-row
     INSERT … ON CONFLICT DO NOTHING RETURNING, whatever the batch size. The unique constraint
     on (item, participant) makes a repeated answer a duplicate, on any server process.
 
@@ -368,12 +369,24 @@ def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError
     their review queue (questions.add_to_review_queue)."""
     if not entries:
         return []
-    decks = Deck.objects.only("pk", "status", "current_item_id", "accepting").in_bulk(
-        {e.deck_id for e in entries}
+    # One read for items and their decks: every round trip to the database is paid by the
+    # whole batch waiting behind it.
+    items = (
+        Item.objects.select_related("deck")
+        .only(
+            "pk",
+            "deck_id",
+            "kind",
+            "options",
+            "correct",
+            "question_id",
+            "deck__status",
+            "deck__current_item_id",
+            "deck__accepting",
+        )
+        .in_bulk({e.item_id for e in entries})
     )
-    items = Item.objects.only("pk", "deck_id", "kind", "options", "correct", "question_id").in_bulk(
-        {e.item_id for e in entries}
-    )
+    decks = {item.deck_id: item.deck for item in items.values()}
     outcomes: list[Stored | ProtocolError | None] = [None] * len(entries)
     rows, row_of = [], {}
     for index, entry in enumerate(entries):
@@ -389,7 +402,15 @@ def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError
         row_of[key] = index
         rows.append((entry, phase))
     inserted: set = set()
-    with transaction.atomic():
+    keyed = any(
+        e.member_id
+        and items[e.item_id].kind == ItemKind.QUESTION
+        and items[e.item_id].correct is not None
+        for e, _ in rows
+    )
+    # One INSERT is atomic by itself; a transaction (two more round trips) is needed only when
+    # review-queue rows must be written with it.
+    with transaction.atomic() if keyed else contextlib.nullcontext():
         if rows:
             inserted = _insert(rows)
         wrong = [
