@@ -637,6 +637,11 @@ def session_for_cli(*, title: str):
 
 def presenter_results(*, deck_id: int, item_ids) -> list[dict]:
     """Results messages for the items that changed, stamped with the deck's version."""
-    version = Deck.objects.filter(pk=deck_id).values_list("version", flat=True).first()
-    items = Item.objects.filter(deck_id=deck_id, pk__in=list(item_ids)).order_by("position")
-    return [tally(item) | {"version": version} for item in items]
+    items = (
+        Item.objects.filter(deck_id=deck_id, pk__in=list(item_ids))
+        .select_related("deck")
+        .only("pk", "deck_id", "kind", "options", "position", "deck__version")
+        .order_by("position")
+    )
+    # The version comes with the items (one query fewer on the shared database thread).
+    return [tally(item) | {"version": item.deck.version} for item in items]
