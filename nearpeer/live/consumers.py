@@ -259,10 +259,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Group messages ------------------------------------------------------------------------
 
     async def live_state(self, event: dict) -> None:
-        await self.send_json(event["message"])
+        # Encoded once by the publisher ("text"), not once per connection; "message" is the
+        # older form, still accepted from a process of the previous release.
+        if "text" in event:
+            await self.send(text_data=event["text"])
+        else:
+            await self.send_json(event["message"])
 
-    async def live_qa(self, event: dict) -> None:
-        await self.send_json(event["message"])
+    live_qa = live_state
 
     async def live_dirty(self, event: dict) -> None:
         pass

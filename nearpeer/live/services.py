@@ -208,7 +208,7 @@ def participant_snapshots(requests: Sequence[tuple[int, uuid.UUID]]) -> list:
     answered: dict[int, set] = {}
     for deck_id, deck in decks.items():
         message = snapshot(deck)
-        texts[deck_id] = json.dumps(message, separators=(",", ":"))
+        texts[deck_id] = _text(message)
         if deck.current_item_id is not None:
             wanted = {p for d, p in requests if d == deck_id}
             answered[deck_id] = set(
@@ -233,12 +233,18 @@ def broadcast_state(deck: Deck) -> None:
     the layer fans out). Called on commit."""
     deck = Deck.objects.select_related("current_item").get(pk=deck.pk)
     broadcast.publish(
-        broadcast.participants_group(deck.pk), {"type": "live.state", "message": snapshot(deck)}
+        broadcast.participants_group(deck.pk), {"type": "live.state", "text": _text(snapshot(deck))}
     )
     broadcast.publish(
         broadcast.presenters_group(deck.pk),
-        {"type": "live.state", "message": snapshot(deck, presenter=True)},
+        {"type": "live.state", "text": _text(snapshot(deck, presenter=True))},
     )
+
+
+def _text(message: dict) -> str:
+    """A message encoded once for a whole group (the layer copies it per member, and each
+    member would otherwise encode it again)."""
+    return json.dumps(message, separators=(",", ":"))
 
 
 # --- Presenter controls ------------------------------------------------------------------------
@@ -538,7 +544,7 @@ def moderate_question(*, deck: Deck, question_id: int, action: str) -> AudienceQ
 def broadcast_qa(deck: Deck) -> None:
     broadcast.publish(
         broadcast.participants_group(deck.pk),
-        {"type": "live.qa", "message": {"type": "qa", "questions": qa_list(deck)}},
+        {"type": "live.qa", "text": _text({"type": "qa", "questions": qa_list(deck)})},
     )
     broadcast.publish(broadcast.presenters_group(deck.pk), {"type": "live.qa_dirty"})
 
