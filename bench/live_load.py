@@ -26,6 +26,7 @@ import json
 import os
 import random
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
@@ -319,7 +320,9 @@ def nearpeer_env(args, var_dir: str) -> dict:
     env = {
         **os.environ,
         "NEARPEER_VAR_DIR": var_dir,
-        "NEARPEER_DEBUG": "1",
+        # Production settings (DEBUG off: no per-query logging), as a deployment runs.
+        "NEARPEER_DEBUG": "",
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_SETTINGS_MODULE": "nearpeer.settings",
         "REDIS_URL": args.redis_url or "",
         "NEARPEER_REDIS_PREFIX": args.prefix or "",

@@ -7,10 +7,12 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nearpeer.settings")
 django_http = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
+from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
 
 from nearpeer.core.limits import RequestSizeLimit  # noqa: E402
 from nearpeer.core.routing import websocket_urlpatterns  # noqa: E402
@@ -23,6 +25,21 @@ class BrowserOriginValidator(OriginValidator):
 
     def valid_origin(self, parsed_origin) -> bool:
         return parsed_origin is None or self.validate_origin(parsed_origin)
+
+
+class SessionAuthMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware, minus its database hop for a socket without a session cookie
+    (an anonymous phone): there is no session to read, so the user is anonymous."""
+
+    async def resolve_scope(self, scope) -> None:
+        if settings.SESSION_COOKIE_NAME not in scope.get("cookies", {}):
+            scope["user"]._wrapped = AnonymousUser()
+            return
+        await super().resolve_scope(scope)
+
+
+def AuthMiddlewareStack(inner):  # noqa: N802 - the name Channels gives this stack
+    return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))
 
 
 application = ProtocolTypeRouter(

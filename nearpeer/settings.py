@@ -152,7 +152,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "nearpeer.live.layers.InMemoryChannelLayer"}}
 
 TASKS_BACKEND = os.environ.get("NEARPEER_TASKS", "immediate")
 TASKS = {
@@ -298,7 +298,7 @@ if TESTING:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     MEDIA_ROOT = VAR_DIR / "test-media"
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "nearpeer.live.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Teaching (appended by the teaching helper) -------------------------------------------------

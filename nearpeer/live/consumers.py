@@ -23,6 +23,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
 from . import broadcast, services
+from .batching import hop, per_loop
 from .models import Deck
 from .permissions import can_present
 from .protocol import (
@@ -62,7 +63,7 @@ class AnswerBatcher:
             batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
             entries = [entry for entry, _ in batch]
             try:
-                outcomes = await database_sync_to_async(services.store_answers)(entries)
+                outcomes = await hop(services.store_answers)(entries)
             except Exception:
                 logger.exception("live: storing %d answers failed", len(batch))
                 failure = ProtocolError("server_error", "The answer was not stored; send again.")
@@ -143,9 +144,9 @@ def qa_throttle(deck: Deck) -> Throttle:
     return per_loop[deck.pk]
 
 
-@database_sync_to_async
-def _load_deck(code: str) -> Deck | None:
-    return Deck.objects.select_related("session", "current_item").filter(code=code.upper()).first()
+async def _load_deck(code: str) -> Deck | None:
+    """Connects arriving together share one query and one hop to the database thread."""
+    return await per_loop(services.decks_by_code)(code)
 
 
 @database_sync_to_async
@@ -258,10 +259,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Group messages ------------------------------------------------------------------------
 
     async def live_state(self, event: dict) -> None:
-        await self.send_json(event["message"])
+        # Encoded once by the publisher ("text"), not once per connection; "message" is the
+        # older form, still accepted from a process of the previous release.
+        if "text" in event:
+            await self.send(text_data=event["text"])
+        else:
+            await self.send_json(event["message"])
 
-    async def live_qa(self, event: dict) -> None:
-        await self.send_json(event["message"])
+    live_qa = live_state
 
     async def live_dirty(self, event: dict) -> None:
         pass
@@ -295,11 +300,14 @@ class ParticipantConsumer(LiveConsumer):
         return True
 
     async def send_snapshot(self) -> None:
-        # The deck was read a moment ago in connect(): no second read of it here.
-        message = await database_sync_to_async(services.snapshot)(
-            self.deck, participant=self.participant
-        )
-        await self.send_json(message)
+        # Read after joining the group, so no change between the two is missed; coalesced
+        # with the other connects of the moment (one snapshot build per deck and batch).
+        try:
+            text = await per_loop(services.participant_snapshots)((self.deck.pk, self.participant))
+        except ProtocolError as exc:
+            await self.refuse(exc.code, exc.message, 4404)
+            return
+        await self.send(text_data=text)
 
     async def on_answer(self, data: dict) -> None:
         answer = parse_answer(data)
@@ -414,9 +422,7 @@ class PresenterConsumer(LiveConsumer):
 
     async def send_results(self) -> None:
         items, self.dirty = self.dirty, set()
-        for message in await database_sync_to_async(services.presenter_results)(
-            deck_id=self.deck.pk, item_ids=items
-        ):
+        for message in await hop(services.presenter_results)(deck_id=self.deck.pk, item_ids=items):
             await self.send_json(message)
 
     async def send_qa(self) -> None:

@@ -4,10 +4,12 @@ The socket consumers and the HTTP views call these same functions. Broadcasts go
 transaction commits, through nearpeer.live.broadcast (which never raises).
 """
 
+import contextlib
 import csv
 import hashlib
 import hmac
 import io
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -188,17 +190,61 @@ def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: boo
     return message
 
 
+def decks_by_code(codes: Sequence[str]) -> list[Deck | None]:
+    """The decks for many join codes (socket connects, coalesced): one query."""
+    wanted = [code.upper() for code in codes]
+    found = Deck.objects.select_related("session", "current_item").filter(code__in=set(wanted))
+    by_code = {deck.code: deck for deck in found}
+    return [by_code.get(code) for code in wanted]
+
+
+def participant_snapshots(requests: Sequence[tuple[int, uuid.UUID]]) -> list:
+    """Snapshot messages, as JSON text, for many connecting participants (coalesced): per deck
+    one read and one build of the snapshot, and one query for who already answered its current
+    item, however many connect at once. A deck gone since is a ProtocolError in its place."""
+    deck_ids = {deck_id for deck_id, _ in requests}
+    decks = Deck.objects.select_related("current_item").in_bulk(deck_ids)
+    texts: dict[int, str] = {}
+    answered: dict[int, set] = {}
+    for deck_id, deck in decks.items():
+        message = snapshot(deck)
+        texts[deck_id] = _text(message)
+        if deck.current_item_id is not None:
+            wanted = {p for d, p in requests if d == deck_id}
+            answered[deck_id] = set(
+                Answer.objects.filter(
+                    item_id=deck.current_item_id, participant__in=wanted
+                ).values_list("participant", flat=True)
+            )
+    out: list = []
+    for deck_id, participant in requests:
+        if deck_id not in texts:
+            out.append(ProtocolError("unknown_deck", "No live deck has this code."))
+        elif deck_id in answered:
+            flag = "true" if participant in answered[deck_id] else "false"
+            out.append(texts[deck_id][:-1] + f',"answered":{flag}}}')
+        else:
+            out.append(texts[deck_id])
+    return out
+
+
 def broadcast_state(deck: Deck) -> None:
     """After a presenter action: one message to each group (never one per participant here;
     the layer fans out). Called on commit."""
     deck = Deck.objects.select_related("current_item").get(pk=deck.pk)
     broadcast.publish(
-        broadcast.participants_group(deck.pk), {"type": "live.state", "message": snapshot(deck)}
+        broadcast.participants_group(deck.pk), {"type": "live.state", "text": _text(snapshot(deck))}
     )
     broadcast.publish(
         broadcast.presenters_group(deck.pk),
-        {"type": "live.state", "message": snapshot(deck, presenter=True)},
+        {"type": "live.state", "text": _text(snapshot(deck, presenter=True))},
     )
+
+
+def _text(message: dict) -> str:
+    """A message encoded once for a whole group (the layer copies it per member, and each
+    member would otherwise encode it again)."""
+    return json.dumps(message, separators=(",", ":"))
 
 
 # --- Presenter controls ------------------------------------------------------------------------
@@ -321,7 +367,7 @@ def _validate(entry: AnswerEntry, deck: Deck | None, item: Item | None) -> str:
 
 
 def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError]:
-    """Validate and store a batch of answers in one transaction: two reads and one multi-row
+    """Validate and store a batch of answers: one read and one multi-row
     INSERT … ON CONFLICT DO NOTHING RETURNING, whatever the batch size. The unique constraint
     on (item, participant) makes a repeated answer a duplicate, on any server process.
 
@@ -329,12 +375,24 @@ def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError
     their review queue (questions.add_to_review_queue)."""
     if not entries:
         return []
-    decks = Deck.objects.only("pk", "status", "current_item_id", "accepting").in_bulk(
-        {e.deck_id for e in entries}
+    # One read for items and their decks: every round trip to the database is paid by the
+    # whole batch waiting behind it.
+    items = (
+        Item.objects.select_related("deck")
+        .only(
+            "pk",
+            "deck_id",
+            "kind",
+            "options",
+            "correct",
+            "question_id",
+            "deck__status",
+            "deck__current_item_id",
+            "deck__accepting",
+        )
+        .in_bulk({e.item_id for e in entries})
     )
-    items = Item.objects.only("pk", "deck_id", "kind", "options", "correct", "question_id").in_bulk(
-        {e.item_id for e in entries}
-    )
+    decks = {item.deck_id: item.deck for item in items.values()}
     outcomes: list[Stored | ProtocolError | None] = [None] * len(entries)
     rows, row_of = [], {}
     for index, entry in enumerate(entries):
@@ -350,7 +408,15 @@ def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError
         row_of[key] = index
         rows.append((entry, phase))
     inserted: set = set()
-    with transaction.atomic():
+    keyed = any(
+        e.member_id
+        and items[e.item_id].kind == ItemKind.QUESTION
+        and items[e.item_id].correct is not None
+        for e, _ in rows
+    )
+    # One INSERT is atomic by itself; a transaction (two more round trips) is needed only when
+    # review-queue rows must be written with it.
+    with transaction.atomic() if keyed else contextlib.nullcontext():
         if rows:
             inserted = _insert(rows)
         wrong = [
@@ -478,7 +544,7 @@ def moderate_question(*, deck: Deck, question_id: int, action: str) -> AudienceQ
 def broadcast_qa(deck: Deck) -> None:
     broadcast.publish(
         broadcast.participants_group(deck.pk),
-        {"type": "live.qa", "message": {"type": "qa", "questions": qa_list(deck)}},
+        {"type": "live.qa", "text": _text({"type": "qa", "questions": qa_list(deck)})},
     )
     broadcast.publish(broadcast.presenters_group(deck.pk), {"type": "live.qa_dirty"})
 
@@ -577,6 +643,11 @@ def session_for_cli(*, title: str):
 
 def presenter_results(*, deck_id: int, item_ids) -> list[dict]:
     """Results messages for the items that changed, stamped with the deck's version."""
-    version = Deck.objects.filter(pk=deck_id).values_list("version", flat=True).first()
-    items = Item.objects.filter(deck_id=deck_id, pk__in=list(item_ids)).order_by("position")
-    return [tally(item) | {"version": version} for item in items]
+    items = (
+        Item.objects.filter(deck_id=deck_id, pk__in=list(item_ids))
+        .select_related("deck")
+        .only("pk", "deck_id", "kind", "options", "position", "deck__version")
+        .order_by("position")
+    )
+    # The version comes with the items (one query fewer on the shared database thread).
+    return [tally(item) | {"version": item.deck.version} for item in items]

@@ -1,6 +1,7 @@
 """The pure parts: message parsing, item specs, word counting, the rate limit; and the batch
 store's fixed number of queries."""
 
+import json
 import uuid
 
 import pytest
@@ -78,8 +79,40 @@ def test_a_batch_of_answers_costs_the_same_queries_whatever_its_size(
         )
         for i in range(n)
     ]
-    # deck, items, one INSERT … RETURNING (inside a savepoint: the test's transaction)
-    with django_assert_num_queries(5):
+    # items with their decks, one INSERT … RETURNING (atomic by itself: no transaction needed
+    # when no review-queue rows go with it)
+    with django_assert_num_queries(2):
         outcomes = services.store_answers(entries + entries[:1])
     assert [o.duplicate for o in outcomes] == [False] * n + [True]
     assert services.tally(item)["total"] == n
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [2, 40])
+def test_connect_snapshots_are_built_once_per_deck_whatever_the_crowd(
+    live_deck, django_assert_num_queries, n
+):
+    item = live_deck.items.get(position=1)
+    people = [uuid.uuid4() for _ in range(n)]
+    services.store_answers(
+        [
+            services.AnswerEntry(
+                deck_id=live_deck.pk, item_id=item.pk, participant=people[0], choice=0
+            )
+        ]
+    )
+    # the deck, the Q&A list, who of them already answered
+    with django_assert_num_queries(3):
+        texts = services.participant_snapshots(
+            [(live_deck.pk, p) for p in people] + [(0, people[1])]
+        )
+    first, second = json.loads(texts[0]), json.loads(texts[1])
+    assert (first["type"], first["item"]["id"], first["answered"], second["answered"]) == (
+        "snapshot",
+        item.pk,
+        True,
+        False,
+    )
+    assert first == services.snapshot(live_deck, participant=people[0])
+    assert isinstance(texts[-1], ProtocolError) and texts[-1].code == "unknown_deck"
+    assert services.decks_by_code([live_deck.code.lower(), "NOSUCH"]) == [live_deck, None]
