@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import random
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+
+from nearpeer.core.highs import new_quiet_highs
 
 REST_PREFIX = "rest-"
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -224,33 +224,6 @@ def parse_problem(data: object) -> Problem:
 
 # --- Solver ---------------------------------------------------------------------------------------
 
-_banner_hidden = False
-
-
-def _new_highs() -> highspy.Highs:
-    # HiGHS prints a banner on stdout the first time one is built; keep `-o -` output clean.
-    global _banner_hidden
-    if _banner_hidden:
-        highs = highspy.Highs()
-    else:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        try:
-            highs = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-        _banner_hidden = True
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.setOptionValue("random_seed", 1)
-    return highs
-
-
 class _Model:
     def __init__(self) -> None:
         self.upper: list[float] = []
@@ -266,7 +239,7 @@ class _Model:
         self.rows.append((lo, hi, idx, vals))
 
     def solve(self, *, maximise: bool, time_limit: float) -> list[float] | None:
-        highs = _new_highs()
+        highs = new_quiet_highs()
         n = len(self.upper)
         if n == 0:
             return []

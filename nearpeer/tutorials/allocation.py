@@ -17,8 +17,6 @@ optimal). Only when a split loses a pair do we solve the instance model.
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,6 +24,8 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+
+from nearpeer.core.highs import new_quiet_highs
 
 Id = str | int
 
@@ -377,34 +377,11 @@ def unplaced_reasons(problem: Problem, unplaced: Iterable[Id]) -> dict:
 # --- HiGHS plumbing -------------------------------------------------------------------------------
 
 
-_banner_hidden = False
-
-
 def _new_highs() -> highspy.Highs:
-    """A silent solver. HiGHS prints a banner to stdout the first time one is built in a process
-    (which would corrupt `-o -` output), so that first construction runs with stdout closed."""
-    global _banner_hidden
-    if _banner_hidden:
-        highs = highspy.Highs()
-    else:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        try:
-            highs = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-        _banner_hidden = True
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs = new_quiet_highs()
     # Every objective here has integer coefficients on integer variables: a bound less than one
     # unit away from the incumbent proves it optimal.
     highs.setOptionValue("mip_abs_gap", 0.99)
-    highs.setOptionValue("random_seed", 1)
     return highs
 
 
