@@ -224,6 +224,7 @@ def parse_problem(data: object) -> Problem:
 
 # --- Solver ---------------------------------------------------------------------------------------
 
+
 class _Model:
     def __init__(self) -> None:
         self.upper: list[float] = []
