@@ -12,7 +12,6 @@ import secrets
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
-from math import comb, factorial
 
 from django.db import connection
 
@@ -45,18 +44,6 @@ def reveal_truth(scenario: Scenario) -> None:
         Answer.objects.filter(value__in=scenario.tokens).values_list("value", "response_id")
     )
     scenario.truth = [by_token[t] for t in scenario.tokens]
-
-
-def score(order: list[int], truth: list[int]) -> int:
-    return sum(1 for guess, actual in zip(order, truth, strict=False) if guess == actual)
-
-
-def best(strategies: dict[str, list[int]], truth: list[int]) -> tuple[str, int]:
-    scores = {name: score(order, truth) for name, order in strategies.items()}
-    for name, order in list(strategies.items()):
-        scores[f"{name} (reversed)"] = score(order[::-1], truth)
-    name = max(scores, key=scores.get)
-    return name, scores[name]
 
 
 # --- SQLite: the database file ------------------------------------------------------------------
@@ -181,31 +168,3 @@ def who_answered_with_key(survey, candidates) -> set[int]:
 def open_pending_with_key(scope: str, rows) -> dict:
     """rows: (row key, sealed bytes) → row key → answer payload."""
     return {key: store._open(scope, sealed) for key, sealed in rows}
-
-
-# --- Chance -------------------------------------------------------------------------------------
-
-
-def _fixed_points(n: int) -> list[float]:
-    """Distribution of the number of fixed points of a uniformly random permutation of n."""
-    derangements = [1, 0]
-    for k in range(2, n + 1):
-        derangements.append((k - 1) * (derangements[-1] + derangements[-2]))
-    return [comb(n, k) * derangements[n - k] / factorial(n) for k in range(n + 1)]
-
-
-def chance_bound(batch_sizes: list[int], tail: float = 1e-6) -> int:
-    """Smallest b with P(correct pairs > b) < tail for an attacker who knows which batch each
-    answer is in but nothing inside a batch (the design's anonymity set)."""
-    dist = [1.0]
-    for n in batch_sizes:
-        fixed = _fixed_points(n)
-        out = [0.0] * (len(dist) + len(fixed) - 1)
-        for i, p in enumerate(dist):
-            for j, q in enumerate(fixed):
-                out[i + j] += p * q
-        dist = out
-    for b in range(len(dist)):
-        if sum(dist[b + 1 :]) < tail:
-            return b
-    return len(dist) - 1

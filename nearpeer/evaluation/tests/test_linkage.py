@@ -13,19 +13,17 @@ from django.db import connection
 
 from nearpeer.anonymity import store
 from nearpeer.anonymity.models import Marker, PendingAnswer
+from nearpeer.anonymity.tests.attacker import best, chance_bound, score
 from nearpeer.evaluation import services
 from nearpeer.evaluation.models import Survey
 from nearpeer.members.tests.factories import UserFactory
 
 from .linkage import (
     answer_in_order,
-    best,
-    chance_bound,
     copy_sqlite_file,
     open_pending_with_key,
     postgres_strategies,
     reveal_truth,
-    score,
     sqlite_strategies,
     who_answered_with_key,
 )

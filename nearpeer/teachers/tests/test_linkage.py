@@ -13,11 +13,11 @@ import re
 import secrets
 import sqlite3
 import subprocess
-from math import comb, factorial
 
 import pytest
 from django.db import connection
 
+from nearpeer.anonymity.tests.attacker import best, chance_bound
 from nearpeer.members.tests.factories import UserFactory, teacher
 from nearpeer.teachers import services
 from nearpeer.teachers.models import FeedbackAnswer
@@ -46,41 +46,8 @@ def _arrange(settings, batch: int):
     return tokens, [by_token[t] for t in tokens]
 
 
-def _score(order, truth) -> int:
-    return sum(1 for guess, actual in zip(order, truth, strict=False) if guess == actual)
-
-
-def _best(strategies: dict[str, list], truth: list) -> tuple[str, int]:
-    scores = {}
-    for name, order in strategies.items():
-        scores[name] = _score(order, truth)
-        scores[f"{name} (reversed)"] = _score(order[::-1], truth)
-    name = max(scores, key=scores.get)
-    return name, scores[name]
-
-
-def _fixed_points(n: int) -> list[float]:
-    derangements = [1, 0]
-    for k in range(2, n + 1):
-        derangements.append((k - 1) * (derangements[-1] + derangements[-2]))
-    return [comb(n, k) * derangements[n - k] / factorial(n) for k in range(n + 1)]
-
-
-def _chance_bound(batch_sizes: list[int], tail: float = 1e-6) -> int:
-    """Correct pairs a guesser knowing only the batches exceeds with probability < tail."""
-    dist = [1.0]
-    for n in batch_sizes:
-        fixed = _fixed_points(n)
-        out = [0.0] * (len(dist) + len(fixed) - 1)
-        for i, p in enumerate(dist):
-            for j, q in enumerate(fixed):
-                out[i + j] += p * q
-        dist = out
-    return next(b for b in range(len(dist)) if sum(dist[b + 1 :]) < tail)
-
-
 def _bound(batch: int) -> int:
-    return _chance_bound([PEOPLE] if batch == 1 else [batch] * (PEOPLE // batch))
+    return chance_bound([PEOPLE] if batch == 1 else [batch] * (PEOPLE // batch))
 
 
 def _judge(batch: int, name: str, correct: int) -> None:
@@ -110,7 +77,7 @@ def test_sqlite_file_links_feedback_no_better_than_chance(settings, tmp_path, ba
     first = {i: raw.find(t.encode()) for t, i in ids.items()}
     last = {i: raw.rfind(t.encode()) for t, i in ids.items()}
 
-    name, correct = _best(
+    name, correct = best(
         {
             "rowid": [i for _, i, _ in sorted(rows)],
             "id": sorted(ids.values()),
@@ -157,7 +124,7 @@ def test_postgres_sql_and_dump_link_feedback_no_better_than_chance(settings, bat
         cursor.execute(f"SELECT id::text, xmin::text::bigint, ctid::text FROM {TABLE}")  # noqa: S608
         rows = [(i.replace("-", ""), x, _ctid(c)) for i, x, c in cursor.fetchall()]
 
-    name, correct = _best(
+    name, correct = best(
         {
             "ctid": [i for i, _, c in sorted(rows, key=lambda r: r[2])],
             "xmin, then ctid": [i for i, _, _ in sorted(rows, key=lambda r: (r[1], r[2]))],
