@@ -64,6 +64,12 @@ def favicon(request):
 
 @require_GET
 @login_not_required
+def apple_touch_icon(request):
+    return HttpResponsePermanentRedirect(static("icons/apple-touch-icon.png"))
+
+
+@require_GET
+@login_not_required
 def help_page(request):
     """Short guides per role (member, teacher, committee, evaluation lead)."""
     return render(request, "core/help.html")

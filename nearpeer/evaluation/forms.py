@@ -1,3 +1,5 @@
+from dataclasses import dataclass, field
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
@@ -6,6 +8,8 @@ from nearpeer.members.models import Phase, Role
 
 from .models import Code, Question, Survey, ValueStatement
 from .parsing import KINDS, PARSERS
+from .services import parse_groups
+from .stats import GroupSpec
 
 MAX_UPLOAD = 10 * 1024 * 1024
 YEAR_CHOICES = [(y, f"Year {y}") for y in range(1, 7)]
@@ -257,6 +261,68 @@ class GroupBuilderForm(forms.Form):
     def as_text(self) -> str:
         parts = [f"{qid}:{'|'.join(values)}" for qid, values in self.conditions()]
         return f"{self.cleaned_data['name'].strip()}={'&'.join(parts)}"
+
+
+@dataclass
+class ReportGroups:
+    """The groups a report page asks for, read the same way by the table, its downloads and
+    its charts: groups built from the lists first, then any typed in the advanced box (or the
+    survey's saved groups when nothing is asked)."""
+
+    form: GroupsForm
+    builders: list[GroupBuilderForm]
+    groups: list[GroupSpec]
+    suppress: bool = False
+    built_text: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def report_groups(
+    params, *, survey: Survey, questions: list[Question] | None = None
+) -> ReportGroups:
+    """Read the report's groups from a query (`params`: request.GET). Bad input gives no
+    groups (all respondents) and a message in `errors`, never an exception."""
+    questions = list(survey.questions.all()) if questions is None else questions
+    form = GroupsForm(params or None)
+    saved = [g.spec_text for g in survey.report_groups.all()]
+    lines, suppress = saved, False
+    if form.is_valid():
+        if form.cleaned_data["groups"].strip():
+            lines = form.cleaned_data["groups"].splitlines()
+        suppress = form.cleaned_data["suppress"]
+    elif saved:
+        form = GroupsForm(initial={"groups": "\n".join(saved)})
+    builders = [
+        GroupBuilderForm(params or None, prefix=f"g{i}", questions=questions)
+        for i in range(1, BUILDER_SLOTS + 1)
+    ]
+    built = [b for b in builders if b.is_bound and b.is_valid() and b.cleaned_data["name"].strip()]
+    errors = []
+    if any(b.is_bound and not b.is_valid() for b in builders):
+        errors.append("A group built from the lists needs a name.")
+    try:
+        if built:
+            typed = form.cleaned_data["groups"] if form.is_valid() else ""
+            # As specs, not text: answers may hold | or &.
+            groups = [
+                GroupSpec(name=b.cleaned_data["name"].strip(), conditions=tuple(b.conditions()))
+                for b in built
+            ] + parse_groups(typed.splitlines())
+            if len({g.name for g in groups}) != len(groups):
+                raise ValueError("each group needs a different name")
+        else:
+            groups = parse_groups(lines)
+    except ValueError as exc:
+        errors.append(str(exc))
+        groups = []
+    return ReportGroups(
+        form=form,
+        builders=builders,
+        groups=groups,
+        suppress=suppress,
+        built_text="\n".join(b.as_text() for b in built),
+        errors=errors,
+    )
 
 
 class CodeForm(forms.Form):

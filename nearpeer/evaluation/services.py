@@ -36,7 +36,7 @@ from .models import (
     coarse_week,
 )
 from .parsing import ParsedSurvey, ParseError
-from .stats import ANSWERED, GroupSpec, QuestionSpec, Report, grouped_report, parse_group
+from .stats import ANSWERED, NO_ANSWER, GroupSpec, QuestionSpec, Report, grouped_report, parse_group
 from .transcripts import read_transcript
 
 log = logging.getLogger("nearpeer.evaluation")
@@ -457,6 +457,24 @@ def survey_report(
     return report
 
 
+def likert_chart_bars(report: Report, qid: str) -> list[tuple[str, list[int]]]:
+    """The bars of a Likert question's chart, from the same report as the table beside it: one
+    per group shown, as (group name, counts of each level). A withheld group has no bar, nor
+    has a group with a suppressed count at any level of this question (its shares would give
+    the hidden count back)."""
+    suppressed = [False] * len(report.groups)
+    counts_by_group = report.likert_counts.get(qid) or [None] * len(report.groups)
+    for row in report.rows:
+        if row.question == qid and row.item != NO_ANSWER:
+            for g, cell in enumerate(row.cells):
+                suppressed[g] = suppressed[g] or cell.suppressed
+    return [
+        (group.name, counts)
+        for group, counts, hidden in zip(report.groups, counts_by_group, suppressed, strict=True)
+        if counts is not None and not hidden and not group.withheld
+    ]
+
+
 def parse_groups(lines: list[str]) -> list[GroupSpec]:
     groups = [parse_group(line) for line in lines if line.strip()]
     names = [g.name for g in groups]
@@ -513,6 +531,25 @@ def coding_units(survey: Survey):
         .order_by("question__position", "response_id")
     )
     return list(answers), list(survey.transcripts.all())
+
+
+def coding_unit_position(survey: Survey, key: str) -> int | None:
+    """Where a text ("answer:<pk>" or "transcript:<pk>") comes in coding_units' order (0 for
+    the first), or None if it is not there. Side effects: none."""
+    kind, _, pk = key.partition(":")
+    if not pk.isdigit():
+        return None
+    answers = Answer.objects.filter(question__survey=survey, question__kind=Question.Kind.TEXT)
+    if kind == "answer":
+        ordered = answers.order_by("question__position", "response_id")
+        keys = list(ordered.values_list("pk", flat=True))
+        offset = 0
+    elif kind == "transcript":
+        keys = list(survey.transcripts.values_list("pk", flat=True))
+        offset = answers.count()
+    else:
+        return None
+    return offset + keys.index(int(pk)) if int(pk) in keys else None
 
 
 def agreement(

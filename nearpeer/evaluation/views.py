@@ -22,11 +22,8 @@ from . import exports, services
 from .agreement import CodeAgreement
 from .charts import likert_svg
 from .forms import (
-    BUILDER_SLOTS,
     ApplyCodeForm,
     CodeForm,
-    GroupBuilderForm,
-    GroupsForm,
     ImportForm,
     InterviewForm,
     QuestionForm,
@@ -35,6 +32,7 @@ from .forms import (
     UploadForm,
     ValueStatementForm,
     answer_form_class,
+    report_groups,
 )
 from .indicators import platform_indicators
 from .models import (
@@ -51,7 +49,6 @@ from .models import (
 from .parsing import LIKERT_LABELS, ParseError, parse
 from .permissions import can_answer, can_run_evaluation
 from .refi import RefiError
-from .stats import GroupSpec
 from .transcripts import TranscriptError
 
 security_log = logging.getLogger("nearpeer.security")
@@ -293,49 +290,14 @@ def _log_kept_columns(user, survey, parsed, *, dry_run: bool) -> None:
             )
 
 
-def _groups_from_request(request, survey):
-    form = GroupsForm(request.GET or None)
-    lines = [g.spec_text for g in survey.report_groups.all()]
-    suppress = False
-    if form.is_valid():
-        if form.cleaned_data["groups"].strip():
-            lines = form.cleaned_data["groups"].splitlines()
-        suppress = form.cleaned_data["suppress"]
-    elif lines:
-        form = GroupsForm(initial={"groups": "\n".join(lines)})
-    return form, lines, suppress
-
-
 @require_GET
 def report_view(request, slug):
     survey = _lead_survey(request, slug)
-    form, lines, suppress = _groups_from_request(request, survey)
     survey_questions = list(survey.questions.all())
-    builders = [
-        GroupBuilderForm(request.GET or None, prefix=f"g{i}", questions=survey_questions)
-        for i in range(1, BUILDER_SLOTS + 1)
-    ]
-    built = [b for b in builders if b.is_bound and b.is_valid() and b.cleaned_data["name"].strip()]
-    for b in builders:
-        if b.is_bound and not b.is_valid():
-            messages.error(request, "A group built from the lists needs a name.")
-            break
-    try:
-        if built:
-            # Groups built from the lists (as specs: answers may hold | or &), then any
-            # written in the advanced box.
-            typed = form.cleaned_data["groups"] if form.is_valid() else ""
-            groups = [
-                GroupSpec(name=b.cleaned_data["name"].strip(), conditions=tuple(b.conditions()))
-                for b in built
-            ] + services.parse_groups(typed.splitlines())
-            if len({g.name for g in groups}) != len(groups):
-                raise ValueError("each group needs a different name")
-        else:
-            groups = services.parse_groups(lines)
-    except ValueError as exc:
-        messages.error(request, str(exc))
-        groups = []
+    asked = report_groups(request.GET, survey=survey, questions=survey_questions)
+    for error in asked.errors:
+        messages.error(request, error)
+    form, builders, groups, suppress = asked.form, asked.builders, asked.groups, asked.suppress
     report = services.survey_report(
         survey=survey,
         groups=groups,
@@ -383,7 +345,7 @@ def report_view(request, slug):
             "min_group_size": settings.NEARPEER_MIN_GROUP_SIZE,
             "blocks": blocks,
             "builders": builders,
-            "built_text": "\n".join(b.as_text() for b in built),
+            "built_text": asked.built_text,
             "query": request.GET.urlencode(),
         },
     )
@@ -393,17 +355,15 @@ def report_view(request, slug):
 def report_chart(request, slug, qid):
     survey = _lead_survey(request, slug)
     question = get_object_or_404(Question, survey=survey, qid=qid, kind=Question.Kind.LIKERT)
-    _, lines, _ = _groups_from_request(request, survey)
-    try:
-        groups = services.parse_groups(lines)
-    except ValueError:
-        groups = []
-    report = services.survey_report(survey=survey, groups=groups)
-    bars = [
-        (g.name, counts)
-        for g, counts in zip(report.groups, report.likert_counts.get(qid, []), strict=True)
-        if counts is not None
-    ]
+    # The same groups and suppression as the table the chart sits under (so the same report,
+    # from the cache): built from the lists or typed.
+    asked = report_groups(request.GET, survey=survey)
+    report = services.survey_report(
+        survey=survey,
+        groups=asked.groups,
+        suppress_below=settings.NEARPEER_MIN_GROUP_SIZE if asked.suppress else None,
+    )
+    bars = services.likert_chart_bars(report, qid)
     svg = likert_svg(title=f"{question.qid}. {question.text}", bars=bars, labels=LIKERT_LABELS)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="{survey.slug}-{qid}.svg"'
@@ -426,6 +386,19 @@ def _unit(survey, key: str):
     if kind == "transcript":
         return {"answer": None, "transcript": get_object_or_404(Transcript, pk=pk, survey=survey)}
     raise Http404
+
+
+def _coding_place(survey, unit_key: str, page: str = "") -> str:
+    """The coding page at this text (its page of texts and its anchor), so the coder comes
+    back where they were. `page`: the page they were on, when they were on one; otherwise it
+    is worked out from where the text comes in the list."""
+    url = reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug})
+    if not page.isdigit():
+        position = services.coding_unit_position(survey, unit_key)
+        if position is None:
+            return url
+        page = str(position // UNITS_PER_PAGE + 1)
+    return f"{url}?page={page}#u-{unit_key.replace(':', '')}"
 
 
 @require_GET
@@ -465,6 +438,7 @@ def coding_workspace(request, slug):
             "units": page.object_list,
             "page": page,
             "n_units": len(units),
+            "n_transcripts": len(transcripts),
             "themes": [c for c in codes if c.parent_id is None],
             "codes": codes,
             "code_form": CodeForm(),
@@ -495,9 +469,10 @@ def code_add(request, slug):
 def coding_apply(request, slug):
     survey = _lead_survey(request, slug)
     form = ApplyCodeForm(request.POST, survey=survey)
+    page = request.POST.get("page", "")
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect("evaluation:coding-workspace", slug=survey.slug)
+        return redirect(_coding_place(survey, request.POST.get("unit", ""), page))
     unit = _unit(survey, form.cleaned_data["unit"])
     text = unit["answer"].value if unit["answer"] else unit["transcript"].text
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -508,7 +483,7 @@ def coding_apply(request, slug):
             messages.error(
                 request, "That passage is not in the text; copy it exactly, or leave it empty."
             )
-            return redirect("evaluation:coding-workspace", slug=survey.slug)
+            return redirect(_coding_place(survey, form.cleaned_data["unit"], page))
         end = start + len(passage)
     services.apply_code(
         code=form.cleaned_data["code"],
@@ -520,19 +495,19 @@ def coding_apply(request, slug):
     )
     messages.success(request, f"Coded as {form.cleaned_data['code'].path}.")
     # Back to the same page and text, so the coder keeps their place.
-    page = request.POST.get("page", "")
-    anchor = "u-" + form.cleaned_data["unit"].replace(":", "")
-    url = reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug})
-    return redirect(f"{url}{'?page=' + page if page.isdigit() else ''}#{anchor}")
+    return redirect(_coding_place(survey, form.cleaned_data["unit"], page))
 
 
 @require_POST
 def coding_delete(request, slug, pk):
     survey = _lead_survey(request, slug)
     coding = get_object_or_404(Coding, pk=pk, code__survey=survey, coder=request.user.email)
+    unit_key = (
+        f"answer:{coding.answer_id}" if coding.answer_id else f"transcript:{coding.transcript_id}"
+    )
     coding.delete()
     messages.success(request, "Coding removed.")
-    return redirect("evaluation:coding-workspace", slug=survey.slug)
+    return redirect(_coding_place(survey, unit_key, request.POST.get("page", "")))
 
 
 @require_POST
@@ -552,11 +527,17 @@ def transcript_upload(request, slug):
             messages.error(request, f"Transcript not added: {exc}")
         else:
             messages.success(
-                request, f"Transcript “{t.title}” added; speakers replaced by participant numbers."
+                request,
+                f"Transcript “{t.title}” added; speakers replaced by participant numbers. "
+                "Here it is, ready to code.",
             )
+            # To the new transcript, wherever it comes in the list of texts.
+            return redirect(_coding_place(survey, f"transcript:{t.pk}"))
     else:
         _report_form_errors(request, form)
-    return redirect("evaluation:coding-workspace", slug=survey.slug)
+    return redirect(
+        reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}) + "#add-transcript"
+    )
 
 
 def _report_form_errors(request, form) -> None:
@@ -654,13 +635,11 @@ def reconcile_view(request, slug):
 @require_GET
 def theme_report(request, slug):
     survey = _lead_survey(request, slug)
-    form, lines, _ = _groups_from_request(request, survey)
-    try:
-        groups = services.parse_groups(lines)
-    except ValueError as exc:
-        messages.error(request, str(exc))
-        groups = []
-    report, themes = services.theme_table(survey=survey, groups=groups)
+    asked = report_groups(request.GET, survey=survey)
+    for error in asked.errors:
+        messages.error(request, error)
+    form = asked.form
+    report, themes = services.theme_table(survey=survey, groups=asked.groups)
     quotes = services.theme_quotes(survey=survey)
     rows = [(row.item, list(zip(report.groups, row.cells, strict=True))) for row in report.rows]
     return render(

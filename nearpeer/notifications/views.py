@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
@@ -38,7 +39,7 @@ def notification_read(request, pk: int):
 @require_POST
 def notification_read_all(request):
     count = services.mark_all_read(member=request.user)
-    messages.success(request, f"Marked {count} notification(s) as read.")
+    messages.success(request, f"Marked {count} notification{pluralize(count)} as read.")
     return redirect("notifications:list")
 
 

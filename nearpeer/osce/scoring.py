@@ -90,7 +90,8 @@ def score(
     if percent + 1e-9 < pass_mark:
         reasons.append(f"checklist {percent:.0%} is below the pass mark {pass_mark:.0%}")
     if critical_missed:
-        reasons.append(f"{len(critical_missed)} critical item(s) not fully done")
+        n = len(critical_missed)
+        reasons.append(f"{n} critical item{'s' if n != 1 else ''} not fully done")
     if global_rating < BORDERLINE_PASS:
         reasons.append(f"global rating {GLOBAL_RATINGS[global_rating].lower()}")
     return Result(

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -442,7 +443,8 @@ def mock_build(request, pk):
         result = services.build_mock_rotation(mock=mock, by=request.user)
         messages.success(
             request,
-            f"Rotation built: {len(result['runs'])} run(s), {result['rounds_total']} rounds.",
+            f"Rotation built: {len(result['runs'])} run{pluralize(len(result['runs']))}, "
+            f"{result['rounds_total']} round{pluralize(result['rounds_total'])}.",
         )
     except services.OsceError as exc:
         _error(request, exc)

@@ -379,3 +379,29 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class SeriesCancellation(models.Model):
+    """Cancelling a series' upcoming sessions, held for a few minutes so it can be undone
+    before anyone is told. The sessions are cancelled at once (nobody can register meanwhile);
+    the notices go when `notify_at` passes, unless it was undone first."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="cancellations")
+    sessions = models.ManyToManyField(Session, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    notify_at = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.series} cancelled {self.created_at:%Y-%m-%d %H:%M}"
+
+    def can_undo(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.undone_at is None and self.notified_at is None and now < self.notify_at

@@ -16,6 +16,7 @@ COVERS = {
     "teaching.Session.teachers": "through SessionTeacher",
     "teaching.CalendarFeed.member": "deleted",
     "teaching.Material.uploaded_by": "kept under the anonymous account",
+    "teaching.SeriesCancellation.by": "kept under the anonymous account (a committee action)",
 }
 
 

@@ -24,7 +24,9 @@ from .models import (
     MaterialView,
     Registration,
     Series,
+    SeriesCancellation,
     Session,
+    SessionTeacher,
 )
 from .permissions import can_register, teaches
 
@@ -261,6 +263,124 @@ def cancel_series(*, series: Series, by, now: datetime | None = None) -> int:
     for session in upcoming:
         cancel_session(session=session, by=by)
     return len(upcoming)
+
+
+# How long a series cancellation can be undone before anyone is told.
+SERIES_UNDO_WINDOW = timedelta(minutes=10)
+
+
+def series_cancel_summary(*, series: Series, now: datetime | None = None) -> dict:
+    """What cancelling the series would do, for the question asked first: its upcoming
+    sessions, how many different members hold a place or wait in one, and how many teachers.
+    Side effects: none."""
+    upcoming = list(series.sessions.scheduled().upcoming(now))
+    registrations = Registration.objects.active().filter(session__in=upcoming)
+    return {
+        "sessions": upcoming,
+        "members": registrations.values("member").distinct().count(),
+        "teachers": SessionTeacher.objects.filter(session__in=upcoming)
+        .values("teacher")
+        .distinct()
+        .count(),
+    }
+
+
+def cancel_series_with_undo(
+    *, series: Series, by, now: datetime | None = None
+) -> SeriesCancellation:
+    """Cancel every upcoming session of a series now, and hold the notices back for
+    SERIES_UNDO_WINDOW so that undo_series_cancellation can put everything back before anyone
+    is told.
+
+    Side effects: the sessions' status becomes cancelled and SEQUENCE grows (nobody can register
+    meanwhile); a SeriesCancellation row; after commit, a task to send the notices at
+    `notify_at` when the task backend can defer (otherwise `nearpeer teaching send-held-notices`,
+    run every few minutes, sends them). Registrations are left as they are."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        upcoming = list(
+            series.sessions.scheduled().upcoming(now).select_for_update().order_by("starts_at")
+        )
+        Session.objects.filter(pk__in=[s.pk for s in upcoming]).update(
+            status=Session.Status.CANCELLED, sequence=F("sequence") + 1, updated_at=now
+        )
+        cancellation = SeriesCancellation.objects.create(
+            series=series, by=by, created_at=now, notify_at=now + SERIES_UNDO_WINDOW
+        )
+        cancellation.sessions.set(upcoming)
+        transaction.on_commit(lambda: _schedule_held_notices(cancellation.notify_at))
+    return cancellation
+
+
+def _schedule_held_notices(when: datetime) -> None:
+    from django_tasks import default_task_backend
+
+    from .tasks import send_held_series_notices
+
+    if default_task_backend.supports_defer:
+        send_held_series_notices.using(run_after=when).enqueue()
+
+
+def undo_series_cancellation(
+    *, cancellation: SeriesCancellation, now: datetime | None = None
+) -> int:
+    """Put back the sessions of a held series cancellation, before anyone has been told.
+    Raises ValueError (saying why) once the notices have gone, the time is up, or it was
+    undone already. Returns how many sessions are scheduled again.
+
+    Side effects: those sessions scheduled again, SEQUENCE grows (calendars follow); undone_at
+    set. Places and the waiting list are as they were: cancelling never touched them."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        held = SeriesCancellation.objects.select_for_update().get(pk=cancellation.pk)
+        if held.undone_at is not None:
+            raise ValueError("This cancellation was undone already.")
+        if not held.can_undo(now):
+            raise ValueError("Too late to undo: members have been told. Make new sessions instead.")
+        restored = Session.objects.filter(
+            pk__in=held.sessions.values("pk"), status=Session.Status.CANCELLED
+        ).update(status=Session.Status.SCHEDULED, sequence=F("sequence") + 1, updated_at=now)
+        held.undone_at = now
+        held.save(update_fields=["undone_at"])
+    return restored
+
+
+class _Nobody:
+    pk = None
+
+
+def send_held_series_notices(*, now: datetime | None = None) -> int:
+    """Tell everyone involved about each held series cancellation whose undo time is over,
+    exactly once (the row is locked and marked in the same transaction). Returns how many
+    cancellations were announced.
+
+    Side effects: as cancel_session's notices, per session; notified_at set."""
+    now = now or timezone.now()
+    due = SeriesCancellation.objects.filter(
+        undone_at=None, notified_at=None, notify_at__lte=now
+    ).values_list("pk", flat=True)
+    announced = 0
+    for pk in list(due):
+        with transaction.atomic():
+            held = (
+                SeriesCancellation.objects.select_for_update()
+                .filter(pk=pk, undone_at=None, notified_at=None)
+                .select_related("by")
+                .first()
+            )
+            if held is None:
+                continue
+            for session in held.sessions.filter(status=Session.Status.CANCELLED):
+                _tell_everyone_involved(
+                    session,
+                    by=held.by or _Nobody(),
+                    title=f"Cancelled: {session.title}",
+                    body=f"{session.title} on {_when(session.starts_at)} will not take place.",
+                )
+            held.notified_at = now
+            held.save(update_fields=["notified_at"])
+            announced += 1
+    return announced
 
 
 @transaction.atomic

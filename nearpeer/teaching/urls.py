@@ -34,5 +34,10 @@ urlpatterns = [
     path("committee/series/new/", views.series_create, name="series-create"),
     path("committee/series/<int:pk>/edit/", views.series_edit, name="series-edit"),
     path("committee/series/<int:pk>/cancel/", views.series_cancel, name="series-cancel"),
+    path(
+        "committee/series-cancellations/<int:pk>/undo/",
+        views.series_cancel_undo,
+        name="series-cancel-undo",
+    ),
     path("committee/series/<int:pk>/schedule/", views.series_schedule, name="series-schedule"),
 ]

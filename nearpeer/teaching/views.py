@@ -41,6 +41,7 @@ from .models import (
     MaterialView,
     Registration,
     Series,
+    SeriesCancellation,
     Session,
 )
 from .permissions import (
@@ -727,21 +728,59 @@ def series_edit(request, pk: int):
         form.save()
         messages.success(request, f"Series “{series.title}” saved.")
         return redirect("teaching:dashboard")
+    held = series.cancellations.filter(undone_at=None, notified_at=None).first()
     return render(
         request,
         "teaching/series_form.html",
-        {"form": form, "series": series},
+        {
+            "form": form,
+            "series": series,
+            "held_cancellation": held if held and held.can_undo() else None,
+        },
         status=_status(request),
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def series_cancel(request, pk: int):
+    """GET asks first (how many sessions, how many people will be told); POST cancels them
+    and holds the notices for a few minutes, with an undo on the series page."""
     _require(can_manage_teaching(request.user))
     series = get_object_or_404(Series, pk=pk)
-    n = services.cancel_series(series=series, by=request.user)
-    messages.success(request, f"{n} upcoming session(s) of “{series.title}” cancelled.")
-    return redirect("teaching:dashboard")
+    if request.method == "GET":
+        summary = services.series_cancel_summary(series=series)
+        return render(
+            request,
+            "teaching/series_cancel_confirm.html",
+            {
+                "series": series,
+                "undo_minutes": int(services.SERIES_UNDO_WINDOW.total_seconds() // 60),
+                **summary,
+            },
+        )
+    held = services.cancel_series_with_undo(series=series, by=request.user)
+    n = held.sessions.count()
+    messages.success(
+        request,
+        f"{n} upcoming session{pluralize(n)} of “{series.title}” cancelled. Nobody is told "
+        f"until {timezone.localtime(held.notify_at):%H:%M}: until then you can undo it here.",
+    )
+    return redirect("teaching:series-edit", pk=series.pk)
+
+
+@require_POST
+def series_cancel_undo(request, pk: int):
+    _require(can_manage_teaching(request.user))
+    held = get_object_or_404(SeriesCancellation, pk=pk)
+    try:
+        n = services.undo_series_cancellation(cancellation=held)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Undone: {n} session{pluralize(n)} of “{held.series.title}” back on."
+        )
+    return redirect("teaching:series-edit", pk=held.series_id)
 
 
 @require_http_methods(["GET", "POST"])

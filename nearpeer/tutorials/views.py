@@ -431,6 +431,10 @@ def scheme_publish(request, pk):
     if not can_manage(request.user):
         raise Http404
     scheme = get_object_or_404(MentoringScheme, pk=pk)
+    if not request.POST.get("confirm"):
+        # Publishing tells everyone and shows emails: never from one stray tap.
+        messages.error(request, "Not published: tick the box to confirm first.")
+        return redirect("tutorials:scheme-review", pk=pk)
     try:
         services.publish_scheme(scheme=scheme)
     except services.RuleBroken as exc:

@@ -8,4 +8,12 @@ CASES = [
     Access(
         "core:favicon", expect(anonymous=301, member=301, teacher=301, committee=301, faculty=301)
     ),
+    Access(
+        "core:apple-touch-icon",
+        expect(anonymous=301, member=301, teacher=301, committee=301, faculty=301),
+    ),
+    Access(
+        "core:apple-touch-icon-precomposed",
+        expect(anonymous=301, member=301, teacher=301, committee=301, faculty=301),
+    ),
 ]

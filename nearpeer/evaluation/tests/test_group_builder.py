@@ -126,3 +126,49 @@ def test_apply_code_returns_to_the_same_page_and_text(client, lead, imported_sur
     assert response.url == (
         reverse("evaluation:coding-workspace", args=["imported"]) + f"?page=2#u-answer{answer.pk}"
     )
+
+
+def _chart_texts(response) -> list[str]:
+    """Every text drawn in an SVG chart (its title, group labels, legend, axis)."""
+    import re
+
+    return re.findall(r"<text[^>]*>([^<]*)</text>", response.content.decode())
+
+
+@pytest.mark.django_db
+def test_chart_draws_the_groups_built_from_the_lists(client, lead, imported_survey):
+    client.force_login(lead)
+    query = {
+        "g1-name": "Early years",
+        "g1-values": ["Q1:0", "Q1:1", "Q1:2"],
+        "g2-name": "Later years",
+        "g2-values": ["Q1:3", "Q1:4", "Q1:5"],
+    }
+
+    page = client.get(reverse("evaluation:report-view", args=["imported"]), query)
+    chart = client.get(reverse("evaluation:report-chart", args=["imported", "Q3"]), query)
+
+    shown = [g.name for g in page.context["report"].groups if not g.withheld]
+    texts = _chart_texts(chart)
+    # "Later years" has fewer than NEARPEER_MIN_GROUP_SIZE people: withheld, so no bar either.
+    assert shown == ["Early years"]
+    drawn = [n for n in ("Early years", "Later years", "All respondents") if n in texts]
+    assert drawn == shown
+
+
+@pytest.mark.django_db
+def test_chart_follows_the_tables_small_cell_suppression(client, lead, imported_survey):
+    client.force_login(lead)
+    plain = {"groups": "All="}
+    suppressed = {"groups": "All=", "suppress": "on"}
+    url = reverse("evaluation:report-chart", args=["imported", "Q3"])
+
+    report = client.get(reverse("evaluation:report-view", args=["imported"]), suppressed).context[
+        "report"
+    ]
+    hidden = [cell.suppressed for row in report.rows if row.question == "Q3" for cell in row.cells]
+
+    assert any(hidden)  # a Likert level of Q3 is hidden in the table…
+    assert services.likert_chart_bars(report, "Q3") == []  # …so the chart draws no bar for it
+    assert "All" in _chart_texts(client.get(url, plain))
+    assert "All" not in _chart_texts(client.get(url, suppressed))

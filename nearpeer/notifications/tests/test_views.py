@@ -87,7 +87,7 @@ def test_mark_all_read(client, ada):
 
     response = client.post(reverse("notifications:notification-read-all"), follow=True)
 
-    assert [str(m) for m in response.context["messages"]] == ["Marked 2 notification(s) as read."]
+    assert [str(m) for m in response.context["messages"]] == ["Marked 2 notifications as read."]
     assert Notification.objects.filter(read_at__isnull=True).count() == 0
 
 

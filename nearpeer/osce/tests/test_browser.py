@@ -129,7 +129,7 @@ def test_mock_two_examiner_phones_one_offline_loses_no_score(phones, live_server
     for i in range(4):
         forms_online.nth(i).get_by_text("Sent.").wait_for()
         assert forms_flaky.nth(i).get_by_text("Saved on this phone").is_visible()
-    assert flaky.get_by_text("4 sheet(s) saved on this phone").is_visible()
+    assert flaky.get_by_text("4 sheets saved on this phone").is_visible()
     assert Sheet.objects.filter(examiner=e1).count() == 4
     assert Sheet.objects.filter(examiner=e2).count() == 0
 
@@ -154,4 +154,4 @@ def test_mock_two_examiner_phones_one_offline_loses_no_score(phones, live_server
         desk.goto(f"{live_server.url}/osce/{path}")
         assert axe(desk) == [], path
     desk.goto(f"{live_server.url}/osce/mocks/{m.pk}/results/")
-    assert desk.get_by_text("4 sheet(s); mean 100%").count() == 2
+    assert desk.get_by_text("4 sheets; mean 100%").count() == 2

@@ -25,7 +25,7 @@ def test_score_critical_item_not_done_fails_whatever_the_total():
     assert result.percent == pytest.approx(0.75)
     assert result.critical_missed == ("a",)
     assert result.passed is False
-    assert result.reasons == ("1 critical item(s) not fully done",)
+    assert result.reasons == ("1 critical item not fully done",)
 
 
 def test_score_low_global_rating_fails_a_full_checklist():

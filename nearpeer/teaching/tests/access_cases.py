@@ -1,5 +1,15 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
 from nearpeer.core.tests.access import LOGIN, Access, expect
-from nearpeer.teaching.models import CalendarFeed, Material, Registration, SessionTeacher
+from nearpeer.teaching.models import (
+    CalendarFeed,
+    Material,
+    Registration,
+    SeriesCancellation,
+    SessionTeacher,
+)
 from nearpeer.teaching.tests.factories import SeriesFactory, SessionFactory
 
 SIGNED_IN = expect(anonymous=LOGIN, member=200, teacher=200, committee=200, faculty=200)
@@ -30,6 +40,9 @@ def arrange(world):
         session=world.hidden, kind=Material.Kind.SLIDES, title="Slides", url="https://e.org/h"
     )
     world.feed = CalendarFeed.objects.create(member=world.other_member)
+    world.held_cancellation = SeriesCancellation.objects.create(
+        series=world.series, by=world.committee, notify_at=timezone.now() + timedelta(minutes=5)
+    )
 
 
 def session(w):
@@ -130,10 +143,17 @@ CASES = [
     Access("teaching:session-cancel", COMMITTEE_POST, kwargs=session, method="post"),
     Access("teaching:series-create", COMMITTEE),
     Access("teaching:series-edit", COMMITTEE, kwargs=lambda w: {"pk": w.series.pk}),
+    Access("teaching:series-cancel", COMMITTEE, kwargs=lambda w: {"pk": w.series.pk}),
     Access(
         "teaching:series-cancel",
         COMMITTEE_POST,
         kwargs=lambda w: {"pk": w.series.pk},
+        method="post",
+    ),
+    Access(
+        "teaching:series-cancel-undo",
+        COMMITTEE_POST,
+        kwargs=lambda w: {"pk": w.held_cancellation.pk},
         method="post",
     ),
     Access("teaching:series-schedule", COMMITTEE, kwargs=lambda w: {"pk": w.series.pk}),

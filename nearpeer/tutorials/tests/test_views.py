@@ -439,7 +439,7 @@ def test_mentoring_match_publish_and_contacts(client, boss):
     client.force_login(boss)
 
     ran = client.post(reverse("tutorials:scheme-run", args=[scheme.pk]), follow=True)
-    client.post(reverse("tutorials:scheme-publish", args=[scheme.pk]))
+    client.post(reverse("tutorials:scheme-publish", args=[scheme.pk]), {"confirm": "1"})
 
     assert messages_of(ran)[-1] == "Matched 1 mentees (1 shared interests, proven optimal)."
     client.force_login(mentee)
@@ -447,6 +447,29 @@ def test_mentoring_match_publish_and_contacts(client, boss):
     client.force_login(lonely)
     unseen = client.get(reverse("tutorials:scheme-detail", args=[scheme.pk])).content.decode()
     assert (mentor.email in seen, mentor.email in unseen) == (True, False)
+
+
+def test_publishing_matches_asks_first(client, boss):
+    scheme = SchemeFactory(title="Buddies")
+    mentor = MentoringEntry.objects.create(
+        scheme=scheme, member=UserFactory(year=5), role="mentor", interests=["careers"]
+    )
+    mentee = MentoringEntry.objects.create(
+        scheme=scheme, member=UserFactory(year=2), role="mentee", interests=["careers"]
+    )
+    MentorMatch.objects.create(scheme=scheme, mentor=mentor, mentee=mentee)
+    client.force_login(boss)
+
+    page = client.get(reverse("tutorials:scheme-review", args=[scheme.pk])).content.decode()
+    one_tap = client.post(reverse("tutorials:scheme-publish", args=[scheme.pk]), follow=True)
+    scheme.refresh_from_db()
+
+    assert 'name="confirm" value="1" id="publish-confirm" required' in page
+    assert (scheme.status, messages_of(one_tap)[-1]) == (
+        "open",
+        "Not published: tick the box to confirm first.",
+    )
+    assert Notification.objects.count() == 0
 
 
 # --- Command ------------------------------------------------------------------------------------

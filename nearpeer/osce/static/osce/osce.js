@@ -84,7 +84,7 @@
     var el = document.querySelector(".osce-queue");
     if (!el) { return; }
     var n = load().length;
-    el.textContent = n ? n + " sheet(s) saved on this phone, waiting for a connection." : "";
+    el.textContent = n ? n + (n === 1 ? " sheet" : " sheets") + " saved on this phone, waiting for a connection." : "";
   }
 
   function refused(status) { return status === 400 || status === 404 || status === 409; }
