@@ -493,7 +493,8 @@ def parse_plain_csv(
 
 
 _MSFORMS_META = re.compile(
-    r"^(start time|completion time|last modified time|email|name|total points|quiz feedback)$"
+    r"^(start time|completion time|last modified time|email|name|total points|quiz feedback"
+    r"|grade posted time)$"
     # A quiz export follows each question with its marks and the feedback shown.
     r"|^(points|feedback) - ",
     re.I,

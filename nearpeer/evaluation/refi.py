@@ -5,8 +5,18 @@ Each source is written as its own UTF-8 file `Sources/<guid>.txt` (the standard'
 `internal://` files), named by the TextSource's `plainTextPath="internal://<guid>.txt"`, as
 QualCoder, ATLAS.ti, MAXQDA and NVivo expect (QualCoder cannot read a source given only inline).
 Reading accepts inline PlainTextContent too, and finds the file in `Sources/`, `sources/` or at
-the archive's top level, since tools disagree."""
+the archive's top level, since tools disagree.
 
+Line ends: a source is written with LF line ends only, and its selections' positions counted in
+that text. Survey answers typed in a browser arrive with CRLF; QualCoder's importer, on seeing
+CRLF in a source file, inserts a character after each line end, which would shift every coding.
+`to_lf`, `lf_offset` and `original_offset` convert between the stored text and the exchanged one.
+
+The project file: the standard names it `project.qde`, but ATLAS.ti 26 names it after the
+project (`Trial.qde`); a single `.qde` at the top of the archive is read whatever its name
+(QualCoder does the same), and more than one is refused rather than guessed between."""
+
+import bisect
 import io
 import uuid
 import zipfile
@@ -55,6 +65,34 @@ class QdaProject:
     users: dict[str, str]  # guid → name
     codes: list[QdaCode]
     sources: list[QdaSource]
+    # Sources that are not text (pictures, PDF, audio, video): named so an import can say it
+    # left them out, e.g. "VideoSource 'Interview.mp4' (3 codings)".
+    other_sources: list[str] = field(default_factory=list)
+    origin: str = ""
+
+
+OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
+
+
+def to_lf(text: str) -> str:
+    """The text with CRLF and lone CR line ends made LF (same length but for each CRLF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def lf_offset(text: str, position: int) -> int:
+    """Where `position` in `text` falls in `to_lf(text)`."""
+    return position - text.count("\r\n", 0, position)
+
+
+def original_offset(text: str, position: int) -> int:
+    """Where `position` in `to_lf(text)` falls in `text` (the inverse of `lf_offset`)."""
+    if "\r\n" not in text:
+        return position
+    starts, at = [], text.find("\r\n")
+    while at >= 0:
+        starts.append(at - len(starts))  # the CRLF's position once earlier CRLFs are one char
+        at = text.find("\r\n", at + 2)
+    return position + bisect.bisect_left(starts, position)
 
 
 def new_guid() -> str:
@@ -99,8 +137,8 @@ def project_xml(project: QdaProject) -> bytes:
                     element,
                     _q("PlainTextSelection"),
                     guid=sel.guid,
-                    startPosition=str(sel.start),
-                    endPosition=str(sel.end),
+                    startPosition=str(lf_offset(source.text, sel.start)),
+                    endPosition=str(lf_offset(source.text, sel.end)),
                     creatingUser=sel.user_guid,
                 )
                 coding = ET.SubElement(
@@ -115,7 +153,7 @@ def write_qdpx(project: QdaProject) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", project_xml(project))
         for source in project.sources:
-            archive.writestr(f"Sources/{source.guid}.txt", source.text.encode("utf-8"))
+            archive.writestr(f"Sources/{source.guid}.txt", to_lf(source.text).encode("utf-8"))
     return buffer.getvalue()
 
 
@@ -135,13 +173,22 @@ def read_qdpx(data: bytes) -> QdaProject:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            if "project.qde" not in names:
-                raise RefiError("no project.qde inside the .qdpx file")
+            qde = "project.qde"
+            if qde not in names:
+                found = [n for n in names if "/" not in n and n.lower().endswith(".qde")]
+                if not found:
+                    raise RefiError("no project.qde inside the .qdpx file")
+                if len(found) > 1:
+                    raise RefiError(
+                        f"the .qdpx file holds {len(found)} project files "
+                        f"({', '.join(sorted(found))}) and no project.qde: which one is meant?"
+                    )
+                qde = found[0]
             # Checked before reading: a small, highly compressed file could unpack to gigabytes.
             unpacked = sum(
                 i.file_size
                 for i in archive.infolist()
-                if i.filename == "project.qde"
+                if i.filename == qde
                 or i.filename.lower().startswith("sources/")
                 or "/" not in i.filename
             )
@@ -149,12 +196,12 @@ def read_qdpx(data: bytes) -> QdaProject:
                 raise RefiError(
                     f"the .qdpx file unpacks to more than {MAX_QDPX_BYTES / 1024 / 1024:g} MB"
                 )
-            xml = archive.read("project.qde")
+            xml = archive.read(qde)
             # Keyed by the name inside the folder, so any folder spelling (or none) is found.
             files = {
                 n.split("/", 1)[1] if "/" in n else n: archive.read(n)
                 for n in names
-                if n.lower().startswith("sources/") or ("/" not in n and n != "project.qde")
+                if n.lower().startswith("sources/") or ("/" not in n and n != qde)
             }
     except zipfile.BadZipFile:
         raise RefiError("not a .qdpx (zip) file") from None
@@ -217,4 +264,12 @@ def read_qdpx(data: bytes) -> QdaProject:
                     )
                 )
         sources.append(source)
-    return QdaProject(name=root.get("name", ""), users=users, codes=codes, sources=sources)
+    other_sources = []
+    for kind in OTHER_SOURCES:
+        for element in root.iter(_q(kind)):
+            codings = sum(1 for _ in element.iter(_q("Coding")))
+            other_sources.append(f"{kind} {element.get('name', '')!r} ({codings} codings)")
+    return QdaProject(
+        name=root.get("name", ""), users=users, codes=codes, sources=sources,
+        other_sources=other_sources, origin=root.get("origin", ""),
+    )  # fmt: skip

@@ -5,7 +5,7 @@ import hashlib
 import io
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from django.conf import settings
@@ -727,12 +727,17 @@ class QdpxImport:
     codings: int
     already_there: int
     codes_created: int
+    # Non-text sources (pictures, PDF, audio, video) in the project, which Nearpeer cannot code.
+    left_out: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"Imported {self.codings} codings from {len(self.matched)} matching sources "
             f"({self.already_there} already there; {self.codes_created} codes added)."
         )
+        if self.left_out:
+            text += f" Left out (Nearpeer codes text only): {'; '.join(self.left_out)}."
+        return text
 
 
 def _unit_name(name: str, units: dict) -> str:
@@ -776,10 +781,27 @@ def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
         if sel.code_guid not in guids:
             raise refi.RefiError(f"source {source.name!r}: coding refers to an unknown code")
     if not selections:
+        other = (
+            f"; left out, as Nearpeer codes text only: {'; '.join(project.other_sources)}"
+            if project.other_sources
+            else ""
+        )
         raise refi.RefiError(
             f"no coding in the project matches this survey ({len(project.sources)} sources, "
-            f"{len(guids)} codes, 0 codings): nothing was changed"
+            f"{len(guids)} codes, 0 codings{other}): nothing was changed"
         )
+    # A source whose text is not the answer's (edited in the other tool, or a tool that counts
+    # positions differently) would put every coding in the wrong place: refuse it by name.
+    for source in project.sources:
+        if not source.selections:
+            continue
+        kind, unit = units[_unit_name(source.name, units)]
+        own = unit.value if kind == "answer" else unit.text
+        if refi.to_lf(source.text).rstrip() != refi.to_lf(own).rstrip():
+            raise refi.RefiError(
+                f"source {source.name!r}: its text differs from the {kind} in Nearpeer, so its "
+                "codings' positions cannot be trusted: nothing was changed"
+            )
     by_guid: dict[str, Code] = {}
     created = 0
 
@@ -803,18 +825,20 @@ def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
         coder = project.users.get(sel.user_guid) or "imported"
         target = {kind: unit}
         code = by_guid[sel.code_guid]
-        if Coding.objects.filter(
-            code=code, coder=coder, start=sel.start, end=sel.end, **target
-        ).exists():
+        # Positions in the exchanged (LF) text → positions in the stored text.
+        own = unit.value if kind == "answer" else unit.text
+        start, end = refi.original_offset(own, sel.start), refi.original_offset(own, sel.end)
+        if Coding.objects.filter(code=code, coder=coder, start=start, end=end, **target).exists():
             already += 1
             continue
-        apply_code(code=code, coder=coder, start=sel.start, end=sel.end, **target)
+        apply_code(code=code, coder=coder, start=start, end=end, **target)
         count += 1
     return QdpxImport(
         matched=[s.name for s in project.sources if s.selections],
         codings=count,
         already_there=already,
         codes_created=created,
+        left_out=project.other_sources,
     )
 
 

@@ -7,6 +7,13 @@ renders with), and the preview says so. Exports write format="markdown" / [markd
 Moodle <tags> and, in GIFT, as `// [tag:…]` comment lines, which Moodle reads. A Moodle category
 path becomes a free tag. References travel at the end of the general feedback after a
 "References:" line. Question types and scoring live in `scoring`.
+
+Embedded files (Moodle's `@@PLUGINFILE@@` links with `<file encoding="base64">`): the first image
+of the question text is the question's image (`QuestionData.image`); every other image or linked
+file is an `Attachment` in `QuestionData.files`, remembering where it was (`where`: "question
+text", "general feedback", "option 2 feedback", "True feedback", …) so that it is shown in the
+same place (with the question, or with the feedback once answered) and exported back into the
+same element. The reference is taken out of the text either way.
 """
 
 import base64
@@ -44,6 +51,24 @@ class Attachment:
     name: str
     data: bytes
     alt: str = ""
+    # Where in the question it was: "question text", "option 2", "general feedback",
+    # "option 2 feedback", "True feedback", "correct feedback", "answer 'frog' feedback", …
+    where: str = "question text"
+    content_type: str = ""
+
+    @property
+    def shown_with_question(self) -> bool:
+        """Shown before answering (question text, options, stems); else with the feedback."""
+        return not self.where.endswith("feedback")
+
+    @property
+    def is_image(self) -> bool:
+        if self.content_type:
+            return self.content_type.startswith("image/")
+        return self.name.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "gif", "webp")
+
+
+MAX_FILES = 20
 
 
 @dataclass
@@ -61,6 +86,8 @@ class QuestionData:
     # "hints" [text].
     details: dict = field(default_factory=dict)
     image: Attachment | None = None
+    # Further images and files, each with where it belongs (see Attachment.where).
+    files: list[Attachment] = field(default_factory=list)
     # A stable identity across exports (the question, not its text): Anki's note guid.
     identity: str = ""
     # For the preview: what was changed on the way in, and what was left out, with the reason.
@@ -212,31 +239,53 @@ def to_markdown(text: str, text_format: str) -> tuple[str, str | None]:
     return converted, f"{text_format} converted to Markdown"
 
 
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*@@PLUGINFILE@@/([^)\s]+)\s*\)")
+# An embedded image `![alt](@@PLUGINFILE@@/name)` or a link to an embedded file
+# `[text](@@PLUGINFILE@@/name)` (Markdown, after the HTML was converted).
+_MD_EMBEDDED = re.compile(r"(!?)\[([^\]]*)\]\(\s*@@PLUGINFILE@@/([^)\s]+)(?:\s+\"[^\"]*\")?\s*\)")
 
 
 def take_image(text: str, files: dict[str, bytes], q: QuestionData, where: str) -> str:
-    """Move the first embedded image into `q.image` (the question's attachment) and drop its
-    reference from the text; further files are left out and said so."""
+    """Move each embedded image or file referenced in `text` into the question: the first image
+    of the question text becomes `q.image`, the others go to `q.files` with `where` they were.
+    The reference leaves the text (a link keeps its words). Files over 2 MB, or beyond
+    MAX_FILES, are left out and said so."""
 
     def replace(match: re.Match) -> str:
         from urllib.parse import unquote
 
-        name = unquote(match.group(2))
+        is_image, label, name = (
+            match.group(1) == "!",
+            match.group(2).strip(),
+            unquote(match.group(3)),
+        )
+        kind = "image" if is_image else "file"
+        # A link within a sentence keeps its words; one on a line of its own (as Nearpeer
+        # exports a file) is the file itself.
+        text_, start, end = match.string, match.start(), match.end()
+        standalone = (start == 0 or text_[:start].endswith("\n")) and (
+            end == len(text_) or text_[end:].startswith("\n")
+        )
+        keep_words = "" if is_image or standalone else label
         data = files.get(name)
         if data is None:
-            q.left_out.append(f"{where}: image {name!r} is referenced but not in the file")
-            return ""
-        if q.image is None and len(data) <= MAX_IMAGE_BYTES:
-            q.image = Attachment(name=name, data=data, alt=match.group(1).strip())
+            q.left_out.append(f"{where}: {kind} {name!r} is referenced but not in the file")
+            return keep_words
+        if len(data) > MAX_IMAGE_BYTES:
+            q.left_out.append(f"{where}: {kind} {name!r} is larger than 2 MB")
+            return keep_words
+        if is_image and q.image is None and where == "question text":
+            q.image = Attachment(name=name, data=data, alt=label)
             q.changed.append(f"{where}: image {name!r} attached to the question")
-        else:
-            q.left_out.append(
-                f"{where}: image {name!r} (a question holds one image of at most 2 MB)"
-            )
-        return ""
+            return ""
+        if len(q.files) >= MAX_FILES:
+            q.left_out.append(f"{where}: {kind} {name!r} (a question holds {MAX_FILES} files)")
+            return keep_words
+        q.files.append(Attachment(name=name, data=data, alt=label, where=where))
+        shown = "with the question" if q.files[-1].shown_with_question else "with the feedback"
+        q.changed.append(f"{where}: {kind} {name!r} attached, shown {shown}")
+        return keep_words
 
-    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", _MD_IMAGE.sub(replace, text)).strip()
+    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", _MD_EMBEDDED.sub(replace, text)).strip()
 
 
 # --- Moodle XML -------------------------------------------------------------------------------
@@ -382,6 +431,13 @@ def _read_moodle_question(element, qtype, problems, position, line) -> QuestionD
                 q.changed.append(f"option {n}: {note}")
             if PLUGINFILE in text:
                 text = take_image(text, files, q, f"option {n}")
+                if not text.strip() and q.files and q.files[-1].where == f"option {n}":
+                    label = q.files[-1].alt or q.files[-1].name
+                    text = _escape_markdown(label)
+                    q.changed.append(
+                        f"option {n}: an image-only option is labelled with its description "
+                        f"{label!r}; the image is shown with the question"
+                    )
             correct = fraction >= 100 if single else fraction > 0
             meta = {"feedback": _answer_feedback(answer, q, files, f"option {n} feedback")}
             if single and 0 < fraction < 100 or not single and fraction not in (0,):
@@ -522,16 +578,35 @@ def _text_element(tag: str, text: str, indent: str = "    ", extra: str = "") ->
     return f'{indent}<{tag} format="markdown"><text>{_cdata(text)}</text>{extra}</{tag}>'
 
 
-def _image_markdown(q: QuestionData) -> tuple[str, str]:
-    if q.image is None:
-        return "", ""
+def _file_markdown(file: Attachment) -> tuple[str, str]:
+    """The Markdown reference and the <file> element for one embedded file."""
     from urllib.parse import quote
 
-    name = q.image.name
-    alt = q.image.alt.replace("]", "")
-    ref = f"\n\n![{alt}]({PLUGINFILE}{quote(name)})"
-    data = base64.b64encode(q.image.data).decode()
-    return ref, f'<file name="{escape(name)}" path="/" encoding="base64">{data}</file>'
+    name = file.name
+    label = (file.alt or ("" if file.is_image else name)).replace("]", "")
+    ref = f"\n\n{'!' if file.is_image else ''}[{label}]({PLUGINFILE}{quote(name)})"
+    data = base64.b64encode(file.data).decode()
+    quoted = escape(name, {'"': "&quot;"})
+    return ref, f'<file name="{quoted}" path="/" encoding="base64">{data}</file>'
+
+
+class _Embedder:
+    """Hands each file of a question to the element it came from (by `where`), once."""
+
+    def __init__(self, q: QuestionData):
+        self.pending = ([q.image] if q.image is not None else []) + list(q.files)
+
+    def take(self, *wheres: str) -> tuple[str, str]:
+        refs, elements = [], []
+        for file in [f for f in self.pending if f.where in wheres]:
+            self.pending.remove(file)
+            ref, element = _file_markdown(file)
+            refs.append(ref)
+            elements.append(element)
+        return "".join(refs), "".join(elements)
+
+    def rest(self) -> tuple[str, str]:
+        return self.take(*{f.where for f in self.pending})
 
 
 def write_moodle_xml(questions: list[QuestionData]) -> str:
@@ -540,10 +615,12 @@ def write_moodle_xml(questions: list[QuestionData]) -> str:
         moodle_type = {v: k for k, v in MOODLE_TYPES.items() if v}.get(q.qtype, "multichoice")
         parts.append(f'  <question type="{moodle_type}">')
         parts.append(f"    <name><text>{escape(q.title or _title_from(q.stem))}</text></name>")
-        image_ref, image_file = _image_markdown(q)
-        parts.append(_text_element("questiontext", q.stem + image_ref, extra=image_file))
+        embed = _Embedder(q)
+        refs, files = embed.take("question text")
+        parts.append(_text_element("questiontext", q.stem + refs, extra=files))
+        general_at = len(parts)
+        parts.append("")  # the general feedback, written last: it takes any unplaced file
         feedback = join_references(q.explanation, q.references)
-        parts.append(_text_element("generalfeedback", feedback))
         parts.append("    <defaultgrade>1</defaultgrade>")
         parts.append("    <penalty>0</penalty>")
         parts.append("    <hidden>0</hidden>")
@@ -554,17 +631,22 @@ def write_moodle_xml(questions: list[QuestionData]) -> str:
                 ("partiallycorrectfeedback", "partial"),
                 ("incorrectfeedback", "incorrect"),
             ):
-                parts.append(_text_element(tag, extra_feedback.get(name, "")))
+                refs, files = embed.take(f"{name} feedback")
+                parts.append(_text_element(tag, extra_feedback.get(name, "") + refs, extra=files))
         if q.qtype in (SINGLE, MULTIPLE):
             parts.append(f"    <single>{'true' if q.qtype == SINGLE else 'false'}</single>")
             parts.append("    <shuffleanswers>true</shuffleanswers>")
             parts.append("    <answernumbering>ABCD</answernumbering>")
-            for (text, _), fraction, meta in zip(
-                q.options, _choice_fractions(q), _metas(q), strict=True
+            for n, ((text, _), fraction, meta) in enumerate(
+                zip(q.options, _choice_fractions(q), _metas(q), strict=True), start=1
             ):
+                refs, files = embed.take(f"option {n}")
                 parts.append(f'    <answer fraction="{fraction}" format="markdown">')
-                parts.append(f"      <text>{_cdata(text)}</text>")
-                parts.append(_text_element("feedback", meta.get("feedback", ""), "      "))
+                parts.append(f"      <text>{_cdata(text + refs)}</text>{files}")
+                refs, files = embed.take(f"option {n} feedback")
+                parts.append(
+                    _text_element("feedback", meta.get("feedback", "") + refs, "      ", files)
+                )
                 parts.append("    </answer>")
         elif q.qtype == TRUEFALSE:
             for (text, correct), meta in zip(q.options, _metas(q), strict=True):
@@ -572,20 +654,29 @@ def write_moodle_xml(questions: list[QuestionData]) -> str:
                     f'    <answer fraction="{100 if correct else 0}" format="moodle_auto_format">'
                 )
                 parts.append(f"      <text>{text.lower()}</text>")
-                parts.append(_text_element("feedback", meta.get("feedback", ""), "      "))
+                refs, files = embed.take(f"{text} feedback")
+                parts.append(
+                    _text_element("feedback", meta.get("feedback", "") + refs, "      ", files)
+                )
                 parts.append("    </answer>")
         elif q.qtype == SHORT:
             parts.append(f"    <usecase>{1 if q.details.get('case_sensitive') else 0}</usecase>")
             for a in q.details.get("accepted", []):
                 parts.append(_answer_open(a.get("credit", 1)))
                 parts.append(f"      <text>{escape(a['text'])}</text>")
-                parts.append(_text_element("feedback", a.get("feedback", ""), "      "))
+                refs, files = embed.take(f"answer {a['text']!r} feedback")
+                parts.append(
+                    _text_element("feedback", a.get("feedback", "") + refs, "      ", files)
+                )
                 parts.append("    </answer>")
         elif q.qtype == NUMERICAL:
             for a in q.details.get("accepted", []):
                 parts.append(_answer_open(a.get("credit", 1)))
                 parts.append(f"      <text>{_fraction(a['value'])}</text>")
-                parts.append(_text_element("feedback", a.get("feedback", ""), "      "))
+                refs, files = embed.take(f"answer {_fraction(a['value'])!r} feedback")
+                parts.append(
+                    _text_element("feedback", a.get("feedback", "") + refs, "      ", files)
+                )
                 parts.append(f"      <tolerance>{_fraction(a.get('tolerance', 0))}</tolerance>")
                 parts.append("    </answer>")
             units = q.details.get("units") or []
@@ -619,6 +710,10 @@ def write_moodle_xml(questions: list[QuestionData]) -> str:
                     parts.append("      <text></text>")
                     parts.append(f"      <answer><text>{escape(text)}</text></answer>")
                     parts.append("    </subquestion>")
+        refs, files = embed.take("general feedback")
+        more_refs, more_files = embed.rest()
+        parts[general_at] = _text_element("generalfeedback", feedback + refs + more_refs,
+                                          extra=files + more_files)  # fmt: skip
         for hint in q.details.get("hints", []):
             parts.append(_text_element("hint", hint))
         if q.tags:
@@ -1096,14 +1191,24 @@ def write_anki(questions: list[QuestionData], *, deck_name: str, path: str, rend
                 else genanki.guid_for(q.stem, *[t for t, _ in q.options])
             )
             front = render(q.stem)
-            if q.image is not None:
+            back_files = ""
+            attachments = ([q.image] if q.image is not None else []) + list(q.files)
+            for number, file in enumerate(attachments):
                 # Media names are global in a collection: prefix with the note's guid.
-                safe = "".join(ch for ch in q.image.name if ch.isalnum() or ch in "._-")
-                name = f"nearpeer-{guid_hex(guid)}-{safe or 'image'}"
+                safe = "".join(ch for ch in file.name if ch.isalnum() or ch in "._-")
+                name = f"nearpeer-{guid_hex(guid)}-{number or ''}{safe or 'file'}"
                 with open(os.path.join(media_dir, name), "wb") as handle:
-                    handle.write(q.image.data)
+                    handle.write(file.data)
                 media.append(os.path.join(media_dir, name))
-                front += f'<p><img src="{html_escape(name)}" alt="{html_escape(q.image.alt)}"></p>'
+                if file.is_image:
+                    html = f'<p><img src="{html_escape(name)}" alt="{html_escape(file.alt)}"></p>'
+                else:
+                    label = html_escape(file.alt or file.name)
+                    html = f'<p><a href="{html_escape(name)}">{label}</a></p>'
+                if file.shown_with_question:
+                    front += html
+                else:
+                    back_files += html
             if q.qtype == EMQ:
                 front += (
                     "<ol type='A'>"
@@ -1123,8 +1228,10 @@ def write_anki(questions: list[QuestionData], *, deck_name: str, path: str, rend
             key = scoring.key_label(q.qtype, q.option_dicts(), q.details)
             if q.qtype in scoring.CHOICE_TYPES:
                 key = ", ".join(key)
-            back = f"<p><strong>Answer: {html_escape(key)}</strong></p>" + render(
-                join_references(q.explanation, q.references)
+            back = (
+                f"<p><strong>Answer: {html_escape(key)}</strong></p>"
+                + render(join_references(q.explanation, q.references))
+                + back_files
             )
             deck.add_note(
                 genanki.Note(

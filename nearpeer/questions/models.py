@@ -150,6 +150,10 @@ class QuestionVersion(models.Model):
     image = models.FileField(upload_to=question_image_path, blank=True)
     image_type = models.CharField(max_length=40, blank=True)
     image_alt = models.CharField("image description", max_length=300, blank=True)
+    # Further images and files, each shown where it came from (see formats.Attachment):
+    # [{"name", "path" (in storage), "content_type", "alt", "where"}]. Files are never changed
+    # once stored, so a new version shares them with the one it was made from.
+    attachments = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -163,6 +167,23 @@ class QuestionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.number})"
+
+    def _attachments(self, *, with_question: bool) -> list[dict]:
+        return [
+            {**a, "index": i, "is_image": a["content_type"].startswith("image/")}
+            for i, a in enumerate(self.attachments or [])
+            if (not a["where"].endswith("feedback")) == with_question
+        ]
+
+    @property
+    def question_attachments(self) -> list[dict]:
+        """Shown with the question (its text, options, stems)."""
+        return self._attachments(with_question=True)
+
+    @property
+    def feedback_attachments(self) -> list[dict]:
+        """Shown with the feedback, once answered."""
+        return self._attachments(with_question=False)
 
     @property
     def key_mask(self) -> int:

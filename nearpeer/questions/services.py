@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
@@ -90,6 +91,9 @@ def save_question(
             version = QuestionVersion(question=question, number=number, created_by=author)
             if latest and not content.get("image") and latest.image:
                 content = {**content, "image": latest.image, "image_type": latest.image_type}
+            if latest and "attachments" not in content:
+                # Stored files never change, so the new version shares them.
+                content = {**content, "attachments": list(latest.attachments or [])}
         question.status = Status.DRAFT
         question.blind_review = blind_review
         question.year_mask = years_to_mask(years)
@@ -787,6 +791,19 @@ def question_data(
             image = formats.Attachment(name=name, data=data, alt=version.image_alt)
         except OSError:
             image = None
+    files = []
+    for attachment in version.attachments or []:
+        try:
+            with default_storage.open(attachment["path"], "rb") as handle:
+                data = handle.read(formats.MAX_IMAGE_BYTES + 1)
+        except OSError:
+            continue
+        files.append(
+            formats.Attachment(
+                name=attachment["name"], data=data, alt=attachment.get("alt", ""),
+                where=attachment["where"], content_type=attachment["content_type"],
+            )
+        )  # fmt: skip
     return formats.QuestionData(
         title=version.title,
         stem=version.stem,
@@ -798,6 +815,7 @@ def question_data(
         tags=sorted(tags),
         details=dict(version.details or {}),
         image=image,
+        files=files,
         identity=f"nearpeer-question-{question.pk}",
     )
 
@@ -937,6 +955,7 @@ def import_questions(
         image = _imported_image(q)
         if image is not None:
             content.update(image)
+        content["attachments"] = _imported_files(q)
         question = save_question(author=author, question=None, content=content,
                                  tags=tag_objects, years=years)  # fmt: skip
         if publish:
@@ -967,6 +986,36 @@ def _imported_image(q: formats.QuestionData) -> dict | None:
         "image_type": kind.mime,
         "image_alt": (q.image.alt or q.image.name)[:300],
     }
+
+
+FILE_TYPES = IMAGE_TYPES | {"application/pdf"}
+
+
+def _imported_files(q: formats.QuestionData) -> list[dict]:
+    """Store the question's further images and files (checked by content: images and PDF only)
+    and describe them for QuestionVersion.attachments. Nothing is stored on a dry run."""
+    import uuid
+
+    import filetype
+    from django.core.files.base import ContentFile
+
+    stored = []
+    for file in q.files:
+        kind = filetype.guess(file.data[:261])
+        if kind is None or kind.mime not in FILE_TYPES:
+            q.left_out.append(
+                f"{file.where}: file {file.name!r} is not a PNG, JPEG, GIF, WebP image or PDF"
+            )
+            continue
+        name = "".join(ch for ch in file.name if ch.isalnum() or ch in "._-")[-60:] or "file"
+        path = default_storage.save(
+            f"questions/files/{uuid.uuid4().hex}/{name}", ContentFile(file.data)
+        )
+        stored.append(
+            {"name": file.name[:200], "path": path, "content_type": kind.mime,
+             "alt": file.alt[:300], "where": file.where[:120]}
+        )  # fmt: skip
+    return stored
 
 
 PENDING_IMPORT_LIFETIME = timezone.timedelta(days=1)

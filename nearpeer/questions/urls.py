@@ -22,6 +22,7 @@ urlpatterns = [
     path("flags/", views.flag_list, name="flag-list"),
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag-resolve"),
     path("versions/<int:pk>/image/", views.version_image, name="version-image"),
+    path("versions/<int:pk>/files/<int:index>/", views.version_file, name="version-file"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt-detail"),
     path("tags/", views.tag_list, name="tag-list"),
     path("tags/<int:pk>/", views.tag_edit, name="tag-edit"),

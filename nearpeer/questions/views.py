@@ -437,6 +437,35 @@ def version_image(request, pk: int):
 
 
 @require_GET
+def version_file(request, pk: int, index: int):
+    """One further image or file of a version (QuestionVersion.attachments), to whoever may see
+    the version's image; files other than images are downloaded, never shown inline."""
+    from django.core.files.storage import default_storage
+
+    from .models import QuestionVersion
+
+    version = get_object_or_404(QuestionVersion.objects.select_related("question"), pk=pk)
+    question = version.question
+    attachments = version.attachments or []
+    if index >= len(attachments) or not can_see_question(request.user, question):
+        raise Http404
+    published = version.pk == question.published_version_id
+    if not (published or is_author(request.user, question) or is_reviewer(request.user)):
+        raise Http404
+    attachment = attachments[index]
+    is_image = attachment["content_type"].startswith("image/")
+    response = FileResponse(
+        default_storage.open(attachment["path"], "rb"),
+        content_type=attachment["content_type"],
+        as_attachment=not is_image,
+        filename=attachment["name"],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@require_GET
 def review_list(request):
     if not is_reviewer(request.user):
         raise Http404

@@ -48,7 +48,7 @@ def test_qdpx_export_is_valid_against_schema_and_reimports_to_the_same_codes(cod
 
     data = services.export_qdpx(survey=coded_survey)
     xml = zipfile.ZipFile(io.BytesIO(data)).read("project.qde")
-    schema = etree.XMLSchema(etree.parse(str(DATA / "refi_project_subset.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(DATA / "refi_project_1_0.xsd")))
     document = etree.fromstring(xml)
     valid = schema.validate(document)
     Code.objects.filter(survey=coded_survey).delete()

@@ -129,3 +129,49 @@ def test_real_qualtrics_exports_of_both_layouts_give_the_same_survey(name):
     assert [(r.response_id, r.answers) for r in parsed.rows] == [
         ("R_2YPOQ602ER1jkf1", {"Q1": ["2"], "Q2": ["Hello World!"]})
     ]
+
+
+def _workbook(header: list[str], rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# Header rows of real Microsoft Forms quiz exports, as public code that reads such exports
+# spells them (tests/data/README.md): "Total points" and "Quiz feedback" come before "Last
+# modified time", newer exports add "Grade posted time", and a question whose title repeats a
+# metadata column ("ID", "Name") gets a "2" while its Points/Feedback columns keep the title.
+REAL_QUIZ_HEADERS = [
+    ["ID", "Start time", "Completion time", "Email", "Name", "Total points", "Quiz feedback",
+     "Last modified time", "Which sessions did you attend?",
+     "Points - Which sessions did you attend?", "Feedback - Which sessions did you attend?"],
+    ["ID", "Start time", "Completion time", "Email", "Name", "Total points", "Quiz feedback",
+     "Grade posted time", "ID2", "Points - ID2", "Feedback - ID2",
+     "Which sessions did you attend?", "Points - Which sessions did you attend?",
+     "Feedback - Which sessions did you attend?"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("header", REAL_QUIZ_HEADERS)
+def test_microsoft_forms_quiz_headers_of_real_exports_keep_only_the_questions(header):
+    start = datetime.datetime(2025, 3, 1, 18, 0)
+    rows = []
+    for n, sessions in enumerate(["Anatomy;Physiology;", "Anatomy;", "Physiology;",
+                                  "Anatomy;Physiology;", "Physiology;"], start=1):  # fmt: skip
+        values = {"ID": n, "Start time": start, "Completion time": start, "Email": "anonymous",
+                  "Total points": 1, "Grade posted time": start, "ID2": f"S{n:03}",
+                  "Which sessions did you attend?": sessions}  # fmt: skip
+        rows.append([values.get(h) for h in header])
+    parsed = parse(_workbook(header, rows), fmt="msforms")
+    assert [(q.text, q.kind) for q in parsed.questions] == [
+        ("Which sessions did you attend?", "multi")
+    ]
+    assert parsed.rows[0].answers[parsed.questions[0].qid] == ["Anatomy", "Physiology"]
+    dropped = {d.header: d.reason for d in parsed.decisions if not d.kept}
+    assert all(h in dropped for h in header if h not in ("ID", "Which sessions did you attend?"))
+    if "Grade posted time" in header:
+        assert dropped["Grade posted time"] == "Microsoft Forms metadata, not a question"

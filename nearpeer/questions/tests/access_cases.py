@@ -30,6 +30,14 @@ def arrange(world):
     version.image_type, version.image_alt = "image/png", "ECG"
     version.save()
     world.draft = make_question(author=author, status=Status.DRAFT)
+    # A further image, shown with the feedback (as an imported Moodle question's would be).
+    from django.core.files.storage import default_storage
+
+    for v in (version, world.draft.latest_version):
+        path = default_storage.save("questions/files/test/rhythm.png", ContentFile(PNG))
+        v.attachments = [{"name": "rhythm.png", "path": path, "content_type": "image/png",
+                          "alt": "Rhythm strip", "where": "general feedback"}]  # fmt: skip
+        v.save(update_fields=["attachments"])
     world.submitted = make_question(author=author, status=Status.SUBMITTED)
     world.mine = make_question(author=world.member, status=Status.DRAFT)
     world.pending_import = services.stage_import(
@@ -113,6 +121,20 @@ CASES = [
     Access(
         "questions:version-image", ALL,
         kwargs=lambda w: {"pk": w.published.published_version_id},
+    ),
+    Access(
+        "questions:version-file", ALL,
+        kwargs=lambda w: {"pk": w.published.published_version_id, "index": 0},
+    ),
+    Access(
+        "questions:version-file", NOBODY,
+        kwargs=lambda w: {"pk": w.draft.latest_version_id, "index": 0},
+        label="someone else's draft",
+    ),
+    Access(
+        "questions:version-file", NOBODY,
+        kwargs=lambda w: {"pk": w.published.published_version_id, "index": 1},
+        label="no such file",
     ),
     Access("questions:attempt-detail", OWNER, kwargs=_pk("attempt")),
     Access("questions:tag-list", COMMITTEE),

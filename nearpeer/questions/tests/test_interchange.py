@@ -98,14 +98,88 @@ def test_moodle_embedded_image_becomes_the_questions_image_and_goes_back_out(tmp
     assert again.stem == original.questions[0].stem
 
 
-def test_moodle_images_beyond_the_first_are_named_as_left_out():
+def _files(q) -> list[tuple[str, str, str, bytes]]:
+    return [(f.where, f.name, f.alt, f.data) for f in q.files]
+
+
+def _moodle_payloads(path: Path) -> dict[str, bytes]:
+    import base64
+
+    return {f.get("name"): base64.b64decode(f.text) for f in etree.parse(str(path)).iter("file")}
+
+
+def test_moodle_every_embedded_image_is_kept_where_it_was():
     q = formats.parse_moodle_xml((MOODLE / "truefalse_abridged.xml").read_bytes()).questions[0]
-    assert q.left_out == [
-        "general feedback: image 'infos.jpg' (a question holds one image of at most 2 MB)",
-        "True feedback: image 'thumbdown.jpg' (a question holds one image of at most 2 MB)",
-        "False feedback: image 'thumbup.jpg' (a question holds one image of at most 2 MB)",
+    payloads = _moodle_payloads(MOODLE / "truefalse_abridged.xml")
+    assert (q.image.name, q.image.alt, q.image.data) == (
+        "logo.jpg",
+        "Moodle logo",
+        payloads["logo.jpg"],
+    )
+    assert _files(q) == [
+        ("general feedback", "infos.jpg", "Informations", payloads["infos.jpg"]),
+        ("True feedback", "thumbdown.jpg", "Thumb down", payloads["thumbdown.jpg"]),
+        ("False feedback", "thumbup.jpg", "Thumb up", payloads["thumbup.jpg"]),
     ]
+    assert [f.shown_with_question for f in q.files] == [False, False, False]
+    assert q.left_out == []
+    assert [m["feedback"] for m in q.option_meta] == [
+        "Your answer is incorrect.", "Your answer is correct.",
+    ]  # fmt: skip
     assert "@@PLUGINFILE@@" not in repr(q.option_meta) + q.explanation + q.stem
+
+
+def test_moodle_files_go_back_into_the_elements_they_came_from():
+    q = formats.parse_moodle_xml((MOODLE / "truefalse_abridged.xml").read_bytes()).questions[0]
+    tree = etree.fromstring(formats.write_moodle_xml([q]).encode())
+    (question,) = tree.findall("question")
+    placed = {
+        element.getparent().tag + ("/" + element.getparent().getparent().findtext("text")
+                                   if element.getparent().tag == "feedback" else ""):
+        element.get("name")
+        for element in question.iter("file")
+    }  # fmt: skip
+    assert placed == {
+        "questiontext": "logo.jpg", "generalfeedback": "infos.jpg",
+        "feedback/true": "thumbdown.jpg", "feedback/false": "thumbup.jpg",
+    }  # fmt: skip
+    assert question.findtext("answer[1]/feedback/text").endswith(
+        "![Thumb down](@@PLUGINFILE@@/thumbdown.jpg)"
+    )
+    again = formats.parse_moodle_xml(etree.tostring(tree)).questions[0]
+    assert _files(again) == _files(q)
+    assert again.image.data == q.image.data
+
+
+def test_moodle_links_to_embedded_files_and_images_in_options_are_kept():
+    import base64
+
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    from .access_cases import PNG
+
+    xml = _xml(
+        '<question type="multichoice"><name><text>x</text></name>'
+        '<questiontext format="html"><text><![CDATA[<p>See <a href="@@PLUGINFILE@@/guide.pdf">'
+        "the guideline</a>. Which ECG?</p>]]></text>"
+        f'<file name="guide.pdf" encoding="base64">{base64.b64encode(pdf).decode()}</file>'
+        "</questiontext>"
+        '<answer fraction="100" format="html"><text><![CDATA[<img src="@@PLUGINFILE@@/a.png"'
+        ' alt="Trace A">]]></text>'
+        f'<file name="a.png" encoding="base64">{base64.b64encode(PNG).decode()}</file></answer>'
+        '<answer fraction="0"><text>B</text></answer>'
+        '<answer fraction="0"><text>C</text></answer></question>'
+    )
+    (q,) = formats.parse_moodle_xml(xml).questions
+    assert q.stem == "See the guideline. Which ECG?"
+    assert q.image is None
+    assert _files(q) == [
+        ("question text", "guide.pdf", "the guideline", pdf), ("option 1", "a.png", "Trace A", PNG),
+    ]  # fmt: skip
+    assert [f.shown_with_question for f in q.files] == [True, True]
+    assert q.options[0] == ("Trace A", True)
+    again = formats.parse_moodle_xml(formats.write_moodle_xml([q]).encode()).questions[0]
+    assert _files(again) == _files(q)
+    assert again.stem == q.stem
 
 
 def test_moodle_old_image_field_is_kept_and_cloze_is_named():
@@ -253,12 +327,9 @@ def test_dry_run_lists_per_item_what_changes_and_what_is_left_out():
         "     changed: question text: html converted to Markdown",
         "     changed: question text: image 'logo.jpg' attached to the question",
         "     changed: general feedback: html converted to Markdown",
-        "     left out: general feedback: image 'infos.jpg' (a question holds one image of at "
-        "most 2 MB)",
-        "     left out: True feedback: image 'thumbdown.jpg' (a question holds one image of at "
-        "most 2 MB)",
-        "     left out: False feedback: image 'thumbup.jpg' (a question holds one image of at "
-        "most 2 MB)",
+        "     changed: general feedback: image 'infos.jpg' attached, shown with the feedback",
+        "     changed: True feedback: image 'thumbdown.jpg' attached, shown with the feedback",
+        "     changed: False feedback: image 'thumbup.jpg' attached, shown with the feedback",
         "Dry run: 1 questions would be imported.",
     ]
 
@@ -423,14 +494,10 @@ def test_anki_note_identity_follows_the_question_so_reimport_updates(tmp_path):
     assert before[0] == after[0]
     assert "edited" in after[1] and "edited" not in before[1]
     assert "Answer: B" in after[1]
-    (name,) = media
+    logo = formats.parse_moodle_xml((MOODLE / "truefalse_abridged.xml").read_bytes())
+    (name,) = [n for n, data in media.items() if data == logo.questions[0].image.data]
     assert f'<img src="{name}" alt="Moodle logo">' in before[1]
-    assert (
-        media[name]
-        == formats.parse_moodle_xml((MOODLE / "truefalse_abridged.xml").read_bytes())
-        .questions[0]
-        .image.data
-    )
+    assert len(media) == 4  # the logo and the three feedback images
 
 
 @pytest.mark.parametrize(
@@ -456,3 +523,71 @@ def test_gift_fixture_round_trips_through_gift_and_moodle_xml():
     expected = [q.comparable() for q in first.questions]
     assert [q.comparable() for q in by_gift.questions] == expected
     assert [q.comparable() for q in by_xml.questions] == expected
+
+
+@pytest.mark.django_db
+def test_imported_files_are_stored_rendered_served_and_exported_again(client, tmp_path):
+    from django.core.files.storage import default_storage
+    from django.urls import reverse
+
+    payloads = _moodle_payloads(MOODLE / "truefalse_abridged.xml")
+    _import(MOODLE / "truefalse_abridged.xml", "moodle-xml", "--publish")
+    question = Question.objects.get()
+    version = question.published_version
+    assert [(a["where"], a["name"], a["content_type"], a["alt"]) for a in version.attachments] == [
+        ("general feedback", "infos.jpg", "image/jpeg", "Informations"),
+        ("True feedback", "thumbdown.jpg", "image/jpeg", "Thumb down"),
+        ("False feedback", "thumbup.jpg", "image/jpeg", "Thumb up"),
+    ]
+    for attachment in version.attachments:
+        with default_storage.open(attachment["path"], "rb") as handle:
+            assert handle.read() == payloads[attachment["name"]]
+
+    from nearpeer.members.tests.factories import committee
+
+    client.force_login(committee())
+    page = client.get(reverse("questions:question-detail", args=[question.pk])).content.decode()
+    stem_at, explanation_at = page.index('class="stem"'), page.index("Explanation</h3>")
+    for index, attachment in enumerate(version.attachments):
+        tag = (f'<img class="question-image" src="'
+               f'{reverse("questions:version-file", args=[version.pk, index])}" '
+               f'alt="{attachment["alt"]}">')  # fmt: skip
+        assert page.index(tag) > explanation_at > stem_at  # shown with the feedback
+    served = client.get(reverse("questions:version-file", args=[version.pk, 2]))
+    assert (served.status_code, served["Content-Type"]) == (200, "image/jpeg")
+    assert b"".join(served.streaming_content) == payloads["thumbup.jpg"]
+
+    out = tmp_path / "out.xml"
+    call_command("questions", "export", "--format", "moodle-xml", "-o", str(out), stdout=StringIO())
+    again = formats.parse_moodle_xml(out.read_bytes()).questions[0]
+    original = formats.parse_moodle_xml((MOODLE / "truefalse_abridged.xml").read_bytes())
+    assert _files(again) == _files(original.questions[0])
+    assert again.image.data == payloads["logo.jpg"]
+
+    deck = tmp_path / "deck.apkg"
+    call_command("questions", "export", "--format", "anki", "-o", str(deck), stdout=StringIO())
+    ((_, fields),), media = _anki_notes(deck, tmp_path)
+    front, back = fields.split("\x1f")[:2]
+    assert sorted(media.values()) == sorted(payloads.values())
+    by_payload = {data: name for name, data in media.items()}
+    assert f'src="{by_payload[payloads["logo.jpg"]]}" alt="Moodle logo"' in front
+    for name, alt in (("infos.jpg", "Informations"), ("thumbdown.jpg", "Thumb down")):
+        assert f'src="{by_payload[payloads[name]]}" alt="{alt}"' in back
+        assert by_payload[payloads[name]] not in front
+
+
+@pytest.mark.django_db
+def test_a_new_version_keeps_the_files_of_the_one_it_was_made_from():
+    from nearpeer.questions.services import save_question
+
+    _import(MOODLE / "truefalse_abridged.xml", "moodle-xml", "--publish")
+    question = Question.objects.get()
+    before = question.published_version.attachments
+    edited = save_question(
+        author=question.author, question=question,
+        content={"stem": "Edited stem.", "options": question.published_version.options,
+                 "qtype": question.published_version.qtype, "title": "Edited"},
+        tags=list(question.tags.all()), years=[],
+    )  # fmt: skip
+    assert edited.latest_version.pk != question.published_version_id
+    assert edited.latest_version.attachments == before

@@ -1,0 +1,212 @@
+"""Nearpeer's exports read by parsers that are not ours (issue 13's acceptance): GIFT by the npm
+package gift-pegjs (a PEG.js grammar of Moodle's GIFT, used by other GIFT tools), driven through
+`node`; Moodle XML checked against the element set of Moodle's own exports of each type. The
+tools come with `make install-dev` (package.json devDependencies), so these tests never skip."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from nearpeer.questions import formats
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = Path(__file__).parent / "data"
+MOODLE = DATA / "moodle"
+
+# Read the GIFT text on stdin, print gift-pegjs's parse as JSON (or the syntax error).
+_DRIVER = """
+const gift = require("gift-pegjs");
+const text = require("fs").readFileSync(0, "utf8");
+try {
+  process.stdout.write(JSON.stringify(gift.parse(text)));
+} catch (e) {
+  process.stdout.write(JSON.stringify({error: e.message, location: e.location}));
+}
+"""
+
+
+def gift_pegjs(text: str) -> list[dict]:
+    node = shutil.which("node")
+    assert node, "node is not installed (Debian's nodejs; see the README)"
+    assert (ROOT / "node_modules" / "gift-pegjs").is_dir(), (
+        "node_modules/gift-pegjs is missing: run `make install-dev`"
+    )
+    run = subprocess.run(
+        [node, "-e", _DRIVER], input=text, capture_output=True, text=True, cwd=ROOT,
+        timeout=60, check=True,
+    )  # fmt: skip
+    parsed = json.loads(run.stdout)
+    assert not isinstance(parsed, dict), f"gift-pegjs refused Nearpeer's GIFT: {parsed}"
+    return [q for q in parsed if q["type"] != "Category"]
+
+
+def _text(node: dict | None) -> str:
+    return node["text"] if node else ""
+
+
+QUESTIONS = [
+    formats.QuestionData(
+        title="Escapes {and} = signs",
+        stem="Which of 2 = {x} ~ y # z: is *true*?\nSecond line.",
+        options=[("right = yes", True), ("half", False), ("wrong #1", False)],
+        option_meta=[{"feedback": "Yes: {well} done."}, {"credit": 0.5}, {}],
+        explanation="Because.",
+        references="NICE CG1",
+        tags=["tag:easy", "specialty:Cardiology"],
+    ),
+    formats.QuestionData(
+        title="Multiple response",
+        stem="Pick the two.",
+        qtype=formats.MULTIPLE,
+        options=[("a", True), ("b", True), ("c", False), ("d", False)],
+    ),
+    formats.QuestionData(
+        title="True or false",
+        stem="The sky is blue.",
+        qtype=formats.TRUEFALSE,
+        options=[("True", True), ("False", False)],
+        option_meta=[{"feedback": "Right."}, {"feedback": "Look up."}],
+    ),
+    formats.QuestionData(
+        title="Short",
+        stem="Best animal?",
+        qtype=formats.SHORT,
+        options=[],
+        details={
+            "accepted": [
+                {"text": "Frog", "credit": 1.0},
+                {"text": "Cat", "credit": 0.5, "feedback": "Meh."},
+            ]
+        },
+    ),  # fmt: skip
+    formats.QuestionData(
+        title="Numerical",
+        stem="Fasting glucose (mmol/L)?",
+        qtype=formats.NUMERICAL,
+        options=[],
+        details={
+            "accepted": [
+                {"value": 5.5, "tolerance": 0.5, "credit": 1.0},
+                {"value": 5.5, "tolerance": 1.5, "credit": 0.5},
+            ],
+            "units": [],
+        },
+    ),  # fmt: skip
+    formats.QuestionData(
+        title="EMQ",
+        stem="Match the drug to its class.",
+        qtype=formats.EMQ,
+        options=[("beta blocker", False), ("ACE inhibitor", False), ("statin", False)],
+        details={"stems": [{"text": "atenolol", "key": 0}, {"text": "ramipril", "key": 1}]},
+    ),
+]
+
+
+def test_gift_export_is_read_by_gift_pegjs_field_by_field():
+    parsed = gift_pegjs(formats.write_gift(QUESTIONS))
+    assert [q["type"] for q in parsed] == ["MC", "MC", "TF", "Short", "Numerical", "Matching"]
+    assert [q["title"] for q in parsed] == [q.title for q in QUESTIONS]
+    assert [_text(q["stem"]) for q in parsed] == [q.stem for q in QUESTIONS]
+    assert {q["stem"]["format"] for q in parsed} == {"markdown"}
+
+    sba, multiple, truefalse, short, numerical, emq = parsed
+    assert sba["tags"] == ["easy", "specialty:Cardiology"]
+    assert [(_text(c["text"]), c["isCorrect"], c["weight"], _text(c["feedback"]))
+            for c in sba["choices"]] == [
+        ("right = yes", True, None, "Yes: {well} done."),
+        ("half", False, 50, ""),
+        ("wrong #1", False, None, ""),
+    ]  # fmt: skip
+    assert _text(sba["globalFeedback"]) == "Because.\n\nReferences:\nNICE CG1"
+    # Multiple response is written with weights, as Moodle does: keys share 100 %.
+    assert [(_text(c["text"]), c["weight"]) for c in multiple["choices"]] == [
+        ("a", 50), ("b", 50), ("c", -50), ("d", -50),
+    ]  # fmt: skip
+    # GIFT's true/false: the first feedback is for a wrong answer, the second for a right one.
+    assert (truefalse["isTrue"], _text(truefalse["trueFeedback"]),
+            _text(truefalse["falseFeedback"])) == (True, "Look up.", "Right.")  # fmt: skip
+    assert [(_text(c["text"]), c["weight"], _text(c["feedback"])) for c in short["choices"]] == [
+        ("Frog", None, ""), ("Cat", 50, "Meh."),
+    ]  # fmt: skip
+    assert [(c["text"]["number"], c["text"]["range"], c["weight"])
+            for c in numerical["choices"]] == [(5.5, 0.5, None), (5.5, 1.5, 50)]  # fmt: skip
+    assert [(_text(p["subquestion"]), p["subanswer"]) for p in emq["matchPairs"]] == [
+        ("atenolol", "beta blocker"), ("ramipril", "ACE inhibitor"), ("", "statin"),
+    ]  # fmt: skip
+
+
+def test_moodles_own_gift_fixture_exported_again_is_read_by_gift_pegjs():
+    first = formats.parse_gift((DATA / "gift_moodle_questions.gift.txt").read_text())
+    parsed = gift_pegjs(formats.write_gift(first.questions))
+    kinds = {"single": "MC", "multiple": "MC", "truefalse": "TF", "short": "Short",
+             "numerical": "Numerical", "emq": "Matching"}  # fmt: skip
+    assert [(q["title"], q["type"]) for q in parsed] == [
+        (q.title, kinds[q.qtype]) for q in first.questions
+    ]
+    for ours, theirs in zip(first.questions, parsed, strict=True):
+        assert _text(theirs["stem"]) == ours.stem
+        if ours.qtype in ("single", "multiple"):
+            assert [_text(c["text"]) for c in theirs["choices"]] == [t for t, _ in ours.options]
+
+
+def test_gift_pegjs_is_a_real_check_it_refuses_broken_gift():
+    with pytest.raises(AssertionError, match="gift-pegjs refused"):
+        gift_pegjs("::T::Unclosed {=a ~b")
+
+
+# --- Moodle XML -----------------------------------------------------------------------------
+# No Moodle XML parser exists on PyPI or npm. The check instead: every element Nearpeer writes
+# for a question type is one Moodle itself writes for that type (in Moodle's own fixtures, kept
+# in tests/data/moodle with their sources), and the export reads back through lxml.
+
+
+def _element_paths(tree, qtype: str) -> set[str]:
+    paths = set()
+    for question in tree.iter("question"):
+        if question.get("type") != qtype:
+            continue
+        for element in question.iter():
+            if element is question:
+                continue
+            parts = []
+            node = element
+            while node is not question:
+                parts.append(node.tag)
+                node = node.getparent()
+            paths.add("/".join(reversed(parts)))
+    return paths
+
+
+MOODLE_OWN = {
+    "truefalse": "truefalse_abridged.xml",
+    "matching": "match_testquestion.moodle.xml",
+    "shortanswer": "shortanswer_testquestion.moodle.xml",
+    "multichoice": "old_image_tag_abridged.xml",
+}
+
+
+# Elements Moodle's exporter writes for every question type (qformat_xml::writequestion).
+GENERIC = ("name", "questiontext", "generalfeedback", "defaultgrade", "penalty", "hidden", "tags",
+           "hint")  # fmt: skip
+
+
+@pytest.mark.parametrize("moodle_type", sorted(MOODLE_OWN))
+def test_moodle_export_uses_only_elements_moodle_writes_for_the_type(moodle_type):
+    theirs = _element_paths(etree.parse(str(MOODLE / MOODLE_OWN[moodle_type])), moodle_type)
+    for name in set(MOODLE_OWN.values()):
+        tree = etree.parse(str(MOODLE / name))
+        theirs |= {
+            path for qtype in MOODLE_OWN for path in _element_paths(tree, qtype)
+            if path.split("/")[0] in GENERIC
+        }  # fmt: skip
+    # None of the fixtures is tagged; Moodle's writer (question/format/xml/format.php,
+    # writequestion) writes tags as <tags><tag><text>…</text></tag></tags>.
+    theirs |= {"tags", "tags/tag", "tags/tag/text"}
+    ours = _element_paths(etree.fromstring(formats.write_moodle_xml(QUESTIONS).encode()),
+                          moodle_type)  # fmt: skip
+    assert ours, f"Nearpeer wrote no {moodle_type} question"
+    assert ours - theirs == set()
