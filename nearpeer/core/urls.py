@@ -8,4 +8,6 @@ urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page says.
     path("favicon.ico", views.favicon, name="favicon"),
     path("help/", views.help_page, name="help"),
+    path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/download/", views.job_output, name="job-output"),
 ]
