@@ -30,6 +30,7 @@ from nearpeer.tutorials.allocation import (  # noqa: E402
     Tutor,
     check_groups,
     count_friend_pairs,
+    greedy_groups,
     solve,
 )
 
@@ -115,39 +116,9 @@ def _problem(slots, tutors, tutees, time_limit) -> Problem:
 
 
 def greedy(problem: Problem) -> list[Group]:
-    """Tutors with the fewest slots first take, at their busiest slot, the largest group of
-    unplaced tutees who can come, friends of those already chosen first."""
-    friends = {u.id: set(u.friends) for u in problem.tutees}
-    for u in problem.tutees:
-        for v in u.friends:
-            friends[v].add(u.id)
-    free = {u.id: u for u in problem.tutees}
-    groups: list[Group] = []
-    tutors = sorted(problem.tutors, key=lambda t: len(t.available | t.if_need_be))
-    for tutor in tutors:
-        used_slots: set = set()
-        for _ in range(tutor.max_groups):
-            best = None
-            for slot in problem.slots:
-                if slot in used_slots or not tutor.can_attend(slot):
-                    continue
-                can = [u for u in free.values() if u.can_attend(slot)]
-                if len(can) >= problem.group_min and (best is None or len(can) > len(best[1])):
-                    best = (slot, can)
-            if best is None:
-                break
-            slot, can = best
-            chosen: list = []
-            pool = {u.id for u in can}
-            while len(chosen) < problem.group_max and pool:
-                pick = next((v for c in chosen for v in sorted(friends[c]) if v in pool), min(pool))
-                chosen.append(pick)
-                pool.discard(pick)
-            for u in chosen:
-                del free[u]
-            used_slots.add(slot)
-            groups.append(Group(slot, (tutor.id,), tuple(chosen)))
-    return groups
+    """The baseline lives beside the solver (which starts from it when its models run out of
+    time, so it is never worse)."""
+    return greedy_groups(problem)
 
 
 def main() -> None:

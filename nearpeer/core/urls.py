@@ -15,4 +15,6 @@ urlpatterns = [
         name="apple-touch-icon-precomposed",
     ),
     path("help/", views.help_page, name="help"),
+    path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/download/", views.job_output, name="job-output"),
 ]

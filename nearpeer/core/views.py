@@ -73,3 +73,39 @@ def apple_touch_icon(request):
 def help_page(request):
     """Short guides per role (member, teacher, committee, evaluation lead)."""
     return render(request, "core/help.html")
+
+
+@require_GET
+@never_cache
+def job_detail(request, pk: int):
+    """A background job's progress and, once it ends, its result or errors. Polled by htmx while
+    the job is active (the `job-status` partial); without JavaScript a meta refresh reloads it."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from .jobs import can_view_job
+    from .models import BackgroundJob
+
+    job = get_object_or_404(BackgroundJob.objects.select_related("started_by"), pk=pk)
+    if not can_view_job(request.user, job):
+        raise Http404
+    template = "core/job_detail.html"
+    if request.htmx:
+        template += "#job-status"
+    return render(request, template, {"job": job})
+
+
+@require_GET
+def job_output(request, pk: int):
+    """Download what a finished job built (a report), if the viewer may watch the job."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from .files import private_file_response
+    from .jobs import can_view_job
+    from .models import BackgroundJob
+
+    job = get_object_or_404(BackgroundJob, pk=pk)
+    if not can_view_job(request.user, job) or not job.output:
+        raise Http404
+    return private_file_response(job.output, content_type=job.output_type, filename=job.output_name)

@@ -1,4 +1,3 @@
-import logging
 from collections import defaultdict
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from nearpeer.anonymity.store import (
     pending_count,
     respondent_count,
 )
+from nearpeer.core.jobs import start_job
 
 from . import exports, services
 from .agreement import CodeAgreement
@@ -35,6 +35,7 @@ from .forms import (
     report_groups,
 )
 from .indicators import platform_indicators
+from .jobs import SURVEY_IMPORT
 from .models import (
     CONSENSUS,
     Answer,
@@ -51,7 +52,6 @@ from .permissions import can_answer, can_run_evaluation
 from .refi import RefiError
 from .transcripts import TranscriptError
 
-security_log = logging.getLogger("nearpeer.security")
 UNITS_PER_PAGE = 50
 
 
@@ -246,48 +246,57 @@ def interview_signup(request, slug):
 
 @require_POST
 def survey_import(request, slug):
+    """A dry run is checked here and its preview shown at once (it writes nothing); the real
+    import always runs as a background job (core/jobs.py) with its progress on the job's page:
+    one at a time per survey, so two leads pressing Import together get one import."""
     survey = _lead_survey(request, slug)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         return redirect("evaluation:survey-detail", slug=survey.slug)
     data = form.cleaned_data
+    if not data["dry_run"]:
+        job, created = start_job(
+            kind=SURVEY_IMPORT,
+            key=f"survey:{survey.pk}",
+            title=f"Import into {survey.title}",
+            by=request.user,
+            params={
+                "survey": survey.pk,
+                "format": data["format"],
+                "types": data["types"],
+                "keep": data["keep"],
+                "back_url": reverse("evaluation:survey-detail", kwargs={"slug": survey.slug}),
+                "back_label": f"Back to {survey.title}",
+            },
+            upload=(data["file"].name or "export", data["file"].read()),
+        )
+        if not created:
+            who = job.started_by.name if job.started_by else "someone"
+            messages.info(request, f"{who} is already importing into this survey; here it is.")
+        return redirect("core:job-detail", pk=job.pk)
     try:
         parsed = parse(
             data["file"].read(), fmt=data["format"], types=data["types"], keep=data["keep"]
         )
-        summary = services.import_responses(survey=survey, parsed=parsed, dry_run=data["dry_run"])
+        summary = services.import_responses(survey=survey, parsed=parsed, dry_run=True)
     except ParseError as exc:
         for error in exc.errors[:20]:
             messages.error(request, error)
         messages.error(request, "Nothing was imported.")
     else:
-        verb = "Would import" if summary.dry_run else "Imported"
         messages.success(
             request,
-            f"{verb} {summary.responses} responses ({summary.answers} answers); "
+            f"Would import {summary.responses} responses ({summary.answers} answers); "
             f"{summary.questions_created} new questions. Dropped columns: "
             f"{', '.join(summary.dropped_columns) or 'none'}.",
         )
         # The preview: every column of the file, as a question or dropped with the reason.
         for line in parsed.preview():
             messages.info(request, f"Column {line}")
-        _log_kept_columns(request.user, survey, parsed, dry_run=summary.dry_run)
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
 
-def _log_kept_columns(user, survey, parsed, *, dry_run: bool) -> None:
-    if dry_run:
-        return
-    for d in parsed.decisions:
-        if d.kept and d.reason:
-            security_log.info(
-                "survey %s import by user %s kept flagged column %r: %s",
-                survey.pk,
-                user.pk,
-                d.header,
-                d.reason,
-            )
 
 
 @require_GET

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from nearpeer.core import throttle
 from nearpeer.core.decorators import role_required
+from nearpeer.core.jobs import start_job
 
 from . import invitations, services
 from .forms import (
@@ -32,6 +33,7 @@ from .forms import (
     SignInForm,
     YearRequestForm,
 )
+from .jobs import ROSTER_IMPORT
 from .models import AccessRequest, Role, User, YearChangeRequest
 from .permissions import is_committee, may_change_credentials, may_edit_account
 from .roster import parse_roster
@@ -362,20 +364,21 @@ def roster_confirm(request):
             request, "That preview is out of date (another upload replaced it). Upload again."
         )
         return redirect("members:roster-import")
-    rows, errors = parse_roster(text.encode())
-    if errors:  # cannot happen unless the limits changed in between; never import half
-        messages.error(request, "The roster no longer passes its checks. Upload it again.")
-        return redirect("members:roster-import")
-    plan = services.import_roster(rows=rows, by=request.user)
-    del request.session[ROSTER_SESSION_KEY]
-    s = plan.summary
-    messages.success(
-        request,
-        f"Roster imported: {s['created']} new, {s['updated']} updated, {s['unchanged']} unchanged.",
+    # Always in the background (a roster of thousands takes a while to write and to invite):
+    # the file goes to private storage for the worker, and this page follows the job.
+    job, created = start_job(
+        kind=ROSTER_IMPORT,
+        key=f"roster:{_digest(text)}",
+        title="Roster import",
+        by=request.user,
+        params={"invite": bool(request.POST.get("invite"))},
+        upload=("roster.csv", text.encode()),
     )
-    if request.POST.get("invite") and plan.create:
-        _report_invitations(request, invitations.invite_new_members(plan=plan, by=request.user))
-    return redirect("members:member-list")
+    del request.session[ROSTER_SESSION_KEY]
+    if not created:
+        who = job.started_by.name if job.started_by else "someone"
+        messages.info(request, f"{who} is already importing this roster; here is that import.")
+    return redirect("core:job-detail", pk=job.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -516,11 +519,3 @@ def access_request_decide(request, pk: int):
     except ValueError as exc:
         messages.error(request, f"Nothing changed: {exc}.")
     return redirect("members:access-request-list")
-
-
-def _report_invitations(request, result: "invitations.InvitationResult") -> None:
-    sent = len(result.sent)
-    messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} sent.")
-    if result.bounced:
-        refused = ", ".join(m.email for m, _ in result.bounced[:10])
-        messages.error(request, f"The mail server refused {len(result.bounced)}: {refused}.")

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.jobs import start_job
+
 from . import formats, itemstats, scoring, services
 from .forms import (
     YEAR_CHOICES,
@@ -32,6 +34,7 @@ from .forms import (
     TransitionForm,
     answer_response,
 )
+from .jobs import QUESTION_IMPORT
 from .models import (
     Attempt,
     Comment,
@@ -1010,15 +1013,19 @@ def import_preview(request, pk: int):
 
 @require_POST
 def import_confirm(request, pk: int):
+    """Start the import of a previewed file as a background job and follow it (core/jobs.py);
+    pressing twice gives the one job."""
     pending = _own_pending_import(request, pk)
-    skip = request.POST.get("skip_unsupported") == "1"
-    try:
-        created = services.confirm_import(pending=pending, by=request.user, skip_unsupported=skip)
-    except (formats.FormatError, ValidationError):
-        messages.error(request, "Nothing was imported: the file has problems (listed below).")
-        return redirect("questions:import-preview", pk=pk)
-    state = "published" if pending.publish else "drafts credited to you"
-    messages.success(
-        request, f"Imported {len(created)} question{pluralize(len(created))} ({state})."
+    job, _ = start_job(
+        kind=QUESTION_IMPORT,
+        key=f"pending:{pending.pk}",
+        title=f"Import of {pending.filename}",
+        by=request.user,
+        params={
+            "pending": pending.pk,
+            "skip_unsupported": request.POST.get("skip_unsupported") == "1",
+            "back_url": reverse("questions:import-preview", kwargs={"pk": pending.pk}),
+            "back_label": "Back to the preview",
+        },
     )
-    return redirect("questions:home")
+    return redirect("core:job-detail", pk=job.pk)

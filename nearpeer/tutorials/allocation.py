@@ -17,6 +17,7 @@ optimal). Only when a split loses a pair do we solve the instance model.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -117,6 +118,9 @@ class Result:
     seconds: float
     # How many objectives, in order, are proven optimal (3 when `optimal`); not in the JSON.
     proven: int = 0
+    # A proven upper bound on friend pairs together when the most tutees are placed (None when
+    # the placing stage itself was not proven); not in the JSON.
+    pairs_bound: float | None = None
 
     def to_json(self) -> dict:
         """Exactly the output format of `nearpeer tutorials allocate`."""
@@ -565,6 +569,9 @@ class _Outcome:
     gap: float
     pairs_bound: float | None = None
     stages: list[_Stage] = field(default_factory=list)
+    # The split into groups lost so many pairs that no model here can prove the answer: the rest
+    # of the time goes to the local search.
+    hopeless: bool = False
 
 
 def _lexicographic(
@@ -572,6 +579,7 @@ def _lexicographic(
     objectives: list[tuple[dict[int, float], bool]],
     deadline: float,
     improve=None,
+    proceed=None,
 ) -> tuple[list[_Stage], bool, list[float] | None]:
     """Solve the stages in order, each with the previous optimum fixed. Stops at the first stage
     that runs out of time; its gap (against the best solution kept) is the one reported.
@@ -607,6 +615,8 @@ def _lexicographic(
         if not stage.optimal:
             return stages, False, values
         previous = (costs, stage.value, maximise)
+        if proceed is not None and len(stages) < len(objectives) and not proceed(stages, values):
+            return stages, False, values
     return stages, True, values
 
 
@@ -1114,10 +1124,29 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
                 candidates[:0] = [circles, model.improve(circles)]  # ties prefer circles
         return max(candidates, key=lambda v: _value_of(v, objectives, stage))
 
+    hopeless = False
+
+    def proceed(stages: list[_Stage], values: list[float]) -> bool:
+        """After the friend-pair stage: when splitting the slots into groups loses more than
+        3 % of the pairs the slot-level bound counts (friends at one slot in different groups:
+        tight instances, many friend links), no split can prove the answer, and the "if need be"
+        stage would only spend the time; it goes to improving the groups instead."""
+        nonlocal hopeless
+        if len(stages) != 2:
+            return True
+        candidates = [values, *(c for starts in circle_starts for c in starts)]
+        kept = max(
+            _realise(model, c, 0.0)[1]
+            for c in candidates
+            if _value_of(c, objectives, 0) >= _value_of(values, objectives, 0)
+        )
+        hopeless = kept < 0.97 * stages[1].value - 1
+        return not hopeless
+
     # Keep some time to split slots into groups.
     reserve = min(1.0, 0.1 * pool.problem.time_limit_s)
     stages, complete, values = _lexicographic(
-        highs, objectives, deadline - reserve, improve=improve
+        highs, objectives, deadline - reserve, improve=improve, proceed=proceed
     )
     if values is None:
         return _Outcome([], False, 1.0)
@@ -1132,7 +1161,7 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
         if best is None or score > best[0]:
             best = (score, groups, candidate)
     (kept, minus_inb), groups, chosen = best
-    if len(stages) > 1 and kept < round(stages[1].value):
+    if len(stages) > 1 and kept < round(stages[1].value) and not hopeless:
         groups, kept = _realise(model, chosen, deadline)
     bound = stages[1].bound if len(stages) > 1 else None
     optimal = complete and bound is not None and kept >= round(bound)
@@ -1143,7 +1172,7 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
         optimal = False
         if kept >= round(bound):  # all pairs kept, but more "if need be" than the optimum
             gap = max(gap, _relative_gap(-minus_inb, stages[2].value))
-    return _Outcome(groups, optimal, gap, pairs_bound=bound, stages=stages)
+    return _Outcome(groups, optimal, gap, pairs_bound=bound, stages=stages, hopeless=hopeless)
 
 
 def _realise(model: _SlotModel, values: list[float], deadline: float):
@@ -1290,6 +1319,217 @@ def _solve_by_instances(pool: _Pool, deadline: float) -> _Outcome:
     return _Outcome(groups, complete, stages[-1].gap, pairs_bound=bound, stages=stages)
 
 
+# --- Greedy baseline and group-level local search -------------------------------------------------
+
+
+def _greedy(pool: _Pool) -> list[Group]:
+    """Tutors with the fewest slots first take, at their busiest slot, the largest group of
+    unplaced tutees who can come, friends of those already chosen first (the benchmark's
+    baseline; also a start the solver's answer is never worse than)."""
+    p = pool.problem
+    friends: dict = defaultdict(set)
+    for i, j in pool.pairs:
+        friends[i].add(j)
+        friends[j].add(i)
+    free = set(range(len(pool.tutees)))
+    load: dict = defaultdict(int)
+    busy: dict = defaultdict(set)
+    groups: list[Group] = []
+    order = sorted(range(len(pool.tutors)), key=lambda j: len(pool.tutor_slots(pool.tutors[j])))
+    for j in order:
+        tutor = pool.tutors[j]
+        while load[j] < pool.capacity[tutor.id]:
+            best = None
+            for slot in pool.tutor_slots(tutor):
+                if slot in busy[j]:
+                    continue
+                can = [i for i in sorted(free) if pool.tutees[i].can_attend(slot)]
+                if len(can) >= p.group_min and (best is None or len(can) > len(best[1])):
+                    best = (slot, can)
+            if best is None:
+                break
+            slot, can = best
+            team = [j]
+            for j2 in order:  # co-tutors only when a group needs more than one
+                if len(team) >= p.tutors_min:
+                    break
+                other = pool.tutors[j2]
+                if (
+                    j2 != j
+                    and slot in pool.tutor_slots(other)
+                    and slot not in busy[j2]
+                    and load[j2] < pool.capacity[other.id]
+                ):
+                    team.append(j2)
+            if len(team) < p.tutors_min:
+                busy[j].add(slot)
+                continue
+            chosen: list[int] = []
+            left = set(can)
+            while len(chosen) < p.group_max and left:
+                pick = next((v for c in chosen for v in sorted(friends[c]) if v in left), min(left))
+                chosen.append(pick)
+                left.discard(pick)
+            free -= set(chosen)
+            for t in team:
+                busy[t].add(slot)
+                load[t] += 1
+            groups.append(
+                Group(
+                    slot,
+                    tuple(pool.tutors[t].id for t in team),
+                    tuple(pool.tutees[i].id for i in chosen),
+                )
+            )
+    return groups
+
+
+def greedy_groups(problem: Problem) -> list[Group]:
+    """The greedy baseline's groups (pinned groups kept): valid, fast, far from optimal."""
+    return [*problem.pinned, *_greedy(_Pool.of(problem))]
+
+
+def _local_search(pool: _Pool, groups: list[Group], deadline: float) -> list[Group]:
+    """Improve a set of groups without changing their slots or tutors: first place unplaced tutees
+    in groups with room, then bring friends together (and use fewer "if need be" answers) by
+    moving a tutee to another group, swapping two tutees, or swapping a placed tutee for an
+    unplaced one, while that gains. Only groups holding a friend are tried, and after a change
+    only the tutees it touched are looked at again. Until the deadline, random kicks (a few
+    moves and swaps regardless of gain) followed by the same descent search for better local
+    optima; the best groups seen are returned (seeded, so the same input gives the same answer)."""
+    p = pool.problem
+    index = {u.id: i for i, u in enumerate(pool.tutees)}
+    friends: dict = defaultdict(set)
+    for i, j in pool.pairs:
+        friends[i].add(j)
+        friends[j].add(i)
+    members = [{index[u] for u in g.tutees} for g in groups]
+    where = {i: k for k, m in enumerate(members) for i in m}
+    slot = [g.slot for g in groups]
+    options = [  # the groups each tutee could join
+        [k for k in range(len(groups)) if u.can_attend(slot[k])] for u in pool.tutees
+    ]
+
+    def inb(i: int, k: int) -> int:
+        return int(slot[k] in pool.tutees[i].if_need_be)
+
+    def ties(i: int, k: int, without: int = -1) -> int:
+        return sum(1 for v in friends[i] if v != without and where.get(v) == k)
+
+    def put(i: int, k: int | None) -> None:
+        old = where.pop(i, None)
+        if old is not None:
+            members[old].discard(i)
+        if k is not None:
+            members[k].add(i)
+            where[i] = k
+
+    def touched(*people: int) -> set[int]:
+        out = set(people)
+        for i in people:
+            out |= friends[i]
+            if i in where:
+                out |= members[where[i]]
+        return out
+
+    def try_improve(i: int) -> set[int] | None:
+        """One improving change around tutee i; returns the tutees to look at again."""
+        a = where.get(i)
+        if a is None:
+            roomy = [k for k in options[i] if len(members[k]) < p.group_max]
+            if roomy:  # one more placed beats any pairs
+                k = max(roomy, key=lambda k: (ties(i, k), -inb(i, k), -k))
+                put(i, k)
+                return touched(i)
+        targets = sorted({where[v] for v in friends[i] if v in where and where[v] != a})
+        for b in targets:
+            if pool.tutees[i].can_attend(slot[b]) is False:
+                continue
+            if a is None:  # take the place of someone in b who gains less there
+                for w in sorted(members[b]):
+                    gain = ties(i, b, w) - ties(w, b)
+                    if (gain, inb(w, b) - inb(i, b)) > (0, 0):
+                        put(w, None)
+                        put(i, b)
+                        return touched(i, w)
+                continue
+            gain_i = ties(i, b) - ties(i, a)
+            if (
+                len(members[a]) > p.group_min
+                and len(members[b]) < p.group_max
+                and (gain_i, inb(i, a) - inb(i, b)) > (0, 0)
+            ):
+                before = touched(i)
+                put(i, b)
+                return before | touched(i)
+            for w in sorted(members[b]):
+                if not pool.tutees[w].can_attend(slot[a]):
+                    continue
+                # i and w are in different groups before and after, so no pair counts twice.
+                gain = ties(i, b, w) + ties(w, a, i) - ties(i, a) - ties(w, b)
+                tie = inb(i, a) + inb(w, b) - inb(i, b) - inb(w, a)
+                if (gain, tie) > (0, 0):
+                    before = touched(i, w)
+                    put(i, b)
+                    put(w, a)
+                    return before | touched(i, w)
+        return None
+
+    def descend(queue: set[int]) -> None:
+        while queue and time.perf_counter() < deadline:
+            i = min(queue)
+            queue.discard(i)
+            again = try_improve(i)
+            if again:
+                queue |= again
+
+    def value() -> tuple[int, int, int]:
+        placed = len(where)
+        pairs = sum(1 for i, j in pool.pairs if i in where and where.get(j) == where[i])
+        return placed, pairs, -sum(inb(i, k) for i, k in where.items())
+
+    descend(set(range(len(pool.tutees))))
+    best, best_value = [set(m) for m in members], value()
+    rng = random.Random(len(pool.tutees) * 7919 + len(groups))
+    placed_list = sorted(where)
+    while time.perf_counter() < deadline and len(groups) > 1 and placed_list:
+        kicked: set[int] = set()
+        for _ in range(3):
+            i = rng.choice(placed_list)
+            if i not in where:
+                continue
+            a = where[i]
+            choices = [k for k in options[i] if k != a]
+            if not choices:
+                continue
+            b = rng.choice(choices)
+            if len(members[a]) > p.group_min and len(members[b]) < p.group_max:
+                kicked |= touched(i)
+                put(i, b)
+                kicked |= touched(i)
+                continue
+            mates = [w for w in members[b] if pool.tutees[w].can_attend(slot[a])]
+            if mates:
+                w = rng.choice(sorted(mates))
+                kicked |= touched(i, w)
+                put(i, b)
+                put(w, a)
+                kicked |= touched(i, w)
+        descend(kicked)
+        current = value()
+        if current >= best_value:
+            best, best_value = [set(m) for m in members], current
+        else:  # back to the best
+            members[:] = [set(m) for m in best]
+            where.clear()
+            where.update({i: k for k, m in enumerate(members) for i in m})
+        placed_list = sorted(where)
+    return [
+        Group(g.slot, g.tutors, tuple(pool.tutees[i].id for i in sorted(m)))
+        for g, m in zip(groups, best, strict=True)
+    ]
+
+
 # --- Entry point ----------------------------------------------------------------------------------
 
 
@@ -1320,19 +1560,22 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
     needed; model="instances" goes straight to the group-instance model (tests compare both)."""
     started = time.perf_counter()
     deadline = started + problem.time_limit_s
+    # When the models run out of time, the last part goes to a local search over the groups.
+    models_deadline = deadline - (min(2.0, 0.15 * problem.time_limit_s) if model == "auto" else 0)
     pool = _Pool.of(problem)
     if model == "instances":
         outcome = _solve_by_instances(pool, deadline)
     else:
-        outcome = _solve_by_slots(pool, deadline)
+        outcome = _solve_by_slots(pool, models_deadline)
     if (
         model == "auto"
         and not outcome.optimal
-        and time.perf_counter() < deadline
+        and time.perf_counter() < models_deadline
         and outcome.stages
+        and not outcome.hopeless
         and _instance_model_size(pool) <= MAX_INSTANCE_COLUMNS
     ):
-        fallback = _solve_by_instances(pool, deadline)
+        fallback = _solve_by_instances(pool, models_deadline)
         if fallback.optimal or _score(problem, fallback.groups) > _score(problem, outcome.groups):
             best_bound = outcome.pairs_bound
             outcome = (
@@ -1340,6 +1583,11 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
                 if fallback.optimal
                 else _Outcome(fallback.groups, False, fallback.gap, best_bound, fallback.stages)
             )
+    if model == "auto" and not outcome.optimal:
+        # HiGHS can overrun its own time limit by a second or so on large models; the local
+        # search still gets a tenth of the limit (at most a second) then.
+        floor = time.perf_counter() + min(1.0, 0.1 * problem.time_limit_s)
+        outcome = _polish(pool, outcome, max(deadline, floor))
     groups = sorted(
         [*problem.pinned, *outcome.groups],
         key=lambda g: (problem.slots.index(g.slot), [str(t) for t in g.tutors]),
@@ -1357,7 +1605,45 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
         gap=round(gap, 6),
         seconds=time.perf_counter() - started,
         proven=_proven(outcome, pairs - count_friend_pairs(problem, problem.pinned)),
+        pairs_bound=_pairs_bound(outcome, pairs, count_friend_pairs(problem, problem.pinned)),
     )
+
+
+def _pairs_bound(outcome: _Outcome, pairs: int, pinned_pairs: int) -> float | None:
+    if outcome.optimal:
+        return float(pairs)
+    if not outcome.stages or not outcome.stages[0].optimal or outcome.pairs_bound is None:
+        return None
+    # Pinned tutees never share a group with the rest, so their pairs add to the free part's.
+    return math.floor(outcome.pairs_bound + _EPS) + pinned_pairs
+
+
+def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
+    """When the models ran out of time: the better of their groups and the greedy baseline's
+    (so the answer is never worse than greedy), improved by local search; the gap is then
+    measured against the models' proven bounds, which stay valid whatever the groups."""
+    problem = pool.problem
+    best = outcome.groups
+    # Both starts get a short search (the greedy one always, even when the time is up: it
+    # takes milliseconds); the better goes on searching until the deadline.
+    short = time.perf_counter() + 0.1 * max(0.0, deadline - time.perf_counter())
+    for start in (outcome.groups, _greedy(pool)):
+        candidate = _local_search(pool, start, short)
+        if _score(problem, start) > _score(problem, candidate):
+            candidate = start
+        if _score(problem, candidate) > _score(problem, best):
+            best = candidate
+    best = _local_search(pool, best, deadline)
+    if best is outcome.groups:
+        return outcome
+    placed, pairs, _ = _score(problem, best)
+    gap = outcome.gap
+    stages = outcome.stages
+    if stages and not stages[0].optimal and stages[0].bound is not None:
+        gap = _relative_gap(placed, stages[0].bound)
+    elif stages and outcome.pairs_bound is not None and pairs < round(outcome.pairs_bound):
+        gap = _relative_gap(pairs, outcome.pairs_bound)
+    return _Outcome(best, False, gap, outcome.pairs_bound, stages)
 
 
 def _proven(outcome: _Outcome, pairs_found: int) -> int:

@@ -55,6 +55,7 @@ def test_app_modules_finds_each_apps_optional_module_in_installed_apps_order():
         "evaluation",
     ]
     assert [label for label, _ in app_modules("privacy")] == [
+        "core",
         "members",
         "notifications",
         "teaching",

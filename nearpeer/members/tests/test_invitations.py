@@ -95,13 +95,16 @@ def test_refused_address_is_marked_bounced(newcomer):
     assert (invitation.status, invitation.bounce_reason) == ("bounced", "550 No such user")
 
 
-def test_roster_upload_invites_new_members_and_list_shows_status(client, chair):
+def test_roster_upload_invites_new_members_and_list_shows_status(
+    client, chair, django_capture_on_commit_callbacks
+):
     client.force_login(chair)
     upload = SimpleUploadedFile("r.csv", ROSTER.encode(), content_type="text/csv")
     preview = client.post(reverse("members:roster-import"), {"file": upload})
     digest = preview.context["digest"]
 
-    client.post(reverse("members:roster-confirm"), {"digest": digest, "invite": "1"})
+    with django_capture_on_commit_callbacks(execute=True):  # the background job runs here
+        client.post(reverse("members:roster-confirm"), {"digest": digest, "invite": "1"})
 
     assert sorted(m.to[0] for m in mail.outbox) == ["new.one@x.org", "new.two@x.org"]
     page = client.get(reverse("members:member-list"), {"q": "New"}).content.decode()

@@ -123,10 +123,12 @@ def test_data_export_contains_only_own_data(client, member):
     assert [r["session"] for r in data["teaching"]["registrations"]] == ["Cardiac cycle"]
     assert [a["session"] for a in data["teaching"]["attendance"]] == ["Cardiac cycle"]
     assert [n["title"] for n in data["notifications"]["notifications"]] == ["Hello"]
+    assert data["core"] == {"background_jobs": []}
     assert set(data) == {
         "profile",
         "sign_ins",
         "failed_sign_ins",
+        "core",
         "members",
         "notifications",
         "teaching",

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nearpeer.tutorials import allocation
 from nearpeer.tutorials.allocation import (
     Group,
     InputError,
@@ -14,6 +15,7 @@ from nearpeer.tutorials.allocation import (
     Problem,
     Tutee,
     Tutor,
+    greedy_groups,
     match_mentors,
     parse_problem,
     solve,
@@ -430,3 +432,94 @@ def test_instance_model_recovers_when_highs_presolve_wrongly_reports_infeasible(
 
     assert (result.optimal, score(problem, result.groups)) == (True, (3, 3, 0))
     assert brute_force(problem) == (3, 3, 0)
+
+
+# --- Hard cases: never worse than greedy, and bounds that hold ------------------------------------
+
+
+def tight_problem(n_tutees: int, n_tutors: int, n_slots: int, seed: int, time_limit: float):
+    """Like bench/allocation.py's tight family: few slots per person, scarce tutors, three friend
+    links per tutee anywhere in the cohort."""
+    import random
+
+    rng = random.Random(seed)
+    slots = tuple(f"s{i}" for i in range(n_slots))
+
+    def availability():
+        chosen = rng.sample(slots, max(1, round(0.3 * n_slots + rng.uniform(-1, 1))))
+        cut = len(chosen) // 4
+        return frozenset(chosen[cut:]), frozenset(chosen[:cut])
+
+    tutors = tuple(Tutor(f"t{j}", *availability(), rng.choice((1, 1, 2))) for j in range(n_tutors))
+    ids = [f"u{i:03d}" for i in range(n_tutees)]
+    tutees = tuple(
+        Tutee(u, *availability(), tuple(sorted({v for v in rng.sample(ids, 3) if v != u})))
+        for u in ids
+    )
+    return Problem(slots, tutors, tutees, 3, 6, 1, 2, time_limit_s=time_limit)
+
+
+@pytest.mark.parametrize(("seed", "time_limit"), [(1, 0.3), (2, 1.0), (3, 2.0)])
+def test_a_tight_instance_is_never_worse_than_the_greedy_baseline(seed, time_limit):
+    problem = tight_problem(90, 18, 10, seed, time_limit)
+    baseline = greedy_groups(problem)
+
+    result = solve(problem)
+
+    assert broken_rules(problem, baseline) == []
+    assert broken_rules(problem, result.groups) == []
+    assert score(problem, result.groups) >= score(problem, baseline)
+    if result.pairs_bound is not None:  # the gap reported is never smaller than the bound's
+        found, bound = result.friend_pairs_together, result.pairs_bound
+        assert bound >= found
+        assert result.gap >= (bound - found) / max(bound, 1) - 0.01
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_the_slot_level_friend_pair_bound_is_never_below_the_brute_force_optimum(problem):
+    # The bound the solver reports when it cannot close the gap: it must hold whatever the split.
+    pool = allocation._Pool.of(problem)
+    outcome = allocation._solve_by_slots(pool, deadline=float("inf"))
+    best = brute_force(problem)
+
+    if outcome.pairs_bound is not None:
+        assert outcome.pairs_bound + 1e-6 >= best[1]
+    result = solve(problem)
+    assert result.pairs_bound is not None and result.pairs_bound >= best[1]
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_greedy_and_local_search_keep_every_rule_and_only_improve(problem):
+    pool = allocation._Pool.of(problem)
+    start = allocation._greedy(pool)
+
+    improved = allocation._local_search(pool, start, deadline=float("inf"))
+
+    assert broken_rules(problem, start) == []
+    assert broken_rules(problem, improved) == []
+    assert score(problem, improved) >= score(problem, start)
+    assert score(problem, improved)[0] == score(problem, start)[0]  # as many placed
+
+
+def test_local_search_brings_friends_together_by_moves_swaps_and_unplaced_swaps():
+    slots = ("A",)
+    tutors = (Tutor("t1", frozenset(slots)), Tutor("t2", frozenset(slots)))
+    tutees = (
+        Tutee("a", frozenset(slots), friends=("b",)),
+        Tutee("b", frozenset(slots)),
+        Tutee("c", frozenset(slots), friends=("d",)),
+        Tutee("d", frozenset(slots)),
+        Tutee("e", frozenset(slots), friends=("a",)),
+    )
+    problem = Problem(slots, tutors, tutees, 2, 2, 1, 1)
+    pool = allocation._Pool.of(problem)
+    # a and c together, b and d together, e (a's friend) unplaced: no pair kept.
+    start = [Group("A", ("t1",), ("a", "c")), Group("A", ("t2",), ("b", "d"))]
+
+    improved = allocation._local_search(pool, start, deadline=float("inf"))
+
+    assert broken_rules(problem, improved) == []
+    assert score(problem, start)[:2] == (4, 0)
+    assert score(problem, improved)[:2] == (4, 2)

@@ -1,0 +1,59 @@
+"""Evaluation's background jobs (core/jobs.py): importing a survey export."""
+
+import logging
+
+from django.urls import reverse
+
+from nearpeer.core.jobs import JobFailed, Progress, read_upload, register
+from nearpeer.core.models import BackgroundJob
+
+from . import services
+from .models import Survey
+from .parsing import ParseError, parse
+from .permissions import can_run_evaluation
+
+SURVEY_IMPORT = "evaluation.survey-import"
+security_log = logging.getLogger("nearpeer.security")
+
+
+@register(SURVEY_IMPORT, can_view=lambda user, job: can_run_evaluation(user))
+def import_survey(job: BackgroundJob, progress: Progress) -> dict:
+    """Parse the uploaded export (kept in private storage for this worker) and import it with
+    services.import_responses: all or nothing, in one transaction."""
+    survey = Survey.objects.filter(pk=job.params["survey"]).first()
+    if survey is None:
+        raise JobFailed("The survey was deleted before its import ran. Nothing was imported.")
+    progress("Reading the file")
+    p = job.params
+    try:
+        parsed = parse(read_upload(job), fmt=p["format"], types=p["types"], keep=p["keep"])
+        progress(f"Writing {len(parsed.rows)} responses (all or nothing)", 0, len(parsed.rows))
+        summary = services.import_responses(survey=survey, parsed=parsed)
+    except ParseError as exc:
+        raise JobFailed([*exc.errors[:200], "Nothing was imported."]) from exc
+    log_kept_columns(job.started_by, survey, parsed)
+    return {
+        "summary": [
+            f"Imported {summary.responses} responses ({summary.answers} answers); "
+            f"{summary.questions_created} new questions. Dropped columns: "
+            f"{', '.join(summary.dropped_columns) or 'none'}."
+        ],
+        # Every column of the file, as a question or dropped with the reason.
+        "notes": [f"Column {line}" for line in parsed.preview()],
+        "next_url": reverse("evaluation:survey-detail", kwargs={"slug": survey.slug}),
+        "next_label": f"Back to {survey.title}",
+    }
+
+
+def log_kept_columns(user, survey: Survey, parsed) -> None:
+    """Columns that looked identifying but were kept with the lead's reason go to the security
+    log (no answers in it)."""
+    for d in parsed.decisions:
+        if d.kept and d.reason:
+            security_log.info(
+                "survey %s import by user %s kept flagged column %r: %s",
+                survey.pk,
+                user.pk if user else None,
+                d.header,
+                d.reason,
+            )
