@@ -96,3 +96,12 @@ class FilterForm(forms.Form):
         label="Tag", queryset=Tag.objects.order_by("kind", "name"), required=False,
         empty_label="Any tag",
     )  # fmt: skip
+
+
+class CoauthorForm(forms.Form):
+    email = forms.EmailField(
+        label="Co-author's email",
+        max_length=254,
+        help_text="A student-teacher, committee member or faculty partner from the member list.",
+        widget=forms.EmailInput(attrs={"list": "coauthor-candidates", "autocomplete": "off"}),
+    )

@@ -28,6 +28,26 @@ def is_author(user, resource: Resource) -> bool:
     return resource.authors.filter(pk=user.pk).exists()
 
 
+def lead_author_id(resource: Resource) -> int | None:
+    """The first author (who wrote the draft, or remixed it): the earliest author row."""
+    return (
+        Resource.authors.through.objects.filter(resource_id=resource.pk)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def can_manage_authors(user, resource: Resource) -> bool:
+    """The lead author adds and removes co-authors; every co-author may leave (see services)."""
+    return is_member(user) and lead_author_id(resource) == user.pk
+
+
+def can_coauthor(user) -> bool:
+    """Co-authors edit the resource, so they are people who may write for the library."""
+    return can_create(user)
+
+
 def can_edit(user, resource: Resource) -> bool:
     return is_author(user, resource) and resource.status in (Status.DRAFT, Status.PUBLISHED)
 

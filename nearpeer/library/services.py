@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from nearpeer.members.models import Role, User, normalise_email
 from nearpeer.notifications.models import Category
 from nearpeer.notifications.services import notify
 
@@ -16,13 +17,18 @@ from . import files
 from .identifiers import Finding, find_identifiers
 from .models import Attachment, ErrorReport, Link, Resource, ResourceVersion, Status
 from .permissions import (
+    can_coauthor,
     can_edit,
     can_endorse,
     can_report_error,
     can_review,
     can_submit,
     can_use_in_session,
+    is_author,
+    lead_author_id,
 )
+
+MAX_AUTHORS = 20
 
 
 class LibraryError(Exception):
@@ -347,3 +353,67 @@ def record_view(*, resource: Resource) -> None:
 def record_download(*, resource: Resource) -> None:
     """Side effects: download_count + 1 (a count: who downloaded is not stored)."""
     Resource.objects.filter(pk=resource.pk).update(download_count=F("download_count") + 1)
+
+
+def coauthor_candidates(resource: Resource):
+    """People who may be added as co-authors: active members who may write for the library
+    (student-teachers, committee, faculty), not yet authors, by name."""
+    roles = [Role.STUDENT_TEACHER, Role.COMMITTEE, Role.FACULTY]
+    return (
+        User.objects.filter(is_active=True, erased_at__isnull=True, role_grants__role__in=roles)
+        .exclude(pk__in=resource.authors.values("pk"))
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+@transaction.atomic
+def add_coauthor(*, resource: Resource, by, email: str):
+    """The lead author adds a co-author by email (from the member list). Co-authors may edit the
+    resource and see its use figures, as the lead author does.
+
+    Side effects: the author row (the search index follows); the new co-author is notified.
+    Raises LibraryError naming what is wrong (nothing saved).
+    """
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    if lead_author_id(resource) != by.pk:
+        raise LibraryError("Only the first author can add co-authors.")
+    user = User.objects.filter(
+        email=normalise_email(email), is_active=True, erased_at__isnull=True
+    ).first()
+    if user is None:
+        raise LibraryError(f"No member has the email address {email}.")
+    if is_author(user, resource):
+        raise LibraryError(f"{user.name} is already an author.")
+    if not can_coauthor(user):
+        raise LibraryError(
+            f"{user.name} cannot be a co-author: co-authors are student-teachers, committee "
+            "members or faculty partners."
+        )
+    if resource.authors.count() >= MAX_AUTHORS:
+        raise LibraryError(f"A resource has at most {MAX_AUTHORS} authors.")
+    resource.authors.add(user)
+    notify(
+        recipients=[user],
+        category=Category.TEACHING,
+        title=f"{by.name} added you as a co-author of “{resource.title}”",
+        url=resource.get_absolute_url(),
+    )
+    return user
+
+
+@transaction.atomic
+def remove_coauthor(*, resource: Resource, by, user) -> None:
+    """The lead author removes a co-author, or a co-author leaves. The lead author stays.
+
+    Side effects: the author row goes (the search index follows). Raises LibraryError.
+    """
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    lead = lead_author_id(resource)
+    if not (by.pk == lead or (by.pk == user.pk and is_author(by, resource))):
+        raise LibraryError("Only the first author can remove co-authors.")
+    if user.pk == lead:
+        raise LibraryError("The first author stays an author of their resource.")
+    if not is_author(user, resource):
+        raise LibraryError(f"{user.name} is not an author.")
+    resource.authors.remove(user)

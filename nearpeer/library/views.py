@@ -10,6 +10,7 @@ from nearpeer.teaching.models import Session
 from . import files, permissions, services
 from .forms import (
     AttachmentForm,
+    CoauthorForm,
     ErrorReportForm,
     FilterForm,
     LinkForm,
@@ -19,6 +20,8 @@ from .forms import (
     UseInSessionForm,
 )
 from .models import Attachment, ErrorReport, Resource, Status
+
+MAX_CANDIDATES = 500
 
 PAGE_SIZE = 20
 
@@ -382,3 +385,57 @@ def resource_remix(request, pk: int):
     remix = services.remix_resource(resource=resource, by=request.user)
     messages.success(request, "Your remix is a draft: change what you need, then submit it.")
     return redirect(remix)
+
+
+def resource_authors(request, pk: int):
+    """The authors of a resource: the first author adds co-authors from the member list and
+    removes them; a co-author can leave. Every author sees the page."""
+    resource = _resource_for(request.user, pk, permissions.is_author)
+    lead = permissions.lead_author_id(resource)
+    manage = lead == request.user.pk  # permissions.can_manage_authors, without asking twice
+    form = CoauthorForm(_posted(request))
+    if request.method == "POST":
+        if not manage:
+            raise Http404
+        if form.is_valid():
+            try:
+                added = services.add_coauthor(
+                    resource=resource, by=request.user, email=form.cleaned_data["email"]
+                )
+            except services.LibraryError as error:
+                form.add_error("email", str(error))
+            else:
+                messages.success(request, f"{added.name} is now a co-author.")
+                return redirect("library:resource-authors", pk=resource.pk)
+    context = {
+        "resource": resource,
+        "authors": sorted(resource.authors.all(), key=lambda a: (a.pk != lead, a.name)),
+        "lead_id": lead,
+        "manage": manage,
+        "form": form,
+        "candidates": list(
+            services.coauthor_candidates(resource).only("name", "email")[:MAX_CANDIDATES]
+        )
+        if manage
+        else [],
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "library/resource_authors.html", context, status=status)
+
+
+@require_POST
+def author_remove(request, pk: int, user_pk: int):
+    resource = _resource_for(request.user, pk, permissions.is_author)
+    user = get_object_or_404(resource.authors.all(), pk=user_pk)
+    if not (user.pk == request.user.pk or permissions.can_manage_authors(request.user, resource)):
+        raise Http404
+    try:
+        services.remove_coauthor(resource=resource, by=request.user, user=user)
+    except services.LibraryError as error:
+        messages.error(request, str(error))
+        return redirect("library:resource-authors", pk=resource.pk)
+    if user.pk == request.user.pk:
+        messages.success(request, f"You are no longer an author of “{resource.title}”.")
+        return redirect("library:home")
+    messages.success(request, f"{user.name} is no longer a co-author.")
+    return redirect("library:resource-authors", pk=resource.pk)

@@ -31,6 +31,9 @@ def arrange(world):
     world.draft = make_resource(author=author, status=Status.DRAFT, files={"draft.png": PNG})
     world.in_review = make_resource(author=author, status=Status.IN_REVIEW)
     world.mine = make_resource(author=world.teacher, status=Status.DRAFT, files={"mine.png": PNG})
+    # world.teacher wrote `mine`; `author` is a co-author of it, to be removed or to leave.
+    services.add_coauthor(resource=world.mine, by=world.teacher, email=author.email)
+    world.coauthor = author
     world.report = ErrorReport.objects.create(
         resource=world.published, reported_by=world.other_member, text="Typo"
     )
@@ -68,6 +71,29 @@ CASES = [
         data=lambda w: {"title": "NICE", "url": "https://www.nice.org.uk/"},
     ),
     Access("library:resource-submit", AUTHOR, kwargs=pk("mine")),
+    Access("library:resource-authors", AUTHOR, kwargs=pk("mine")),
+    Access(
+        "library:resource-authors",
+        AUTHOR_POST,
+        kwargs=pk("mine"),
+        method="post",
+        data=lambda w: {"email": w.committee.email},
+        label="add",
+    ),
+    Access("library:resource-authors", NOBODY, kwargs=pk("published"), label="not an author"),
+    Access(
+        "library:author-remove",
+        AUTHOR_POST,
+        kwargs=lambda w: {"pk": w.mine.pk, "user_pk": w.coauthor.pk},
+        method="post",
+    ),
+    Access(
+        "library:author-remove",
+        NOBODY,
+        kwargs=lambda w: {"pk": w.published.pk, "user_pk": w.coauthor.pk},
+        method="post",
+        label="not an author",
+    ),
     Access(
         "library:resource-review",
         STAFF_POST,
