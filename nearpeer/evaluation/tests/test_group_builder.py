@@ -172,3 +172,42 @@ def test_chart_follows_the_tables_small_cell_suppression(client, lead, imported_
     assert services.likert_chart_bars(report, "Q3") == []  # …so the chart draws no bar for it
     assert "All" in _chart_texts(client.get(url, plain))
     assert "All" not in _chart_texts(client.get(url, suppressed))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_coder_keeps_their_place_after_apply_code(
+    width, page, phone_page, live_server, sign_in, axe, monkeypatch
+):
+    from nearpeer.evaluation import views
+    from nearpeer.evaluation.models import Coding
+
+    monkeypatch.setattr(views, "UNITS_PER_PAGE", 2)
+    page = phone_page if width == "phone" else page
+    lead = UserFactory(roles=[Role.EVALUATION_LEAD], year=2, email="lead-k@example.ac.uk")
+    survey = Survey.objects.create(title="Imported", slug="imported", audience_years_mask=1 << 2)
+    services.import_responses(
+        survey=survey, parsed=parse((DATA / "qualtrics_export.csv").read_bytes(), fmt="qualtrics")
+    )
+    services.get_or_create_code_path(survey=survey, path="Access/Recordings")
+    answers, _ = services.coding_units(survey)
+    target = answers[3]
+    sign_in(page, lead)
+
+    page.goto(f"{live_server.url}/evaluation/surveys/imported/coding/?page=2")
+    unit = page.locator(f"#u-answer{target.pk}")
+    unit.get_by_label("Memo").fill("kept my place")
+    unit.get_by_role("button", name="Apply code").click()
+    page.wait_for_load_state()
+
+    assert page.url.endswith(f"/coding/?page=2#u-answer{target.pk}")
+    assert page.locator(f"#u-answer{target.pk}").is_visible()
+    in_view = page.locator(f"#u-answer{target.pk}").evaluate(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"
+    )
+    assert in_view is True
+    assert Coding.objects.get().memo == "kept my place"
+    assert axe(page) == []
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/h14-coding-place-{width}.png")

@@ -145,3 +145,46 @@ def test_teachers_are_ticked_from_a_filtered_list_not_ctrl_click(page, live_serv
     page.get_by_label("Filter the names").fill("")
     assert page.locator("input.filterable-choice:visible").count() == 10  # with the chair
     assert axe(page) == []
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_cancelling_a_series_asks_first_and_can_be_undone(
+    width, page, phone_page, live_server, sign_in, axe
+):
+    from nearpeer.members.tests.factories import UserFactory
+    from nearpeer.notifications.models import Notification
+    from nearpeer.teaching.models import Registration
+    from nearpeer.teaching.tests.factories import SeriesFactory, SessionFactory
+
+    page = phone_page if width == "phone" else page
+    series = SeriesFactory(title="Renal block")
+    sessions = [
+        SessionFactory(
+            series=series,
+            title=f"Renal {n}",
+            starts_at=timezone.now() + timedelta(days=n),
+            ends_at=timezone.now() + timedelta(days=n, hours=1),
+        )
+        for n in (1, 2)
+    ]
+    for member in UserFactory.create_batch(3, year=2):
+        Registration.objects.create(session=sessions[0], member=member, status="registered")
+    sign_in(page, committee(name="Cara Chair"))
+
+    page.goto(f"{live_server.url}/committee/series/{series.pk}/edit/")
+    page.get_by_role("link", name="Cancel all upcoming sessions of this series…").click()
+    asked = page.get_by_text("3 members with a place or on a waiting list will be told")
+    assert asked.is_visible()
+    assert axe(page) == []
+    _shot(page, f"series-cancel-confirm-{width}")
+    page.get_by_role("button", name="Yes, cancel 2 sessions").click()
+
+    assert page.get_by_text("2 upcoming sessions of “Renal block” cancelled.").is_visible()
+    assert set(Session.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert axe(page) == []
+    _shot(page, f"series-cancel-undo-{width}")
+    page.get_by_role("button", name="Undo the cancellation").click()
+
+    assert page.get_by_text("Undone: 2 sessions of “Renal block” back on.").is_visible()
+    assert set(Session.objects.values_list("status", flat=True)) == {"scheduled"}
+    assert Notification.objects.count() == 0
