@@ -69,6 +69,16 @@ class Attachment:
 
 
 MAX_FILES = 20
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+FILE_TYPES = IMAGE_TYPES | {"application/pdf"}
+
+
+def file_type(data: bytes) -> str:
+    """The MIME type recognised from the content (not the name), or ""."""
+    import filetype
+
+    kind = filetype.guess(data[:261])
+    return kind.mime if kind else ""
 
 
 @dataclass
@@ -273,6 +283,12 @@ def take_image(text: str, files: dict[str, bytes], q: QuestionData, where: str) 
         if len(data) > MAX_IMAGE_BYTES:
             q.left_out.append(f"{where}: {kind} {name!r} is larger than 2 MB")
             return keep_words
+        content_type = file_type(data)
+        if content_type not in FILE_TYPES:
+            q.left_out.append(
+                f"{where}: {kind} {name!r} is not a PNG, JPEG, GIF, WebP image or a PDF"
+            )
+            return keep_words
         if is_image and q.image is None and where == "question text":
             q.image = Attachment(name=name, data=data, alt=label)
             q.changed.append(f"{where}: image {name!r} attached to the question")
@@ -280,7 +296,9 @@ def take_image(text: str, files: dict[str, bytes], q: QuestionData, where: str) 
         if len(q.files) >= MAX_FILES:
             q.left_out.append(f"{where}: {kind} {name!r} (a question holds {MAX_FILES} files)")
             return keep_words
-        q.files.append(Attachment(name=name, data=data, alt=label, where=where))
+        q.files.append(
+            Attachment(name=name, data=data, alt=label, where=where, content_type=content_type)
+        )
         shown = "with the question" if q.files[-1].shown_with_question else "with the feedback"
         q.changed.append(f"{where}: {kind} {name!r} attached, shown {shown}")
         return keep_words
@@ -863,12 +881,14 @@ def _gift_text(raw: str, default_format: str, q: QuestionData, where: str) -> st
     if match:
         raw = raw[match.end() :]
     text = gift_unescape(raw).strip()
-    if text_format == "markdown":
-        return text
-    converted, note = to_markdown(text, text_format)
-    if note:
-        q.changed.append(f"{where}: {note}")
-    return converted
+    if text_format != "markdown":
+        text, note = to_markdown(text, text_format)
+        if note:
+            q.changed.append(f"{where}: {note}")
+    if PLUGINFILE in text:
+        # GIFT cannot carry files: a Moodle file link in it points at nothing.
+        text = take_image(text, {}, q, where)
+    return text
 
 
 def _answer_parts(piece: str) -> tuple[str, str]:

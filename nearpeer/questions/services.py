@@ -988,31 +988,24 @@ def _imported_image(q: formats.QuestionData) -> dict | None:
     }
 
 
-FILE_TYPES = IMAGE_TYPES | {"application/pdf"}
-
-
 def _imported_files(q: formats.QuestionData) -> list[dict]:
-    """Store the question's further images and files (checked by content: images and PDF only)
-    and describe them for QuestionVersion.attachments. Nothing is stored on a dry run."""
+    """Store the question's further images and files (the parser kept only images and PDFs,
+    recognised by content) and describe them for QuestionVersion.attachments."""
     import uuid
 
-    import filetype
     from django.core.files.base import ContentFile
 
     stored = []
     for file in q.files:
-        kind = filetype.guess(file.data[:261])
-        if kind is None or kind.mime not in FILE_TYPES:
-            q.left_out.append(
-                f"{file.where}: file {file.name!r} is not a PNG, JPEG, GIF, WebP image or PDF"
-            )
+        content_type = formats.file_type(file.data)
+        if content_type not in formats.FILE_TYPES:  # checked again: the data is what counts
             continue
         name = "".join(ch for ch in file.name if ch.isalnum() or ch in "._-")[-60:] or "file"
         path = default_storage.save(
             f"questions/files/{uuid.uuid4().hex}/{name}", ContentFile(file.data)
         )
         stored.append(
-            {"name": file.name[:200], "path": path, "content_type": kind.mime,
+            {"name": file.name[:200], "path": path, "content_type": content_type,
              "alt": file.alt[:300], "where": file.where[:120]}
         )  # fmt: skip
     return stored

@@ -210,3 +210,80 @@ def test_moodle_export_uses_only_elements_moodle_writes_for_the_type(moodle_type
                           moodle_type)  # fmt: skip
     assert ours, f"Nearpeer wrote no {moodle_type} question"
     assert ours - theirs == set()
+
+
+# --- Anki -----------------------------------------------------------------------------------
+# The deck is opened by Anki itself: the official `anki` package (the library Anki's desktop app
+# is built on, with its Rust importer), a dev dependency.
+
+
+def _anki_import(collection_path: Path, apkg: Path):
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
+
+    col = Collection(str(collection_path))
+    try:
+        log = col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(apkg),
+                options=ImportAnkiPackageOptions(
+                    merge_notetypes=True,
+                    # Anki's default: update a note when the package's copy is newer.
+                    update_notes=ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+                ),
+            )
+        ).log
+        notes = [col.get_note(nid) for nid in col.find_notes("")]
+        media_dir = Path(col.media.dir())
+        media = {p.name: p.read_bytes() for p in media_dir.iterdir() if p.is_file()}
+        return log, [(n.guid, list(n.fields), list(n.tags)) for n in notes], media
+    finally:
+        col.close()
+
+
+@pytest.mark.django_db
+def test_anki_opens_the_deck_with_every_image_and_updates_the_note_on_reimport(
+    tmp_path, monkeypatch
+):
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from nearpeer.members.tests.factories import UserFactory
+    from nearpeer.questions.models import Question
+
+    author = UserFactory().email
+    call_command("questions", "import", str(MOODLE / "truefalse_abridged.xml"), "--format",
+                 "moodle-xml", "--author", author, "--publish", stdout=StringIO())  # fmt: skip
+    first, second = tmp_path / "first.apkg", tmp_path / "second.apkg"
+    call_command("questions", "export", "--format", "anki", "-o", str(first), stdout=StringIO())
+    version = Question.objects.get().published_version
+    version.stem = "Moodle is an acronym (edited)."
+    version.save(update_fields=["stem"])
+    # The edit is exported a minute later (genanki stamps notes with the export time, and Anki
+    # updates a note only from a newer copy).
+    later = time.time() + 60
+    monkeypatch.setattr("genanki.package.time.time", lambda: later)
+    call_command("questions", "export", "--format", "anki", "-o", str(second), stdout=StringIO())
+    collection = tmp_path / "learner" / "collection.anki2"
+    collection.parent.mkdir()
+
+    log, notes, media = _anki_import(collection, first)
+    ((guid, (front, back, _), tags),) = notes
+    assert (len(log.new), len(log.updated)) == (1, 0)
+    assert "Moodle is an acronym for Modular Object-Oriented Dynamic Learning Education." in front
+    assert "Answer: B" in back and "For further information" in back
+    assert tags == ["TrueFalse"]
+    parsed = formats.parse_moodle_xml((MOODLE / "truefalse_abridged.xml").read_bytes())
+    payloads = [parsed.questions[0].image.data] + [f.data for f in parsed.questions[0].files]
+    assert sorted(media.values()) == sorted(payloads)
+    names = {data: name for name, data in media.items()}
+    assert f'src="{names[payloads[0]]}"' in front
+    assert all(f'src="{names[data]}"' in back for data in payloads[1:])
+
+    log, notes, _ = _anki_import(collection, second)
+    ((guid_again, (front_again, _, _), _),) = notes
+    assert (len(log.new), len(log.updated)) == (0, 1)
+    assert guid_again == guid
+    assert "(edited)" in front_again

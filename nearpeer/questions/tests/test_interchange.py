@@ -591,3 +591,33 @@ def test_a_new_version_keeps_the_files_of_the_one_it_was_made_from():
     )  # fmt: skip
     assert edited.latest_version.pk != question.published_version_id
     assert edited.latest_version.attachments == before
+
+
+def test_moodles_multichoice_fixture_names_its_sound_file_as_left_out():
+    # Moodle's question/format/xml/tests/fixtures/multichoice.xml links an MP3 in the question
+    # text: Nearpeer holds images and PDFs only, so the link keeps its words and the file is named.
+    import base64
+
+    xml = _xml(
+        '<question type="multichoice"><name><text>Greeting</text></name>'
+        '<questiontext format="html"><text><![CDATA[<p><a href="@@PLUGINFILE@@/bonjour.mp3">'
+        "Listen to this greeting:</a><br /><br />What language is being spoken?</p>]]></text>"
+        '<file name="bonjour.mp3" encoding="base64">'
+        f"{base64.b64encode(b'ID3' + bytes(64)).decode()}</file></questiontext>"
+        '<answer fraction="100"><text>French</text></answer>'
+        '<answer fraction="0"><text>Spanish</text></answer>'
+        '<answer fraction="0"><text>German</text></answer></question>'
+    )
+    (q,) = formats.parse_moodle_xml(xml).questions
+    assert q.stem == "Listen to this greeting:  \n  \nWhat language is being spoken?"
+    assert q.files == []
+    assert q.left_out == [
+        "question text: file 'bonjour.mp3' is not a PNG, JPEG, GIF, WebP image or a PDF"
+    ]
+
+
+def test_gift_file_links_point_at_nothing_and_are_named():
+    gift = '::Q::[html]<p>ECG <img src="@@PLUGINFILE@@/ecg.png" alt="ECG"> rate?</p>{=60 ~90 ~120}'
+    (q,) = formats.parse_gift(gift).questions
+    assert q.stem == "ECG rate?"
+    assert q.left_out == ["question text: image 'ecg.png' is referenced but not in the file"]
