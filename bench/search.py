@@ -96,6 +96,7 @@ HTMX = {"HX-Request": "true"}
 def _environment(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
+    os.environ.setdefault("NEARPEER_ANONYMITY_KEY", secrets.token_urlsafe(40))
     os.environ.pop("NEARPEER_DEBUG", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "nearpeer.settings"
 

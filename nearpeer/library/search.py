@@ -3,10 +3,9 @@ resources, with their attachments' text; teacher-only ones only for those who ma
 
 from collections import defaultdict
 
-from django.db.models import Q
 from django.urls import reverse
 
-from nearpeer.core.searching import EVERYONE, TEACHERS, IndexEntry, SearchProvider
+from nearpeer.core.searching import EVERYONE, TEACHERS, IndexEntry, Reach, SearchProvider
 from nearpeer.members.permissions import is_member
 
 from .models import Attachment, Audience, Link, Resource, ResourceKind
@@ -66,12 +65,12 @@ class ResourceProvider(SearchProvider):
                     subkind=kinds.get(kind, ""),
                 )
 
-    def visible(self, user):
+    def reach(self, user):
         if not is_member(user):
             return None
         if sees_teacher_only(user):
-            return Q(audience__in=[EVERYONE, TEACHERS])
-        return Q(audience=EVERYONE)
+            return Reach(frozenset([EVERYONE, TEACHERS]))
+        return Reach(frozenset([EVERYONE]))
 
     def url(self, object_id: int) -> str:
         return reverse("library:resource-detail", kwargs={"pk": object_id})

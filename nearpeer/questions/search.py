@@ -3,10 +3,9 @@ questions only (the published version's text); drafts and questions in review ar
 
 from collections import defaultdict
 
-from django.db.models import Q
 from django.urls import reverse
 
-from nearpeer.core.searching import EVERYONE, IndexEntry, SearchProvider
+from nearpeer.core.searching import EVERYONE, IndexEntry, Reach, SearchProvider
 from nearpeer.members.permissions import is_member
 
 from .models import Question, QuestionType
@@ -52,9 +51,9 @@ class QuestionProvider(SearchProvider):
                     subkind=qtypes.get(qtype, ""),
                 )
 
-    def visible(self, user):
+    def reach(self, user):
         # A published version is open to every member (questions.permissions.can_see_question).
-        return Q() if is_member(user) else None
+        return Reach(frozenset([EVERYONE])) if is_member(user) else None
 
     def url(self, object_id: int) -> str:
         return reverse("questions:question-detail", kwargs={"pk": object_id})

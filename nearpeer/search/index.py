@@ -5,9 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from nearpeer.core.hooks import app_modules
@@ -21,6 +19,16 @@ FTS_TABLE = "search_document_fts"
 BATCH = 2000
 PER_PAGE = 20
 RANK_CANDIDATES = 1000
+# PostgreSQL: title A, body B, access terms verbatim (weight D, never in a user's query).
+PG_VECTOR_SQL = (
+    "UPDATE search_document SET "
+    "vector = setweight(to_tsvector('nearpeer_english', title), 'A') "
+    "|| setweight(to_tsvector('nearpeer_english', body), 'B') "
+    "|| array_to_tsvector(string_to_array(access, ' ')), "
+    "head = to_tsvector('nearpeer_english', title) "
+    "|| array_to_tsvector(string_to_array(access, ' ')) "
+    "WHERE id = ANY(%s)"
+)
 
 
 @cache
@@ -53,7 +61,35 @@ def _row(kind: str, entry: IndexEntry) -> Document:
         body=entry.body.replace(text.HIGHLIGHT_START, "").replace(text.HIGHLIGHT_END, ""),
         audience=entry.audience,
         tags="".join(f"|{t}" for t in sorted(entry.tag_ids)) + ("|" if entry.tag_ids else ""),
+        access=" ".join(access_terms(kind, entry)),
     )
+
+
+def _term(text_: str) -> str:
+    """An index term: lower-case letters and digits only, so no tokenizer splits it."""
+    return "".join(c for c in text_.lower() if c.isascii() and c.isalnum())
+
+
+def group_term(kind: str, group: str) -> str:
+    return _term(f"{kind}{group}")
+
+
+def object_term(kind: str, object_id: int) -> str:
+    return _term(f"{kind}id{int(object_id)}")
+
+
+def tag_term(tag_id: int) -> str:
+    return f"tag{int(tag_id)}"
+
+
+def access_terms(kind: str, entry: IndexEntry) -> list[str]:
+    """Who may open the entry (its groups), the entry itself (for single grants) and its tags."""
+    groups = entry.groups or (entry.audience,)
+    return [
+        *(group_term(kind, g) for g in groups),
+        object_term(kind, entry.object_id),
+        *(tag_term(t) for t in sorted(set(entry.tag_ids))),
+    ]
 
 
 @transaction.atomic
@@ -74,7 +110,7 @@ def reindex(kind: str, ids: Iterable[int] | None = None) -> int:
     if gone:
         Document.objects.filter(pk__in=gone).delete()
     rows = [_row(kind, e) for e in entries.values()]
-    fields = ["subkind", "title", "title_key", "body", "audience", "tags"]
+    fields = ["subkind", "title", "title_key", "body", "audience", "tags", "access"]
     touched: list[int] = []
     for row in rows:
         row.pk = current.get(row.object_id)
@@ -94,11 +130,9 @@ def reindex(kind: str, ids: Iterable[int] | None = None) -> int:
                     "pk", flat=True
                 )
             )
-        for start in range(0, len(touched), BATCH):
-            Document.objects.filter(pk__in=touched[start : start + BATCH]).update(
-                vector=SearchVector("title", weight="A", config=PG_CONFIG)
-                + SearchVector("body", weight="B", config=PG_CONFIG)
-            )
+        with connection.cursor() as cursor:
+            for start in range(0, len(touched), BATCH):
+                cursor.execute(PG_VECTOR_SQL, [touched[start : start + BATCH]])
     return len(rows)
 
 
@@ -166,141 +200,206 @@ class Page:
     terms: list[str]
 
 
-def visible_documents(user, *, kinds: Iterable[str] | None = None):
-    """Documents the user may open, as one queryset (each provider's rule ORed together)."""
+def access_for(user, *, kinds: Iterable[str] | None = None) -> list[str]:
+    """The access terms this user holds among the wanted kinds' documents: a document is open to
+    the user when it carries any of them. Each provider's `reach` costs at most one query."""
     wanted = set(kinds) if kinds else None
-    allowed = Q(pk__in=[])
+    held: list[str] = []
     for kind, provider in providers().items():
         if wanted is not None and kind not in wanted:
             continue
-        rule = provider.visible(user)
-        if rule is not None:
-            allowed |= Q(kind=kind) & rule
-    return Document.objects.filter(allowed)
+        reach = provider.reach(user)
+        if reach is None:
+            continue
+        held += [group_term(kind, g) for g in sorted(reach.groups)]
+        held += [object_term(kind, i) for i in sorted(reach.object_ids)]
+    return held
+
+
+Row = tuple[int, str, int, str, str, str]  # id, kind, object_id, title, subkind, raw snippet
+
+
+class _SQLite:
+    """FTS5: permissions and filters are terms of the `access` column, matched with the words in
+    one MATCH expression; `ORDER BY rank` lets FTS5 sort by bm25 and compute snippets only for
+    the rows returned."""
+
+    SELECT = (
+        f"SELECT rowid, kind, object_id, title, subkind, "  # noqa: S608 - constant names
+        f"snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24) FROM {FTS_TABLE} "
+    )
+
+    def __init__(self, words: list[str], held: list[str], tag: str | None):
+        match = text.fts5_match(words)
+        access = "access : (" + " OR ".join(f'"{t}"' for t in held) + ")"
+        if tag:
+            access += f' AND access : "{tag}"'
+        self.everywhere = f"{{title body}} : ({match}) AND {access}"
+        self.in_title = f"{{title}} : ({match}) AND {access}"
+        # The second tier: matches whose title does not hold every word.
+        self.elsewhere = f"({self.everywhere}) NOT {{title}} : ({match})"
+
+    def _run(self, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    @staticmethod
+    def _excluding(ids: list[int]) -> str:
+        # Integers from our own database, written into the SQL (a few exact title matches).
+        return f" AND rowid NOT IN ({','.join(str(int(i)) for i in ids)})" if ids else ""
+
+    def bounds(self, tier: int, exclude: list[int]) -> tuple[int, int]:
+        match = self.in_title if tier == 1 else self.elsewhere
+        sql = (
+            f"SELECT count(*), min(rowid) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH %s{self._excluding(exclude)} "
+            f"ORDER BY rowid DESC LIMIT {RANK_CANDIDATES})"
+        )
+        count, low = self._run(sql, [match])[0]
+        return count, low or 0
+
+    def page(self, tier: int, low: int, exclude: list[int], limit: int, offset: int) -> list[Row]:
+        match = self.in_title if tier == 1 else self.elsewhere
+        sql = (
+            self.SELECT + f"WHERE {FTS_TABLE} MATCH %s AND rank MATCH 'bm25(10.0, 1.0, 0.0)' "
+            f"AND rowid >= %s{self._excluding(exclude)} ORDER BY rank LIMIT %s OFFSET %s"
+        )
+        return self._run(sql, [match, low, limit, offset])
+
+    def rows(self, ids: list[int]) -> list[Row]:
+        found = []
+        for pk in ids:
+            found += self._run(self.SELECT + f"WHERE {FTS_TABLE} MATCH %s AND rowid = %s",
+                               [self.everywhere, pk])  # fmt: skip
+        return found
+
+
+class _Postgres:
+    """tsvector: `head` (title words and access terms, small) for the title-first tier, `vector`
+    (title A, body B, access terms) for the rest; both with GIN indexes. Access terms are plain
+    lexemes matched through the 'simple' configuration."""
+
+    HEADLINE = (
+        f"StartSel='{text.HIGHLIGHT_START}', StopSel='{text.HIGHLIGHT_END}', MaxWords=30, "
+        "MinWords=12, MaxFragments=2, FragmentDelimiter=' … '"
+    )
+    WORDS = f"to_tsquery('{PG_CONFIG}', %s)"
+    ACCESS = "to_tsquery('simple', %s)"
+
+    def __init__(self, words: list[str], held: list[str], tag: str | None):
+        self.words = text.tsquery(words)
+        access = "(" + " | ".join(held) + ")"
+        self.access = f"{access} & {tag}" if tag else access
+        self.filters = {
+            1: (f"head @@ ({self.WORDS} && {self.ACCESS})", [self.words, self.access]),
+            2: (
+                f"vector @@ ({self.WORDS} && {self.ACCESS}) AND NOT head @@ {self.WORDS}",
+                [self.words, self.access, self.words],
+            ),
+        }
+
+    def _run(self, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def bounds(self, tier: int, exclude: list[int]) -> tuple[int, int]:
+        where, params = self.filters[tier]
+        # Newest by an expression, not the key itself: otherwise the planner walks the key's
+        # index backwards testing @@ row by row instead of using the GIN index.
+        sql = (
+            f"SELECT count(*), min(id) FROM (SELECT id FROM search_document WHERE {where} "  # noqa: S608
+            f"AND NOT (id = ANY(%s)) ORDER BY id + 0 DESC LIMIT {RANK_CANDIDATES}) AS c"
+        )
+        count, low = self._run(sql, [*params, exclude])[0]
+        return count, low or 0
+
+    def page(self, tier: int, low: int, exclude: list[int], limit: int, offset: int) -> list[Row]:
+        where, params = self.filters[tier]
+        sql = (
+            f"SELECT id, kind, object_id, title, subkind, "  # noqa: S608 - constant SQL
+            f"ts_headline('{PG_CONFIG}', body, {self.WORDS}, %s) FROM ("
+            f"SELECT id, kind, object_id, title, subkind, body, "
+            f"ts_rank(vector, {self.WORDS}) AS r FROM search_document WHERE {where} "
+            f"AND id >= %s AND NOT (id = ANY(%s)) ORDER BY r DESC, id DESC LIMIT %s OFFSET %s"
+            f") AS ranked ORDER BY r DESC, id DESC"
+        )
+        return self._run(
+            sql,
+            [self.words, self.HEADLINE, self.words, *params, low, exclude, limit, offset],
+        )
+
+    def rows(self, ids: list[int]) -> list[Row]:
+        sql = (
+            f"SELECT id, kind, object_id, title, subkind, "  # noqa: S608 - constant SQL
+            f"ts_headline('{PG_CONFIG}', body, {self.WORDS}, %s) FROM search_document "
+            f"WHERE id = ANY(%s)"
+        )
+        found = {row[0]: row for row in self._run(sql, [self.words, self.HEADLINE, ids])}
+        return [found[pk] for pk in ids if pk in found]
+
+
+def _exact_ids(key: str, held: list[str], tag: str | None) -> list[int]:
+    """Documents whose folded title is the folded query, that the user may open (checked here
+    against their access terms: there are few), newest first."""
+    if not key:
+        return []
+    allowed = set(held)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, access FROM search_document WHERE title_key = %s ORDER BY id DESC", [key]
+        )
+        rows = cursor.fetchall()
+    found = []
+    for pk, access in rows:
+        terms = set(access.split())
+        if terms & allowed and (tag is None or tag in terms):
+            found.append(pk)
+    return found[:RANK_CANDIDATES]
 
 
 def search(
     user, query: str, *, kinds: Iterable[str] | None = None, tag_id: int | None = None,
     page: int = 1, per_page: int = 20,
 ) -> Page:  # fmt: skip
-    """Ranked results the user may open: an exact (folded) title match first, then by relevance
-    (title words weigh more than body words), then newest. Two queries: the page of matches, then
-    the snippets for that page only."""
+    """Ranked results the user may open: an exact (folded) title match first, then documents
+    whose title holds every word, then the others; within each tier by relevance (title words
+    weigh more than body words). Each tier ranks at most its RANK_CANDIDATES newest matches.
+    Permissions and filters are terms matched inside the full-text index; snippets are made for
+    the page's rows only; no count of all matches."""
     words = text.terms(query)
     if not words:
         return Page([], False, [])
-    documents = visible_documents(user, kinds=kinds)
-    if tag_id:
-        documents = documents.filter(tags__contains=f"|{int(tag_id)}|")
-    exact = ExpressionWrapper(Q(title_key=text.title_key(query)), output_field=BooleanField())
-    offset = (max(page, 1) - 1) * per_page
-    columns = ("pk", "kind", "object_id", "title", "subkind")
-    # Ranking costs per matching document, so a broad query ranks a bounded set of candidates:
-    # the RANK_CANDIDATES newest visible documents whose title matches and as many newest
-    # others. Both lists are cheap index walks; a narrower query ranks all its matches.
-    if is_postgres():
-        ts_query = SearchQuery(text.tsquery(words), config=PG_CONFIG, search_type="raw")
-        in_title = SearchQuery(text.tsquery(words, weight="A"), config=PG_CONFIG, search_type="raw")
-        matching = documents.filter(vector=ts_query)
-        titled = documents.filter(vector=in_title)
-        # Newest by an expression, not the primary key itself: otherwise the planner walks the
-        # key's index backwards testing @@ row by row instead of using the GIN index.
-        newest = (F("pk") + 0).desc()
-        candidates = Q(pk__in=matching.order_by(newest).values("pk")[:RANK_CANDIDATES]) | Q(
-            pk__in=titled.order_by(newest).values("pk")[:RANK_CANDIDATES]
-        )
-        ranked = (
-            matching.filter(candidates)
-            .annotate(exact=exact, rank=SearchRank(F("vector"), ts_query))
-            .order_by("-exact", "-rank", "-pk")
-        )
-    else:
-
-        def fts(qs, match: str, **extra):
-            # The ORM has no FTS5 join: the SQL is constant; the user's words are a parameter.
-            return qs.extra(  # noqa: S610
-                tables=[FTS_TABLE],
-                where=[f"{FTS_TABLE}.rowid = search_document.id", f"{FTS_TABLE} MATCH %s"],
-                params=[match],
-                **extra,
-            )
-
-        match = text.fts5_match(words)
-        # Candidate ids first, as two short queries: inside one statement the FTS5 table
-        # would be named twice and SQLite would correlate the subqueries row by row.
-        candidates: set[int] = set()
-        for expression in (match, f"{{title}} : ({match})"):
-            newest = fts(documents, expression).order_by("-pk").values_list("pk")
-            candidates.update(_ids(newest[:RANK_CANDIDATES]))
-        if not candidates:
-            return Page([], False, words)
-        # Integers read from the database, written into the SQL: a list of bound parameters
-        # this long costs more in the ORM than the search.
-        listed = ",".join(str(int(pk)) for pk in sorted(candidates))
-        ranked = (
-            fts(
-                # The candidates passed the permission rule and the filters already.
-                Document.objects.extra(where=[f"search_document.id IN ({listed})"]),  # noqa: S610
-                match,
-                # bm25 is lower for better matches; title words weigh ten times body words.
-                select={"rank": f"bm25({FTS_TABLE}, 10.0, 1.0)"},
-            )
-            .annotate(exact=exact)
-            .order_by("-exact", "rank", "-pk")
-        )
-    rows = list(ranked.values(*columns)[offset : offset + per_page + 1])
+    held = access_for(user, kinds=kinds)
+    if not held:
+        return Page([], False, words)
+    tag = tag_term(tag_id) if tag_id else None
+    backend = _Postgres(words, held, tag) if is_postgres() else _SQLite(words, held, tag)
+    skip = (max(page, 1) - 1) * per_page
+    want = per_page + 1  # one more than shown: is there a next page?
+    exact = _exact_ids(text.title_key(query), held, tag)
+    rows: list[Row] = backend.rows(exact[skip : skip + want]) if skip < len(exact) else []
+    skip = max(0, skip - len(exact))
+    for tier in (1, 2):
+        if len(rows) >= want:
+            break
+        count, low = backend.bounds(tier, exact)
+        if count > skip:
+            rows += backend.page(tier, low, exact, want - len(rows), skip)
+        skip = max(0, skip - count)
     has_next = len(rows) > per_page
-    rows = rows[:per_page]
-    snippets = _snippets([r["pk"] for r in rows], words)
     all_providers = providers()
     results = [
         Result(
-            kind=r["kind"],
-            label=all_providers[r["kind"]].label,
-            object_id=r["object_id"],
-            title=r["title"],
-            subkind=r["subkind"],
-            url=all_providers[r["kind"]].url(r["object_id"]),
-            snippet=text.render_snippet(snippets.get(r["pk"], "")),
+            kind=kind,
+            label=all_providers[kind].label,
+            object_id=int(object_id),
+            title=title,
+            subkind=subkind,
+            url=all_providers[kind].url(int(object_id)),
+            snippet=text.render_snippet(snippet or ""),
         )
-        for r in rows
+        for _, kind, object_id, title, subkind, snippet in rows[:per_page]
     ]
     return Page(results, has_next, words)
-
-
-def _ids(queryset) -> list[int]:
-    """The first column of a queryset's rows, read without building Django objects."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _snippets(pks: list[int], words: list[str]) -> dict[int, str]:
-    if not pks:
-        return {}
-    if is_postgres():
-        ts_query = SearchQuery(text.tsquery(words), config=PG_CONFIG, search_type="raw")
-        rows = Document.objects.filter(pk__in=pks).annotate(
-            snippet=SearchHeadline(
-                "body",
-                ts_query,
-                config=PG_CONFIG,
-                start_sel=text.HIGHLIGHT_START,
-                stop_sel=text.HIGHLIGHT_END,
-                max_words=30,
-                min_words=12,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            )
-        )
-        return dict(rows.values_list("pk", "snippet"))
-    placeholders = ", ".join(["%s"] * len(pks))
-    # Constant names only; the ids and the words are parameters.
-    sql = (
-        f"SELECT rowid, snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24) FROM {FTS_TABLE} "  # noqa: S608
-        f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({placeholders})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [text.fts5_match(words), *pks])
-        return {pk: snippet or "" for pk, snippet in cursor.fetchall()}

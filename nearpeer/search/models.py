@@ -8,8 +8,8 @@ class Document(models.Model):
 
     Full-text matching does not use these columns directly: on PostgreSQL `vector` (weighted
     title A, body B, English stemming with unaccent) has a GIN index; on SQLite the FTS5 table
-    `search_document_fts` mirrors `title` and `body` (kept in step by triggers from the same
-    migration). `vector` stays empty on SQLite.
+    `search_document_fts` mirrors `title`, `body` and `access` (kept in step by triggers).
+    `vector` and `head` stay empty on SQLite.
     """
 
     kind = models.CharField(max_length=20)
@@ -21,8 +21,14 @@ class Document(models.Model):
     body = models.TextField(blank=True)
     audience = models.CharField(max_length=10)
     tags = models.CharField(max_length=500, blank=True, help_text='Tag ids as "|3|17|".')
+    # Index terms for who may open it and for the filters ("resourceeveryone sessionyear2
+    # tag17 session15"): permissions and filters are matched inside the full-text index.
+    access = models.TextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     vector = SearchVectorField(null=True, editable=False)
+    # PostgreSQL only: the title's words and the access terms, small enough never to be
+    # moved out of the row (TOAST), for the title-first tier and its ranking.
+    head = SearchVectorField(null=True, editable=False)
 
     class Meta:
         constraints = [

@@ -1,14 +1,32 @@
 """Teaching's offer to the site-wide search (see nearpeer.core.searching): sessions and series,
-each only to those who may see it (Session.objects.visible_to; series of one's year)."""
+each only to those who may see it. The rules of Session.objects.visible_to, as index groups: a
+session or series is in the group of each of its target years and in "staff" (committee and
+faculty see everything); sessions one teaches or holds a place in, beyond one's year, are added
+one by one (`Reach.object_ids`)."""
 
 from django.db.models import Q
 from django.urls import reverse
 
-from nearpeer.core.searching import EVERYONE, IndexEntry, SearchProvider
+from nearpeer.core.searching import IndexEntry, Reach, SearchProvider
 from nearpeer.members.permissions import is_member
 
-from .models import Series, Session
+from .models import Registration, Series, Session, SessionTeacher
 from .permissions import can_see_all_sessions
+from .years import mask_to_years
+
+STAFF = "staff"
+
+
+def _groups(mask: int) -> tuple[str, ...]:
+    return (*(f"year{year}" for year in mask_to_years(mask)), STAFF)
+
+
+def _year_reach(user) -> frozenset[str] | None:
+    if not is_member(user):
+        return None
+    if can_see_all_sessions(user):
+        return frozenset([STAFF])
+    return frozenset([f"year{user.year}"]) if user.year is not None else frozenset()
 
 
 class SessionProvider(SearchProvider):
@@ -26,17 +44,26 @@ class SessionProvider(SearchProvider):
                 object_id=session.pk,
                 title=session.title,
                 body="\n".join(p for p in parts if p),
-                audience=EVERYONE,
+                groups=_groups(session.target_years_mask),
                 subkind=f"{session.get_kind_display()}, {session.starts_at:%d %b %Y}",
             )
 
-    def visible(self, user):
-        if not is_member(user):
-            return None
-        if can_see_all_sessions(user):
-            return Q()
-        # Inside the search query: year, teaching and invitation (registration) rules alike.
-        return Q(object_id__in=Session.objects.visible_to(user).values("pk"))
+    def reach(self, user):
+        groups = _year_reach(user)
+        if groups is None or STAFF in groups:
+            return None if groups is None else Reach(groups)
+        # Sessions one teaches or holds a place in (invite-only ones, other years'): one query.
+        taught = SessionTeacher.objects.filter(teacher=user).values("session_id")
+        held = (
+            Registration.objects.filter(member=user)
+            .exclude(status=Registration.Status.CANCELLED)
+            .values("session_id")
+        )
+        rows = Session.objects.filter(Q(pk__in=taught) | Q(pk__in=held)).values_list(
+            "pk", "target_years_mask"
+        )
+        bit = 1 << user.year if user.year is not None else 0
+        return Reach(groups, frozenset(pk for pk, mask in rows if not mask & bit))
 
     def url(self, object_id: int) -> str:
         return reverse("teaching:session-detail", kwargs={"pk": object_id})
@@ -52,16 +79,13 @@ class SeriesProvider(SearchProvider):
                 object_id=item.pk,
                 title=item.title,
                 body=item.description,
-                audience=EVERYONE,
+                groups=_groups(item.target_years_mask),
                 subkind=f"Series, {item.target_years_label}",
             )
 
-    def visible(self, user):
-        if not is_member(user):
-            return None
-        if can_see_all_sessions(user):
-            return Q()
-        return Q(object_id__in=Series.objects.for_year(user.year).values("pk"))
+    def reach(self, user):
+        groups = _year_reach(user)
+        return None if groups is None else Reach(groups)
 
     def url(self, object_id: int) -> str:
         return reverse("teaching:timetable") + f"?series={object_id}"

@@ -15,9 +15,10 @@ def test_results_page_query_count(client, django_assert_num_queries, n):
     for i in range(n):
         make_resource(title=f"Bradycardia {i}", summary="Slow heart rates and atropine.")
     client.force_login(UserFactory())
-    # Session, user, roles, tags for the filter; on SQLite two candidate lists, the ranked page
-    # and its snippets.
-    with django_assert_num_queries(8):
+    # Session, user, roles, tags for the filter; the sessions one teaches or holds a place in;
+    # exact title matches; the title tier's bounds (empty here); the other tier's bounds and its
+    # ranked page with snippets.
+    with django_assert_num_queries(9):
         response = client.get(reverse("search:results"), {"q": "atropine"})
     assert len(response.context["page"].results) == n
     assert response.content.decode().count('class="search-result"') == n
