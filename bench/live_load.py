@@ -323,6 +323,7 @@ def nearpeer_env(args, var_dir: str) -> dict:
         # Production settings (DEBUG off: no per-query logging), as a deployment runs.
         "NEARPEER_DEBUG": "",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "NEARPEER_ANONYMITY_KEY": secrets.token_urlsafe(50),
         "DJANGO_SETTINGS_MODULE": "nearpeer.settings",
         "REDIS_URL": args.redis_url or "",
         "NEARPEER_REDIS_PREFIX": args.prefix or "",

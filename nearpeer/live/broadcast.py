@@ -10,7 +10,7 @@ import logging
 import time
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 logger = logging.getLogger("nearpeer.live")
@@ -50,6 +50,11 @@ async def apublish(group: str, message: dict) -> bool:
     layer = get_channel_layer()
     if layer is None:
         return False
+    if isinstance(layer, InMemoryChannelLayer):
+        # In-process: it cannot be unreachable. A slow send here only means a busy event loop,
+        # and pausing live updates for it would lose the presenter's next snapshot.
+        await layer.group_send(group, message)
+        return True
     try:
         await asyncio.wait_for(layer.group_send(group, message), PUBLISH_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - any layer failure means "paused", not a 500

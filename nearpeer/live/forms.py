@@ -35,6 +35,13 @@ class DeckForm(forms.Form):
         help_text="Untick to let only signed-in members answer (their wrong answers to bank "
         "questions then enter their review queue).",
     )
+    leaderboard = forms.BooleanField(
+        required=False,
+        initial=False,
+        label="Show a leaderboard of quiz scores",
+        help_text="Off by default. Only keyed items count; only participants who choose a "
+        "nickname appear, by that nickname.",
+    )
 
     def __init__(self, *args, sessions=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -44,6 +44,11 @@ class Deck(models.Model):
     allow_anonymous = models.BooleanField(
         default=True, help_text="Anyone with the code may answer without signing in."
     )
+    leaderboard = models.BooleanField(
+        default=False,
+        help_text="Show a leaderboard of quiz scores. Only participants who choose a nickname "
+        "appear on it, by that nickname; only keyed items count.",
+    )
     status = models.CharField(max_length=10, choices=DeckStatus.choices, default=DeckStatus.READY)
     current_item = models.ForeignKey(
         "Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -196,3 +201,21 @@ class Upvote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["question", "participant"], name="live_upvote_once")
         ]
+
+
+class Nickname(models.Model):
+    """The name a participant chose for a deck's leaderboard (no nickname: not shown). Keyed by
+    the same opaque participant key as answers: no user, session or address."""
+
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="nicknames")
+    participant = models.UUIDField()
+    name = models.CharField(max_length=24)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deck", "participant"], name="live_nickname_once"),
+            models.UniqueConstraint(fields=["deck", "name"], name="live_nickname_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

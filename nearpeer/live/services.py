@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import io
 import json
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from .models import (
     DeckStatus,
     Item,
     ItemKind,
+    Nickname,
     Phase,
     Upvote,
 )
@@ -57,13 +59,20 @@ def participant_key_for_member(*, deck_id: int, user_id: int) -> uuid.UUID:
 
 
 @transaction.atomic
-def create_deck(*, session, title: str, by=None, allow_anonymous: bool = True) -> Deck:
+def create_deck(
+    *, session, title: str, by=None, allow_anonymous: bool = True, leaderboard: bool = False
+) -> Deck:
     """Side effects: a Deck row with a fresh join code and presenter token."""
     title = title.strip()
     if not title:
         raise ValidationError({"title": "Give the deck a title."})
     for _ in range(10):
-        deck = Deck(session=session, title=title[:200], allow_anonymous=allow_anonymous)
+        deck = Deck(
+            session=session,
+            title=title[:200],
+            allow_anonymous=allow_anonymous,
+            leaderboard=leaderboard,
+        )
         deck.created_by = by
         if not Deck.objects.filter(code=deck.code).exists():
             deck.save()
@@ -185,9 +194,102 @@ def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: boo
             message["answered"] = Answer.objects.filter(
                 item_id=item.pk, participant=participant
             ).exists()
+    if deck.leaderboard and (presenter or deck.revealed or deck.is_ended):
+        message["leaderboard"] = leaderboard(deck)
     if presenter:
         message["items"] = [it.public_dict() | {"correct": it.correct} for it in deck.items.all()]
     return message
+
+
+# --- Leaderboard (off unless the teacher turns it on) -------------------------------------------
+
+MAX_NICKNAME_CHARS = 24
+LEADERBOARD_SIZE = 10
+
+
+def leaderboard(deck: Deck) -> list[dict]:
+    """The top LEADERBOARD_SIZE participants who chose a nickname, by live answers that match
+    the key of a keyed item (unkeyed items, text answers and afterwards answers do not count).
+    Equal scores share a rank. Two queries, whatever the audience size."""
+    names = dict(Nickname.objects.filter(deck=deck).values_list("participant", "name"))
+    if not names:
+        return []
+    scores = dict(
+        Answer.objects.filter(
+            item__deck=deck,
+            phase=Phase.LIVE,
+            item__correct__isnull=False,
+            choice=F("item__correct"),
+            participant__in=Nickname.objects.filter(deck=deck).values("participant"),
+        )
+        .order_by()
+        .values("participant")
+        .annotate(n=Count("pk"))
+        .values_list("participant", "n")
+    )
+    ordered = sorted(
+        ((scores.get(p, 0), name) for p, name in names.items()), key=lambda r: (-r[0], r[1])
+    )
+    rows, rank, previous = [], 0, None
+    for position, (score, name) in enumerate(ordered[:LEADERBOARD_SIZE], start=1):
+        if score != previous:
+            rank, previous = position, score
+        rows.append({"rank": rank, "nickname": name, "score": score})
+    return rows
+
+
+def clean_nickname(name: str) -> str:
+    """Whitespace collapsed, control and format characters dropped."""
+    kept = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    return " ".join(kept.split())
+
+
+@transaction.atomic
+def set_nickname(*, deck: Deck, participant: uuid.UUID, name: str) -> str:
+    """Choose (or with an empty name, drop) this participant's leaderboard nickname; returns
+    the nickname now in force. Raises ProtocolError.
+
+    Side effects: the participant's Nickname row. Nothing is broadcast (that would be one
+    snapshot per participant); the leaderboard is in the next snapshot, e.g. after a reveal."""
+    if not deck.leaderboard:
+        raise ProtocolError("leaderboard_off", "This deck has no leaderboard.")
+    name = clean_nickname(name)
+    if len(name) > MAX_NICKNAME_CHARS:
+        raise ProtocolError(
+            "too_large", f"A nickname may be at most {MAX_NICKNAME_CHARS} characters."
+        )
+    if not name:
+        Nickname.objects.filter(deck=deck, participant=participant).delete()
+    else:
+        taken = (
+            Nickname.objects.filter(deck=deck, name__iexact=name)
+            .exclude(participant=participant)
+            .exists()
+        )
+        if taken:
+            raise ProtocolError("nickname_taken", "Someone has that nickname; choose another.")
+        try:
+            with transaction.atomic():
+                Nickname.objects.update_or_create(
+                    deck=deck, participant=participant, defaults={"name": name}
+                )
+        except IntegrityError:
+            raise ProtocolError(
+                "nickname_taken", "Someone has that nickname; choose another."
+            ) from None
+    return name
+
+
+@transaction.atomic
+def set_leaderboard(*, deck: Deck, enabled: bool) -> Deck:
+    """Turn the deck's leaderboard on or off. Side effects: the Deck row (version + 1); a fresh
+    snapshot to everyone on commit. Nicknames are kept (turning it back on shows them again)."""
+    deck = Deck.objects.select_for_update().get(pk=deck.pk)
+    deck.leaderboard = enabled
+    deck.version += 1
+    deck.save(update_fields=["leaderboard", "version"])
+    transaction.on_commit(lambda: broadcast_state(deck))
+    return deck
 
 
 def decks_by_code(codes: Sequence[str]) -> list[Deck | None]:

@@ -13,10 +13,12 @@ urlpatterns = [
     path("live/decks/<int:pk>/present/", views.deck_present, name="deck-present"),
     path("live/decks/<int:pk>/screen/", views.deck_screen, name="deck-screen"),
     path("live/decks/<int:pk>/control/", views.deck_control, name="deck-control"),
+    path("live/decks/<int:pk>/leaderboard/", views.deck_leaderboard, name="deck-leaderboard"),
     path("live/questions/<int:pk>/moderate/", views.question_moderate, name="question-moderate"),
     path("live/items/<int:pk>/export.csv", views.item_export, name="item-export"),
     path("live/<str:code>/", views.participate, name="participate"),
     path("live/<str:code>/answer/", views.answer, name="answer"),
     path("live/<str:code>/ask/", views.ask, name="ask"),
+    path("live/<str:code>/nickname/", views.nickname, name="nickname"),
     path("live/<str:code>/snapshot/", views.snapshot, name="snapshot"),
 ]

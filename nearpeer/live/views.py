@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Material, Session
 
-from . import broadcast, services
+from . import broadcast, embeds, services
 from .forms import DeckForm, ItemForm, JoinForm
-from .models import Answer, AudienceQuestion, Deck, DeckStatus, Item
+from .models import Answer, AudienceQuestion, Deck, DeckStatus, Item, Nickname
 from .permissions import can_manage_deck
 from .protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, parse_answer, parse_participant
 
@@ -43,6 +43,8 @@ STATUS_OF = {
     "unknown_item": 404,
     "unknown_question": 404,
     "not_open": 409,
+    "leaderboard_off": 409,
+    "nickname_taken": 409,
     "no_items": 409,
     "no_more_items": 409,
     "rate_limited": 429,
@@ -113,12 +115,26 @@ def participate(request, code: str):
             "item_id", flat=True
         )
     )
-    recording = None
+    recording = player = None
     if deck.is_ended and request.user.is_authenticated:
         recording = (
             Material.objects.filter(session=deck.session, kind=Material.Kind.RECORDING)
             .order_by("created_at")
             .first()
+        )
+    if recording is not None:
+        player = embeds.player_for(
+            url=recording.url,
+            content_type=recording.content_type,
+            file_src=reverse("teaching:material-open", kwargs={"pk": recording.pk}),
+        )
+    nickname = ""
+    if deck.leaderboard and participant is not None:
+        nickname = (
+            Nickname.objects.filter(deck=deck, participant=participant)
+            .values_list("name", flat=True)
+            .first()
+            or ""
         )
     context = {
         "deck": deck,
@@ -133,8 +149,16 @@ def participate(request, code: str):
         "paused": deck.is_live and not broadcast.layer_reachable(),
         "device": "" if request.user.is_authenticated else str(device),
         "recording": recording,
+        "player": player,
+        "nickname": nickname,
+        "leaderboard": services.leaderboard(deck)
+        if deck.leaderboard and (deck.revealed or deck.is_ended)
+        else None,
     }
     response = render(request, "live/participate.html", context)
+    if player is not None and player.kind == "iframe":
+        # Only this page, and only when it embeds a provider's player, may frame it.
+        response._csp_update = {"frame-src": list(embeds.PLAYER_ORIGINS)}
     if new_device:
         response.set_cookie(
             PARTICIPANT_COOKIE,
@@ -308,6 +332,52 @@ def ask(request, code: str):
     return redirect("live:participate", code=deck.code)
 
 
+@csrf_exempt  # as answer(): JSON only, Origin checked; forms are checked below.
+@login_not_required
+@require_POST
+def nickname(request, code: str):
+    """Choose (or clear) a leaderboard nickname: the socket's nickname message over HTTP, or
+    the participant page's form."""
+    is_json = request.content_type == "application/json"
+    if not is_json:
+        rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if rejected is not None:
+            return rejected
+    data: dict = {}
+    try:
+        if is_json and not _same_origin(request):
+            raise ProtocolError("forbidden", "Cross-site requests are not accepted.")
+        deck = _deck_for_participant(request, code)
+        if is_json:
+            if len(request.body) > MAX_MESSAGE_BYTES:
+                raise ProtocolError("too_large", f"At most {MAX_MESSAGE_BYTES} bytes.")
+            data = decode(request.body)
+        else:
+            data = {"type": "nickname", "nickname": request.POST.get("nickname", "")}
+        participant = _participant_for(request, deck, request.GET.get("participant"))
+        if _rate_limited(f"nick:{deck.pk}:{participant}", 10):
+            raise ProtocolError("rate_limited", "Too many changes; wait a minute.")
+        name = data.get("nickname")
+        if not isinstance(name, str):
+            raise ProtocolError("bad_request", '"nickname" must be a string ("" for none).')
+        chosen = services.set_nickname(deck=deck, participant=participant, name=name)
+    except ProtocolError as exc:
+        if is_json:
+            ref = data.get("ref") if isinstance(data.get("ref"), str) else None
+            return JsonResponse(exc.as_message(ref), status=STATUS_OF.get(exc.code, 400))
+        if exc.code == "sign_in_required":
+            return redirect_to_login(reverse("live:participate", kwargs={"code": code}))
+        messages.error(request, exc.message)
+        return redirect("live:participate", code=code.upper())
+    if is_json:
+        return JsonResponse({"type": "ack", "ref": data.get("ref"), "nickname": chosen})
+    messages.success(
+        request,
+        f"You appear on the leaderboard as {chosen}." if chosen else "You are off the leaderboard.",
+    )
+    return redirect("live:participate", code=deck.code)
+
+
 # --- Teachers ----------------------------------------------------------------------------------
 
 
@@ -352,6 +422,7 @@ def deck_create(request):
             session=form.cleaned_data["session"],
             title=form.cleaned_data["title"],
             allow_anonymous=form.cleaned_data["allow_anonymous"],
+            leaderboard=form.cleaned_data["leaderboard"],
             by=request.user,
         )
         messages.success(request, f"Deck created. Its join code is {deck.code}. Add items next.")
@@ -409,6 +480,16 @@ def _join_url(request, deck: Deck) -> str:
     return request.build_absolute_uri(reverse("live:join") + f"?code={deck.code}")
 
 
+@require_POST
+def deck_leaderboard(request, pk: int):
+    """Turn the deck's leaderboard on or off (a checkbox on the deck page)."""
+    deck = _deck_i_run(request, pk)
+    enabled = request.POST.get("leaderboard") == "on"
+    services.set_leaderboard(deck=deck, enabled=enabled)
+    messages.success(request, "Leaderboard on." if enabled else "Leaderboard off.")
+    return redirect(deck)
+
+
 @require_GET
 def deck_present(request, pk: int):
     """The presenter's controls (work without JavaScript as forms; with it, over the socket)."""
@@ -419,6 +500,7 @@ def deck_present(request, pk: int):
         "item": deck.current_item,
         "results": services.tally(deck.current_item) if deck.current_item else None,
         "questions": services.qa_list(deck, include_pending=True),
+        "leaderboard": services.leaderboard(deck) if deck.leaderboard else None,
         "join_url": _join_url(request, deck),
         "paused": not broadcast.layer_reachable(),
     }
@@ -438,6 +520,7 @@ def deck_screen(request, pk: int):
         "qr": segno.make(join_url, error="m").svg_data_uri(scale=8, border=2),
         "show_results": deck.results_visible or deck.revealed,
         "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
+        "leaderboard": services.leaderboard(deck) if deck.leaderboard and deck.revealed else None,
         "paused": not broadcast.layer_reachable(),
     }
     return render(request, "live/deck_screen.html", context)

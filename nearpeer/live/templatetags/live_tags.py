@@ -19,3 +19,9 @@ def option_label(item, index: int) -> str:
         return item.options[index]
     except (IndexError, TypeError):
         return ""
+
+
+@register.filter
+def seek_url(player, seconds: int) -> str:
+    """The embedded recording's source started at `seconds` (see live.embeds.Player)."""
+    return player.seek_url(seconds)

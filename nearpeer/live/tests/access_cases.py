@@ -67,6 +67,13 @@ CASES = [
         data=lambda w: {"action": "close"},
     ),
     Access(
+        "live:deck-leaderboard",
+        RUNS_POST,
+        kwargs=deck,
+        method="post",
+        data=lambda w: {"leaderboard": "on"},
+    ),
+    Access(
         "live:question-moderate",
         RUNS_POST,
         kwargs=lambda w: {"pk": w.question.pk},
@@ -90,4 +97,11 @@ CASES = [
     ),
     Access("live:ask", EVERYONE_POST, kwargs=code, method="post", data=lambda w: {"text": "Why?"}),
     Access("live:snapshot", EVERYONE, kwargs=code),
+    Access(
+        "live:nickname",
+        EVERYONE_POST,
+        kwargs=code,
+        method="post",
+        data=lambda w: {"nickname": "Pulse"},
+    ),
 ]

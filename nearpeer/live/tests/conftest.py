@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from channels.layers import channel_layers
 
-from nearpeer.live import broadcast, services
+from nearpeer.live import broadcast, fastpath, services
 from nearpeer.live.models import ItemKind
 from nearpeer.members.tests.factories import UserFactory, teacher
 from nearpeer.teaching.models import SessionTeacher
@@ -24,6 +24,7 @@ def _fresh_layer():
     broadcast.mark_up()
     yield
     channel_layers.backends.clear()
+    fastpath.close_all()
 
 
 @pytest.fixture

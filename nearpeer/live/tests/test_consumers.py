@@ -5,6 +5,7 @@ import json
 import uuid
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from nearpeer.asgi import application
@@ -381,3 +382,33 @@ def test_signed_in_only_deck_refuses_anonymous_device(session):
 
     message, closed = run(scenario())
     assert (message["code"], closed["code"]) == ("sign_in_required", 4401)
+
+
+def test_answers_are_stored_from_the_event_loop_and_the_rest_by_the_orm(live_deck):
+    """The fast path (one INSERT from the loop) stores a new answer; a duplicate or a closed item
+    falls through to the ORM path, which says exactly why. Acked means the row is there."""
+    from nearpeer.live import fastpath
+
+    item = live_deck.items.get(position=1)
+    device = uuid.uuid4()
+
+    async def scenario():
+        ws = participant(live_deck.code, device)
+        await connected(ws)
+        replies, present = [], []
+        for choice, item_id in ((1, item.pk), (0, item.pk), (0, item.pk + 1000)):
+            await ws.send_json_to({"type": "answer", "item": item_id, "choice": choice, "ref": "r"})
+            replies.append(await ws.receive_json_from(timeout=5))
+            present.append(await database_sync_to_async(Answer.objects.count)())
+        await ws.disconnect(timeout=10)
+        writer = fastpath.writer()
+        return replies, present, (writer.fast_stored, writer.orm_handled)
+
+    replies, present, paths = run(scenario())
+    assert [(r["type"], r.get("duplicate"), r.get("code")) for r in replies] == [
+        ("ack", False, None),
+        ("ack", True, None),
+        ("error", None, "unknown_item"),
+    ]
+    assert present == [1, 1, 1]
+    assert paths == (1, 2)

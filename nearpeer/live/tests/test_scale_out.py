@@ -121,3 +121,40 @@ def test_without_redis_http_answers_work_and_pages_say_paused(deck):
     assert ack.json() == {"type": "ack", "ref": "fallback", "item": item, "duplicate": False}
     assert (refusal["type"], refusal["code"]) == ("error", "live_unavailable")
     assert list(Answer.objects.values_list("choice", flat=True)) == [2]
+
+
+def test_an_ack_means_the_answer_is_committed_for_every_other_process(deck, redis_url):
+    """The server acks only once the answer is stored: the moment each ack arrives, this test
+    process (another connection, another process) already finds the row."""
+    prefix = f"test-{connection.settings_dict['NAME']}-{uuid.uuid4().hex[:8]}"
+    item = deck.current_item_id
+    devices = [uuid.uuid4() for _ in range(12)]
+
+    def stored(device) -> bool:
+        # Run in a worker thread: a connection of its own, nothing shared with the server.
+        from django.db import connections
+
+        try:
+            return Answer.objects.filter(item_id=item, participant=device).exists()
+        finally:
+            connections.close_all()
+
+    async def scenario(base):
+        seen = []
+        for n, device in enumerate(devices):
+            async with websockets.connect(
+                ws_url(base, f"/ws/live/{deck.code}/?participant={device}"), origin=base
+            ) as ws:
+                assert json.loads(await ws.recv())["type"] == "snapshot"
+                await ws.send(
+                    json.dumps({"type": "answer", "item": item, "choice": n % 3, "ref": str(n)})
+                )
+                ack = json.loads(await ws.recv())
+                seen.append(
+                    (ack["type"], ack["duplicate"], await asyncio.to_thread(stored, device))
+                )
+        return seen
+
+    with uvicorn_server(redis_url=redis_url, prefix=prefix) as base:
+        seen = run(scenario(base))
+    assert seen == [("ack", False, True)] * len(devices)

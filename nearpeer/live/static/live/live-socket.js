@@ -102,6 +102,25 @@
     return node;
   }
 
+  /* rows: [{rank, nickname, score}] from a snapshot's "leaderboard" (absent when off). */
+  function renderLeaderboard(container, rows) {
+    if (!container || !rows) return;
+    container.textContent = "";
+    var list = el("ol", "live-leaderboard");
+    list.setAttribute("aria-label", "Leaderboard");
+    if (!rows.length) list.appendChild(el("li", "muted", "Nobody has chosen a nickname yet."));
+    rows.forEach(function (row) {
+      var li = el("li");
+      li.appendChild(el("span", "live-rank", row.rank + "."));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "live-nick", row.nickname));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "live-score", row.score + " correct"));
+      list.appendChild(li);
+    });
+    container.appendChild(list);
+  }
+
   function renderResults(container, item, results, correct, showBars) {
     container.textContent = "";
     if (!results) return;
@@ -151,6 +170,7 @@
     postJSON: postJSON,
     el: el,
     renderResults: renderResults,
+    renderLeaderboard: renderLeaderboard,
     randomRef: randomRef
   };
 })();

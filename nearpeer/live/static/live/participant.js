@@ -115,6 +115,7 @@
       }
     }
     if (snapshot.questions) renderQuestions(snapshot.questions);
+    if (snapshot.leaderboard) L.renderLeaderboard(document.getElementById("live-leaderboard"), snapshot.leaderboard);
   }
 
   function answerForm(item) {

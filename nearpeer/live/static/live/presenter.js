@@ -12,6 +12,7 @@
   var resultsEl = document.getElementById("live-results");
   var stateEl = document.getElementById("live-deck-state");
   var questionsEl = document.getElementById("live-questions");
+  var boardEl = document.getElementById("live-leaderboard");
   var current = null;
 
   function setMode(mode) {
@@ -37,6 +38,12 @@
       stateEl.textContent = parts.join(" · ");
     }
     renderResults(snapshot.results);
+    if (boardEl) {
+      // The projector shows the leaderboard only once an answer is revealed.
+      var showBoard = snapshot.leaderboard && (!isScreen || snapshot.state.revealed);
+      boardEl.hidden = !showBoard;
+      if (showBoard) L.renderLeaderboard(boardEl, snapshot.leaderboard);
+    }
     if (questionsEl && snapshot.questions) renderQuestions(snapshot.questions);
   }
 
