@@ -527,6 +527,17 @@ def _read_moodle_question(element, qtype, problems, position, line) -> QuestionD
         stems, option_texts = [], []
         for sub in element.findall("subquestion"):
             text, note = to_markdown(_text_of(sub, "text"), sub.get("format", "html"))
+            where = f"stem {len(stems) + 1}"
+            if PLUGINFILE in text:
+                text = take_image(text, files, q, where)
+                if not text.strip() and q.files and q.files[-1].where == where:
+                    # An image-only stem is a stem, not a distractor.
+                    label = q.files[-1].alt or q.files[-1].name
+                    text = _escape_markdown(label)
+                    q.changed.append(
+                        f"{where}: an image-only stem is labelled with its description "
+                        f"{label!r}; the image is shown with the question"
+                    )
             answer = _text_of(sub, "answer/text").strip()
             if answer not in option_texts:
                 option_texts.append(answer)
@@ -713,9 +724,10 @@ def write_moodle_xml(questions: list[QuestionData]) -> str:
             parts.append("    <shuffleanswers>true</shuffleanswers>")
             stems = q.details.get("stems", [])
             used = {s["key"] for s in stems}
-            for stem in stems:
+            for n, stem in enumerate(stems, start=1):
+                refs, files = embed.take(f"stem {n}")
                 parts.append('    <subquestion format="markdown">')
-                parts.append(f"      <text>{_cdata(stem['text'])}</text>")
+                parts.append(f"      <text>{_cdata(stem['text'] + refs)}</text>{files}")
                 parts.append(
                     f"      <answer><text>{escape(q.options[stem['key']][0])}</text></answer>"
                 )

@@ -621,3 +621,30 @@ def test_gift_file_links_point_at_nothing_and_are_named():
     (q,) = formats.parse_gift(gift).questions
     assert q.stem == "ECG rate?"
     assert q.left_out == ["question text: image 'ecg.png' is referenced but not in the file"]
+
+
+def test_moodle_matching_stem_that_is_only_an_image_stays_a_stem_and_round_trips():
+    import base64
+
+    from .access_cases import PNG
+
+    xml = _xml(
+        '<question type="matching"><name><text>ECGs</text></name>'
+        "<questiontext><text>Match each trace to its rhythm.</text></questiontext>"
+        '<subquestion format="html"><text><![CDATA[<img src="@@PLUGINFILE@@/af.png" '
+        'alt="Trace 1">]]></text>'
+        f'<file name="af.png" encoding="base64">{base64.b64encode(PNG).decode()}</file>'
+        "<answer><text>atrial fibrillation</text></answer></subquestion>"
+        '<subquestion format="html"><text>Sawtooth waves</text>'
+        "<answer><text>atrial flutter</text></answer></subquestion>"
+        '<subquestion format="html"><text></text><answer><text>sinus rhythm</text></answer>'
+        "</subquestion></question>"
+    )
+    (q,) = formats.parse_moodle_xml(xml).questions
+    assert q.details["stems"] == [
+        {"text": "Trace 1", "key": 0}, {"text": "Sawtooth waves", "key": 1},
+    ]  # fmt: skip
+    assert [t for t, _ in q.options] == ["atrial fibrillation", "atrial flutter", "sinus rhythm"]
+    assert _files(q) == [("stem 1", "af.png", "Trace 1", PNG)]
+    again = formats.parse_moodle_xml(formats.write_moodle_xml([q]).encode()).questions[0]
+    assert (again.details, _files(again)) == (q.details, _files(q))
