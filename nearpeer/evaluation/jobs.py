@@ -4,15 +4,21 @@ import logging
 
 from django.urls import reverse
 
-from nearpeer.core.jobs import JobFailed, Progress, read_upload, register
+from nearpeer.core.jobs import JobFailed, Progress, read_upload, register, save_output
 from nearpeer.core.models import BackgroundJob
 
-from . import services
-from .models import Survey
+from . import exports, services
+from .indicators import platform_indicators
+from .models import Survey, ValueAudience, ValueCycle
 from .parsing import ParseError, parse
 from .permissions import can_run_evaluation
 
 SURVEY_IMPORT = "evaluation.survey-import"
+VALUE_REPORT = "evaluation.value-report"
+VALUE_FORMATS = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 security_log = logging.getLogger("nearpeer.security")
 
 
@@ -57,3 +63,34 @@ def log_kept_columns(user, survey: Survey, parsed) -> None:
                 d.header,
                 d.reason,
             )
+
+
+def value_table(survey: Survey) -> list:
+    """The value-creation table: (cycle label, {audience: [statements]}) in cycle order."""
+    statements = survey.value_statements.select_related("theme")
+    cells = {(c, a): [] for c in ValueCycle.values for a in ValueAudience.values}
+    for s in statements:
+        cells[(s.cycle, s.audience)].append(s)
+    return [
+        (label, {a: cells[(value, a)] for a in ValueAudience.values})
+        for value, label in ValueCycle.choices
+    ]
+
+
+@register(VALUE_REPORT, can_view=lambda user, job: can_run_evaluation(user))
+def build_value_report(job: BackgroundJob, progress: Progress) -> dict:
+    """Build the value-creation report file (the platform's indicators over every session of
+    the year, then the PDF or spreadsheet) and keep it for download from the job's page."""
+    survey = Survey.objects.filter(pk=job.params["survey"]).first()
+    if survey is None:
+        raise JobFailed("The survey was deleted before its report was built.")
+    fmt = job.params["format"]
+    progress("Counting the indicators")
+    table, indicators = value_table(survey), platform_indicators()
+    progress(f"Writing the {fmt.upper()} file")
+    if fmt == "pdf":
+        data = exports.value_pdf(table, indicators, title=f"Value created: {survey.title}")
+    else:
+        data = exports.value_xlsx(table, indicators)
+    save_output(job, name=f"{survey.slug}-value.{fmt}", content_type=VALUE_FORMATS[fmt], data=data)
+    return {"summary": [f"The {fmt.upper()} file is ready."]}

@@ -34,4 +34,5 @@ urlpatterns = [
     path("surveys/<slug:slug>/project.qdpx", views.qdpx_export, name="qdpx-export"),
     path("surveys/<slug:slug>/qdpx/import/", views.qdpx_import, name="qdpx-import"),
     path("surveys/<slug:slug>/value/", views.value_report, name="value-report"),
+    path("surveys/<slug:slug>/value/build/", views.value_report_build, name="value-report-build"),
 ]

@@ -35,7 +35,7 @@ from .forms import (
     report_groups,
 )
 from .indicators import platform_indicators
-from .jobs import SURVEY_IMPORT
+from .jobs import SURVEY_IMPORT, VALUE_FORMATS, VALUE_REPORT, value_table
 from .models import (
     CONSENSUS,
     Answer,
@@ -44,8 +44,6 @@ from .models import (
     Question,
     Survey,
     Transcript,
-    ValueAudience,
-    ValueCycle,
 )
 from .parsing import LIKERT_LABELS, ParseError, parse
 from .permissions import can_answer, can_run_evaluation
@@ -721,17 +719,6 @@ def qdpx_import(request, slug):
 # --- Value creation -----------------------------------------------------------------------------
 
 
-def _value_table(survey):
-    statements = survey.value_statements.select_related("theme")
-    cells = {(c, a): [] for c in ValueCycle.values for a in ValueAudience.values}
-    for s in statements:
-        cells[(s.cycle, s.audience)].append(s)
-    return [
-        (label, {a: cells[(value, a)] for a in ValueAudience.values})
-        for value, label in ValueCycle.choices
-    ]
-
-
 @require_http_methods(["GET", "POST"])
 def value_report(request, slug):
     survey = _lead_survey(request, slug)
@@ -744,7 +731,7 @@ def value_report(request, slug):
             messages.success(request, "Added to the value-creation table.")
             return redirect("evaluation:value-report", slug=survey.slug)
         _report_form_errors(request, form)
-    table = _value_table(survey)
+    table = value_table(survey)
     indicators = platform_indicators()
     fmt = request.GET.get("format")
     if fmt == "pdf":
@@ -770,3 +757,28 @@ def value_report(request, slug):
             "quotes": services.theme_quotes(survey=survey),
         },
     )
+
+
+@require_POST
+def value_report_build(request, slug):
+    """Build the value report's PDF or spreadsheet as a background job (core/jobs.py) and follow
+    it; its page offers the file when it is ready. One build per survey and format at a time.
+    (`?format=pdf|xlsx` on the report page still answers directly, for scripts.)"""
+    survey = _lead_survey(request, slug)
+    fmt = request.POST.get("format")
+    if fmt not in VALUE_FORMATS:
+        messages.error(request, "Choose PDF or XLSX.")
+        return redirect("evaluation:value-report", slug=survey.slug)
+    job, _ = start_job(
+        kind=VALUE_REPORT,
+        key=f"value:{survey.pk}:{fmt}",
+        title=f"Value report ({fmt.upper()}): {survey.title}",
+        by=request.user,
+        params={
+            "survey": survey.pk,
+            "format": fmt,
+            "back_url": reverse("evaluation:value-report", kwargs={"slug": survey.slug}),
+            "back_label": "Back to the value report",
+        },
+    )
+    return redirect("core:job-detail", pk=job.pk)

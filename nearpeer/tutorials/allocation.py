@@ -1140,7 +1140,10 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
             for c in candidates
             if _value_of(c, objectives, 0) >= _value_of(values, objectives, 0)
         )
-        hopeless = kept < 0.97 * stages[1].value - 1
+        hopeless = (
+            kept < 0.97 * stages[1].value - 1
+            and _instance_model_size(pool) > HOPELESS_INSTANCE_COLUMNS
+        )
         return not hopeless
 
     # Keep some time to split slots into groups.
@@ -1536,6 +1539,10 @@ def _local_search(pool: _Pool, groups: list[Group], deadline: float) -> list[Gro
 # Beyond this the exact instance model cannot be solved in a time anyone waits for; the answer
 # is then the slot-level solution with its proven gap.
 MAX_INSTANCE_COLUMNS = 20_000
+# Above this size, an instance model whose slot-level split lost many pairs is not worth its time
+# (its relaxation is no tighter than the slot model's): the local search gets it instead. Below it,
+# the exact model still proves small programmes optimal.
+HOPELESS_INSTANCE_COLUMNS = 2_000
 
 
 def _instance_model_size(pool: _Pool) -> int:
@@ -1612,7 +1619,10 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
 def _pairs_bound(outcome: _Outcome, pairs: int, pinned_pairs: int) -> float | None:
     if outcome.optimal:
         return float(pairs)
-    if not outcome.stages or not outcome.stages[0].optimal or outcome.pairs_bound is None:
+    bound = outcome.pairs_bound
+    if not outcome.stages or not outcome.stages[0].optimal or bound is None:
+        return None
+    if not math.isfinite(bound):
         return None
     # Pinned tutees never share a group with the rest, so their pairs add to the free part's.
     return math.floor(outcome.pairs_bound + _EPS) + pinned_pairs
@@ -1634,15 +1644,16 @@ def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
         if _score(problem, candidate) > _score(problem, best):
             best = candidate
     best = _local_search(pool, best, deadline)
-    if best is outcome.groups:
+    if _score(problem, best) <= _score(problem, outcome.groups):
         return outcome
     placed, pairs, _ = _score(problem, best)
     gap = outcome.gap
     stages = outcome.stages
+    bound = outcome.pairs_bound
     if stages and not stages[0].optimal and stages[0].bound is not None:
         gap = _relative_gap(placed, stages[0].bound)
-    elif stages and outcome.pairs_bound is not None and pairs < round(outcome.pairs_bound):
-        gap = _relative_gap(pairs, outcome.pairs_bound)
+    elif stages and bound is not None and math.isfinite(bound) and pairs < round(bound):
+        gap = _relative_gap(pairs, bound)
     return _Outcome(best, False, gap, outcome.pairs_bound, stages)
 
 

@@ -131,6 +131,13 @@ CASES = [
     Access("evaluation:qdpx-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
     Access("evaluation:value-report", LEAD_PAGE, kwargs=_s),
     Access(
+        "evaluation:value-report-build",
+        LEAD_POST,
+        kwargs=_s,
+        method="post",
+        data=lambda w: {"format": "xlsx"},
+    ),
+    Access(
         "evaluation:value-report",
         LEAD_POST,
         kwargs=_s,
