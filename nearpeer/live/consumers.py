@@ -41,6 +41,7 @@ PRESENTER_RESULTS_INTERVAL = 0.25
 QA_BROADCAST_INTERVAL = 1.0
 MAX_BATCH = 500
 GROUP_TIMEOUT = 2.0
+RETRY_NOTES_SECONDS = 1.0
 
 
 class AnswerBatcher:
@@ -51,6 +52,8 @@ class AnswerBatcher:
     def __init__(self) -> None:
         self.queue: list = []
         self.task: asyncio.Task | None = None
+        self.unsent: dict[int, set[int]] = {}
+        self.notifier: asyncio.Task | None = None
 
     async def submit(self, entry: services.AnswerEntry):
         future = asyncio.get_running_loop().create_future()
@@ -81,13 +84,32 @@ class AnswerBatcher:
                     future.set_result(outcome)
                 if isinstance(outcome, services.Stored) and not outcome.duplicate:
                     changed.setdefault(entry.deck_id, set()).add(entry.item_id)
-            for deck_id, items in changed.items():
-                asyncio.create_task(
-                    broadcast.apublish(
-                        broadcast.presenters_group(deck_id),
-                        {"type": "live.dirty", "items": sorted(items)},
-                    )
+            self.notify(changed)
+
+    def notify(self, changed: dict[int, set[int]]) -> None:
+        """Tell presenters which items changed: one publish in flight per process, the changes
+        of the meantime merged into the next. A publish that fails (Redis unreachable, or a
+        loop too busy to finish it in time) is kept and sent again once the layer is back,
+        so the final tally is never lost."""
+        for deck_id, items in changed.items():
+            self.unsent.setdefault(deck_id, set()).update(items)
+        if self.unsent and (self.notifier is None or self.notifier.done()):
+            self.notifier = asyncio.create_task(self._send_notes())
+
+    async def _send_notes(self) -> None:
+        while self.unsent:
+            notes, self.unsent = self.unsent, {}
+            failed = False
+            for deck_id, items in notes.items():
+                sent = await broadcast.apublish(
+                    broadcast.presenters_group(deck_id),
+                    {"type": "live.dirty", "items": sorted(items)},
                 )
+                if not sent:
+                    self.unsent.setdefault(deck_id, set()).update(items)
+                    failed = True
+            if failed:
+                await asyncio.sleep(RETRY_NOTES_SECONDS)
 
 
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher]" = (
