@@ -1,11 +1,16 @@
 """The Redis cache, made optional for reads and writes: when Redis is down, a cached page or
 report is computed afresh instead of failing with a server error (`/healthz` reports the
-outage). Counters (`incr`) still raise, and their callers (nearpeer.core.throttle) decide."""
+outage). Counters (`incr`) still raise, and their callers (nearpeer.core.throttle) decide.
+
+Also the shared page fragments keyed by data versions (`fragment`, `bump`, `bump_on_writes`):
+see the caching section of docs/architecture.md."""
 
 import logging
+import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from django.db import models, transaction
 from redis.exceptions import RedisError
 
 log = logging.getLogger("nearpeer.cache")
@@ -88,3 +93,128 @@ class ResilientRedisCache(RedisCache):
     def ping(self) -> None:
         """Raise when Redis cannot be reached (for the readiness check)."""
         self._cache.get_client(write=True).ping()
+
+
+# --- Shared page fragments, keyed by a data version -------------------------------------------
+# A page's shared part (what every member of a year sees: titles, times, teachers, the filter
+# form) is rendered once and kept in the cache under a key that holds the version of the data it
+# shows. A write bumps that version after its transaction commits, so the next request misses
+# and renders afresh: nobody reads a fragment older than the last committed write. Versions live
+# in the default cache, which is Redis when REDIS_URL is set, so every app server agrees. What
+# changes with every registration (place counts) and what belongs to one member (their place,
+# their check-in) is never in a fragment: the view fills it in per request.
+
+FRAGMENT_SECONDS = 300  # an upper bound on staleness should a bump ever be lost (Redis outage)
+
+
+def _version_key(topic: str) -> str:
+    return f"nearpeer:dv:{topic}"
+
+
+def data_versions(*topics: str) -> str | None:
+    """The current versions of `topics`, joined for a cache key; None when the cache is down
+    (then callers render without it). A missing version starts at a random point, so a
+    version lost with a Redis restart never meets an old fragment again."""
+    from django.core.cache import cache
+
+    keys = [_version_key(t) for t in topics]
+    found = cache.get_many(keys)
+    missing = [k for k in keys if k not in found]
+    for key in missing:
+        cache.add(key, time.time_ns(), None)
+    if missing:
+        found |= cache.get_many(missing)
+        if any(k not in found for k in keys):
+            return None
+    return ".".join(str(found[k]) for k in keys)
+
+
+def bump(*topics: str) -> None:
+    """Invalidate every fragment showing `topics`: at once, and again when the current
+    transaction commits (a request rendering between the write and the commit would otherwise
+    have cached the old data under the new version)."""
+    _bump_now(topics)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump_now(topics), robust=True)
+
+
+def _bump_now(topics) -> None:
+    from django.core.cache import cache
+
+    for topic in topics:
+        key = _version_key(topic)
+        try:
+            cache.incr(key)
+        except ValueError:  # never set, or evicted: any fresh value differs from the old one
+            cache.set(key, time.time_ns(), None)
+        except _DOWN as exc:
+            _warn("incr", exc)
+
+
+def fragment(key: str, topics: tuple[str, ...], build, timeout: int = FRAGMENT_SECONDS):
+    """`build()`'s value for `key` at the current versions of `topics`, from the cache when
+    present. `build` must return something picklable and the same for everyone who shares
+    `key` (no member's own state)."""
+    from django.core.cache import cache
+
+    versions = data_versions(*topics)
+    if versions is None:
+        return build()
+    full_key = f"nearpeer:fragment:{key}:{versions}"
+    value = cache.get(full_key)
+    if value is None:
+        value = build()
+        cache.set(full_key, value, timeout)
+    return value
+
+
+def bump_on_writes(topic: str, *models, unless_only: frozenset[str] = frozenset()) -> None:
+    """Bump `topic` whenever a row of `models` is saved or deleted (or a many-to-many link
+    changes). A save whose update_fields lie within `unless_only` (say, a sign-in's last_login)
+    changes nothing a fragment shows and bumps nothing. Writes that send no signal (update(),
+    bulk_create()) bump through their QuerySet (see BumpingQuerySet) or their service."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    def saved(sender, update_fields=None, **kwargs):
+        if update_fields and unless_only and set(update_fields) <= unless_only:
+            return
+        bump(topic)
+
+    def deleted(sender, **kwargs):
+        bump(topic)
+
+    def linked(sender, action, **kwargs):
+        if action in {"post_add", "post_remove", "post_clear"}:
+            bump(topic)
+
+    for model in models:
+        uid = f"nearpeer-bump-{topic}-{model._meta.label}"
+        post_save.connect(saved, sender=model, weak=False, dispatch_uid=uid)
+        post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=uid)
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(linked, sender=through, weak=False, dispatch_uid=f"{uid}-{field}")
+
+
+class BumpingQuerySet(models.QuerySet):
+    """A QuerySet whose signal-less writes bump `bumps` (a topic) too."""
+
+    bumps: str = ""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if rows:
+            bump(self.bumps)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            bump(self.bumps)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        if rows:
+            bump(self.bumps)
+        return rows

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from nearpeer.core.cache import BumpingQuerySet
 from nearpeer.teaching.years import format_years, years_to_mask
 
 from . import scoring
@@ -51,7 +52,9 @@ class Tag(models.Model):
         return f"{self.kind}:{self.name}"
 
 
-class QuestionQuerySet(models.QuerySet):
+class QuestionQuerySet(BumpingQuerySet):
+    bumps = "questions"  # cached question pages (nearpeer.core.cache.fragment)
+
     def practisable(self):
         return self.filter(published_version__isnull=False)
 

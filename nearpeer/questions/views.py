@@ -8,10 +8,13 @@ from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.cache import fragment
 from nearpeer.core.jobs import start_job
 
 from . import formats, itemstats, scoring, services
@@ -71,6 +74,8 @@ from .permissions import (
 )
 
 FILTERS_SESSION_KEY = "questions_practice_filters"
+# What the cached question pages show: questions, and people's names (authors).
+TOPICS = ("questions", "teaching")
 
 
 def _question_or_404(request, pk: int) -> Question:
@@ -88,37 +93,54 @@ def _error_messages(exc: ValidationError) -> list[str]:
 
 @require_GET
 def home(request):
+    """The bank's home. What everyone sees (the filter form, the published count) is cached
+    per chosen filters, and the member's own questions per member, until a questions write
+    bumps the version; the due and to-review counts are read live."""
     user = request.user
-    mine = (
-        Question.objects.filter(author=user)
-        .annotate(
-            open_flags=Count(
-                "comments",
-                filter=Q(comments__kind=CommentKind.FLAG, comments__resolved_at__isnull=True),
-            )
+    initial = request.session.get(FILTERS_SESSION_KEY, {"year": user.year})
+    template = "questions/home.html"
+
+    def practise() -> str:
+        return render_to_string(
+            f"{template}#practise",
+            {
+                "filter_form": PracticeFilterForm(initial=initial),
+                "published": Question.objects.practisable().count(),
+            },
         )
-        .select_related("latest_version")
-        .prefetch_related("tags")
-        .order_by("-updated_at", "-pk")[:50]
-    )
+
+    def mine() -> str:
+        questions = (
+            Question.objects.filter(author=user)
+            .annotate(
+                open_flags=Count(
+                    "comments",
+                    filter=Q(comments__kind=CommentKind.FLAG, comments__resolved_at__isnull=True),
+                )
+            )
+            .select_related("latest_version")
+            .prefetch_related("tags")
+            .order_by("-updated_at", "-pk")[:50]
+        )
+        return render_to_string(f"{template}#mine", {"mine": questions})
+
+    filters = urlencode(sorted((k, str(v)) for k, v in initial.items()))
     due = ReviewCard.objects.filter(member=user, due__lte=timezone.now()).count()
+    reviewer = is_reviewer(user)
     to_review = (
         Question.objects.filter(status__in=REVIEWING).exclude(author=user).count()
-        if is_reviewer(user)
+        if reviewer
         else 0
     )
     return render(
         request,
-        "questions/home.html",
+        template,
         {
-            "filter_form": PracticeFilterForm(
-                initial=request.session.get(FILTERS_SESSION_KEY, {"year": user.year})
-            ),
-            "mine": mine,
+            "practise_html": mark_safe(fragment(f"bank:{filters}", TOPICS, practise)),  # noqa: S308
+            "mine_html": mark_safe(fragment(f"bank-mine:{user.pk}", TOPICS, mine)),  # noqa: S308
             "due": due,
             "to_review": to_review,
-            "reviewer": is_reviewer(user),
-            "published": Question.objects.practisable().count(),
+            "reviewer": reviewer,
             "committee": can_manage_tags(user),
         },
     )
@@ -277,22 +299,32 @@ def question_practise(request, pk: int):
             _form_errors_from(form, exc)
         else:
             return redirect("questions:attempt-detail", pk=attempt.pk)
-    return render(
-        request,
-        "questions/question_practise.html",
-        {
-            "question": question,
-            "version": version,
-            "form": form,
-            "from_queue": from_queue,
-            "rating": services.rating_summary(question),
-            # Inputs are written in the template: faster than rendering a widget per option.
-            "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
-            "response": answer_response(version, request.POST) or {},
-            "confidence": _chosen_confidence(request),
-            "confidence_choices": services.Confidence.CHOICES,
-        },
+    context = {
+        "question": question,
+        "version": version,
+        "form": form,
+        "from_queue": from_queue,
+        # Inputs are written in the template: faster than rendering a widget per option.
+        "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
+        "response": answer_response(version, request.POST) or {},
+        "confidence": _chosen_confidence(request),
+        "confidence_choices": services.Confidence.CHOICES,
+    }
+    template = "questions/question_practise.html"
+
+    def parts() -> dict:
+        shared = {**context, "rating": services.rating_summary(question)}
+        return {
+            name: render_to_string(f"{template}#{name}", shared)
+            for name in ("meta", "version", "inputs")
+        }
+
+    # Before an answer the page is the same for everyone who may practise the question.
+    shown = (
+        fragment(f"practise:{version.pk}", TOPICS, parts) if request.method == "GET" else parts()
     )
+    context |= {f"{name}_html": mark_safe(html) for name, html in shown.items()}  # noqa: S308
+    return render(request, template, context)
 
 
 def _chosen_confidence(request) -> int | None:

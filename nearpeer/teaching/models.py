@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from nearpeer.core.cache import BumpingQuerySet
+
 from .years import format_years, mask_to_years, masks_with_year, years_to_mask
 
 
@@ -56,6 +58,10 @@ class YearScopedQuerySet(models.QuerySet):
         return self.filter(target_years_mask__in=masks_with_year(year))
 
 
+class SeriesQuerySet(BumpingQuerySet, YearScopedQuerySet):
+    bumps = "teaching"  # cached timetable and session pages (nearpeer.core.cache.fragment)
+
+
 class Series(TargetYearsMixin):
     """A run of related sessions, e.g. "Year 2 cardiovascular lectures"."""
 
@@ -66,7 +72,7 @@ class Series(TargetYearsMixin):
     calendar_token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = YearScopedQuerySet.as_manager()
+    objects = SeriesQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -76,7 +82,9 @@ class Series(TargetYearsMixin):
         return self.title
 
 
-class SessionQuerySet(YearScopedQuerySet):
+class SessionQuerySet(BumpingQuerySet, YearScopedQuerySet):
+    bumps = "teaching"
+
     def upcoming(self, now=None):
         return self.filter(ends_at__gte=now or timezone.now()).order_by("starts_at")
 

@@ -656,3 +656,112 @@ def renew_calendar_feed(*, member) -> CalendarFeed:
 def revoke_calendar_feed(*, member) -> None:
     """Side effects: deletes the member's feed; its URL answers 404 from now on."""
     CalendarFeed.objects.filter(member=member).delete()
+
+
+# --- Cached pages: the shared part's scope, and what each request fills in --------------------
+
+
+def timetable_scope(user) -> str | None:
+    """Whom a cached timetable may be shared with: "all" (committee and faculty see every
+    session), "year:N" (a member who sees exactly their year's sessions), or None when the
+    member also sees sessions outside their year (ones they teach, or hold a place in by
+    invitation), whose timetable is theirs alone. One small query."""
+    from .permissions import can_see_all_sessions
+    from .years import masks_with_year
+
+    if can_see_all_sessions(user):
+        return "all"
+    if not user.year:
+        return None
+    from django.db.models import Q
+
+    from .models import SessionTeacher
+
+    taught = SessionTeacher.objects.filter(teacher=user).values("session_id")
+    invited = Registration.objects.active().filter(member=user).values("session_id")
+    outside = (
+        Session.objects.exclude(target_years_mask__in=masks_with_year(user.year))
+        .filter(Q(pk__in=taught) | Q(pk__in=invited))
+        .exists()
+    )
+    return None if outside else f"year:{user.year}"
+
+
+def place_counts(session_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """{session id: (registered, waitlisted)} for the given sessions, in one query; never
+    cached, so a place count is as fresh as the database."""
+    from django.db.models import Count, Q
+
+    rows = (
+        Registration.objects.filter(session_id__in=list(session_ids))
+        .values("session_id")
+        .annotate(
+            registered=Count("pk", filter=Q(status=Registration.Status.REGISTERED)),
+            waitlisted=Count("pk", filter=Q(status=Registration.Status.WAITLISTED)),
+        )
+        .order_by()
+    )
+    return {r["session_id"]: (r["registered"], r["waitlisted"]) for r in rows}
+
+
+def my_session_states(member, session_ids: Iterable[int]) -> dict[int, str]:
+    """{session id: "checked_in" | "registered" | "waitlisted"} for the member, in one query
+    (one query; sessions they have nothing to do with are left out)."""
+    from django.db.models import CharField, Value
+
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    places = (
+        Registration.objects.filter(member=member, session_id__in=ids)
+        .exclude(status=Registration.Status.CANCELLED)
+        .values_list("session_id", "status")
+        .order_by()
+    )
+    # Attendance without a registration counts too (a teacher marked them present).
+    checked_in = (
+        Attendance.objects.filter(member=member, session_id__in=ids)
+        .values_list("session_id", Value("checked_in", output_field=CharField()))
+        .order_by()
+    )
+    states: dict[int, str] = {}
+    for pk, state in places.union(checked_in, all=True):
+        if states.get(pk) != "checked_in":
+            states[pk] = state
+    return states
+
+
+def session_shared_part(session: Session) -> dict:
+    """What a session's page shows alike to everyone who may see it, for the cache: its
+    teachers (id and name only) and its materials. Two queries."""
+    from nearpeer.members.models import User
+
+    return {
+        "teachers": list(User.objects.filter(teaching_sessions=session).only("pk", "name")),
+        "materials": list(session.materials.all()),
+    }
+
+
+def attended_and_opened(
+    member, *, session_ids: list[int], material_ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these sessions the member attended and which of these materials they opened,
+    in one query."""
+    from django.db.models import CharField, Value
+
+    if not session_ids and not material_ids:
+        return set(), set()
+    sessions = (
+        Attendance.objects.filter(member=member, session_id__in=session_ids)
+        .values_list(Value("session", output_field=CharField()), "session_id")
+        .order_by()
+    )
+    materials = (
+        MaterialView.objects.filter(member=member, material_id__in=material_ids)
+        .values_list(Value("material", output_field=CharField()), "material_id")
+        .order_by()
+    )
+    attended, opened = set(), set()
+    for kind, pk in sessions.union(materials, all=True):
+        (attended if kind == "session" else opened).add(pk)
+    return attended, opened

@@ -8,15 +8,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core import throttle
+from nearpeer.core.cache import fragment
 from nearpeer.core.files import private_file_response
 from nearpeer.core.panels import home_panels
 from nearpeer.members.models import User
@@ -33,6 +37,7 @@ from .forms import (
     SessionForm,
     TimetableFilterForm,
 )
+from .fragments import fill, marked_ids
 from .ical import CalendarEvent, build_calendar
 from .models import (
     Attendance,
@@ -88,67 +93,158 @@ def catch_up_sessions(user):
 # --- Member pages -------------------------------------------------------------------------------
 
 
+HOME_POOL = (
+    30  # sessions cached per year for "coming up" and "catch up", before my own are left out
+)
+
+
 @require_GET
 def home(request):
+    """The member's home. The sessions coming up and to catch up on for a year are cached
+    per year and minute (nearpeer.core.cache.fragment); the member's registrations, teaching,
+    attendance and opened materials are read live, and their own are left out in Python."""
     user = request.user
     now = timezone.now()
-    registrations = (
+    minute = now.replace(second=0, microsecond=0)
+    mine = list(
         Registration.objects.filter(member=user, session__ends_at__gte=now)
-        .active()
         .with_waitlist_position()
         .select_related("session", "session__series")
         .order_by("session__starts_at")
     )
     teaching = Session.objects.filter(teachers=user).upcoming(now).select_related("series")[:5]
-    suggested = (
-        Session.objects.for_year(user.year)
-        .upcoming(now)
-        .scheduled()
-        .exclude(registrations__member=user)
-        .select_related("series")[:5]
+    stamp = f"{user.year}:{minute:%Y%m%d%H%M}"
+    coming = fragment(
+        f"home-coming:{stamp}",
+        ("teaching",),
+        lambda: list(
+            Session.objects.for_year(user.year)
+            .upcoming(minute)
+            .scheduled()
+            .select_related("series")[:HOME_POOL]
+        ),
     )
+    taken = {r.session_id for r in mine}
+    suggested = [s for s in coming if s.pk not in taken][:5]
+    if len(suggested) < 5 and len(coming) == HOME_POOL:  # I hold most of them: ask the database
+        suggested = (
+            Session.objects.for_year(user.year)
+            .upcoming(now)
+            .scheduled()
+            .exclude(registrations__member=user)
+            .select_related("series")[:5]
+        )
     context = {
-        "registrations": registrations,
+        "registrations": [r for r in mine if r.status != Registration.Status.CANCELLED],
         "teaching": teaching,
         "suggested": suggested,
-        "catch_up": catch_up_sessions(user)[:3],
+        "catch_up": _catch_up_for_home(user, stamp, minute),
         "panels": home_panels(request),
     }
     return render(request, "teaching/member_home.html", context)
+
+
+def _catch_up_for_home(user, stamp: str, minute: datetime) -> list:
+    """The first three of catch_up_sessions(user), from the year's cached candidates and one
+    query for what the member attended and opened."""
+    candidates = fragment(
+        f"home-catch-up:{stamp}",
+        ("teaching",),
+        lambda: list(
+            Session.objects.for_year(user.year)
+            .past(minute)
+            .scheduled()
+            .filter(Exists(Material.objects.filter(session=OuterRef("pk"))))
+            .select_related("series")
+            .prefetch_related("materials")[:HOME_POOL]
+        ),
+    )
+    attended, opened = services.attended_and_opened(
+        user,
+        session_ids=[s.pk for s in candidates],
+        material_ids=[m.pk for s in candidates for m in s.materials.all()],
+    )
+    chosen = [s for s in candidates if s.pk not in attended][:3]
+    if len(chosen) < 3 and len(candidates) == HOME_POOL:  # attended most of them: ask
+        return list(catch_up_sessions(user)[:3])
+    for session in chosen:
+        for material in session.materials.all():
+            material.watched = material.pk in opened
+    return chosen
 
 
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _anchor_date(request) -> date:
+def _anchor_date(query: QueryDict) -> date:
     try:
-        return date.fromisoformat(request.GET.get("date", ""))
+        return date.fromisoformat(query.get("date", ""))
     except ValueError:
         return timezone.localdate()
 
 
+# The query parameters the timetable reads: a cached part is keyed by these alone.
+TIMETABLE_PARAMS = ("q", "year", "kind", "mode", "series", "date_from", "date_to", "view", "date")
+
+
 @require_GET
 def timetable(request):
-    """Upcoming sessions as a list (with a date range), or a week or a month at a time."""
+    """Upcoming sessions as a list (with a date range), or a week or a month at a time.
+
+    The filters and the sessions are the same for every member of a scope (a year, or everyone
+    for the committee), so they are rendered once per scope, filters and minute and cached
+    until a teaching write bumps the version; place counts and the member's own badges are
+    filled in per request (teaching/fragments.py)."""
     user = request.user
-    now = timezone.now()
+    now = timezone.now().replace(second=0, microsecond=0)  # a minute's grain, for the cache
+    scope = services.timetable_scope(user)
+    # Only the parameters the page reads, in a fixed order: anything else in the address
+    # must neither split the cache nor find its way into links cached for others.
+    query = QueryDict(mutable=True)
+    for name in (*TIMETABLE_PARAMS, "page"):
+        if name in request.GET:
+            query.setlist(name, request.GET.getlist(name))
+    params = [(k, query.get(k, "")) for k in (*TIMETABLE_PARAMS, "page")]
+    partial = bool(request.htmx and not request.htmx.boosted)
+
+    def build() -> dict:
+        return _timetable_parts(query, user, now, partial=partial)
+
+    if scope is None:
+        parts = build()
+    else:
+        key = f"timetable:{scope}:{now:%Y%m%d%H%M}:{int(partial)}:{urlencode(params)}"
+        parts = fragment(key, ("teaching",), build)
+    ids = parts["ids"]
+    results = fill(
+        parts["results"],
+        capacities=parts["capacities"],
+        counts=services.place_counts(ids) if parts["counts"] else {},
+        states=services.my_session_states(user, ids),
+    )
+    if partial:
+        return HttpResponse(results)
+    return render(
+        request,
+        "teaching/session_list.html",
+        {"filters_html": mark_safe(parts["filters"]), "results_html": results},  # noqa: S308
+    )
+
+
+def _timetable_parts(query: QueryDict, user, now: datetime, *, partial: bool) -> dict:
+    """The timetable's shared HTML with markers where live data goes (see fragments.fill)."""
     # Only series with sessions still to come, of the years this member may attend.
     series = _visible_series(user).filter(
         Exists(Session.objects.filter(series=OuterRef("pk"), ends_at__gte=now))
     )
     years = None if can_see_all_sessions(user) else ([user.year] if user.year else [])
-    form = TimetableFilterForm(request.GET or None, series_queryset=series, years=years)
+    form = TimetableFilterForm(query or None, series_queryset=series, years=years)
     view = form.chosen_view
     sessions = form.filter(
-        Session.objects.visible_to(user)
-        .with_registration_counts()
-        .with_status_for(user)
-        .with_checked_in_for(user)
-        .select_related("series")
-        .prefetch_related("teachers")
+        Session.objects.visible_to(user).select_related("series").prefetch_related("teachers")
     )
-    context = {"form": form, "view": view, "filters": _without(request.GET, "page", "view", "date")}
+    context = {"form": form, "view": view, "filters": _without(query, "page", "view", "date")}
     if view == "list":
         data = form.cleaned_data if form.is_valid() else {}
         if data.get("date_from"):
@@ -158,16 +254,21 @@ def timetable(request):
         if data.get("date_to"):
             end = _local_midnight(data["date_to"] + timedelta(days=1))
             sessions = sessions.filter(starts_at__lt=end)
-        page = Paginator(sessions.order_by("starts_at"), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        context |= {"page": page, "query": _without(request.GET, "page")}
+        page = Paginator(sessions.order_by("starts_at"), PAGE_SIZE).get_page(query.get("page"))
+        shown = list(page.object_list)
+        context |= {"page": page, "query": _without(query, "page")}
     else:
-        context |= _calendar_context(view, _anchor_date(request), sessions)
+        context |= _calendar_context(view, _anchor_date(query), sessions)
+        shown = [s for week in context["weeks"] for day in week for s in day["sessions"]]
     template = "teaching/session_list.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-    return render(request, template, context)
+    results = render_to_string(f"{template}#results", context)
+    return {
+        "filters": "" if partial else render_to_string(f"{template}#filters", context),
+        "results": results,
+        "ids": marked_ids(results),
+        "capacities": {s.pk: s.capacity for s in shown},
+        "counts": view == "list",  # calendar lines show the member's badge, not places
+    }
 
 
 def _without(params, *keys: str) -> str:
@@ -239,20 +340,41 @@ def _visible_session(request, pk: int) -> Session:
 
 @require_GET
 def session_detail(request, pk: int):
-    session = _visible_session(request, pk)
+    """One query for the session, its live place counts and the member's own place; its
+    teachers and materials come from the cache (nearpeer.core.cache.fragment)."""
     user = request.user
-    mine = (
-        Registration.objects.filter(session=session, member=user).with_waitlist_position().first()
+    mine = Registration.objects.filter(session=OuterRef("pk"), member=user).active()
+    session = get_object_or_404(
+        Session.objects.visible_to(user)
+        .with_registration_counts()
+        .annotate(
+            my_registration_id=Subquery(mine.values("pk")[:1]),
+            my_status=Subquery(mine.values("status")[:1]),
+            attended=Exists(Attendance.objects.filter(session=OuterRef("pk"), member=user)),
+        )
+        .select_related("series"),
+        pk=pk,
     )
+    shared = fragment(f"session:{pk}", ("teaching",), lambda: services.session_shared_part(session))
+    # The permissions below read the teachers from here, as from a prefetch.
+    session._prefetched_objects_cache = {"teachers": shared["teachers"]}
+    registration = None
+    if session.my_status == Registration.Status.WAITLISTED:
+        registration = Registration.objects.with_waitlist_position().get(
+            pk=session.my_registration_id
+        )
+    elif session.my_status:
+        registration = Registration(pk=session.my_registration_id, status=session.my_status)
     context = {
         "session": session,
-        "registration": mine if mine and mine.status != Registration.Status.CANCELLED else None,
+        "teachers": shared["teachers"],
+        "registration": registration,
         "can_register": can_register(user, session),
         "registration_open": session.registration_open(),
         "can_run": can_run_session(user, session),
         "can_manage": can_manage_teaching(user),
-        "attended": session.attendances.filter(member=user).exists(),
-        "materials": session.materials.all(),
+        "attended": session.attended,
+        "materials": shared["materials"],
     }
     return render(request, "teaching/session_detail.html", context)
 

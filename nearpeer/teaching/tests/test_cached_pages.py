@@ -1,0 +1,256 @@
+"""The cached timetable and session pages (nearpeer.core.cache.fragment): what is shared is
+cached per scope and data version; place counts and each member's own state never are."""
+
+import pytest
+from django.urls import reverse
+
+from nearpeer.members.tests.factories import UserFactory, committee
+from nearpeer.teaching import services
+from nearpeer.teaching.models import Registration, Series, Session, SessionTeacher
+from nearpeer.teaching.tests.factories import SeriesFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+TIMETABLE = "/timetable/"
+
+
+def _get(client, path, **params) -> str:
+    response = client.get(path, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_cached_timetable_shows_the_new_place_count_after_another_member_registers(
+    client, member, session
+):
+    other = UserFactory(year=2)
+    client.force_login(member)
+    before = _get(client, TIMETABLE)
+
+    services.register(session=session, member=other)  # as another client would
+    after = _get(client, TIMETABLE)
+    services.cancel(registration=Registration.objects.get(member=other), by=other)
+    cancelled = _get(client, TIMETABLE)
+
+    assert "2 of 2 places left" in before
+    assert "1 of 2 places left" in after and "2 of 2 places left" not in after
+    assert "2 of 2 places left" in cancelled
+
+
+def test_registering_through_the_page_shows_my_place_on_the_cached_timetable(
+    client, member, session
+):
+    client.force_login(member)
+    before = _get(client, TIMETABLE)
+
+    client.post(reverse("teaching:session-register", args=[session.pk]))
+    after = _get(client, TIMETABLE)
+
+    assert "You have a place" not in before
+    assert "You have a place" in after and "1 of 2 places left" in after
+
+
+def test_two_members_of_one_year_share_the_cached_timetable_but_not_their_state(client):
+    first, second = SessionFactory(title="Renal one"), SessionFactory(title="Renal two")
+    ada, bea = UserFactory(year=2), UserFactory(year=2)
+    services.register(session=first, member=ada)
+    services.register(session=second, member=bea)
+
+    client.force_login(ada)
+    as_ada = _get(client, TIMETABLE)
+    client.force_login(bea)
+    as_bea = _get(client, TIMETABLE)
+
+    def badge_after(html: str, title: str) -> bool:
+        card = html.split(title, 1)[1].split("</li>", 1)[0]
+        return "You have a place" in card
+
+    assert (badge_after(as_ada, "Renal one"), badge_after(as_ada, "Renal two")) == (True, False)
+    assert (badge_after(as_bea, "Renal one"), badge_after(as_bea, "Renal two")) == (False, True)
+    assert as_ada.count("You have a place") == as_bea.count("You have a place") == 1
+
+
+def test_the_month_view_shows_each_members_own_badge(client):
+    first = SessionFactory(title="Renal one")
+    SessionFactory(title="Renal two", starts_at=first.starts_at, ends_at=first.ends_at)
+    ada, bea = UserFactory(year=2), UserFactory(year=2)
+    services.register(session=first, member=ada)
+
+    client.force_login(ada)
+    as_ada = _get(client, TIMETABLE, view="month", date=first.starts_at.date().isoformat())
+    client.force_login(bea)
+    as_bea = _get(client, TIMETABLE, view="month", date=first.starts_at.date().isoformat())
+
+    assert as_ada.count('badge badge-ok">Place</span>') == 1
+    assert "Renal two" in as_bea and 'badge-ok">Place</span>' not in as_bea
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [
+        (
+            lambda s: Session.objects.filter(pk=s.pk).update(title="Renamed by update"),
+            "Renamed by update",
+        ),
+        (lambda s: setattr(s, "title", "Renamed by save") or s.save(), "Renamed by save"),
+        (
+            lambda s: Series.objects.filter(pk=s.series_id).update(title="Series renamed"),
+            "Series renamed",
+        ),
+        (
+            lambda s: SessionTeacher.objects.create(
+                session=s, teacher=UserFactory(name="Nina New")
+            ),
+            "With Nina New",
+        ),
+        (lambda s: _rename_teacher(s), "With Renamed Teacher"),
+        (lambda s: SessionFactory(title="A new session"), "A new session"),
+        (lambda s: services.cancel_session(session=s, by=committee()), 'badge-bad">Cancelled'),
+    ],
+    ids=[
+        "update",
+        "save",
+        "series",
+        "teacher added",
+        "teacher renamed",
+        "new session",
+        "cancelled",
+    ],
+)
+def test_every_write_the_timetable_shows_invalidates_it(client, member, session, change, shown):
+    session.series = SeriesFactory(title="Cardio series")
+    session.save()
+    client.force_login(member)
+    before = _get(client, TIMETABLE)
+
+    change(session)
+    after = _get(client, TIMETABLE)
+
+    assert shown not in before
+    assert shown in after
+
+
+def _rename_teacher(session):
+    teacher = session.teachers.get()
+    teacher.name = "Renamed Teacher"
+    teacher.save(update_fields=["name"])
+
+
+def test_a_sign_in_does_not_invalidate_the_timetable(client, member, session):
+    from nearpeer.core.cache import data_versions
+
+    before = data_versions("teaching")
+    client.force_login(member)  # saves last_login only
+    assert data_versions("teaching") == before
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_timetable_queries_are_constant_cold_and_warm(
+    client, member, lead_teacher, n, django_assert_num_queries
+):
+    for _ in range(n):
+        s = SessionFactory(series=SeriesFactory())
+        SessionTeacher.objects.create(session=s, teacher=lead_teacher)
+        services.register(session=s, member=member)
+    client.force_login(member)
+
+    # Session, user, roles, scope; the cached part (series, count, page, teachers); counts
+    # and my state.
+    with django_assert_num_queries(10):
+        cold = client.get(TIMETABLE)
+    with django_assert_num_queries(6):
+        warm = client.get(TIMETABLE)
+
+    assert cold.content.decode().count("You have a place") == n
+    assert warm.content == cold.content or warm.content.decode().count("You have a place") == n
+
+
+# --- Session detail -----------------------------------------------------------------------------
+
+
+def test_the_session_page_shows_places_and_my_own_place_live(client, member, session):
+    other = UserFactory(year=2)
+    page = f"/sessions/{session.pk}/"
+    client.force_login(other)
+    as_other_before = _get(client, page)
+
+    services.register(session=session, member=member)
+    as_other = _get(client, page)
+    client.force_login(member)
+    as_member = _get(client, page)
+
+    assert "2 of 2 left" in as_other_before and "1 of 2 left" in as_other
+    assert "You have a place" in as_member and "You have a place" not in as_other
+    assert "Cancel my place" in as_member and ">Register<" in as_other
+
+
+def test_the_session_page_shows_new_materials_and_teachers_at_once(client, member, session):
+    page = f"/sessions/{session.pk}/"
+    client.force_login(member)
+    before = _get(client, page)
+
+    from nearpeer.teaching.models import Material
+
+    Material.objects.create(session=session, kind="slides", title="Slides", url="https://s.org/1")
+    SessionTeacher.objects.create(session=session, teacher=UserFactory(name="Nina New"))
+    after = _get(client, page)
+
+    assert "Nothing yet." in before and "Slides" in after
+    assert "Nina New" not in before and "Nina New" in after
+
+
+def test_a_teacher_of_the_session_may_not_register_on_the_cached_page(
+    client, lead_teacher, session, member
+):
+    client.force_login(member)
+    _get(client, f"/sessions/{session.pk}/")  # fills the cache
+    client.force_login(lead_teacher)
+
+    html = _get(client, f"/sessions/{session.pk}/")
+
+    assert "You run this session." in html and ">Register<" not in html
+
+
+def test_session_page_queries_are_constant_and_few_when_warm(
+    client, member, session, django_assert_num_queries
+):
+    from nearpeer.teaching.models import Material
+
+    for n in range(3):
+        Material.objects.create(session=session, kind="slides", title=f"S{n}", url="https://s.org")
+    client.force_login(member)
+    _get(client, f"/sessions/{session.pk}/")
+
+    # Session, user, roles, the session with counts and my place.
+    with django_assert_num_queries(4):
+        html = _get(client, f"/sessions/{session.pk}/")
+
+    assert html.count('href="/materials/') == 3
+
+
+# --- Home ---------------------------------------------------------------------------------------
+
+
+def test_home_leaves_out_my_own_sessions_from_coming_up_per_member(client, member):
+    mine, theirs = SessionFactory(title="Mine to attend"), SessionFactory(title="Still open")
+    services.register(session=mine, member=member)
+    other = UserFactory(year=2)
+
+    client.force_login(member)
+    as_member = _get(client, "/")
+    client.force_login(other)
+    as_other = _get(client, "/")
+
+    coming = as_member.split("Coming up for your year", 1)[1]
+    assert "Mine to attend" not in coming and "Still open" in coming
+    assert "Mine to attend" in as_other.split("Coming up for your year", 1)[1]
+    assert theirs.title in as_other
+
+
+def test_unknown_parameters_neither_split_nor_reach_the_cached_timetable(client, member):
+    SessionFactory.create_batch(21)
+    client.force_login(member)
+
+    html = _get(client, TIMETABLE, planted="x1y2z3", kind="")
+
+    assert "x1y2z3" not in html and 'rel="next"' in html
