@@ -1568,7 +1568,9 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
     started = time.perf_counter()
     deadline = started + problem.time_limit_s
     # When the models run out of time, the last part goes to a local search over the groups.
-    models_deadline = deadline - (min(2.0, 0.15 * problem.time_limit_s) if model == "auto" else 0)
+    # (Half a second at most: under heavy load the standard programmes need nearly all of it.)
+    polish = min(0.5, 0.05 * problem.time_limit_s)
+    models_deadline = deadline - (polish if model == "auto" else 0)
     pool = _Pool.of(problem)
     if model == "instances":
         outcome = _solve_by_instances(pool, deadline)
@@ -1592,8 +1594,8 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
             )
     if model == "auto" and not outcome.optimal:
         # HiGHS can overrun its own time limit by a second or so on large models; the local
-        # search still gets a tenth of the limit (at most a second) then.
-        floor = time.perf_counter() + min(1.0, 0.1 * problem.time_limit_s)
+        # search still gets its share then.
+        floor = time.perf_counter() + polish
         outcome = _polish(pool, outcome, max(deadline, floor))
     groups = sorted(
         [*problem.pinned, *outcome.groups],
