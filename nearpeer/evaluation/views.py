@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -170,7 +171,9 @@ def survey_close(request, slug):
         return redirect("evaluation:survey-detail", slug=survey.slug)
     written = services.close_survey(survey=survey)
     messages.success(
-        request, f"Survey closed. {written} answers held back until now were added, shuffled."
+        request,
+        f"Survey closed. {written} answer{pluralize(written)} held back until now "
+        f"{pluralize(written, 'was,were')} added, shuffled.",
     )
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
@@ -180,10 +183,16 @@ def survey_remind(request, slug):
     survey = _lead_survey(request, slug)
     if request.POST.get("audience") == "everyone":
         count = services.send_reminders(survey=survey, everyone=True)
-        messages.success(request, f"Reminder sent to all {count} members of the audience.")
+        messages.success(
+            request, f"Reminder sent to all {count} member{pluralize(count)} of the audience."
+        )
     else:
         count = services.send_reminders(survey=survey)
-        messages.success(request, f"Reminder sent to {count} members who have not answered.")
+        messages.success(
+            request,
+            f"Reminder sent to {count} member{pluralize(count)} who "
+            f"{pluralize(count, 'has,have')} not answered.",
+        )
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
 
@@ -285,8 +294,10 @@ def survey_import(request, slug):
     else:
         messages.success(
             request,
-            f"Would import {summary.responses} responses ({summary.answers} answers); "
-            f"{summary.questions_created} new questions. Dropped columns: "
+            f"Would import {summary.responses} response{pluralize(summary.responses)} "
+            f"({summary.answers} answer{pluralize(summary.answers)}); "
+            f"{summary.questions_created} new question{pluralize(summary.questions_created)}. "
+            "Dropped columns: "
             f"{', '.join(summary.dropped_columns) or 'none'}.",
         )
         # The preview: every column of the file, as a question or dropped with the reason.
@@ -689,7 +700,9 @@ def codes_import(request, slug):
             messages.error(request, "No codes were imported.")
         else:
             messages.success(
-                request, f"{'Checked' if form.cleaned_data['dry_run'] else 'Imported'} {n} codings."
+                request,
+                f"{'Checked' if form.cleaned_data['dry_run'] else 'Imported'} "
+                f"{n} coding{pluralize(n)}.",
             )
     else:
         _report_form_errors(request, form)

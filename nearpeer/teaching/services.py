@@ -301,9 +301,12 @@ def cancel_series_with_undo(
         upcoming = list(
             series.sessions.scheduled().upcoming(now).select_for_update().order_by("starts_at")
         )
-        Session.objects.filter(pk__in=[s.pk for s in upcoming]).update(
-            status=Session.Status.CANCELLED, sequence=F("sequence") + 1, updated_at=now
-        )
+        # One save per session (rows locked above), not a bulk update: whatever listens for a
+        # session's changes (caches, search) hears of each.
+        for session in upcoming:
+            session.status = Session.Status.CANCELLED
+            session.sequence += 1
+            session.save(update_fields=["status", "sequence", "updated_at"])
         cancellation = SeriesCancellation.objects.create(
             series=series, by=by, created_at=now, notify_at=now + SERIES_UNDO_WINDOW
         )
@@ -337,9 +340,14 @@ def undo_series_cancellation(
             raise ValueError("This cancellation was undone already.")
         if not held.can_undo(now):
             raise ValueError("Too late to undo: members have been told. Make new sessions instead.")
-        restored = Session.objects.filter(
+        restored = 0
+        for session in Session.objects.select_for_update().filter(
             pk__in=held.sessions.values("pk"), status=Session.Status.CANCELLED
-        ).update(status=Session.Status.SCHEDULED, sequence=F("sequence") + 1, updated_at=now)
+        ):
+            session.status = Session.Status.SCHEDULED
+            session.sequence += 1
+            session.save(update_fields=["status", "sequence", "updated_at"])
+            restored += 1
         held.undone_at = now
         held.save(update_fields=["undone_at"])
     return restored

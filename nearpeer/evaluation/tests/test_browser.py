@@ -96,7 +96,7 @@ def test_answers_are_held_back_until_the_lead_closes_the_survey(
 
     assert "stored without your name" in thanked
     assert "Answered here: 6 · Held back: 1" in held
-    assert "1 answers held back until now were added" in closed
+    assert "1 answer held back until now was added" in closed
     # Five were reported before; the sixth, written alone at closing, waits for more.
     assert "n = 5" in first_report and "Not counted yet: 1 answer held back" in first_report
     assert "n = 5" in report and "Not counted yet: 1 response" in report

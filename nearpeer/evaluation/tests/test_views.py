@@ -150,7 +150,7 @@ def test_reminders_go_only_to_audience_members_who_have_not_answered(client, lea
     assert list(Notification.objects.values_list("recipient_id", "category")) == [
         (pending.pk, "surveys")
     ]
-    assert _messages(response) == ["Reminder sent to 1 members who have not answered."]
+    assert _messages(response) == ["Reminder sent to 1 member who has not answered."]
 
 
 @pytest.mark.django_db
