@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET
 
 from nearpeer.questions.models import Tag
@@ -40,8 +41,21 @@ def results(request):
         "kind_choices": form.fields["kind"].choices,
         "kind": data.get("kind", ""),
         "tag_id": data["tag"].pk if data.get("tag") else None,
-        "tags": list(Tag.objects.only("pk", "name").order_by("kind", "name")) if full_page else [],
+        "tag_options": _tag_options(data["tag"].pk if data.get("tag") else None)
+        if full_page
+        else "",
     }
     template = "search/results.html" if full_page else "search/results.html#results"
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, template, context, status=status)
+
+
+def _tag_options(selected: int | None) -> str:
+    """The tag filter's options as one string: a template loop over tag objects cost more than
+    the search itself on a short page."""
+    rows = Tag.objects.order_by("kind", "name").values_list("pk", "name")
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((str(pk), " selected" if pk == selected else "", name) for pk, name in rows),
+    )

@@ -49,3 +49,14 @@ def test_an_overlong_query_is_refused_with_a_message(client):
     assert response.context["form"].errors["q"] == [
         "Ensure this value has at most 200 characters (it has 201)."
     ]
+
+
+def test_the_tag_filter_keeps_the_chosen_tag_and_escapes_names(client):
+    from nearpeer.questions.tests.factories import tag
+
+    chosen, other = tag("Cardiology"), tag("<b>Renal</b>")
+    client.force_login(UserFactory())
+    html = client.get(reverse("search:results"), {"q": "murmur", "tag": chosen.pk}).content
+    html = html.decode()
+    assert f'<option value="{chosen.pk}" selected>Cardiology</option>' in html
+    assert f'<option value="{other.pk}">&lt;b&gt;Renal&lt;/b&gt;</option>' in html
