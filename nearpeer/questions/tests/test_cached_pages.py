@@ -9,7 +9,7 @@ from nearpeer.members.tests.factories import UserFactory
 from nearpeer.questions import services
 from nearpeer.questions.models import Status
 
-from .factories import make_question, tag
+from .factories import OPTIONS, make_question, tag
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,7 @@ def test_the_practise_page_shows_a_new_published_version_at_once(client, publish
             "title": "Inferior STEMI",
             "qtype": "single",
             "stem": "A new stem about the inferior leads.",
-            "options": [
-                {"text": "Right coronary", "correct": True},
-                {"text": "LAD", "correct": False},
-            ],
+            "options": OPTIONS,
             "explanation": "Inferior leads.",
             "references": "",
         },
