@@ -14,7 +14,8 @@ beside them on the same machine. Two scenarios per server, with the same partici
   spread  each participant answers once at a random moment within --spread seconds;
   burst   all answer the next item at once.
 Printed per server and scenario: connect time (handshake to first snapshot), answer→ack p50 and
-p99, time from the last answer sent to the presenter's complete tally, and answers lost.
+p99, time from the last answer sent to the presenter's complete tally, answers lost, and the
+server process's CPU time per answer (from /proc; the least noisy figure on a shared machine).
 The bare server coalesces its presenter results with the same interval as Nearpeer (0.25 s):
 that interval is part of the protocol ("a few a second at most"), so it is not counted against
 Nearpeer. On a shared machine the absolute numbers are noisy; compare the ratios.
@@ -221,12 +222,26 @@ class Presenter:
         raise RuntimeError("the presenter's next was not confirmed")
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a server process (Linux /proc): less noisy than latency on a
+    shared machine, since it counts only the work the server did."""
+    if pid is None:
+        return float("nan")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def drive(name: str, ws_base: str, code: str, token: str, n: int, spread: float) -> dict:
+async def drive(
+    name: str, ws_base: str, code: str, token: str, n: int, spread: float, pid: int | None = None
+) -> dict:
     origin = ws_base.replace("ws://", "http://")
     presenter = Presenter(f"{ws_base}/ws/live/{code}/present/?token={token}", origin)
     await presenter.connect()
@@ -254,6 +269,7 @@ async def drive(name: str, ws_base: str, code: str, token: str, n: int, spread: 
         choices = [rng.randrange(len(OPTIONS)) for _ in people]
         presenter.want[item] = n
         sent: list[float] = []
+        cpu_before = cpu_seconds(pid)
 
         async def one(p: Participant, choice: int, delay: float, item=item, sent=sent):
             if delay:
@@ -282,6 +298,7 @@ async def drive(name: str, ws_base: str, code: str, token: str, n: int, spread: 
             else float("inf"),
             "presenter_total": latest["total"],
             "counts_match": latest.get("counts") == expected,
+            "cpu_ms_per_answer": (cpu_seconds(pid) - cpu_before) * 1000 / n,
         }
         if scenario == "spread":
             await presenter.next_item()
@@ -413,11 +430,21 @@ def main() -> None:
                   f"{args.workers} uvicorn worker(s); {os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f} at start")  # fmt: skip
             results = []
-            for name, base, code, token in (
-                ("bare", f"ws://127.0.0.1:{bare_port}", "BARE", "x"),
-                ("nearpeer", f"ws://127.0.0.1:{port}", opened["code"], opened["presenter_token"]),
+            # With one worker uvicorn serves in the process it started in: its CPU is countable.
+            server_pid = processes[0].pid if args.workers == 1 else None
+            for name, base, code, token, pid in (
+                ("bare", f"ws://127.0.0.1:{bare_port}", "BARE", "x", processes[1].pid),
+                (
+                    "nearpeer",
+                    f"ws://127.0.0.1:{port}",
+                    opened["code"],
+                    opened["presenter_token"],
+                    server_pid,
+                ),
             ):
-                results.append(asyncio.run(drive(name, base, code, token, args.n, args.spread)))
+                results.append(
+                    asyncio.run(drive(name, base, code, token, args.n, args.spread, pid))
+                )
             report(results)
             tally = json.loads(nearpeer_cli(env, "live", "results", opened["code"]))
             print("Nearpeer database totals per item:", [i["total"] for i in tally["items"]])
@@ -441,6 +468,7 @@ def report(results: list[dict]) -> None:
     )
     header = f"{'scenario':8} {'server':9} {'acked':>6} {'lost':>5} {'ack p50':>9} "
     header += f"{'ack p99':>9} {'tally':>9} {'presenter total':>16} {'counts ok':>9}"
+    header += f" {'server CPU/answer':>18}"
     print(header)
     for scenario in ("spread", "burst"):
         for r in results:
@@ -448,12 +476,14 @@ def report(results: list[dict]) -> None:
             print(
                 f"{scenario:8} {r['server']:9} {s['acked']:>6} {s['lost']:>5} "
                 f"{s['ack_p50_ms']:>7.0f}ms {s['ack_p99_ms']:>7.0f}ms {s['tally_ms']:>7.0f}ms "
-                f"{s['presenter_total']:>16} {str(s['counts_match']):>9}"
+                f"{s['presenter_total']:>16} {str(s['counts_match']):>9} "
+                f"{s['cpu_ms_per_answer']:>15.2f} ms"
             )
         b, o = bare[scenario], ours[scenario]
         print(
             f"{scenario:8} ratio nearpeer/bare: ack p99 {o['ack_p99_ms'] / b['ack_p99_ms']:.2f}x, "
-            f"tally {o['tally_ms'] / b['tally_ms']:.2f}x"
+            f"tally {o['tally_ms'] / b['tally_ms']:.2f}x, "
+            f"server CPU per answer {o['cpu_ms_per_answer'] / b['cpu_ms_per_answer']:.2f}x"
         )
 
 

@@ -289,3 +289,19 @@ def test_anonymous_viewers_get_no_player(client, session):
     services.control_deck(deck=deck, action="end")
     html = client.get(reverse("live:participate", kwargs={"code": deck.code})).content.decode()
     assert "live-player" not in html and "youtube" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 3])
+def test_leaderboard_takes_two_queries_whatever_the_audience(session, n, django_assert_num_queries):
+    deck = make_deck(session)
+    services.set_leaderboard(deck=deck, enabled=True)
+    deck.refresh_from_db()
+    keyed = deck.items.get(position=1)
+    for i in range(n):
+        who = uuid.uuid4()
+        services.set_nickname(deck=deck, participant=who, name=f"N{i}")
+        answer(deck, keyed, who, 1)
+    with django_assert_num_queries(2):
+        board = services.leaderboard(deck)
+    assert [r["score"] for r in board] == [1] * n
