@@ -1,5 +1,6 @@
 """A presenter runs a three-item deck in one Chromium context; three phone-sized participants
-answer; the full-screen results view updates without a reload; axe finds nothing serious.
+answer (two of them with a leaderboard nickname, shown after the reveal); the full-screen results
+view updates without a reload; axe finds nothing serious.
 
 Served by a real uvicorn (WebSockets need ASGI), so it runs in the PostgreSQL pass."""
 
@@ -29,7 +30,7 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
     lead = teacher(email="lead@example.ac.uk")
     session = SessionFactory(title="Cardiology revision")
     SessionTeacher.objects.create(session=session, teacher=lead)
-    deck = services.create_deck(session=session, title="Cardiology quiz", by=lead)
+    deck = services.create_deck(session=session, title="Cardiology quiz", by=lead, leaderboard=True)
     services.add_item(
         deck=deck, kind=ItemKind.CHOICE, prompt="Which valve closes first?",
         options=["Mitral", "Aortic"], correct=0,
@@ -64,6 +65,10 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
                 phone.get_by_role("button", name="Join").click()
                 phone.get_by_role("heading", name="Which valve closes first?").wait_for()
                 pages.append(phone)
+            for phone, name in ((pages[0], "Pulse"), (pages[2], "Valve")):  # pages[1]: none
+                phone.get_by_label("Your nickname").fill(name)
+                phone.get_by_role("button", name="Save nickname").click()
+                phone.get_by_text(f"You appear on the leaderboard as {name}.").wait_for()
             assert axe(pages[0]) == []
             shot(pages[0], "phone-item")
 
@@ -76,6 +81,16 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             assert screen.locator(".live-bar-count").all_inner_texts() == ["2", "1"]
             assert axe(screen) == []
             shot(screen, "screen-results")
+            presenter.get_by_role("button", name="Reveal answer").click()
+            screen.locator("#live-leaderboard .live-nick").first.wait_for()
+            pages[0].locator("#live-leaderboard .live-nick").first.wait_for()
+            board = pages[0].locator("#live-leaderboard")
+            assert board.locator(".live-nick").all_inner_texts() == ["Pulse", "Valve"]
+            assert board.locator(".live-score").all_inner_texts() == ["1 correct", "0 correct"]
+            assert screen.locator("#live-leaderboard .live-nick").all_inner_texts() == [
+                "Pulse",
+                "Valve",
+            ]
 
             presenter.get_by_role("button", name="Next").click()
             for phone, word in zip(pages, ["Squeeze", "squeeze", "Pump"], strict=True):
