@@ -291,11 +291,17 @@ class _Postgres:
         self.words = text.tsquery(words)
         access = "(" + " | ".join(held) + ")"
         self.access = f"{access} & {tag}" if tag else access
+        # The words alone first: the planner estimates them well and takes the GIN index;
+        # the words with the access terms (common) are rechecked on the rows found.
         self.filters = {
-            1: (f"head @@ ({self.WORDS} && {self.ACCESS})", [self.words, self.access]),
+            1: (
+                f"head @@ {self.WORDS} AND head @@ ({self.WORDS} && {self.ACCESS})",
+                [self.words, self.words, self.access],
+            ),
             2: (
-                f"vector @@ ({self.WORDS} && {self.ACCESS}) AND NOT head @@ {self.WORDS}",
-                [self.words, self.access, self.words],
+                f"vector @@ {self.WORDS} AND vector @@ ({self.WORDS} && {self.ACCESS}) "
+                f"AND NOT head @@ {self.WORDS}",
+                [self.words, self.words, self.access, self.words],
             ),
         }
 
