@@ -37,6 +37,8 @@ def test_invited_member_sets_a_password_and_signs_in(
     page.get_by_role("button", name="Save password and sign in").click()
 
     assert page.get_by_text("Welcome, Ivy. Your password is saved.").is_visible()
+    if page.locator("summary.nav-toggle").is_visible():  # on a phone, behind the Menu button
+        page.locator("summary.nav-toggle").click()
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, newcomer, password="correct-horse-battery-9")
     assert page.locator(".nav").get_by_text("Ivy").count() == 1

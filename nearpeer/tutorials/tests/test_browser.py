@@ -13,6 +13,8 @@ from nearpeer.tutorials.tests.factories import (
 
 
 def sign_out(page):
+    if page.locator("summary.nav-toggle").is_visible():  # on a phone, behind the Menu button
+        page.locator("summary.nav-toggle").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state("networkidle")
 
