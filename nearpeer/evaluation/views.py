@@ -306,8 +306,6 @@ def survey_import(request, slug):
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
 
-
-
 @require_GET
 def report_view(request, slug):
     survey = _lead_survey(request, slug)
