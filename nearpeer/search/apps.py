@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SearchConfig(AppConfig):
@@ -12,3 +13,15 @@ class SearchConfig(AppConfig):
         from . import index
 
         index.connect_signals()
+        post_migrate.connect(_rebuild_documents_without_access_terms, sender=self)
+
+
+def _rebuild_documents_without_access_terms(sender, using: str = "default", **kwargs) -> None:
+    """Documents indexed before migration 0003 carry no access terms, so nobody would find them;
+    every document written since carries at least its own object term. Rebuilding once here
+    spares an upgrade the manual `nearpeer search_reindex` step."""
+    from . import index
+    from .models import Document
+
+    if Document.objects.using(using).filter(access="").exists():
+        index.rebuild()

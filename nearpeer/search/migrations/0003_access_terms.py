@@ -3,8 +3,8 @@ may open a document, its kind's groups, its tags), indexed by FTS5 on SQLite (a 
 with kind, object_id and subkind readable from the index's rows) and by the search vectors on
 PostgreSQL (plus `head`, the title's vector, with its own GIN index).
 
-After this migration, run `nearpeer search_reindex`: documents indexed before it have no access
-terms, so nobody would find them.
+Documents indexed before it have no access terms, so nobody would find them: the search app
+rebuilds the index after `migrate` when it finds any (`SearchConfig`).
 """
 
 import django.contrib.postgres.search

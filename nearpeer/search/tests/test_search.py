@@ -203,6 +203,28 @@ def test_rebuild_reindexes_everything(member):
     assert titles(member, "ketoacidosis") == ["Diabetic ketoacidosis"]
 
 
+def test_migrate_rebuilds_documents_indexed_before_access_terms(member):
+    """An upgraded site's documents from before search/0003 have no access terms; the
+    post_migrate handler rebuilds them so they are found again without a manual step."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from nearpeer.search.models import Document
+
+    make_resource(title="Diabetic ketoacidosis", summary="Fluids first.")
+    Document.objects.update(access="", vector=None, head=None)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO search_document_fts(search_document_fts) VALUES ('rebuild')"
+            )
+    assert titles(member, "ketoacidosis") == []
+    config = apps.get_app_config("search")
+    post_migrate.send(sender=config, app_config=config, using="default", verbosity=0, apps=apps)
+    assert titles(member, "ketoacidosis") == ["Diabetic ketoacidosis"]
+    assert not Document.objects.filter(access="").exists()
+
+
 def test_a_broad_query_ranks_title_matches_and_the_newest_others(member, monkeypatch):
     monkeypatch.setattr(index, "RANK_CANDIDATES", 2)
     make_resource(title="Oxygen therapy", summary="Targets and devices.")  # oldest, title match
