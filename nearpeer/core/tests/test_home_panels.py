@@ -161,3 +161,54 @@ def test_home_with_every_panel_passes_axe(page, live_server, sign_in, axe):
         "Surveys",
     ]
     assert axe(page) == []
+
+
+# --- Cached per member: a change shows at once --------------------------------------------------
+
+
+def _panel_keys(member) -> list[str]:
+    return [p.context.get("key") for p in home_panels(_request(member))]
+
+
+def test_notifications_panel_follows_new_and_read_notifications_at_once(member):
+    from nearpeer.notifications import services
+
+    other = UserFactory()
+    Notification.objects.create(recipient=member, category="sessions", title="One")
+    assert home_panels(_request(member))[0].context["badge"] == "1 unread"
+
+    Notification.objects.bulk_create(
+        [Notification(recipient=member, category="sessions", title="Two")]
+    )
+    Notification.objects.create(recipient=other, category="sessions", title="Not mine")
+    assert home_panels(_request(member))[0].context["badge"] == "2 unread"
+
+    services.mark_all_read(member=member)  # an update(): no signal
+    assert "notifications" not in _panel_keys(member)
+    assert home_panels(_request(other))[0].context["badge"] == "1 unread"
+
+    Notification.objects.filter(recipient=other).delete()
+    assert home_panels(_request(other)) == []
+
+
+def test_questions_panel_follows_cards_and_the_clock_at_once(
+    member, monkeypatch, django_assert_num_queries
+):
+    from nearpeer.questions.home import due_now
+
+    _due_cards(member, 1)
+    _due_cards(member, 1, due=timezone.now() + timedelta(hours=2))
+    assert due_now(member.pk) == 1
+
+    ReviewCard.objects.filter(member=member).update(due=timezone.now() - timedelta(minutes=1))
+    assert due_now(member.pk) == 2
+
+    ReviewCard.objects.filter(member=member).first().delete()
+    assert due_now(member.pk) == 1
+
+    _due_cards(member, 1, due=timezone.now() + timedelta(hours=1))
+    assert due_now(member.pk) == 1
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    with django_assert_num_queries(0):  # the cached due times, read against a later clock
+        assert due_now(member.pk) == 2
