@@ -212,3 +212,33 @@ def test_questions_panel_follows_cards_and_the_clock_at_once(
     monkeypatch.setattr(timezone, "now", lambda: later)
     with django_assert_num_queries(0):  # the cached due times, read against a later clock
         assert due_now(member.pk) == 2
+
+
+def _tutorials(member) -> dict:
+    found = [p for p in home_panels(_request(member)) if "programmes" in p.context]
+    if not found:
+        return {"programmes": [], "groups": []}
+    return {k: [x.programme.title if k == "groups" else x.title for x in v]
+            for k, v in found[0].context.items() if k in {"programmes", "groups"}}  # fmt: skip
+
+
+def test_tutorials_panel_follows_sign_ups_groups_and_programmes_at_once(member):
+    first = ProgrammeFactory(title="First")
+    assert _tutorials(member) == {"programmes": ["First"], "groups": []}
+
+    signup = sign_up(first, member)
+    second = ProgrammeFactory(title="Second")
+    assert _tutorials(member) == {"programmes": ["Second"], "groups": []}
+
+    second.status = "published"
+    second.save()
+    first.status = "published"
+    first.save()
+    assert _tutorials(member) == {"programmes": [], "groups": []}
+
+    group = TutorialGroup.objects.create(programme=first, slot=SlotFactory(programme=first))
+    group.members.add(signup)
+    assert _tutorials(member) == {"programmes": [], "groups": ["First"]}
+
+    group.members.remove(signup)
+    assert _tutorials(member) == {"programmes": [], "groups": []}
