@@ -242,3 +242,26 @@ def test_tutorials_panel_follows_sign_ups_groups_and_programmes_at_once(member):
 
     group.members.remove(signup)
     assert _tutorials(member) == {"programmes": [], "groups": []}
+
+
+def _survey_titles(member) -> list[str]:
+    found = [p for p in home_panels(_request(member)) if "surveys" in p.context]
+    return [s.title for s in found[0].context["surveys"]] if found else []
+
+
+def test_surveys_panel_follows_survey_changes_and_the_clock_at_once(member, monkeypatch):
+    survey = Survey.objects.create(title="Year 2", slug="year-2", audience_years_mask=1 << 2)
+    assert _survey_titles(member) == ["Year 2"]
+
+    survey.audience_years_mask = 1 << 3
+    survey.save()
+    assert _survey_titles(member) == []
+
+    survey.audience_years_mask = 1 << 2
+    survey.closes_at = timezone.now() + timedelta(hours=1)
+    survey.save()
+    assert _survey_titles(member) == ["Year 2"]
+
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert _survey_titles(member) == []  # closed by the clock, no write needed
