@@ -195,6 +195,14 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("NEARPEER_PROXY_COUNT", "0")) or No
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# With Redis (shared by every app server) a request reads its session from the cache and the
+# database is the record (written on every change, read on a cache miss); sign-out deletes
+# both, so it holds on every server. Without Redis the cache is per process: database only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

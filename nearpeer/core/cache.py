@@ -218,3 +218,64 @@ class BumpingQuerySet(models.QuerySet):
         if rows:
             bump(self.bumps)
         return rows
+
+
+# --- One member's own data ----------------------------------------------------------------------
+# What belongs to one member (their unread count, their due cards) can be cached per member too,
+# under a topic per owner ("notifications:<user id>") bumped by writes to that owner's rows only.
+
+
+def owner_topic(prefix: str, owner_id) -> str:
+    return f"{prefix}:{owner_id}"
+
+
+def bump_owners(prefix: str, owner_ids) -> None:
+    topics = sorted({owner_topic(prefix, pk) for pk in owner_ids if pk is not None})
+    if topics:
+        bump(*topics)
+
+
+def bump_owner_on_writes(prefix: str, model, owner_field: str) -> None:
+    """Bump `prefix:<owner>` whenever a row of `model` is saved or deleted (cascades included);
+    `owner_field` is the owner's column (attname, say "recipient_id")."""
+    from django.db.models.signals import post_delete, post_save
+
+    def changed(sender, instance, **kwargs):
+        bump_owners(prefix, [getattr(instance, owner_field)])
+
+    uid = f"nearpeer-bump-owner-{prefix}-{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+
+
+class OwnerBumpingQuerySet(models.QuerySet):
+    """A QuerySet whose signal-less writes bump `bumps_prefix:<owner>` for each owner whose rows
+    they touch (an update first reads the owners: one query more per write, none per read)."""
+
+    bumps_prefix: str = ""
+    owner_field: str = ""
+
+    def update(self, **kwargs):
+        owners = set(self.values_list(self.owner_field, flat=True).distinct())
+        rows = super().update(**kwargs)
+        if rows:
+            bump_owners(self.bumps_prefix, owners | self._owners_in(kwargs))
+        return rows
+
+    def _owners_in(self, kwargs) -> set:
+        if self.owner_field in kwargs:
+            return {kwargs[self.owner_field]}
+        name = self.owner_field.removesuffix("_id")
+        return {getattr(kwargs[name], "pk", kwargs[name])} if name in kwargs else set()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        bump_owners(self.bumps_prefix, (getattr(o, self.owner_field) for o in objs))
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        bump_owners(self.bumps_prefix, (getattr(o, self.owner_field) for o in objs))
+        return rows

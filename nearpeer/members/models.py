@@ -120,19 +120,68 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        """The user's roles, read once per user object (templates and permissions ask often)."""
+        """The user's roles, read once per user object (templates and permissions ask often)
+        and kept in the shared cache under a version that every change to this user's grants
+        bumps (RoleGrant's signals and queryset), so a grant or revocation shows at once."""
         if not self.pk:
             return frozenset()
-        return frozenset(self.role_grants.values_list("role", flat=True))
+        from nearpeer.core.cache import fragment
+
+        return fragment(
+            f"roles:{self.pk}",
+            (roles_topic(self.pk),),
+            lambda: frozenset(self.role_grants.values_list("role", flat=True)),
+        )
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+
+def roles_topic(user_id: int) -> str:
+    """The data-version topic of one user's roles (nearpeer.core.cache)."""
+    return f"roles:{user_id}"
+
+
+def bump_roles(user_ids) -> None:
+    from nearpeer.core.cache import bump
+
+    topics = sorted({roles_topic(pk) for pk in user_ids if pk is not None})
+    if topics:
+        bump(*topics)
+
+
+class RoleGrantQuerySet(models.QuerySet):
+    """Writes that send no signal bump the roles of the users they touch (saves and deletes,
+    cascades included, bump through the signals connected in MembersConfig.ready)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        bump_roles(o.user_id for o in objs)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        bump_roles(o.user_id for o in objs)
+        return rows
+
+    def update(self, **kwargs):
+        before = set(self.values_list("user_id", flat=True))
+        rows = super().update(**kwargs)
+        after = {kwargs["user_id"]} if "user_id" in kwargs else set()
+        if "user" in kwargs:
+            after.add(getattr(kwargs["user"], "pk", kwargs["user"]))
+        bump_roles(before | after)
+        return rows
 
 
 class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField(default=timezone.now)
+
+    objects = RoleGrantQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -2,14 +2,21 @@
 
 from django.urls import reverse
 
+from nearpeer.core.cache import fragment, owner_topic
 from nearpeer.core.panels import Panel
 
 from .models import Notification
 
 
 def panels(request) -> list[Panel]:
-    """One query: the member's unread count; no panel when nothing is unread."""
-    unread = Notification.objects.filter(recipient=request.user).unread().count()
+    """The member's unread count, cached per member under a version every write to their
+    notifications bumps (no query when warm); no panel when nothing is unread."""
+    pk = request.user.pk
+    unread = fragment(
+        f"home:unread:{pk}",
+        (owner_topic("notifications", pk),),
+        lambda: Notification.objects.filter(recipient_id=pk).unread().count(),
+    )
     if not unread:
         return []
     return [

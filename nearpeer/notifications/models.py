@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from nearpeer.core.cache import OwnerBumpingQuerySet
+
 
 class Category(models.TextChoices):
     """What a notification is about; members choose per category whether email is sent too."""
@@ -15,7 +17,11 @@ class Category(models.TextChoices):
     ACCOUNT = "account", "My account (year of study requests)"
 
 
-class NotificationQuerySet(models.QuerySet):
+class NotificationQuerySet(OwnerBumpingQuerySet):
+    # The home panel's unread count is cached per recipient (nearpeer.notifications.home).
+    bumps_prefix = "notifications"
+    owner_field = "recipient_id"
+
     def unread(self):
         return self.filter(read_at__isnull=True)
 

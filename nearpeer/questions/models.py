@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from nearpeer.core.cache import BumpingQuerySet
+from nearpeer.core.cache import BumpingQuerySet, OwnerBumpingQuerySet
 from nearpeer.teaching.years import format_years, years_to_mask
 
 from . import scoring
@@ -324,6 +324,12 @@ class Rating(models.Model):
         return f"{self.quality}/{self.difficulty}"
 
 
+class ReviewCardQuerySet(OwnerBumpingQuerySet):
+    # The home panel's due count is cached per member (nearpeer.questions.home).
+    bumps_prefix = "review"
+    owner_field = "member_id"
+
+
 class ReviewCard(models.Model):
     """A member's FSRS card for one question; `state` is `fsrs.Card.to_dict()`."""
 
@@ -333,6 +339,8 @@ class ReviewCard(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     state = models.JSONField()
     due = models.DateTimeField()
+
+    objects = ReviewCardQuerySet.as_manager()
 
     class Meta:
         constraints = [

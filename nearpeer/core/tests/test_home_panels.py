@@ -162,3 +162,107 @@ def test_home_with_every_panel_passes_axe(page, live_server, sign_in, axe):
         "Surveys",
     ]
     assert axe(page) == []
+
+
+# --- Cached per member: a change shows at once --------------------------------------------------
+
+
+def _panel_keys(member) -> list[str]:
+    return [p.context.get("key") for p in home_panels(_request(member))]
+
+
+def test_notifications_panel_follows_new_and_read_notifications_at_once(member):
+    from nearpeer.notifications import services
+
+    other = UserFactory()
+    Notification.objects.create(recipient=member, category="sessions", title="One")
+    assert home_panels(_request(member))[0].context["badge"] == "1 unread"
+
+    Notification.objects.bulk_create(
+        [Notification(recipient=member, category="sessions", title="Two")]
+    )
+    Notification.objects.create(recipient=other, category="sessions", title="Not mine")
+    assert home_panels(_request(member))[0].context["badge"] == "2 unread"
+
+    services.mark_all_read(member=member)  # an update(): no signal
+    assert "notifications" not in _panel_keys(member)
+    assert home_panels(_request(other))[0].context["badge"] == "1 unread"
+
+    Notification.objects.filter(recipient=other).delete()
+    assert home_panels(_request(other)) == []
+
+
+def test_questions_panel_follows_cards_and_the_clock_at_once(
+    member, monkeypatch, django_assert_num_queries
+):
+    from nearpeer.questions.home import due_now
+
+    _due_cards(member, 1)
+    _due_cards(member, 1, due=timezone.now() + timedelta(hours=2))
+    assert due_now(member.pk) == 1
+
+    ReviewCard.objects.filter(member=member).update(due=timezone.now() - timedelta(minutes=1))
+    assert due_now(member.pk) == 2
+
+    ReviewCard.objects.filter(member=member).first().delete()
+    assert due_now(member.pk) == 1
+
+    _due_cards(member, 1, due=timezone.now() + timedelta(hours=1))
+    assert due_now(member.pk) == 1
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    with django_assert_num_queries(0):  # the cached due times, read against a later clock
+        assert due_now(member.pk) == 2
+
+
+def _tutorials(member) -> dict:
+    found = [p for p in home_panels(_request(member)) if "programmes" in p.context]
+    if not found:
+        return {"programmes": [], "groups": []}
+    return {k: [x.programme.title if k == "groups" else x.title for x in v]
+            for k, v in found[0].context.items() if k in {"programmes", "groups"}}  # fmt: skip
+
+
+def test_tutorials_panel_follows_sign_ups_groups_and_programmes_at_once(member):
+    first = ProgrammeFactory(title="First")
+    assert _tutorials(member) == {"programmes": ["First"], "groups": []}
+
+    signup = sign_up(first, member)
+    second = ProgrammeFactory(title="Second")
+    assert _tutorials(member) == {"programmes": ["Second"], "groups": []}
+
+    second.status = "published"
+    second.save()
+    first.status = "published"
+    first.save()
+    assert _tutorials(member) == {"programmes": [], "groups": []}
+
+    group = TutorialGroup.objects.create(programme=first, slot=SlotFactory(programme=first))
+    group.members.add(signup)
+    assert _tutorials(member) == {"programmes": [], "groups": ["First"]}
+
+    group.members.remove(signup)
+    assert _tutorials(member) == {"programmes": [], "groups": []}
+
+
+def _survey_titles(member) -> list[str]:
+    found = [p for p in home_panels(_request(member)) if "surveys" in p.context]
+    return [s.title for s in found[0].context["surveys"]] if found else []
+
+
+def test_surveys_panel_follows_survey_changes_and_the_clock_at_once(member, monkeypatch):
+    survey = Survey.objects.create(title="Year 2", slug="year-2", audience_years_mask=1 << 2)
+    assert _survey_titles(member) == ["Year 2"]
+
+    survey.audience_years_mask = 1 << 3
+    survey.save()
+    assert _survey_titles(member) == []
+
+    survey.audience_years_mask = 1 << 2
+    survey.closes_at = timezone.now() + timedelta(hours=1)
+    survey.save()
+    assert _survey_titles(member) == ["Year 2"]
+
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert _survey_titles(member) == []  # closed by the clock, no write needed

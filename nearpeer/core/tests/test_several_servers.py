@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from nearpeer.members.models import Role, RoleGrant
 from nearpeer.members.tests.factories import UserFactory, teacher
 from nearpeer.teaching.models import Material, SessionTeacher
 from nearpeer.teaching.tests.factories import SessionFactory
@@ -231,3 +232,36 @@ def test_a_registration_through_one_server_shows_at_once_on_the_other(two_server
     assert "1 of 2 places left" in as_registrant and "You have a place" in as_registrant
     assert "2 of 2 left" in before
     assert "1 of 2 left" in after
+
+
+def test_a_role_change_and_a_sign_out_hold_at_once_on_the_other_server(
+    two_servers, redis_url, settings
+):
+    """Sessions are read from Redis (cached_db) and roles from a cached fragment: a grant made
+    anywhere, and a sign-out through one server, are seen by the other at once."""
+    first, second = two_servers
+    member = UserFactory(email="member@example.ac.uk", year=2)
+    committee_page = "/members/committee/members/"
+
+    with httpx.Client(base_url=first, timeout=20) as on_first:
+        _sign_in(on_first, "member@example.ac.uk")
+        with httpx.Client(base_url=second, timeout=20, cookies=on_first.cookies) as on_second:
+            assert on_second.get("/timetable/").status_code == 200  # session now in Redis
+            before = on_second.get(committee_page).status_code
+            # This process bumps the role version where the servers read it.
+            settings.CACHES = {
+                "default": {
+                    "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
+                    "LOCATION": redis_url,
+                }
+            }
+            RoleGrant.objects.create(user=member, role=Role.COMMITTEE)
+            granted = on_second.get(committee_page).status_code
+
+            token = _csrf(on_first, "/timetable/")
+            signed_out = on_first.post("/members/sign-out/", data={"csrfmiddlewaretoken": token})
+            after = on_second.get("/timetable/")
+
+    assert (before, granted) == (404, 200)
+    assert signed_out.status_code == 302
+    assert after.status_code == 302 and "/members/sign-in/" in after.headers["Location"]

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from nearpeer.members.models import Role, RoleGrant
+from nearpeer.members.models import Role, RoleGrant, User
 from nearpeer.members.tests.factories import UserFactory
 
 
@@ -128,3 +128,32 @@ def test_unknown_role_message(client, root, member):
         "Roles of Ada Member not changed: Select a valid choice. king is not one of the "
         "available choices."
     ]
+
+
+def test_cached_roles_follow_every_change_at_once(client, root, member, django_assert_num_queries):
+    """Roles are read from the shared cache (no query on a repeat request), and every way a
+    grant changes (a service, a plain create, a queryset delete, erasure) is seen at once."""
+    from nearpeer.members import services
+    from nearpeer.members.privacy import erase_member_data
+
+    client.force_login(member)
+    page = reverse("members:member-list")
+    assert client.get(page).status_code == 404
+    fresh = User.objects.get(pk=member.pk)  # a fresh object, as each request has
+    with django_assert_num_queries(0):
+        assert fresh.roles == frozenset()
+
+    services.set_roles(member=member, roles={Role.COMMITTEE}, by=root)
+    assert client.get(page).status_code == 200
+
+    RoleGrant.objects.filter(user=member).delete()
+    assert client.get(page).status_code == 404
+
+    RoleGrant.objects.create(user=member, role=Role.COMMITTEE)
+    assert client.get(page).status_code == 200
+
+    erase_member_data(member=member)
+    assert client.get(page).status_code == 404
+
+    RoleGrant.objects.bulk_create([RoleGrant(user=member, role=Role.COMMITTEE)])
+    assert client.get(page).status_code == 200

@@ -41,7 +41,9 @@ def test_notify_nothing_emailed_before_commit(ada, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         send([ada])
 
-    assert (len(callbacks), mail.outbox) == (1, [])
+    # Besides the email task, the cache version bump runs again on commit (nearpeer.core.cache).
+    emails = [c for c in callbacks if c.__module__ != "nearpeer.core.cache"]
+    assert (len(emails), mail.outbox) == (1, [])
 
 
 def test_category_turned_off_means_in_app_only(ada, django_capture_on_commit_callbacks):

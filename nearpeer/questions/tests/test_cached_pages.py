@@ -115,8 +115,8 @@ def test_practise_queries_are_constant_when_warm(client, published, django_asser
     client.force_login(UserFactory(year=3))
     _get(client, url)
 
-    # Session, user, the question (for the permission), roles.
-    with django_assert_num_queries(4):
+    # Session, user, the question (for the permission); roles from the cache.
+    with django_assert_num_queries(3):
         html = _get(client, url)
 
     assert "ST elevation in II, III and aVF" in html and "csrfmiddlewaretoken" in html

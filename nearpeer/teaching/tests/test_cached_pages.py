@@ -155,10 +155,10 @@ def test_timetable_queries_are_constant_cold_and_warm(
     client.force_login(member)
 
     # Session, user, roles, scope; the cached part (series, count, page, teachers); counts
-    # and my state.
+    # and my state. Warm: the roles come from the cache too.
     with django_assert_num_queries(10):
         cold = client.get(TIMETABLE)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         warm = client.get(TIMETABLE)
 
     assert cold.content.decode().count("You have a place") == n
@@ -221,8 +221,8 @@ def test_session_page_queries_are_constant_and_few_when_warm(
     client.force_login(member)
     _get(client, f"/sessions/{session.pk}/")
 
-    # Session, user, roles, the session with counts and my place.
-    with django_assert_num_queries(4):
+    # Session, user, the session with counts and my place (roles from the cache).
+    with django_assert_num_queries(3):
         html = _get(client, f"/sessions/{session.pk}/")
 
     assert html.count('href="/materials/') == 3
