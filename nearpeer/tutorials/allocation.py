@@ -1392,14 +1392,17 @@ def greedy_groups(problem: Problem) -> list[Group]:
     return [*problem.pinned, *_greedy(_Pool.of(problem))]
 
 
-def _local_search(pool: _Pool, groups: list[Group], deadline: float) -> list[Group]:
+def _local_search(
+    pool: _Pool, groups: list[Group], deadline: float, *, kicks: int | None = None
+) -> list[Group]:
     """Improve a set of groups without changing their slots or tutors: first place unplaced tutees
     in groups with room, then bring friends together (and use fewer "if need be" answers) by
     moving a tutee to another group, swapping two tutees, or swapping a placed tutee for an
     unplaced one, while that gains. Only groups holding a friend are tried, and after a change
     only the tutees it touched are looked at again. Until the deadline, random kicks (a few
     moves and swaps regardless of gain) followed by the same descent search for better local
-    optima; the best groups seen are returned (seeded, so the same input gives the same answer)."""
+    optima; the best groups seen are returned (seeded, so the same input gives the same answer).
+    `kicks` caps the rounds of kicks (tests give an infinite deadline and a cap)."""
     p = pool.problem
     index = {u.id: i for i, u in enumerate(pool.tutees)}
     friends: dict = defaultdict(set)
@@ -1495,7 +1498,14 @@ def _local_search(pool: _Pool, groups: list[Group], deadline: float) -> list[Gro
     best, best_value = [set(m) for m in members], value()
     rng = random.Random(len(pool.tutees) * 7919 + len(groups))
     placed_list = sorted(where)
-    while time.perf_counter() < deadline and len(groups) > 1 and placed_list:
+    rounds = 0
+    while (
+        time.perf_counter() < deadline
+        and (kicks is None or rounds < kicks)
+        and len(groups) > 1
+        and placed_list
+    ):
+        rounds += 1
         kicked: set[int] = set()
         for _ in range(3):
             i = rng.choice(placed_list)

@@ -495,7 +495,7 @@ def test_greedy_and_local_search_keep_every_rule_and_only_improve(problem):
     pool = allocation._Pool.of(problem)
     start = allocation._greedy(pool)
 
-    improved = allocation._local_search(pool, start, deadline=float("inf"))
+    improved = allocation._local_search(pool, start, deadline=float("inf"), kicks=50)
 
     assert broken_rules(problem, start) == []
     assert broken_rules(problem, improved) == []
@@ -518,7 +518,7 @@ def test_local_search_brings_friends_together_by_moves_swaps_and_unplaced_swaps(
     # a and c together, b and d together, e (a's friend) unplaced: no pair kept.
     start = [Group("A", ("t1",), ("a", "c")), Group("A", ("t2",), ("b", "d"))]
 
-    improved = allocation._local_search(pool, start, deadline=float("inf"))
+    improved = allocation._local_search(pool, start, deadline=float("inf"), kicks=50)
 
     assert broken_rules(problem, improved) == []
     assert score(problem, start)[:2] == (4, 0)
