@@ -203,10 +203,14 @@ def test_coder_keeps_their_place_after_apply_code(
 
     assert page.url.endswith(f"/coding/?page=2#u-answer{target.pk}")
     assert page.locator(f"#u-answer{target.pk}").is_visible()
-    in_view = page.locator(f"#u-answer{target.pk}").evaluate(
-        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"
+    # The browser scrolls to the fragment once the page has laid out; wait for it (fails if never).
+    # Scrolled to the very top, the box may sit a fraction of a pixel above it.
+    page.wait_for_function(
+        "id => { const r = document.getElementById(id).getBoundingClientRect();"
+        " return r.top >= -1 && r.top < innerHeight; }",
+        arg=f"u-answer{target.pk}",
+        timeout=5_000,
     )
-    assert in_view is True
     assert Coding.objects.get().memo == "kept my place"
     assert axe(page) == []
     if SHOTS:
