@@ -183,8 +183,8 @@ def test_application_list_queries_do_not_grow(client, n, django_assert_num_queri
     client.force_login(boss)
     boss.roles  # noqa: B018  (read once, as the middleware would)
 
-    # session, user, roles, call, applications, reviews
-    with django_assert_num_queries(6):
+    # session, user, call, applications, reviews (roles from the cache filled above)
+    with django_assert_num_queries(5):
         response = client.get(f"/teachers/calls/{call.pk}/applications/")
     assert response.text.count('name="applications"') == n
 

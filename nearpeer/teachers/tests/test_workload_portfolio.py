@@ -103,8 +103,8 @@ def test_committee_workload_queries_do_not_grow(client, n, django_assert_num_que
     client.force_login(boss)
     boss.roles  # noqa: B018
 
-    # session, user, roles, teachers, their sessions, upcoming sessions
-    with django_assert_num_queries(6):
+    # session, user, teachers, their sessions, upcoming sessions (roles from the cache)
+    with django_assert_num_queries(5):
         response = client.get("/teachers/committee/workload/")
     assert response.text.count('data-label="Teacher"') == n
 
