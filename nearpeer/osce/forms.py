@@ -1,10 +1,10 @@
 import re
 import uuid
 
-import filetype
 from django import forms
 from django.core.exceptions import ValidationError
 
+from nearpeer.core.images import image_upload_problem
 from nearpeer.members.models import User
 from nearpeer.tutorials.models import TutorialGroup
 
@@ -13,10 +13,6 @@ from .models import Station
 from .services import STATION_FIELDS
 
 MAX_PEOPLE = 400
-
-
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
 class StationForm(forms.ModelForm):
@@ -54,13 +50,9 @@ class StationForm(forms.ModelForm):
         upload = self.cleaned_data.get("image")
         if not upload:
             return None
-        if upload.size > MAX_IMAGE_BYTES:
-            raise ValidationError("The image is larger than 2 MB.")
-        kind = filetype.guess(upload.read(261))
-        upload.seek(0)
-        if kind is None or kind.mime not in IMAGE_TYPES:
-            raise ValidationError("The file is not a PNG, JPEG, GIF or WebP image.")
-        upload.content_type_checked = kind.mime
+        problem = image_upload_problem(upload)
+        if problem:
+            raise ValidationError(problem)
         return upload
 
     def clean(self):

@@ -27,6 +27,8 @@ from xml.sax.saxutils import escape
 import nh3
 from defusedxml import ElementTree as SafeET
 
+from nearpeer.core.images import IMAGE_TYPES, MAX_IMAGE_BYTES
+
 from . import scoring
 from .rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from .scoring import EMQ, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUEFALSE
@@ -34,7 +36,6 @@ from .scoring import EMQ, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUEFALSE
 MIN_OPTIONS, MAX_OPTIONS = scoring.MIN_OPTIONS, scoring.MAX_OPTIONS
 MAX_TEXT = 20_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
 REFERENCES_MARK = "References:"
 FREE_TAG = "tag"
 PLUGINFILE = "@@PLUGINFILE@@/"
@@ -69,7 +70,6 @@ class Attachment:
 
 
 MAX_FILES = 20
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 FILE_TYPES = IMAGE_TYPES | {"application/pdf"}
 
 

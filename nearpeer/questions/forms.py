@@ -1,15 +1,13 @@
-import filetype
 from django import forms
 from django.core.exceptions import ValidationError
 
+from nearpeer.core.images import image_upload_problem
 from nearpeer.teaching.years import ALL_YEARS, mask_to_years
 
 from . import formats, scoring
 from .models import ImportFormat, QuestionType, Tag, TagKind
 from .services import Confidence
 
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 LETTERS = "ABCDEFGH"
 LETTERS_ALL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 YEAR_CHOICES = [(y, f"Year {y}") for y in ALL_YEARS]
@@ -110,13 +108,9 @@ class QuestionForm(forms.Form):
         upload = self.cleaned_data.get("image")
         if not upload:
             return None
-        if upload.size > MAX_IMAGE_BYTES:
-            raise ValidationError("The image is larger than 2 MB.")
-        kind = filetype.guess(upload.read(261))
-        upload.seek(0)
-        if kind is None or kind.mime not in IMAGE_TYPES:
-            raise ValidationError("The file is not a PNG, JPEG, GIF or WebP image.")
-        upload.content_type_checked = kind.mime
+        problem = image_upload_problem(upload)
+        if problem:
+            raise ValidationError(problem)
         return upload
 
     def clean(self):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
+from nearpeer.core.images import image_mime
 from nearpeer.members.models import Role
 from nearpeer.notifications.models import Category
 from nearpeer.notifications.services import notify
@@ -966,24 +967,20 @@ def import_questions(
     return created
 
 
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
 def _imported_image(q: formats.QuestionData) -> dict | None:
     """The embedded image as version fields, checked by content like an uploaded one."""
-    import filetype
     from django.core.files.base import ContentFile
 
     if q.image is None:
         return None
-    kind = filetype.guess(q.image.data[:261])
-    if kind is None or kind.mime not in IMAGE_TYPES:
+    mime = image_mime(q.image.data)
+    if mime is None:
         q.left_out.append(f"file {q.image.name!r} is not a PNG, JPEG, GIF or WebP image")
         return None
     name = "".join(ch for ch in q.image.name if ch.isalnum() or ch in "._-")[-40:] or "image"
     return {
         "image": ContentFile(q.image.data, name=name),
-        "image_type": kind.mime,
+        "image_type": mime,
         "image_alt": (q.image.alt or q.image.name)[:300],
     }
 
