@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from nearpeer.core.highs import new_quiet_highs
+from nearpeer.core.highs import add_rows, new_quiet_highs
 
 REST_PREFIX = "rest-"
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -257,21 +257,7 @@ class _Model:
         highs.changeColsIntegrality(
             n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger, np.uint8)
         )
-        if self.rows:
-            starts, index, value = [], [], []
-            for _, _, idx, vals in self.rows:
-                starts.append(len(index))
-                index.extend(idx)
-                value.extend(vals)
-            highs.addRows(
-                len(self.rows),
-                np.array([r[0] for r in self.rows], dtype=np.float64),
-                np.array([r[1] for r in self.rows], dtype=np.float64),
-                len(index),
-                np.array(starts, dtype=np.int32),
-                np.array(index, dtype=np.int32),
-                np.array(value, dtype=np.float64),
-            )
+        add_rows(highs, self.rows)
         highs.changeObjectiveSense(
             highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
         )

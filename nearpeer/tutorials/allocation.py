@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from nearpeer.core.highs import new_quiet_highs
+from nearpeer.core.highs import add_rows, new_quiet_highs
 
 Id = str | int
 
@@ -427,21 +427,7 @@ class _Model:
             highs.changeColsIntegrality(
                 len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger, dtype=np.uint8)
             )
-        if self.rows:
-            starts, index, value = [], [], []
-            for _, _, idx, vals in self.rows:
-                starts.append(len(index))
-                index.extend(idx)
-                value.extend(vals)
-            highs.addRows(
-                len(self.rows),
-                np.array([r[0] for r in self.rows], dtype=np.float64),
-                np.array([r[1] for r in self.rows], dtype=np.float64),
-                len(index),
-                np.array(starts, dtype=np.int32),
-                np.array(index, dtype=np.int32),
-                np.array(value, dtype=np.float64),
-            )
+        add_rows(highs, self.rows)
         return highs
 
 
