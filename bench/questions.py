@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import secrets
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _django import environment, install_bare_urlconf, setup  # noqa: E402
 from _summary import record  # noqa: E402
 
 SPECIALTIES = [
@@ -38,42 +38,6 @@ SPECIALTIES = [
     "Emergency medicine", "Paediatrics", "Obstetrics and gynaecology", "Psychiatry",
 ]  # fmt: skip
 ATTEMPTS_PER_MEMBER = 25
-
-
-def _environment(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
-    os.environ.setdefault("NEARPEER_ANONYMITY_KEY", secrets.token_urlsafe(40))
-    os.environ.pop("NEARPEER_DEBUG", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nearpeer.settings"
-
-
-def _setup(bare_urls: bool = False) -> None:
-    import django
-
-    import nearpeer.settings as project_settings
-
-    # No collectstatic in a benchmark: plain static storage, same for every view measured.
-    project_settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
-    if bare_urls:
-        project_settings.ROOT_URLCONF = "bench_questions_urls"
-    django.setup()
-
-
-def _install_bare_urlconf() -> None:
-    import types
-
-    from django.http import HttpResponse
-    from django.urls import include, path
-
-    def bare(request):
-        return HttpResponse("ok", content_type="text/plain")
-
-    module = types.ModuleType("bench_questions_urls")
-    module.urlpatterns = [path("bench/bare/", bare), path("", include("nearpeer.urls"))]
-    sys.modules["bench_questions_urls"] = module
 
 
 def serve(port: int) -> None:
@@ -89,8 +53,8 @@ def serve(port: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
-            _setup(bare_urls=True)
-            _install_bare_urlconf()
+            setup("bench_questions_urls")
+            install_bare_urlconf("bench_questions_urls")
             from django.core.wsgi import get_wsgi_application
 
             return get_wsgi_application()
@@ -179,7 +143,8 @@ def seed(*, members: int, questions: int, stdout) -> dict:
 
     attempt_sql = (
         "INSERT INTO questions_attempt (member_id, question_id, version_id, selected_mask, "
-        "correct, confidence, source, answered_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        "correct, credit, confidence, source, answered_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
     )
     card_sql = (
         "INSERT INTO questions_reviewcard (member_id, question_id, state, due) "
@@ -199,7 +164,7 @@ def seed(*, members: int, questions: int, stdout) -> dict:
                 qid = question_ids[(m * 7919 + k * 797) % q_count]
                 right = rng.random() < 0.6
                 answered = now - timedelta(minutes=rng.randrange(60 * 24 * 60))
-                attempts.append((member_id, qid, qid, 1 if right else 2, right,
+                attempts.append((member_id, qid, qid, 1 if right else 2, right, float(right),
                                  rng.randint(1, 3), "practice", stamp(answered)))  # fmt: skip
                 due = now + timedelta(minutes=rng.randrange(-60 * 24 * 30, 60 * 24 * 30))
                 cards.append((member_id, qid, json.dumps({**card_state, "due": due.isoformat()}),
@@ -364,8 +329,8 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory(prefix="nearpeer-bench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp.name}/bench.sqlite3"
     os.environ["NEARPEER_VAR_DIR"] = tmp.name
-    _environment(database_url)
-    _setup()
+    environment(database_url)
+    setup()
     from django.core.management import call_command
     from django.test import Client
 

@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _django import environment, install_bare_urlconf, setup  # noqa: E402
+
 _VOCABULARY = """
 anaemia haemoglobin ferritin thalassaemia sickle platelet coagulation warfarin heparin embolism
 angina infarction troponin murmur stenosis regurgitation endocarditis pericarditis tachycardia
@@ -125,41 +127,6 @@ def _query_mix() -> list[tuple[str, dict]]:
 HTMX = {"HX-Request": "true"}
 
 
-def _environment(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
-    os.environ.setdefault("NEARPEER_ANONYMITY_KEY", secrets.token_urlsafe(40))
-    os.environ.pop("NEARPEER_DEBUG", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nearpeer.settings"
-
-
-def _setup(bare_urls: bool = False) -> None:
-    import django
-
-    import nearpeer.settings as project_settings
-
-    project_settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
-    if bare_urls:
-        project_settings.ROOT_URLCONF = "bench_search_urls"
-    django.setup()
-
-
-def _install_bare_urlconf() -> None:
-    import types
-
-    from django.http import HttpResponse
-    from django.urls import include, path
-
-    def bare(request):
-        return HttpResponse("ok", content_type="text/plain")
-
-    module = types.ModuleType("bench_search_urls")
-    module.urlpatterns = [path("bench/bare/", bare), path("", include("nearpeer.urls"))]
-    sys.modules["bench_search_urls"] = module
-
-
 def serve(port: int, workers: int) -> None:
     """Run in the child process: the project (plus /bench/bare/) under gunicorn."""
     from gunicorn.app.base import BaseApplication
@@ -173,8 +140,8 @@ def serve(port: int, workers: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
-            _setup(bare_urls=True)
-            _install_bare_urlconf()
+            setup("bench_search_urls")
+            install_bare_urlconf("bench_search_urls")
             from django.core.wsgi import get_wsgi_application
 
             return get_wsgi_application()
@@ -494,8 +461,8 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory(prefix="nearpeer-bench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp.name}/bench.sqlite3"
     os.environ["NEARPEER_VAR_DIR"] = tmp.name
-    _environment(database_url)
-    _setup()
+    environment(database_url)
+    setup()
     from django.core.management import call_command
     from django.test import Client
 
