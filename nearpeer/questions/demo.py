@@ -3,15 +3,17 @@ sittings, practice answers from demo students. Idempotent: questions are found b
 
 import functools
 import random
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from nearpeer.members.models import Role, RoleGrant
 
 from . import services
 from .demo_bank import BANK, IN_REVIEW, TYPED
-from .models import Paper, PaperStatus, QuestionVersion, Status, Tag, TagKind
+from .models import Attempt, Paper, PaperStatus, Question, QuestionVersion, Status, Tag, TagKind
 
 PASSWORD = "nearpeer-demo"  # noqa: S105 - the documented demo password
 PAPER_TITLE = "Clinical sciences mock, autumn"
@@ -170,4 +172,27 @@ def seed(*, rng, stdout) -> None:
                 )
             services.submit_sitting(sitting=sitting)
         created += 1
+    _practice_history(member, rng=random.Random("member-history"))
     stdout.write(f"questions: {created} demo questions/papers created")
+
+
+def _practice_history(member, *, rng) -> None:
+    """Three months of the demo member's practice, getting better with time, so that their
+    progress page and review queue show what a member who practises sees."""
+    if Attempt.objects.filter(member=member).exists():
+        return
+    now = timezone.now()
+    published = list(
+        Question.objects.filter(status=Status.PUBLISHED)
+        .select_related("published_version")
+        .order_by("pk")[:40]
+    )
+    for n, question in enumerate(published):
+        days_ago = 90 - (n * 85) // max(1, len(published))
+        right = rng.random() < 0.45 + 0.4 * n / max(1, len(published))
+        selected, _ = _demo_answer(question.published_version, right=right, rng=rng)
+        services.answer_question(
+            member=member, question=question, selected=selected,
+            confidence=rng.choice([1, 2, 3, 3]) if right else rng.choice([1, 1, 2, 3]),
+            when=now - timedelta(days=days_ago, hours=rng.randrange(8)),
+        )  # fmt: skip
