@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+from lxml import etree
 
 from nearpeer.evaluation import refi, services
 from nearpeer.evaluation.models import Code, Coding, Survey
@@ -172,8 +173,12 @@ def test_what_came_from_qualcoder_goes_out_and_back_whole(ward_survey):
     codebook = sorted((c.path, c.description) for c in ward_survey.codes.all())
 
     data = services.export_qdpx(survey=ward_survey)
+    schema = etree.XMLSchema(etree.parse(str(DATA / "refi_project_1_0.xsd")))
+    valid = schema.validate(etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("project.qde")))
     Code.objects.filter(survey=ward_survey).delete()
     result = services.import_qdpx(survey=ward_survey, data=data)
+
+    assert (valid, str(schema.error_log)) == (True, "")  # with the coding memos as Description
 
     assert (result.codings, result.codes_created, result.changed, result.left_out) == (7, 5, [], [])
     assert _coded(ward_survey) == before
