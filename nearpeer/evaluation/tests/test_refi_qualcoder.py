@@ -14,7 +14,8 @@ from nearpeer.evaluation import refi, services
 from nearpeer.evaluation.models import Code, Coding, Survey
 
 from .conftest import DATA
-from .test_refi_transcripts import _coded
+from .test_refi_interchange import crlf_survey  # noqa: F401 (a fixture)
+from .test_refi_transcripts import _coded, coded_survey  # noqa: F401 (a fixture)
 
 QUALCODER_FILE = DATA / "qualcoder_ward_teaching.qdpx"
 # The two transcripts as Nearpeer stores them (speakers made participant numbers) and as
@@ -188,35 +189,71 @@ def test_what_came_from_qualcoder_goes_out_and_back_whole(ward_survey):
 
 def _as_qualcoder_reads(data: bytes) -> dict:
     """Nearpeer's export read by QualCoder's importer's rules (src/qualcoder/refi.py:
-    sources from plainTextPath, code memo from Description, codings cut from the full text)."""
+    sources from plainTextPath, code memo from Description, sub-codes under their parent,
+    codings cut from the full text), in the order QualCoder numbers them."""
     project = refi.read_qdpx(data)
-    names = {c.guid: c for c in project.codes}
+    codes, names = [], {}
+
+    def walk(nodes, parent):
+        for node in nodes:
+            names[node.guid] = node.name
+            codes.append({"name": node.name, "memo": node.description, "parent": parent})
+            walk(node.children, node.name)
+
+    walk(project.codes, None)
+    codings = [
+        {"code": names[sel.code_guid], "source": s.name,
+         "seltext": s.text[sel.start : sel.end], "pos0": sel.start, "pos1": sel.end,
+         "owner": project.users[sel.user_guid], "memo": sel.memo}
+        for s in project.sources for sel in s.selections
+    ]  # fmt: skip
     return {
-        "sources": [{"name": s.name, "fulltext": s.text} for s in project.sources],
+        "sources": sorted(({"name": s.name, "fulltext": s.text} for s in project.sources),
+                          key=lambda s: s["name"]),
         "categories": [],
-        "codes": [{"name": c.name, "memo": c.description} for c in project.codes],
-        "codings": [
-            {"code": names[sel.code_guid].name, "source": s.name,
-             "seltext": s.text[sel.start : sel.end], "pos0": sel.start, "pos1": sel.end,
-             "owner": project.users[sel.user_guid], "memo": sel.memo}
-            for s in project.sources for sel in s.selections
-        ],
+        "codes": sorted(codes, key=lambda c: c["name"]),
+        "codings": sorted(codings, key=lambda c: (c["source"], c["pos0"], c["code"])),
     }  # fmt: skip
+
+
+def _recorded(name: str) -> dict:
+    """What QualCoder's own importer put in its database (README says how it was made)."""
+    record = json.loads((DATA / name).read_text())
+    return {
+        "sources": sorted(record["sources"], key=lambda s: s["name"]),
+        "categories": record["categories"],
+        "codes": sorted(record["codes"], key=lambda c: c["name"]),
+        "codings": sorted(record["codings"], key=lambda c: (c["source"], c["pos0"], c["code"])),
+    }
 
 
 @pytest.mark.django_db
 def test_todays_export_gives_what_qualcoder_really_imported_from_ours(ward_survey):
     """The record is QualCoder's database after its own importer read
-    nearpeer_ward_teaching.qdpx (Nearpeer's export of this survey; README says how)."""
-    record = json.loads((DATA / "qualcoder_import_of_nearpeer_ward_teaching.json").read_text())
-    record = {k: v for k, v in record.items() if k not in ("tool", "read")}
+    nearpeer_ward_teaching.qdpx (Nearpeer's export of this survey)."""
+    record = _recorded("qualcoder_import_of_nearpeer_ward_teaching.json")
     committed = (DATA / "nearpeer_ward_teaching.qdpx").read_bytes()
 
+    assert record["codings"] == [
+        {"code": "Peer teaching", "source": "transcript ward-a.txt",
+         "seltext": "Teaching each other", "pos0": 52, "pos1": 71,
+         "owner": "alice@example.ac.uk", "memo": "Before the round, unprompted."},
+    ]  # fmt: skip
     assert _as_qualcoder_reads(committed) == record
     assert _as_qualcoder_reads(services.export_qdpx(survey=ward_survey)) == record
-    archive = zipfile.ZipFile(io.BytesIO(services.export_qdpx(survey=ward_survey)))
-    assert sorted(n.split("/")[0] for n in archive.namelist()) == [
-        "Sources",
-        "Sources",
-        "project.qde",
+
+
+@pytest.mark.django_db
+def test_qualcoder_really_imports_crlf_answers_at_the_right_place(crlf_survey):  # noqa: F811
+    """A browser's CRLF answer: QualCoder's own importer read Nearpeer's export of it
+    (nearpeer_crlf_answers.qdpx) and cut the coded passage where it was coded, and put the
+    sub-code under its parent."""
+    record = _recorded("qualcoder_import_of_nearpeer_crlf_answers.json")
+
+    assert [(c["source"], c["code"], c["seltext"]) for c in record["codings"]] == [
+        ("Q5 R_a1", "Recordings", "recordings\nhelped me"),
+        ("transcript i1.txt", "Flexibility", "I came"),
     ]
+    assert {c["name"]: c["parent"] for c in record["codes"]}["Recordings"] == "Resources"
+    assert _as_qualcoder_reads((DATA / "nearpeer_crlf_answers.qdpx").read_bytes()) == record
+    assert _as_qualcoder_reads(services.export_qdpx(survey=crlf_survey)) == record
