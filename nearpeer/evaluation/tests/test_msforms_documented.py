@@ -125,3 +125,19 @@ def test_quiz_columns_are_metadata_and_the_questions_keep_their_answers(quiz):
     assert _answers(quiz, "Select the branches of the facial nerve")[0] == [
         "Temporal", "Zygomatic", "Buccal"
     ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_likert_statement_reaches_the_report_as_a_five_point_item():
+    from nearpeer.evaluation import services
+    from nearpeer.evaluation.models import Survey
+
+    survey = Survey.objects.create(title="Forms", slug="forms")
+    parsed = parse((DATA / "msforms_survey_documented.xlsx").read_bytes(), fmt="msforms")
+    services.import_responses(survey=survey, parsed=parsed)
+    qid = _question(parsed, "The sessions started on time").qid
+
+    report = services.survey_report(survey=survey, groups=[])
+
+    assert survey.questions.get(qid=qid).kind == "likert"
+    assert report.likert_counts[qid] == [[1, 1, 1, 3, 2]]
