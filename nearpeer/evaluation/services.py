@@ -709,13 +709,8 @@ def export_qdpx(*, survey: Survey) -> bytes:
         for c in by_unit[unit_key]:
             source.selections.append(
                 refi.QdaSelection(
-                    refi.new_guid(),
-                    c.start,
-                    c.end,
-                    guid_for(c.coder),
-                    str(c.code.guid),
-                    memo=c.memo,
-                )  # fmt: skip
+                    refi.new_guid(), c.start, c.end, guid_for(c.coder), str(c.code.guid), c.memo
+                )
             )
         sources.append(source)
     return refi.write_qdpx(
