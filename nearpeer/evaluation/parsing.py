@@ -24,6 +24,9 @@ LIKERT_LABELS = [
     "Strongly agree",
 ]
 _LIKERT_WORDS = {label.lower(): i + 1 for i, label in enumerate(LIKERT_LABELS)}
+# Microsoft Forms' Likert question offers "Strongly agree, Agree, Neutral, Disagree, Strongly
+# disagree" by default, and its export holds the label text (tests/data/README.md).
+_LIKERT_WORDS["neutral"] = 3
 _LIKERT_HINT = re.compile(r"agree|confiden|satisf|likely|useful|how much|rate", re.I)
 _IDENTIFYING = IDENTIFYING_NAME
 _RESPONSE_ID = {"responseid", "response_id", "_recordid", "id"}
@@ -501,6 +504,29 @@ _MSFORMS_META = re.compile(
 )
 
 
+RANKING_REASON = (
+    "a ranking (every answer orders the same {n} choices, in different orders): Nearpeer has "
+    "no ranking question, and reading it as multiple choice would lose the order. Keep it "
+    "(--keep) to store each order as text"
+)
+
+
+def _ranking_size(values: list[str]) -> int:
+    """How many choices a Microsoft Forms ranking column orders, or 0 if it is not one.
+
+    Forms writes a ranking as the choices in the respondent's order, ";"-joined with a trailing
+    ";", the same way as a multiple-answer choice question (which lists them in the form's
+    order). A column is a ranking when every answer holds the same two or more choices and the
+    orders differ."""
+    answers = [_split_multi(v, ";") for v in values if v.strip()]
+    if len(answers) < 2 or not all(v.strip().endswith(";") for v in values if v.strip()):
+        return 0
+    first = set(answers[0])
+    if len(first) < 2 or any(len(a) != len(first) or set(a) != first for a in answers):
+        return 0
+    return len(first) if len({tuple(a) for a in answers}) > 1 else 0
+
+
 def _check_xlsx_size(data: bytes) -> None:
     """Refuse a workbook whose parts would unpack beyond the limit, from the zip directory
     alone (nothing is decompressed here)."""
@@ -550,7 +576,7 @@ def parse_msforms(
         header.pop()
     width = len(header)
     body = [(n, (r + [""] * width)[:width] if not any(r[width:]) else r) for n, r in records[1:]]
-    candidates, id_index = [], None
+    candidates, id_index, rankings = [], None, set()
     for i, h in enumerate(header):
         if h.lower() == "id":
             id_index = i
@@ -560,10 +586,16 @@ def parse_msforms(
             reason = "Microsoft Forms metadata, not a question"
         elif _IDENTIFYING.search(h):
             reason = "its name looks identifying"
+        elif size := _ranking_size([r[i] for _, r in body if len(r) > i]):
+            reason = RANKING_REASON.format(n=size)
+            rankings.add(i)
         candidates.append(_Candidate(i, "", h, h, reason))
     columns, dropped, decisions = _screen(candidates, body, keep or {})
+    types = dict(types or {})
     for n, column in enumerate(columns, start=1):
         column.qid = f"Q{n}"
+        if column.index in rankings:
+            types.setdefault(column.qid, "text")  # kept on purpose: the order, as written
     for decision in decisions:
         decision.qid = next((c.qid for c in columns if c.index == _index_of(header, decision)), "")
     return _build(
@@ -571,7 +603,7 @@ def parse_msforms(
         body,
         width=width,
         id_index=id_index,
-        types=types or {},
+        types=types,
         multi_sep=";",
         dropped=dropped,
         decisions=decisions,

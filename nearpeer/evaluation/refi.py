@@ -12,6 +12,11 @@ that text. Survey answers typed in a browser arrive with CRLF; QualCoder's impor
 CRLF in a source file, inserts a character after each line end, which would shift every coding.
 `to_lf`, `lf_offset` and `original_offset` convert between the stored text and the exchanged one.
 
+What is kept both ways: codes (with their Description and hierarchy), text sources, and each
+coding's position, coder and memo (the selection's Description, where QualCoder writes its coding
+memos). A code with isCodable="false" (a QualCoder category) is read as a parent code and said so.
+Project Notes (journals, annotations) are named in the import report, not kept.
+
 The project file: the standard names it `project.qde`, but ATLAS.ti 26 names it after the
 project (`Trial.qde`); a single `.qde` at the top of the archive is read whatever its name
 (QualCoder does the same), and more than one is refused rather than guessed between."""
@@ -40,6 +45,8 @@ class QdaCode:
     name: str
     description: str = ""
     children: list["QdaCode"] = field(default_factory=list)
+    # isCodable="false": a category that only groups codes (QualCoder writes its categories so).
+    codable: bool = True
 
 
 @dataclass
@@ -49,6 +56,8 @@ class QdaSelection:
     end: int
     user_guid: str
     code_guid: str
+    # The selection's Description: the coding's memo (QualCoder's coding memo goes there).
+    memo: str = ""
 
 
 @dataclass
@@ -69,6 +78,9 @@ class QdaProject:
     # left them out, e.g. "VideoSource 'Interview.mp4' (3 codings)".
     other_sources: list[str] = field(default_factory=list)
     origin: str = ""
+    # Project Notes (journals, memos, annotations of passages), named for the import report:
+    # Nearpeer keeps no notes.
+    notes: list[str] = field(default_factory=list)
 
 
 OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
@@ -104,7 +116,10 @@ def _q(tag: str) -> str:
 
 
 def _code_element(parent: ET.Element, code: QdaCode) -> None:
-    element = ET.SubElement(parent, _q("Code"), guid=code.guid, name=code.name, isCodable="true")
+    element = ET.SubElement(
+        parent, _q("Code"), guid=code.guid, name=code.name,
+        isCodable="true" if code.codable else "false",
+    )  # fmt: skip
     if code.description:
         ET.SubElement(element, _q("Description")).text = code.description
     for child in code.children:
@@ -141,6 +156,8 @@ def project_xml(project: QdaProject) -> bytes:
                     endPosition=str(lf_offset(source.text, sel.end)),
                     creatingUser=sel.user_guid,
                 )
+                if sel.memo:
+                    ET.SubElement(selection, _q("Description")).text = sel.memo
                 coding = ET.SubElement(
                     selection, _q("Coding"), guid=new_guid(), creatingUser=sel.user_guid
                 )
@@ -164,6 +181,7 @@ def _read_code(element: ET.Element) -> QdaCode:
         name=element.get("name", ""),
         description=description.text or "" if description is not None else "",
         children=[_read_code(child) for child in element.findall(_q("Code"))],
+        codable=element.get("isCodable", "true").strip().lower() not in ("false", "0"),
     )
 
 
@@ -242,6 +260,7 @@ def read_qdpx(data: bytes) -> QdaProject:
                 raise RefiError(f"source {element.get('name')!r}: the text is not UTF-8") from None
         source = QdaSource(guid=element.get("guid", ""), name=element.get("name", ""), text=text)
         for sel in element.findall(_q("PlainTextSelection")):
+            memo = sel.find(_q("Description"))
             for coding in sel.findall(_q("Coding")):
                 ref = coding.find(_q("CodeRef"))
                 if ref is None:
@@ -261,6 +280,7 @@ def read_qdpx(data: bytes) -> QdaProject:
                         end=end,
                         user_guid=coding.get("creatingUser") or sel.get("creatingUser", ""),
                         code_guid=ref.get("targetGUID", ""),
+                        memo=(memo.text or "").strip() if memo is not None else "",
                     )
                 )
         sources.append(source)
@@ -269,7 +289,13 @@ def read_qdpx(data: bytes) -> QdaProject:
         for element in root.iter(_q(kind)):
             codings = sum(1 for _ in element.iter(_q("Coding")))
             other_sources.append(f"{kind} {element.get('name', '')!r} ({codings} codings)")
+    notes = []
+    for note in root.iterfind(f"{_q('Notes')}/{_q('Note')}"):
+        if note.find(_q("PlainTextSelection")) is not None:
+            notes.append("an annotation of a passage")
+        else:
+            notes.append(f"note {note.get('name', '')!r}" if note.get("name") else "a note")
     return QdaProject(
         name=root.get("name", ""), users=users, codes=codes, sources=sources,
-        other_sources=other_sources, origin=root.get("origin", ""),
+        other_sources=other_sources, origin=root.get("origin", ""), notes=notes,
     )  # fmt: skip

@@ -709,7 +709,7 @@ def export_qdpx(*, survey: Survey) -> bytes:
         for c in by_unit[unit_key]:
             source.selections.append(
                 refi.QdaSelection(
-                    refi.new_guid(), c.start, c.end, guid_for(c.coder), str(c.code.guid)
+                    refi.new_guid(), c.start, c.end, guid_for(c.coder), str(c.code.guid), c.memo
                 )
             )
         sources.append(source)
@@ -727,16 +727,22 @@ class QdpxImport:
     codings: int
     already_there: int
     codes_created: int
-    # Non-text sources (pictures, PDF, audio, video) in the project, which Nearpeer cannot code.
+    # Non-text sources (pictures, PDF, audio, video) in the project, which Nearpeer cannot code,
+    # and the project's notes (journals, annotations), which Nearpeer does not keep.
     left_out: list[str] = field(default_factory=list)
+    # What came in changed: categories (codes the other tool does not let you code with) that
+    # came in as ordinary parent codes.
+    changed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (
             f"Imported {self.codings} codings from {len(self.matched)} matching sources "
             f"({self.already_there} already there; {self.codes_created} codes added)."
         )
+        if self.changed:
+            text += f" Changed: {'; '.join(self.changed)}."
         if self.left_out:
-            text += f" Left out (Nearpeer codes text only): {'; '.join(self.left_out)}."
+            text += f" Left out: {'; '.join(self.left_out)}."
         return text
 
 
@@ -809,9 +815,14 @@ def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
         nonlocal created
         if guid not in by_guid:
             parent = code_for(parents[guid]) if parents[guid] else None
+            node = guids[guid]
             code, made = Code.objects.get_or_create(
-                survey=survey, parent=parent, name=guids[guid].name[:100]
-            )
+                survey=survey, parent=parent, name=node.name[:100],
+                defaults={"description": node.description},
+            )  # fmt: skip
+            if not made and not code.description and node.description:
+                code.description = node.description  # filled, never overwritten
+                code.save(update_fields=["description"])
             created += made
             by_guid[guid] = code
         return by_guid[guid]
@@ -831,14 +842,27 @@ def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
         if Coding.objects.filter(code=code, coder=coder, start=start, end=end, **target).exists():
             already += 1
             continue
-        apply_code(code=code, coder=coder, start=start, end=end, **target)
+        apply_code(code=code, coder=coder, start=start, end=end, memo=sel.memo, **target)
         count += 1
+    left_out = [f"{s} (Nearpeer codes text only)" for s in project.other_sources]
+    if project.notes:
+        left_out.append(
+            f"{len(project.notes)} project notes ({', '.join(project.notes)}): Nearpeer keeps "
+            "no notes; coding memos and code descriptions came in"
+        )
+    categories = [guids[g].name for g in guids if not guids[g].codable]
+    changed = (
+        [f"categories {', '.join(repr(n) for n in categories)} came in as parent codes"]
+        if categories
+        else []
+    )
     return QdpxImport(
         matched=[s.name for s in project.sources if s.selections],
         codings=count,
         already_there=already,
         codes_created=created,
-        left_out=project.other_sources,
+        left_out=left_out,
+        changed=changed,
     )
 
 
