@@ -187,6 +187,7 @@ def _practice_history(member, *, rng) -> None:
         .select_related("published_version")
         .order_by("pk")[:40]
     )
+    rng.shuffle(published)  # so that each specialty spreads over the months
     for n, question in enumerate(published):
         days_ago = 90 - (n * 85) // max(1, len(published))
         right = rng.random() < 0.45 + 0.4 * n / max(1, len(published))
