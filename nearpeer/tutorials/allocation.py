@@ -1385,7 +1385,8 @@ def _piece_bound(pool: _Pool, placed: float, deadline: float) -> float | None:
     of: the slot model's tutees, tutors and group counts, plus a variable per connected set P of
     at most group_max tutees at a slot s (`Σ_{P∋u} λ[P,s] ≤ a[u,s]`; a piece larger than half a
     group shares its group with no such piece, and two of exactly half fill it: `Σ weights ≤
-    n[s]`), maximising `Σ links(P)·λ[P,s]`, bounds the pairs. Returns None when the pieces are
+    n[s]`; a piece of group_max fills its group alone), maximising `Σ links(P)·λ[P,s]`, bounds
+    the pairs. Returns None when the pieces are
     too many or the LP is not solved by the deadline."""
     p = pool.problem
     adj: dict = defaultdict(set)
@@ -1402,6 +1403,7 @@ def _piece_bound(pool: _Pool, placed: float, deadline: float) -> float | None:
             return None
     cover: dict = defaultdict(list)
     heavy: dict = defaultdict(list)
+    full: dict = defaultdict(list)
     costs = {}
     for piece, s in pieces:
         col = m.var(integer=False)
@@ -1410,6 +1412,18 @@ def _piece_bound(pool: _Pool, placed: float, deadline: float) -> float | None:
             cover[i, s].append(col)
         if 2 * len(piece) >= p.group_max:
             heavy[s].append((col, 1.0 if 2 * len(piece) > p.group_max else 0.5))
+        if len(piece) == p.group_max:
+            full[s].append(col)
+    for s, n_col in slot_model.n.items():
+        # A piece of a whole group's size fills its group alone; the other groups still need
+        # group_min each: Σ a ≥ group_min·n + (group_max − group_min)·(full pieces).
+        ai = [c for (_i, s2), c in slot_model.a.items() if s2 == s]
+        m.row(
+            [*ai, n_col, *full[s]],
+            [1.0] * len(ai) + [-p.group_min] + [-(p.group_max - p.group_min)] * len(full[s]),
+            0,
+            math.inf,
+        )
     for (i, s), cols in cover.items():
         m.row([*cols, slot_model.a[i, s]], [1.0] * len(cols) + [-1.0], -math.inf, 0)
     for s, weighted in heavy.items():
