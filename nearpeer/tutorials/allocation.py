@@ -1755,6 +1755,8 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
         gap = _relative_gap(
             pairs - count_friend_pairs(problem, problem.pinned), outcome.pairs_bound
         )
+        if len(outcome.stages) > 2 and not outcome.stages[2].optimal:  # "if need be" unproven
+            gap = max(gap, outcome.stages[2].gap)
     placed_ids = {u for g in groups for u in g.tutees}
     return Result(
         groups=tuple(groups),
