@@ -500,7 +500,9 @@ def test_greedy_and_local_search_keep_every_rule_and_only_improve(problem):
     assert broken_rules(problem, start) == []
     assert broken_rules(problem, improved) == []
     assert score(problem, improved) >= score(problem, start)
-    assert score(problem, improved)[0] == score(problem, start)[0]  # as many placed
+    # never fewer placed (the search first seats unplaced tutees in groups with room, which
+    # greedy can leave: hypothesis found a case where it places one more)
+    assert score(problem, improved)[0] >= score(problem, start)[0]
 
 
 def test_local_search_brings_friends_together_by_moves_swaps_and_unplaced_swaps():
