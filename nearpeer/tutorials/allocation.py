@@ -558,6 +558,8 @@ class _Outcome:
     # The split into groups lost so many pairs that no model here can prove the answer: the rest
     # of the time goes to the local search.
     hopeless: bool = False
+    # The friend-piece bound, when it was computed on the way (tight programmes).
+    piece_bound: float | None = None
 
 
 def _lexicographic(
@@ -1096,15 +1098,21 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
 
     hopeless = False
     stage_deadlines: dict[int, float] = {}
+    piece_bound = None
 
     def improve(stage: int, values: list[float]) -> list[float]:
-        nonlocal hopeless
+        nonlocal hopeless, piece_bound
         if stage == 1 and pool.pairs and _tight(model, values):
             # Splitting slots into groups will lose many pairs (friends at one slot form webs
-            # larger than a group): the friend-pair stage cannot be proven and only yields a
-            # frame for the groups, so it gets 60 % of the time; circles (friends who
-            # fit in one group) are too few here to be worth their models.
+            # larger than a group): the slot-level bound is far too high, so the friend-piece
+            # bound comes first, with up to 40 % of the time left; the friend-pair stage cannot
+            # be proven and only yields a frame for the groups, so it gets 60 % of the rest
+            # (the local search the remainder); circles (friends who fit in one group) are too
+            # few here to be worth their models.
             hopeless = True
+            placed = sum(values[c] for c in objectives[0][0])
+            budget = time.perf_counter() + 0.4 * (deadline - time.perf_counter())
+            piece_bound = _piece_bound(pool, placed, budget)
             stage_deadlines[1] = time.perf_counter() + 0.6 * (deadline - time.perf_counter())
             return model.improve(values)
         if stage == 1 and pool.pairs:
@@ -1178,7 +1186,15 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
         optimal = False
         if kept >= round(bound):  # all pairs kept, but more "if need be" than the optimum
             gap = max(gap, _relative_gap(-minus_inb, stages[2].value))
-    return _Outcome(groups, optimal, gap, pairs_bound=bound, stages=stages, hopeless=hopeless)
+    return _Outcome(
+        groups,
+        optimal,
+        gap,
+        pairs_bound=bound,
+        stages=stages,
+        hopeless=hopeless,
+        piece_bound=piece_bound,
+    )
 
 
 def _tight(model: _SlotModel, values: list[float]) -> bool:
@@ -1732,12 +1748,15 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
         and outcome.stages
         and outcome.stages[0].optimal
         and pool.pairs
-        and time.perf_counter() < deadline
+        and (outcome.piece_bound is not None or time.perf_counter() < deadline)
     ):
-        # Many friend links: the slot-level bound counts friends at one slot as together, far
-        # above what any groups keep; the piece bound gets up to half the time left.
-        budget = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
-        pieces = _piece_bound(pool, outcome.stages[0].value, budget)
+        # The slot-level bound counts friends at one slot as together, far above what any
+        # groups keep when friend links are many; the piece bound (computed on the way for
+        # tight programmes) gets up to half the time left.
+        pieces = outcome.piece_bound
+        if pieces is None and not outcome.hopeless:
+            budget = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+            pieces = _piece_bound(pool, outcome.stages[0].value, budget)
         if pieces is not None and (outcome.pairs_bound is None or pieces < outcome.pairs_bound):
             outcome.pairs_bound, tighter = pieces, True
     if model == "auto" and not outcome.optimal:
