@@ -558,6 +558,8 @@ class _Outcome:
     # The split into groups lost so many pairs that no model here can prove the answer: the rest
     # of the time goes to the local search.
     hopeless: bool = False
+    # The friend-piece bound, when it was computed on the way (tight programmes).
+    piece_bound: float | None = None
 
 
 def _lexicographic(
@@ -566,6 +568,7 @@ def _lexicographic(
     deadline: float,
     improve=None,
     proceed=None,
+    stage_deadlines: dict[int, float] | None = None,
 ) -> tuple[list[_Stage], bool, list[float] | None]:
     """Solve the stages in order, each with the previous optimum fixed. Stops at the first stage
     that runs out of time; its gap (against the best solution kept) is the one reported.
@@ -577,11 +580,12 @@ def _lexicographic(
         start = None
         if improve is not None and values is not None:
             start = improve(len(stages), values)
+        # `improve` may cap a stage's time (it can tell when a stage cannot be proven)
         stage = _solve_stage(
             highs,
             costs,
             maximise=maximise,
-            deadline=deadline,
+            deadline=min(deadline, (stage_deadlines or {}).get(len(stages), math.inf)),
             fix_previous=previous,
             start=start,
         )
@@ -613,7 +617,7 @@ class _SlotModel:
     """a[u,s]: tutee u meets at slot s; b[t,s]: tutor t teaches at s; n[s]: groups at s;
     f[p,s]: both of friend pair p meet at s (an upper bound on being in the same group)."""
 
-    def __init__(self, pool: _Pool) -> None:
+    def __init__(self, pool: _Pool, *, pairs: bool = True) -> None:
         p = pool.problem
         m = _Model()
         self.pool = pool
@@ -652,7 +656,7 @@ class _SlotModel:
                     m.upper[self.a[i, s]] = 0.0
                 for j in tutors_at[s]:
                     m.upper[self.b[j, s]] = 0.0
-        for k, (i, j) in enumerate(pool.pairs):
+        for k, (i, j) in enumerate(pool.pairs if pairs else ()):
             for s in p.slots:
                 if (i, s) in self.a and (j, s) in self.a and s in self.n:
                     self.f[k, s] = f = m.var()
@@ -1092,7 +1096,25 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
     objectives = model.objectives()
     circle_starts: list[list[list[float]]] = []
 
+    hopeless = False
+    stage_deadlines: dict[int, float] = {}
+    piece_bound = None
+
     def improve(stage: int, values: list[float]) -> list[float]:
+        nonlocal hopeless, piece_bound
+        if stage == 1 and pool.pairs and _tight(model, values):
+            # Splitting slots into groups will lose many pairs (friends at one slot form webs
+            # larger than a group): the slot-level bound is far too high, so the friend-piece
+            # bound comes first, with up to 40 % of the time left; the friend-pair stage cannot
+            # be proven and only yields a frame for the groups, so it gets 60 % of the rest
+            # (the local search the remainder); circles (friends who fit in one group) are too
+            # few here to be worth their models.
+            hopeless = True
+            placed = sum(values[c] for c in objectives[0][0])
+            budget = time.perf_counter() + 0.4 * (deadline - time.perf_counter())
+            piece_bound = _piece_bound(pool, placed, budget)
+            stage_deadlines[1] = time.perf_counter() + 0.6 * (deadline - time.perf_counter())
+            return model.improve(values)
         if stage == 1 and pool.pairs:
             placed = sum(values[c] for c in objectives[0][0])
             # Free group counts often find the best circles fast but sometimes stall; counts
@@ -1110,16 +1132,14 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
                 candidates[:0] = [circles, model.improve(circles)]  # ties prefer circles
         return max(candidates, key=lambda v: _value_of(v, objectives, stage))
 
-    hopeless = False
-
     def proceed(stages: list[_Stage], values: list[float]) -> bool:
         """After the friend-pair stage: when splitting the slots into groups loses more than
         3 % of the pairs the slot-level bound counts (friends at one slot in different groups:
         tight instances, many friend links), no split can prove the answer, and the "if need be"
         stage would only spend the time; it goes to improving the groups instead."""
         nonlocal hopeless
-        if len(stages) != 2:
-            return True
+        if len(stages) != 2 or hopeless:
+            return not hopeless
         candidates = [values, *(c for starts in circle_starts for c in starts)]
         kept = max(
             _realise(model, c, 0.0)[1]
@@ -1135,7 +1155,12 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
     # Keep some time to split slots into groups.
     reserve = min(1.0, 0.1 * pool.problem.time_limit_s)
     stages, complete, values = _lexicographic(
-        highs, objectives, deadline - reserve, improve=improve, proceed=proceed
+        highs,
+        objectives,
+        deadline - reserve,
+        improve=improve,
+        proceed=proceed,
+        stage_deadlines=stage_deadlines,
     )
     if values is None:
         return _Outcome([], False, 1.0)
@@ -1161,7 +1186,36 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
         optimal = False
         if kept >= round(bound):  # all pairs kept, but more "if need be" than the optimum
             gap = max(gap, _relative_gap(-minus_inb, stages[2].value))
-    return _Outcome(groups, optimal, gap, pairs_bound=bound, stages=stages, hopeless=hopeless)
+    return _Outcome(
+        groups,
+        optimal,
+        gap,
+        pairs_bound=bound,
+        stages=stages,
+        hopeless=hopeless,
+        piece_bound=piece_bound,
+    )
+
+
+def _tight(model: _SlotModel, values: list[float]) -> bool:
+    """Whether friend links are so many that splitting slots into groups must lose pairs: few
+    friend pairs lie inside circles that fit in one group, and splitting the placing stage's
+    solution (improved for pairs) keeps under 97 % of the pairs it has at each slot. Only
+    programmes too large for the exact instance model to settle count."""
+    pool = model.pool
+    if _instance_model_size(pool) <= HOPELESS_INSTANCE_COLUMNS:
+        return False
+    circles = [
+        set(c)
+        for c in _components(list(range(len(pool.tutees))), pool.pairs)
+        if len(c) <= pool.problem.group_max
+    ]
+    inside = sum(1 for i, j in pool.pairs for c in circles if i in c and j in c)
+    if inside > 0.5 * len(pool.pairs):
+        return False
+    start = model.improve(values)
+    at_slots = sum(start[c] for c in model.f.values())
+    return _realise(model, start, 0.0)[1] < 0.97 * at_slots - 1
 
 
 def _realise(model: _SlotModel, values: list[float], deadline: float):
@@ -1306,6 +1360,104 @@ def _solve_by_instances(pool: _Pool, deadline: float) -> _Outcome:
     groups = model.groups(values)
     bound = stages[1].value if len(stages) > 1 else None
     return _Outcome(groups, complete, stages[-1].gap, pairs_bound=bound, stages=stages)
+
+
+# --- Friend-piece bound (tight instances) ---------------------------------------------------------
+
+
+# The piece relaxation's LP grows with the connected friend sets it lists; beyond this many it
+# does not solve in a time anyone waits for on a small machine, and is not tried.
+MAX_PIECES = 40_000
+
+
+def _connected_sets(nodes: set[int], adj: dict, largest: int) -> list[frozenset[int]]:
+    """Every connected set of 2..largest people of the friend graph on `nodes`, each once (grown
+    from its lowest member; a person joins only from outside the set's neighbourhood so far)."""
+    out: list[frozenset[int]] = []
+
+    def grow(members: frozenset[int], seen: set[int], frontier: list[int], root: int) -> None:
+        if len(members) >= 2:
+            out.append(members)
+        if len(members) == largest:
+            return
+        frontier = list(frontier)
+        while frontier:
+            v = frontier.pop()
+            new = [w for w in adj[v] if w in nodes and w > root and w not in seen]
+            grow(members | {v}, seen | set(new), frontier + new, root)
+
+    for root in sorted(nodes):
+        first = [w for w in adj[root] if w in nodes and w > root]
+        grow(frozenset([root]), {root, *first}, first, root)
+    return out
+
+
+def _piece_bound(pool: _Pool, placed: float, deadline: float) -> float | None:
+    """An upper bound on friend pairs in groups when `placed` tutees (the proven most) are
+    placed, far tighter than the slot-level one when friend links are many.
+
+    In any allocation, the friends within one group fall into connected "pieces" of at most
+    group_max people, and the pairs kept are the links inside the pieces. So the LP relaxation
+    of: the slot model's tutees, tutors and group counts, plus a variable per connected set P of
+    at most group_max tutees at a slot s (`Σ_{P∋u} λ[P,s] ≤ a[u,s]`; a piece larger than half a
+    group shares its group with no such piece, and two of exactly half fill it: `Σ weights ≤
+    n[s]`; a piece of group_max fills its group alone), maximising `Σ links(P)·λ[P,s]`, bounds
+    the pairs. Returns None when the pieces are
+    too many or the LP is not solved by the deadline."""
+    p = pool.problem
+    adj: dict = defaultdict(set)
+    for i, j in pool.pairs:
+        adj[i].add(j)
+        adj[j].add(i)
+    slot_model = _SlotModel(pool, pairs=False)
+    m = slot_model.model
+    pieces = []
+    for s in slot_model.n:
+        here = {i for (i, s2), c in slot_model.a.items() if s2 == s and m.upper[c] > 0}
+        pieces += [(piece, s) for piece in _connected_sets(here, adj, p.group_max)]
+        if len(pieces) > MAX_PIECES or time.perf_counter() > deadline:
+            return None
+    cover: dict = defaultdict(list)
+    heavy: dict = defaultdict(list)
+    full: dict = defaultdict(list)
+    costs = {}
+    for piece, s in pieces:
+        col = m.var(integer=False)
+        costs[col] = float(sum(1 for i in piece for j in adj[i] if j in piece) // 2)
+        for i in piece:
+            cover[i, s].append(col)
+        if 2 * len(piece) >= p.group_max:
+            heavy[s].append((col, 1.0 if 2 * len(piece) > p.group_max else 0.5))
+        if len(piece) == p.group_max:
+            full[s].append(col)
+    for s, n_col in slot_model.n.items():
+        # A piece of a whole group's size fills its group alone; the other groups still need
+        # group_min each: Σ a ≥ group_min·n + (group_max − group_min)·(full pieces).
+        ai = [c for (_i, s2), c in slot_model.a.items() if s2 == s]
+        m.row(
+            [*ai, n_col, *full[s]],
+            [1.0] * len(ai) + [-p.group_min] + [-(p.group_max - p.group_min)] * len(full[s]),
+            0,
+            math.inf,
+        )
+    for (i, s), cols in cover.items():
+        m.row([*cols, slot_model.a[i, s]], [1.0] * len(cols) + [-1.0], -math.inf, 0)
+    for s, weighted in heavy.items():
+        m.row(
+            [c for c, _ in weighted] + [slot_model.n[s]],
+            [w for _, w in weighted] + [-1.0],
+            -math.inf,
+            0,
+        )
+    placed_cols = list(slot_model.a.values())
+    m.row(placed_cols, [1.0] * len(placed_cols), placed - _EPS, math.inf)
+    m.integer = []  # the LP relaxation: a bound, solved in seconds
+    highs = m.build()
+    highs.setOptionValue("solver", "ipm")  # (with crossover) faster than simplex here
+    stage = _solve_stage(highs, costs, maximise=True, deadline=deadline)
+    if stage is None or not stage.optimal:
+        return None
+    return float(math.floor(stage.value + _EPS))  # pairs are whole
 
 
 # --- Greedy baseline and group-level local search -------------------------------------------------
@@ -1589,6 +1741,24 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
                 if fallback.optimal
                 else _Outcome(fallback.groups, False, fallback.gap, best_bound, fallback.stages)
             )
+    tighter = False
+    if (
+        model == "auto"
+        and not outcome.optimal
+        and outcome.stages
+        and outcome.stages[0].optimal
+        and pool.pairs
+        and (outcome.piece_bound is not None or time.perf_counter() < deadline)
+    ):
+        # The slot-level bound counts friends at one slot as together, far above what any
+        # groups keep when friend links are many; the piece bound (computed on the way for
+        # tight programmes) gets up to half the time left.
+        pieces = outcome.piece_bound
+        if pieces is None and not outcome.hopeless:
+            budget = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+            pieces = _piece_bound(pool, outcome.stages[0].value, budget)
+        if pieces is not None and (outcome.pairs_bound is None or pieces < outcome.pairs_bound):
+            outcome.pairs_bound, tighter = pieces, True
     if model == "auto" and not outcome.optimal:
         # HiGHS can overrun its own time limit by a second or so on large models; the local
         # search still gets its share then.
@@ -1600,6 +1770,12 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
     )
     placed, pairs, minus_inb = _score(problem, groups)
     gap = outcome.gap
+    if tighter:  # placing proven; the gap is the pairs' against the tighter bound
+        gap = _relative_gap(
+            pairs - count_friend_pairs(problem, problem.pinned), outcome.pairs_bound
+        )
+        if len(outcome.stages) > 2 and not outcome.stages[2].optimal:  # "if need be" unproven
+            gap = max(gap, outcome.stages[2].gap)
     placed_ids = {u for g in groups for u in g.tutees}
     return Result(
         groups=tuple(groups),
