@@ -125,3 +125,18 @@ def test_a_portfolio_job_refuses_a_starter_who_is_account_is_closed(client, pat,
     done = execute_job(job_id=job.pk)
 
     assert done.status == "failed" and not done.output
+
+
+def test_erasing_the_teacher_deletes_the_built_pdf(client, pat, long):
+    from nearpeer.core.privacy import erase_member_data
+
+    client.force_login(pat)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("teachers:portfolio-pdf"))
+    job = BackgroundJob.objects.get()
+    storage, name = job.output.storage, job.output.name
+    assert storage.exists(name)
+
+    erase_member_data(member=pat)
+
+    assert not storage.exists(name) and not BackgroundJob.objects.exists()
