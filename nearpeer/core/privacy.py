@@ -6,7 +6,8 @@ from .models import BackgroundJob
 # (nearpeer/core/tests/test_privacy_coverage.py fails on a reference no hook names).
 COVERS = {
     "core.BackgroundJob.started_by": (
-        "finished jobs deleted (their results and errors may quote rows of a file); "
+        "finished jobs and the files they built deleted (their results and errors may quote "
+        "rows of a file); "
         "one still running finishes under the anonymous account"
     ),
 }
@@ -23,6 +24,11 @@ def export_member_data(*, member) -> dict:
 
 
 def erase_member_data(*, member) -> None:
-    BackgroundJob.objects.filter(started_by=member).exclude(
+    """Side effects: deletes the member's finished jobs and the files they built (a portfolio
+    PDF names its teacher)."""
+    finished = BackgroundJob.objects.filter(started_by=member).exclude(
         status__in=BackgroundJob.ACTIVE
-    ).delete()
+    )
+    for job in finished.exclude(output=""):
+        job.output.delete(save=False)
+    finished.delete()

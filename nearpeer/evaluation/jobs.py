@@ -1,13 +1,18 @@
-"""Evaluation's background jobs (core/jobs.py): importing a survey export."""
+"""Evaluation's background jobs (core/jobs.py): importing a survey export, the grouped survey
+report's CSV/XLSX and the value report's PDF/XLSX."""
 
+import hashlib
 import logging
 
+from django.conf import settings
+from django.http import QueryDict
 from django.urls import reverse
 
 from nearpeer.core.jobs import JobFailed, Progress, read_upload, register, save_output
 from nearpeer.core.models import BackgroundJob
 
 from . import exports, services
+from .forms import report_groups
 from .indicators import platform_indicators
 from .models import Survey, ValueAudience, ValueCycle
 from .parsing import ParseError, parse
@@ -15,6 +20,11 @@ from .permissions import can_run_evaluation
 
 SURVEY_IMPORT = "evaluation.survey-import"
 VALUE_REPORT = "evaluation.value-report"
+SURVEY_REPORT = "evaluation.survey-report"
+REPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 VALUE_FORMATS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -93,4 +103,47 @@ def build_value_report(job: BackgroundJob, progress: Progress) -> dict:
     else:
         data = exports.value_xlsx(table, indicators)
     save_output(job, name=f"{survey.slug}-value.{fmt}", content_type=VALUE_FORMATS[fmt], data=data)
+    return {"summary": [f"The {fmt.upper()} file is ready."]}
+
+
+def report_query(query: str) -> str:
+    """The report page's query (its groups and suppression) without the download's format, as
+    the job keeps it and as two identical requests share one job."""
+    params = QueryDict(query, mutable=True)
+    params.pop("format", None)
+    params.pop("csrfmiddlewaretoken", None)
+    return params.urlencode()
+
+
+def report_job_key(survey: Survey, query: str, fmt: str) -> str:
+    digest = hashlib.sha256(report_query(query).encode()).hexdigest()[:32]
+    return f"report:{survey.pk}:{fmt}:{digest}"
+
+
+def report_file(survey: Survey, query: str, fmt: str) -> tuple[bytes, str, str]:
+    """The grouped report's download for the report page's `query`: (content, file name,
+    content type). The groups, the small-group suppression and the differencing memory are
+    those of the page (report_groups and services.survey_report), whether the file is served
+    at once or built by a worker."""
+    asked = report_groups(QueryDict(report_query(query)), survey=survey)
+    report = services.survey_report(
+        survey=survey,
+        groups=asked.groups,
+        suppress_below=settings.NEARPEER_MIN_GROUP_SIZE if asked.suppress else None,
+    )
+    data = exports.report_csv(report) if fmt == "csv" else exports.report_xlsx(report)
+    return data, f"{survey.slug}-report.{fmt}", REPORT_FORMATS[fmt]
+
+
+@register(SURVEY_REPORT, can_view=lambda user, job: can_run_evaluation(user))
+def build_survey_report(job: BackgroundJob, progress: Progress) -> dict:
+    """Build a large survey's grouped report file (report_file) and keep it for download from
+    the job's page."""
+    survey = Survey.objects.filter(pk=job.params["survey"]).first()
+    if survey is None:
+        raise JobFailed("The survey was deleted before its report was built.")
+    fmt = job.params["format"]
+    progress(f"Counting the answers and writing the {fmt.upper()} file")
+    data, name, content_type = report_file(survey, job.params["query"], fmt)
+    save_output(job, name=name, content_type=content_type, data=data)
     return {"summary": [f"The {fmt.upper()} file is ready."]}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("surveys/<slug:slug>/interview/", views.interview_signup, name="interview-signup"),
     path("surveys/<slug:slug>/import/", views.survey_import, name="survey-import"),
     path("surveys/<slug:slug>/report/", views.report_view, name="report-view"),
+    path("surveys/<slug:slug>/report/download/", views.report_build, name="report-build"),
     path("surveys/<slug:slug>/report/<str:qid>.svg", views.report_chart, name="report-chart"),
     path("surveys/<slug:slug>/coding/", views.coding_workspace, name="coding-workspace"),
     path("surveys/<slug:slug>/coding/codes/", views.code_add, name="code-add"),

@@ -36,7 +36,17 @@ from .forms import (
     report_groups,
 )
 from .indicators import platform_indicators
-from .jobs import SURVEY_IMPORT, VALUE_FORMATS, VALUE_REPORT, value_table
+from .jobs import (
+    REPORT_FORMATS,
+    SURVEY_IMPORT,
+    SURVEY_REPORT,
+    VALUE_FORMATS,
+    VALUE_REPORT,
+    report_file,
+    report_job_key,
+    report_query,
+    value_table,
+)
 from .models import (
     CONSENSUS,
     Answer,
@@ -52,6 +62,10 @@ from .refi import RefiError
 from .transcripts import TranscriptError
 
 UNITS_PER_PAGE = 50
+# A survey report's CSV/XLSX is served at once up to this many responses (building it takes a
+# few hundred milliseconds at most, and a click on "Download" should give a file); above it a
+# worker builds it and the job's page offers it (core/jobs.py).
+DIRECT_REPORT_MAX_RESPONSES = 2000
 
 
 def _lead_survey(request, slug: str) -> Survey:
@@ -306,9 +320,23 @@ def survey_import(request, slug):
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
 
+def _report_is_small(survey: Survey) -> bool:
+    return survey.responses.count() <= DIRECT_REPORT_MAX_RESPONSES
+
+
 @require_GET
 def report_view(request, slug):
     survey = _lead_survey(request, slug)
+    fmt = request.GET.get("format")
+    if fmt in REPORT_FORMATS:
+        # Kept for links and scripts; a large survey's file is built by a worker instead, from
+        # the Download buttons (report_build).
+        if _report_is_small(survey):
+            return _download(*report_file(survey, request.GET.urlencode(), fmt))
+        messages.info(
+            request,
+            "This survey is large: its file is built in the background. Press a Download button.",
+        )
     survey_questions = list(survey.questions.all())
     asked = report_groups(request.GET, survey=survey, questions=survey_questions)
     for error in asked.errors:
@@ -319,17 +347,6 @@ def report_view(request, slug):
         groups=groups,
         suppress_below=settings.NEARPEER_MIN_GROUP_SIZE if suppress else None,
     )
-    fmt = request.GET.get("format")
-    if fmt == "csv":
-        return _download(
-            exports.report_csv(report), f"{survey.slug}-report.csv", "text/csv; charset=utf-8"
-        )
-    if fmt == "xlsx":
-        return _download(
-            exports.report_xlsx(report),
-            f"{survey.slug}-report.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
     questions = {q.qid: q for q in survey_questions}
     blocks = []
     for row in report.rows:
@@ -363,8 +380,44 @@ def report_view(request, slug):
             "builders": builders,
             "built_text": asked.built_text,
             "query": request.GET.urlencode(),
+            "download_query": report_query(request.GET.urlencode()),
         },
     )
+
+
+@require_POST
+def report_build(request, slug):
+    """The report's CSV or XLSX for the groups the page shows (`query`, the page's own query
+    string). A small survey's file is the response itself; a large one's is built as a
+    background job (core/jobs.py) and this follows it: one build per survey, groups and format
+    at a time, so two leads pressing Download together get one build."""
+    survey = _lead_survey(request, slug)
+    fmt = request.POST.get("format")
+    query = report_query(request.POST.get("query", ""))
+    back_url = reverse("evaluation:report-view", kwargs={"slug": survey.slug})
+    back_url += f"?{query}" if query else ""
+    if fmt not in REPORT_FORMATS:
+        messages.error(request, "Choose CSV or XLSX.")
+        return redirect(back_url)
+    if _report_is_small(survey):
+        return _download(*report_file(survey, query, fmt))
+    job, created = start_job(
+        kind=SURVEY_REPORT,
+        key=report_job_key(survey, query, fmt),
+        title=f"Report ({fmt.upper()}): {survey.title}",
+        by=request.user,
+        params={
+            "survey": survey.pk,
+            "format": fmt,
+            "query": query,
+            "back_url": back_url,
+            "back_label": "Back to the report",
+        },
+    )
+    if not created:
+        who = job.started_by.name if job.started_by else "someone"
+        messages.info(request, f"{who} is already building this file; here it is.")
+    return redirect("core:job-detail", pk=job.pk)
 
 
 @require_GET

@@ -7,15 +7,17 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.jobs import start_job
 from nearpeer.members.models import User
 from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Session, SessionKind
 from nearpeer.teaching.permissions import can_run_session
 
-from . import credentials, keys, pdf, services
+from . import credentials, jobs, keys, pdf, services
 from .forms import (
     ApplicationForm,
     AssignmentForm,
@@ -476,10 +478,20 @@ def observation_edit(request, pk: int):
 # --- Portfolio and workload ---------------------------------------------------------------------
 
 
+# The portfolio's PDF is served at once up to this many sessions taught (a few hundred
+# milliseconds at most, and a click on "Download PDF" should give a file); above it a worker
+# builds it and the job's page offers it (core/jobs.py).
+DIRECT_PORTFOLIO_MAX_SESSIONS = 150
+
+
 def _portfolio_context(teacher):
-    data = services.portfolio(teacher=teacher)
-    data["teacher"] = teacher
-    return data
+    return jobs.portfolio_context(teacher)
+
+
+def _pdf_response(body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{jobs.PORTFOLIO_PDF_NAME}"'
+    return response
 
 
 @require_GET
@@ -497,13 +509,28 @@ def member_portfolio(request, pk: int):
     return render(request, "teachers/portfolio.html", _portfolio_context(teacher) | {"own": False})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def portfolio_pdf(request):
+    """The teacher's own portfolio as a PDF: the response itself for a usual portfolio; for a
+    long one (more than DIRECT_PORTFOLIO_MAX_SESSIONS sessions) a background job builds it and
+    this follows the job's page (a POST starts it, or joins the one already running; a GET,
+    from a link or script, is sent back to the portfolio to press the button)."""
     _require(can_use_teacher_tools(request.user))
-    body = pdf.portfolio_pdf(_portfolio_context(request.user))
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="teaching-portfolio.pdf"'
-    return response
+    if jobs.sessions_taught(request.user) <= DIRECT_PORTFOLIO_MAX_SESSIONS:
+        return _pdf_response(jobs.portfolio_pdf(request.user))
+    if request.method == "GET":
+        messages.info(
+            request, "Your portfolio is long: its PDF is built in the background. Press Download."
+        )
+        return redirect("teachers:portfolio")
+    job, _ = start_job(
+        kind=jobs.PORTFOLIO_PDF,
+        key=f"portfolio:{request.user.pk}",
+        title="Teaching portfolio (PDF)",
+        by=request.user,
+        params={"back_url": reverse("teachers:portfolio"), "back_label": "Back to your portfolio"},
+    )
+    return redirect("core:job-detail", pk=job.pk)
 
 
 def _csv_cell(value) -> str:

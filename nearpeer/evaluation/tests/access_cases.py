@@ -1,4 +1,6 @@
 from nearpeer.core.tests.access import LOGIN, Access, expect
+from nearpeer.members.models import Role
+from nearpeer.members.tests.factories import UserFactory
 
 # Evaluation leads (committee in the matrix) run everything; others must not learn a survey's
 # pages exist (404). Members answer surveys whose audience they are in.
@@ -34,6 +36,26 @@ def arrange(world):
     world.answer = answer
     world.coding = services.apply_code(code=code, coder=world.committee.email, answer=answer)
     world.survey = survey
+    world.report_job = _finished_job(
+        kind="evaluation.survey-report",
+        key=f"report:{survey.pk}:csv:x",
+        by=UserFactory(roles=[Role.EVALUATION_LEAD], email="lead-2@example.ac.uk"),
+        name="matrix-report.csv",
+    )
+
+
+def _finished_job(*, kind: str, key: str, by, name: str):
+    from django.core.files.base import ContentFile
+
+    from nearpeer.core.models import BackgroundJob
+
+    job = BackgroundJob(
+        kind=kind, key=key, title=name, started_by=by, status=BackgroundJob.Status.DONE,
+        output_name=name, output_type="text/csv",
+    )  # fmt: skip
+    job.output.save(name, ContentFile(b"a,b\n"), save=False)
+    job.save()
+    return job
 
 
 S = {"slug": "matrix"}
@@ -91,6 +113,17 @@ CASES = [
     Access("evaluation:interview-signup", AUDIENCE_PAGE, kwargs=_s),
     Access("evaluation:survey-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
     Access("evaluation:report-view", LEAD_PAGE, kwargs=_s),
+    # A small survey: the file is the response (a large one's is a job, below).
+    Access(
+        "evaluation:report-build",
+        LEAD_PAGE,
+        kwargs=_s,
+        method="post",
+        data=lambda w: {"format": "csv", "query": "groups=All%3D"},
+    ),
+    # Another lead's report build: every evaluation lead may watch it and download its file.
+    Access("core:job-detail", LEAD_PAGE, kwargs=lambda w: {"pk": w.report_job.pk}, label="report"),
+    Access("core:job-output", LEAD_PAGE, kwargs=lambda w: {"pk": w.report_job.pk}, label="report"),
     Access(
         "evaluation:report-chart",
         LEAD_PAGE,

@@ -101,3 +101,41 @@ def test_answers_are_held_back_until_the_lead_closes_the_survey(
     assert "n = 5" in first_report and "Not counted yet: 1 answer held back" in first_report
     assert "n = 5" in report and "Not counted yet: 1 response" in report
     assert (detail_axe, report_axe) == ([], [])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_lead_downloads_a_small_report_at_once_and_a_large_one_from_its_job_page(
+    page, live_server, sign_in, axe, monkeypatch
+):
+    from pathlib import Path
+
+    from nearpeer.evaluation import views
+
+    lead = UserFactory(roles=[Role.EVALUATION_LEAD], year=2, email="lead-d@example.ac.uk")
+    survey = Survey.objects.create(title="Imported", slug="imported")
+    services.import_responses(
+        survey=survey, parsed=parse((DATA / "qualtrics_export.csv").read_bytes(), fmt="qualtrics")
+    )
+    sign_in(page, lead)
+    page.goto(live_server.url + "/evaluation/surveys/imported/report/?groups=All%3D")
+    button = page.get_by_role("button", name="Comma-separated values for any spreadsheet (.csv)")
+
+    with page.expect_download(timeout=30_000) as small:
+        button.click()
+    direct = Path(small.value.path()).read_bytes()
+    # The same report counted as large: the button leads to the job's page, which offers it.
+    monkeypatch.setattr(views, "DIRECT_REPORT_MAX_RESPONSES", 0)
+    button.click()
+    status = page.locator("#job-status")
+    status.get_by_text("Done").wait_for(timeout=30_000)
+    assert axe(page) == []
+    with page.expect_download(timeout=30_000) as large:
+        status.get_by_role("link", name="Download imported-report.csv").click()
+    status.get_by_role("link", name="Back to the report").click()
+
+    assert small.value.suggested_filename == large.value.suggested_filename
+    assert Path(large.value.path()).read_bytes() == direct
+    assert direct.decode().startswith("question,item,All N,All %")
+    page.get_by_role("heading", name="Report: Imported").wait_for(timeout=30_000)
+    assert page.url.endswith("/evaluation/surveys/imported/report/?groups=All%3D")

@@ -1,5 +1,7 @@
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 
+from nearpeer.core.models import BackgroundJob
 from nearpeer.core.tests.access import LOGIN, Access, expect
 from nearpeer.teachers import services
 from nearpeer.teachers.models import Application, Observation
@@ -10,6 +12,7 @@ PUBLIC = expect(anonymous=200, member=200, teacher=200, committee=200, faculty=2
 COMMITTEE_PAGE = expect(anonymous=LOGIN, member=404, teacher=404, committee=200, faculty=404)
 COMMITTEE_POST = expect(anonymous=LOGIN, member=404, teacher=404, committee=302, faculty=404)
 TEACHER_PAGE = expect(anonymous=LOGIN, member=404, teacher=200, committee=200, faculty=404)
+OWN_PDF = expect(anonymous=LOGIN, member=404, teacher=200, committee=404, faculty=404)
 # The teacher is a named reviewer of the (blind) call; the committee reviews every call.
 REVIEWER_PAGE = TEACHER_PAGE
 
@@ -31,6 +34,13 @@ def arrange(world):
     world.observation = Observation.objects.create(
         session=world.session, teacher=world.teacher, observer=world.committee
     )
+    world.pdf_job = BackgroundJob(
+        kind="teachers.portfolio-pdf", key=f"portfolio:{world.teacher.pk}", title="Portfolio",
+        started_by=world.teacher, status=BackgroundJob.Status.DONE,
+        output_name="teaching-portfolio.pdf", output_type="application/pdf",
+    )  # fmt: skip
+    world.pdf_job.output.save("teaching-portfolio.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    world.pdf_job.save()
 
 
 CASES = [
@@ -112,6 +122,12 @@ CASES = [
     ),
     Access("teachers:portfolio", TEACHER_PAGE),
     Access("teachers:portfolio-pdf", TEACHER_PAGE),
+    # A usual portfolio: the PDF is the response (a long one's is a job, below).
+    Access("teachers:portfolio-pdf", TEACHER_PAGE, method="post", label="button"),
+    # The teacher's own portfolio build: no one else may watch it or download the PDF, not even
+    # the committee (who see a teacher's portfolio as a page).
+    Access("core:job-detail", OWN_PDF, kwargs=lambda w: {"pk": w.pdf_job.pk}, label="portfolio"),
+    Access("core:job-output", OWN_PDF, kwargs=lambda w: {"pk": w.pdf_job.pk}, label="portfolio"),
     Access("teachers:portfolio-csv", TEACHER_PAGE),
     Access("teachers:member-portfolio", COMMITTEE_PAGE, kwargs=lambda w: {"pk": w.teacher.pk}),
     Access("teachers:workload-mine", TEACHER_PAGE),

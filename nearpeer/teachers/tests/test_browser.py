@@ -145,3 +145,37 @@ def test_apply_accepted_teach_feedback_live_and_recording_then_certificate(
     assert anonymous.get_by_text("Valid: issued and signed by").is_visible()
     assert anonymous.get_by_text("Nia Newteacher").is_visible()
     assert axe(anonymous) == []
+
+
+def test_teacher_downloads_the_portfolio_pdf_at_once_or_from_its_job_page(
+    page, live_server, sign_in, axe, monkeypatch
+):
+    from pathlib import Path
+
+    from reportlab import rl_config
+
+    from nearpeer.members.tests.factories import teacher
+    from nearpeer.teachers import views
+    from nearpeer.teachers.tests.factories import past_session
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # the same portfolio, the same bytes
+    me = teacher(name="Pat Portfolio", email="pat-b@example.ac.uk")
+    past_session(teachers=[me], title="Renal physiology")
+    sign_in(page, me)
+    page.goto(f"{live_server.url}/teachers/portfolio/")
+    button = page.get_by_role("button", name="Download PDF")
+
+    with page.expect_download(timeout=30_000) as usual:
+        button.click()
+    # The same portfolio counted as long: the button leads to the job's page, which offers it.
+    monkeypatch.setattr(views, "DIRECT_PORTFOLIO_MAX_SESSIONS", 0)
+    button.click()
+    status = page.locator("#job-status")
+    status.get_by_text("Done").wait_for(timeout=30_000)
+    assert axe(page) == []
+    with page.expect_download(timeout=30_000) as long:
+        status.get_by_role("link", name="Download teaching-portfolio.pdf").click()
+
+    assert usual.value.suggested_filename == long.value.suggested_filename
+    assert Path(long.value.path()).read_bytes() == Path(usual.value.path()).read_bytes()
+    assert Path(usual.value.path()).read_bytes().startswith(b"%PDF")
