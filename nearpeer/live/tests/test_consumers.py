@@ -347,7 +347,9 @@ def test_qa_ask_moderate_upvote(live_deck):
         votes = []
         for _ in range(2):
             await voter.send_json_to({"type": "upvote", "question": asked["question"]})
-            votes.append((await voter.receive_json_from(timeout=5))["duplicate"])
+            # The first vote's Q&A broadcast may come before the second ack: a client takes
+            # `qa` messages at any time.
+            votes.append((await until(voter, "ack"))["duplicate"])
         upvoted = await until(asker, "qa")
         await boss.send_json_to(
             {"type": "moderate", "question": asked["question"], "action": "hide"}
