@@ -41,6 +41,7 @@ QA_BROADCAST_INTERVAL = 1.0
 MAX_BATCH = 500
 GROUP_TIMEOUT = 2.0
 RETRY_NOTES_SECONDS = 1.0
+NOTES_INTERVAL = 0.05
 
 
 class AnswerBatcher:
@@ -86,8 +87,8 @@ class AnswerBatcher:
             self.notify(changed)
 
     def notify(self, changed: dict[int, set[int]]) -> None:
-        """Tell presenters which items changed: one publish in flight per process, the changes
-        of the meantime merged into the next. A publish that fails (Redis unreachable, or a
+        """Tell presenters which items changed: one publish in flight per process, at most one
+        per NOTES_INTERVAL, the changes of the meantime merged into the next. A publish that fails (Redis unreachable, or a
         loop too busy to finish it in time) is kept and sent again once the layer is back,
         so the final tally is never lost."""
         for deck_id, items in changed.items():
@@ -107,8 +108,11 @@ class AnswerBatcher:
                 if not sent:
                     self.unsent.setdefault(deck_id, set()).update(items)
                     failed = True
-            if failed:
-                await asyncio.sleep(RETRY_NOTES_SECONDS)
+            # Then wait a moment, so that the notes of the next batches go out as one publish:
+            # presenters recount at most every PRESENTER_RESULTS_INTERVAL anyway, and in a
+            # spread of answers (batches of one or two) a publish per batch, through Redis and
+            # back to each presenter, cost more CPU than the answers themselves.
+            await asyncio.sleep(RETRY_NOTES_SECONDS if failed else NOTES_INTERVAL)
 
 
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher]" = (
