@@ -88,9 +88,9 @@ class AnswerBatcher:
 
     def notify(self, changed: dict[int, set[int]]) -> None:
         """Tell presenters which items changed: one publish in flight per process, at most one
-        per NOTES_INTERVAL, the changes of the meantime merged into the next. A publish that fails (Redis unreachable, or a
-        loop too busy to finish it in time) is kept and sent again once the layer is back,
-        so the final tally is never lost."""
+        per NOTES_INTERVAL, the changes of the meantime merged into the next. A publish that
+        fails (Redis unreachable, or a loop too busy to finish it in time) is kept and sent
+        again once the layer is back, so the final tally is never lost."""
         for deck_id, items in changed.items():
             self.unsent.setdefault(deck_id, set()).update(items)
         if self.unsent and (self.notifier is None or self.notifier.done()):
