@@ -24,6 +24,7 @@ Nearpeer. On a shared machine the absolute numbers are noisy; compare the ratios
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import resource
@@ -132,6 +133,10 @@ async def serve_bare(port: int) -> None:
 # --- The load generator -------------------------------------------------------------------------
 
 
+# The client offers permessage-deflate to both servers (as browsers do) unless --no-deflate.
+CLIENT = {"compression": "deflate"}
+
+
 class Participant:
     def __init__(self, url: str, origin: str):
         self.url, self.origin = url, origin
@@ -140,7 +145,9 @@ class Participant:
 
     async def connect(self) -> float:
         start = time.perf_counter()
-        self.ws = await websockets.connect(self.url, origin=self.origin, open_timeout=60)
+        self.ws = await websockets.connect(
+            self.url, origin=self.origin, open_timeout=60, compression=CLIENT["compression"]
+        )
         first = json.loads(await self.ws.recv())
         assert first["type"] == "snapshot", first
         self.reader = asyncio.create_task(self.read())
@@ -235,8 +242,9 @@ def cpu_seconds(pid: int | None) -> float:
 
 
 def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least q of the values at or below."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 async def drive(
@@ -383,8 +391,22 @@ def main() -> None:
     parser.add_argument("--redis-url", help="Redis for the channel layer (default: in-memory)")
     parser.add_argument("--prefix", default="bench-live", help="Redis channel prefix")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes (with Redis)")
+    parser.add_argument(
+        "--uvicorn-arg",
+        action="append",
+        default=[],
+        help="extra uvicorn option for Nearpeer, e.g. --uvicorn-arg=--ws=wsproto (repeatable)",
+    )
+    parser.add_argument(
+        "--no-deflate", action="store_true", help="the client offers no permessage-deflate"
+    )
+    parser.add_argument(
+        "--nearpeer-first", action="store_true", help="measure Nearpeer before the bare server"
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.no_deflate:
+        CLIENT["compression"] = None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.serve_bare:
@@ -416,7 +438,7 @@ def main() -> None:
             command = [
                 sys.executable, "-m", "uvicorn", "nearpeer.asgi:application", "--host",
                 "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-                "--workers", str(args.workers),
+                "--workers", str(args.workers), *args.uvicorn_arg,
             ]  # fmt: skip
             processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
             processes.append(
@@ -427,12 +449,13 @@ def main() -> None:
             db = "PostgreSQL" if args.database_url else "SQLite"
             layer = "Redis pub/sub" if args.redis_url else "in-memory layer"
             print(f"N={args.n}, spread {args.spread:g} s; Nearpeer on {db}, {layer}, "
-                  f"{args.workers} uvicorn worker(s); {os.cpu_count()} CPUs, "
+                  f"{args.workers} uvicorn worker(s) {' '.join(args.uvicorn_arg)}; "
+                  f"client deflate {CLIENT['compression'] or 'off'}; {os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f} at start")  # fmt: skip
-            results = []
+            results = {}
             # With one worker uvicorn serves in the process it started in: its CPU is countable.
             server_pid = processes[0].pid if args.workers == 1 else None
-            for name, base, code, token, pid in (
+            runs = [
                 ("bare", f"ws://127.0.0.1:{bare_port}", "BARE", "x", processes[1].pid),
                 (
                     "nearpeer",
@@ -441,11 +464,13 @@ def main() -> None:
                     opened["presenter_token"],
                     server_pid,
                 ),
-            ):
-                results.append(
-                    asyncio.run(drive(name, base, code, token, args.n, args.spread, pid))
+            ]
+            for name, base, code, token, pid in runs[::-1] if args.nearpeer_first else runs:
+                results[name] = asyncio.run(
+                    drive(name, base, code, token, args.n, args.spread, pid)
                 )
-            report(results)
+                print(f"load average after {name}: {os.getloadavg()[0]:.1f}", flush=True)
+            report([results["bare"], results["nearpeer"]])
             tally = json.loads(nearpeer_cli(env, "live", "results", opened["code"]))
             print("Nearpeer database totals per item:", [i["total"] for i in tally["items"]])
             print(f"load average at end {os.getloadavg()[0]:.1f}")

@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser  # noqa: E402
 
 from nearpeer.core.limits import RequestSizeLimit  # noqa: E402
 from nearpeer.core.routing import websocket_urlpatterns  # noqa: E402
+from nearpeer.live.participant_socket import ParticipantRoute  # noqa: E402
 
 
 class BrowserOriginValidator(OriginValidator):
@@ -46,8 +47,11 @@ application = ProtocolTypeRouter(
     {
         # Bodies beyond the limit are refused (413) before Django writes them to disk.
         "http": RequestSizeLimit(django_http),
+        # Live participants (/ws/live/<code>/) go to a lean plain-ASGI handler that reads the
+        # session only when there is one; every other socket through Channels' middleware.
         "websocket": BrowserOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
+            ParticipantRoute(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            settings.ALLOWED_HOSTS,
         ),
     }
 )

@@ -1,4 +1,5 @@
-"""WebSocket consumers: participants at /ws/live/<code>/, presenters at /ws/live/<code>/present/.
+"""The presenter's WebSocket consumer (/ws/live/<code>/present/) and what the participant socket
+(participant_socket.py, /ws/live/<code>/) shares with it: the answer batcher, throttles.
 
 Per answer the server does O(1) work: the answer joins the process's next batch insert, the
 participant gets an ack, and presenters are told "this item changed" once per batch. Presenters
@@ -31,8 +32,6 @@ from .protocol import (
     TokenBucket,
     decode,
     error,
-    parse_answer,
-    parse_participant,
     ref_of,
 )
 
@@ -42,6 +41,7 @@ QA_BROADCAST_INTERVAL = 1.0
 MAX_BATCH = 500
 GROUP_TIMEOUT = 2.0
 RETRY_NOTES_SECONDS = 1.0
+NOTES_INTERVAL = 0.05
 
 
 class AnswerBatcher:
@@ -87,10 +87,10 @@ class AnswerBatcher:
             self.notify(changed)
 
     def notify(self, changed: dict[int, set[int]]) -> None:
-        """Tell presenters which items changed: one publish in flight per process, the changes
-        of the meantime merged into the next. A publish that fails (Redis unreachable, or a
-        loop too busy to finish it in time) is kept and sent again once the layer is back,
-        so the final tally is never lost."""
+        """Tell presenters which items changed: one publish in flight per process, at most one
+        per NOTES_INTERVAL, the changes of the meantime merged into the next. A publish that
+        fails (Redis unreachable, or a loop too busy to finish it in time) is kept and sent
+        again once the layer is back, so the final tally is never lost."""
         for deck_id, items in changed.items():
             self.unsent.setdefault(deck_id, set()).update(items)
         if self.unsent and (self.notifier is None or self.notifier.done()):
@@ -108,8 +108,11 @@ class AnswerBatcher:
                 if not sent:
                     self.unsent.setdefault(deck_id, set()).update(items)
                     failed = True
-            if failed:
-                await asyncio.sleep(RETRY_NOTES_SECONDS)
+            # Then wait a moment, so that the notes of the next batches go out as one publish:
+            # presenters recount at most every PRESENTER_RESULTS_INTERVAL anyway, and in a
+            # spread of answers (batches of one or two) a publish per batch, through Redis and
+            # back to each presenter, cost more CPU than the answers themselves.
+            await asyncio.sleep(RETRY_NOTES_SECONDS if failed else NOTES_INTERVAL)
 
 
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher]" = (
@@ -299,96 +302,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def live_qa_dirty(self, event: dict) -> None:
         pass
-
-
-class ParticipantConsumer(LiveConsumer):
-    def live_groups(self) -> list[str]:
-        return [broadcast.participants_group(self.deck.pk)]
-
-    async def authorise(self) -> bool:
-        user = self.scope.get("user")
-        self.member_id = None
-        if user is not None and user.is_authenticated:
-            self.member_id = user.pk
-            self.participant = services.participant_key_for_member(
-                deck_id=self.deck.pk, user_id=user.pk
-            )
-            return True
-        if not self.deck.allow_anonymous:
-            await self.refuse("sign_in_required", "Sign in to answer in this deck.", 4401)
-            return False
-        self.participant = parse_participant((self.query.get("participant") or [None])[0])
-        if self.participant is None:
-            await self.refuse(
-                "bad_participant", "Anonymous devices add ?participant=<a random UUID>.", 4400
-            )
-            return False
-        return True
-
-    async def send_snapshot(self) -> None:
-        # Read after joining the group, so no change between the two is missed; coalesced
-        # with the other connects of the moment (one snapshot build per deck and batch).
-        try:
-            text = await per_loop(services.participant_snapshots)((self.deck.pk, self.participant))
-        except ProtocolError as exc:
-            await self.refuse(exc.code, exc.message, 4404)
-            return
-        await self.send(text_data=text)
-
-    async def on_answer(self, data: dict) -> None:
-        answer = parse_answer(data)
-        outcome = await batcher().submit(
-            services.AnswerEntry(
-                deck_id=self.deck.pk,
-                item_id=answer.item,
-                participant=self.participant,
-                choice=answer.choice,
-                text=answer.text,
-                member_id=self.member_id,
-            )
-        )
-        if isinstance(outcome, ProtocolError):
-            raise outcome
-        await self.send_json(
-            {"type": "ack", "ref": answer.ref, "item": answer.item, "duplicate": outcome.duplicate}
-        )
-
-    async def on_ask(self, data: dict) -> None:
-        ref = ref_of(data)
-        text = data.get("text")
-        if not isinstance(text, str):
-            raise ProtocolError("bad_request", '"text" must be a string.')
-        question = await database_sync_to_async(services.ask_question)(deck=self.deck, text=text)
-        await self.send_json({"type": "ack", "ref": ref, "question": question.pk})
-
-    async def on_upvote(self, data: dict) -> None:
-        ref = ref_of(data)
-        question_id = data.get("question")
-        if not isinstance(question_id, int) or isinstance(question_id, bool):
-            raise ProtocolError("bad_request", '"question" must be an integer id.')
-        counted = await database_sync_to_async(services.upvote_question)(
-            deck=self.deck, question_id=question_id, participant=self.participant
-        )
-        await self.send_json(
-            {"type": "ack", "ref": ref, "question": question_id, "duplicate": not counted}
-        )
-        if counted:
-            qa_throttle(self.deck).trigger()
-
-    async def on_nickname(self, data: dict) -> None:
-        ref = ref_of(data)
-        name = data.get("nickname")
-        if not isinstance(name, str):
-            raise ProtocolError("bad_request", '"nickname" must be a string ("" for none).')
-        chosen = await database_sync_to_async(services.set_nickname)(
-            deck=self.deck, participant=self.participant, name=name
-        )
-        await self.send_json({"type": "ack", "ref": ref, "nickname": chosen})
-
-    async def on_control(self, data: dict) -> None:
-        raise ProtocolError("forbidden", "Presenter controls need the presenter socket.")
-
-    on_moderate = on_control
 
 
 class PresenterConsumer(LiveConsumer):

@@ -185,6 +185,39 @@ def test_next_moves_everyone_and_reconnect_gets_fresh_snapshot(live_deck):
     assert fresh["item"]["kind"] == "wordcloud" and fresh["answered"] is False
 
 
+def test_participants_of_a_process_share_one_group_member_and_all_get_snapshots(live_deck):
+    """The participant socket joins the deck's group once per process (a relay), not once per
+    phone; every phone still gets the presenter's snapshot, and the last to leave leaves the
+    group."""
+    import asyncio
+
+    from channels.layers import get_channel_layer
+
+    from nearpeer.live import broadcast
+
+    group = broadcast.participants_group(live_deck.pk)
+
+    async def scenario():
+        phones = [participant(live_deck.code) for _ in range(5)]
+        for ws in phones:
+            await connected(ws)
+        members = len(get_channel_layer().groups.get(group, {}))
+        boss = presenter(live_deck)
+        await connected(boss)
+        await boss.send_json_to({"type": "control", "action": "next"})
+        moved = [(await until(ws, "snapshot"))["version"] for ws in phones]
+        for ws in [*phones, boss]:
+            await ws.disconnect(timeout=10)
+        for _ in range(100):  # the relay leaves the group in a task of its own
+            if not get_channel_layer().groups.get(group):
+                break
+            await asyncio.sleep(0.01)
+        return members, moved, len(get_channel_layer().groups.get(group, {}))
+
+    members, moved, left = run(scenario())
+    assert (members, moved, left) == (1, [2] * 5, 0)
+
+
 def test_participant_cannot_use_presenter_controls(live_deck):
     async def scenario():
         ws = participant(live_deck.code)
@@ -347,7 +380,9 @@ def test_qa_ask_moderate_upvote(live_deck):
         votes = []
         for _ in range(2):
             await voter.send_json_to({"type": "upvote", "question": asked["question"]})
-            votes.append((await voter.receive_json_from(timeout=5))["duplicate"])
+            # The first vote's Q&A broadcast may come before the second ack: a client takes
+            # `qa` messages at any time.
+            votes.append((await until(voter, "ack"))["duplicate"])
         upvoted = await until(asker, "qa")
         await boss.send_json_to(
             {"type": "moderate", "question": asked["question"], "action": "hide"}
