@@ -1,10 +1,13 @@
 """The search index: gathering providers from the apps' hook modules, keeping `Document` rows in
 step with the objects they describe, and running a search with permissions inside the query."""
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -365,6 +368,22 @@ def _exact_ids(key: str, held: list[str], tag: str | None) -> list[int]:
     return found[:RANK_CANDIDATES]
 
 
+def index_version() -> int | None:
+    """The index's version token (changed by the database with every write to the documents,
+    migration 0004); None when its row is missing (until the next write puts it back)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM search_indexversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _cache_key(version: int, held: list[str], words: list[str], *parts) -> str:
+    """Everything a page of results depends on: the index's state, the searcher's access terms
+    (not who they are: members with the same access share pages), the query and the page."""
+    raw = repr((connection.alias, version, held, words, parts)).encode()
+    return "search:page:" + hashlib.sha256(raw).hexdigest()
+
+
 def search(
     user, query: str, *, kinds: Iterable[str] | None = None, tag_id: int | None = None,
     page: int = 1, per_page: int = 20,
@@ -373,13 +392,34 @@ def search(
     whose title holds every word, then the others; within each tier by relevance (title words
     weigh more than body words). Each tier ranks at most its RANK_CANDIDATES newest matches.
     Permissions and filters are terms matched inside the full-text index; snippets are made for
-    the page's rows only; no count of all matches."""
+    the page's rows only; no count of all matches.
+
+    Pages are cached (NEARPEER_SEARCH_CACHE_SECONDS) under the index's version token and the
+    user's access terms, so a change to the index or to what the user may open is seen by the
+    next search, and members who may open the same things share cached pages."""
     words = text.terms(query)
     if not words:
         return Page([], False, [])
     held = access_for(user, kinds=kinds)
     if not held:
         return Page([], False, words)
+    seconds = settings.NEARPEER_SEARCH_CACHE_SECONDS
+    version = index_version() if seconds > 0 else None
+    if version is None:
+        return _search(words, query, held, tag_id, page, per_page)
+    key = _cache_key(
+        version, held, words, text.title_key(query), sorted(kinds or ()), tag_id, page, per_page
+    )
+    found = shared_cache.get(key)
+    if found is None:
+        found = _search(words, query, held, tag_id, page, per_page)
+        shared_cache.set(key, found, seconds)
+    return found
+
+
+def _search(
+    words: list[str], query: str, held: list[str], tag_id: int | None, page: int, per_page: int
+) -> Page:
     tag = tag_term(tag_id) if tag_id else None
     backend = _Postgres(words, held, tag) if is_postgres() else _SQLite(words, held, tag)
     skip = (max(page, 1) - 1) * per_page
