@@ -2,9 +2,10 @@
 step with the objects they describe, and running a search with permissions inside the query."""
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
@@ -17,6 +18,7 @@ from nearpeer.core.searching import IndexEntry, SearchProvider
 from . import text
 from .models import Document
 
+T = TypeVar("T")
 PG_CONFIG = "nearpeer_english"  # english stemming with unaccent; created by migration 0002
 FTS_TABLE = "search_document_fts"
 BATCH = 2000
@@ -384,6 +386,62 @@ def _cache_key(version: int, held: list[str], words: list[str], *parts) -> str:
     return "search:page:" + hashlib.sha256(raw).hexdigest()
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A search made ready for one user: the query's words, the access terms the user holds,
+    and the key its page is cached under (None when the cache is off or nothing can match)."""
+
+    query: str
+    words: list[str]
+    held: list[str]
+    tag_id: int | None
+    page: int
+    per_page: int
+    key: str | None
+
+
+def prepare(
+    user, query: str, *, kinds: Iterable[str] | None = None, tag_id: int | None = None,
+    page: int = 1, per_page: int = 20,
+) -> Prepared:  # fmt: skip
+    """The words, the user's access terms (a query per provider at most) and, with the cache
+    on, the index's version (a query) folded into the cache key."""
+    words = text.terms(query)
+    held = access_for(user, kinds=kinds) if words else []
+    key = None
+    if words and held and settings.NEARPEER_SEARCH_CACHE_SECONDS > 0:
+        version = index_version()
+        if version is not None:
+            key = _cache_key(
+                version, held, words, text.title_key(query), sorted(kinds or ()), tag_id,
+                page, per_page,
+            )  # fmt: skip
+    return Prepared(query, words, held, tag_id, page, per_page, key)
+
+
+def cached(key: str | None, build: Callable[[], T]) -> T:
+    """`build()`'s value, kept under `key` (see `prepare`) for NEARPEER_SEARCH_CACHE_SECONDS;
+    without a key, built every time. Anything built from a prepared search's page (the page
+    itself, its HTML) may be kept under its key plus a suffix for what else it depends on."""
+    if key is None:
+        return build()
+    found = shared_cache.get(key)
+    if found is None:
+        found = build()
+        shared_cache.set(key, found, settings.NEARPEER_SEARCH_CACHE_SECONDS)
+    return found
+
+
+def run(prepared: Prepared) -> Page:
+    """The page of a prepared search, from the database (no cache)."""
+    if not prepared.words or not prepared.held:
+        return Page([], False, prepared.words)
+    return _search(
+        prepared.words, prepared.query, prepared.held, prepared.tag_id, prepared.page,
+        prepared.per_page,
+    )  # fmt: skip
+
+
 def search(
     user, query: str, *, kinds: Iterable[str] | None = None, tag_id: int | None = None,
     page: int = 1, per_page: int = 20,
@@ -397,24 +455,8 @@ def search(
     Pages are cached (NEARPEER_SEARCH_CACHE_SECONDS) under the index's version token and the
     user's access terms, so a change to the index or to what the user may open is seen by the
     next search, and members who may open the same things share cached pages."""
-    words = text.terms(query)
-    if not words:
-        return Page([], False, [])
-    held = access_for(user, kinds=kinds)
-    if not held:
-        return Page([], False, words)
-    seconds = settings.NEARPEER_SEARCH_CACHE_SECONDS
-    version = index_version() if seconds > 0 else None
-    if version is None:
-        return _search(words, query, held, tag_id, page, per_page)
-    key = _cache_key(
-        version, held, words, text.title_key(query), sorted(kinds or ()), tag_id, page, per_page
-    )
-    found = shared_cache.get(key)
-    if found is None:
-        found = _search(words, query, held, tag_id, page, per_page)
-        shared_cache.set(key, found, seconds)
-    return found
+    prepared = prepare(user, query, kinds=kinds, tag_id=tag_id, page=page, per_page=per_page)
+    return cached(prepared.key, lambda: run(prepared))
 
 
 def _search(
