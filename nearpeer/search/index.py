@@ -24,6 +24,9 @@ FTS_TABLE = "search_document_fts"
 BATCH = 2000
 PER_PAGE = 20
 RANK_CANDIDATES = 1000
+# Part of every cache key: raise it when `Page`/`Result` or the results' HTML change shape, so a
+# deploy never reads entries an older release left in a shared cache (Redis).
+CACHE_FORMAT = 1
 # PostgreSQL: title A, body B, access terms verbatim (weight D, never in a user's query).
 PG_VECTOR_SQL = (
     "UPDATE search_document SET "
@@ -381,7 +384,7 @@ def _cache_key(version: int, held: list[str], words: list[str], *parts) -> str:
     """Everything a page of results depends on: the index's state, the searcher's access terms
     (not who they are: members with the same access share pages), the query and the page."""
     raw = repr((connection.alias, version, held, words, parts)).encode()
-    return "search:page:" + hashlib.sha256(raw).hexdigest()
+    return f"search:page:{CACHE_FORMAT}:" + hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True)
