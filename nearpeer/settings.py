@@ -430,3 +430,7 @@ FORMAT_MODULE_PATH = ["nearpeer.formats"]
 # --- Library and search (docs/library.md) -------------------------------------------------------
 # Largest file the resource library accepts (PDF, DOCX, PPTX, images), checked by content.
 NEARPEER_LIBRARY_MAX_UPLOAD_MB = int(os.environ.get("NEARPEER_LIBRARY_MAX_UPLOAD_MB", "25"))
+# --- Search (nearpeer.search; docs/library.md, "Search") -----------------------------------------
+# How long a page of search results stays in the cache, keyed by the index's version token and
+# the searcher's access terms (a change to the index is seen at once); 0 turns the cache off.
+NEARPEER_SEARCH_CACHE_SECONDS = int(os.environ.get("NEARPEER_SEARCH_CACHE_SECONDS", "600"))

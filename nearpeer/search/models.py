@@ -38,3 +38,17 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.title}"
+
+
+class IndexVersion(models.Model):
+    """One row (id 1) whose `token` the database changes, by trigger, with every statement that
+    writes `Document` rows, in the writing transaction (migration 0004): the search's result
+    cache is keyed by it, so the next search after a change never reads results from before
+    it. Random rather than a counter, so a rolled-back, restored or emptied database never
+    meets results cached for another state under the same number."""
+
+    id = models.BigIntegerField(primary_key=True)
+    token = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"search index version {self.token}"

@@ -1,5 +1,11 @@
+import hashlib
+from html import escape
+
+from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html_join
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from nearpeer.questions.models import Tag
@@ -11,51 +17,74 @@ from .forms import SearchForm
 @require_GET
 def results(request):
     """The search page; with HTMX (typing in the header box or this page's box) only the
-    results. Without JavaScript the forms submit here as ordinary GETs."""
+    results. Without JavaScript the forms submit here as ordinary GETs. The results' HTML is
+    cached with the page of results it shows (`index.prepare`: the index's version and the
+    searcher's access terms are in the key), plus what else it shows (the query string)."""
     form = SearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    page = None
+    page_number = data.get("page") or 1
+    query = request.GET.copy()
+    query.pop("page", None)
+    q = data["q"] if data else request.GET.get("q", "")[: form.fields["q"].max_length]
+    compact = request.GET.get("from") == "header"
+    context = {
+        "q": q,
+        "compact": compact,
+        "page": None,
+        "page_number": page_number,
+        "first_number": (page_number - 1) * index.PER_PAGE + 1,
+        "query": query.urlencode(),
+    }
     if data.get("q"):
-        page = index.search(
+        prepared = index.prepare(
             request.user,
             data["q"],
             kinds=[data["kind"]] if data["kind"] else None,
             tag_id=data["tag"].pk if data["tag"] else None,
-            page=data["page"] or 1,
+            page=page_number,
             per_page=index.PER_PAGE,
         )
-    page_number = data.get("page") or 1
-    query = request.GET.copy()
-    query.pop("page", None)
-    full_page = not (request.htmx and not request.htmx.boosted)
-    context = {
-        "form": form,
-        "page": page,
-        "page_number": page_number,
-        "first_number": (page_number - 1) * index.PER_PAGE + 1,
-        "query": query.urlencode(),
-        "q": data["q"] if data else request.GET.get("q", "")[: form.fields["q"].max_length],
-        "compact": request.GET.get("from") == "header",
-        # The filters are written out in the template (Django's widget templates cost more
-        # than the search itself); the tags are read only when the whole page is drawn.
-        "kind_choices": form.fields["kind"].choices,
-        "kind": data.get("kind", ""),
-        "tag_id": data["tag"].pk if data.get("tag") else None,
-        "tag_options": _tag_options(data["tag"].pk if data.get("tag") else None)
-        if full_page
-        else "",
-    }
-    template = "search/results.html" if full_page else "search/results.html#results"
+
+        def draw() -> str:
+            context["page"] = index.run(prepared)
+            return render_to_string("search/_results.html", context)
+
+        shown = repr((compact, context["query"])).encode()
+        key = prepared.key and f"{prepared.key}:html:{hashlib.sha256(shown).hexdigest()}"
+        results_html = index.cached(key, draw)
+    else:
+        results_html = render_to_string("search/_results.html", context)
     status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, template, context, status=status)
+    if request.htmx and not request.htmx.boosted:
+        return HttpResponse(results_html, status=status)
+    context |= {
+        "form": form,
+        "results_html": results_html,
+        # The filters are written out here (Django's widget templates cost more than the search
+        # itself); the tags are read only when the whole page is drawn.
+        "kind_options": _options(form.fields["kind"].choices, data.get("kind", "")),
+        "tag_options": _options(_tags(), data["tag"].pk if data.get("tag") else None),
+    }
+    return render(request, "search/results.html", context, status=status)
 
 
-def _tag_options(selected: int | None) -> str:
-    """The tag filter's options as one string: a template loop over tag objects cost more than
-    the search itself on a short page."""
-    rows = Tag.objects.order_by("kind", "name").values_list("pk", "name")
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((str(pk), " selected" if pk == selected else "", name) for pk, name in rows),
+def _tags() -> list[tuple[int, str]]:
+    """The tag filter's choices, read with plain SQL: the ORM's compilation cost more than the
+    query on this page."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, name FROM {Tag._meta.db_table} ORDER BY kind, name"  # noqa: S608
+        )
+        return cursor.fetchall()
+
+
+def _options(choices, selected) -> str:
+    """A select's options as one string of escaped values and labels: a template loop (or
+    format_html per option) cost more than the search itself."""
+    return mark_safe(  # noqa: S308 - every value and label escaped here
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for value, label in choices
+        )
     )

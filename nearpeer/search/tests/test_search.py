@@ -266,3 +266,118 @@ def test_an_exact_title_match_is_filtered_like_the_rest(member):
         "question",
         "resource",
     ]
+
+
+# --- The result cache -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def searches(monkeypatch):
+    """How many searches really ran (cache misses)."""
+    ran = []
+    real = index._search
+
+    def counted(*args, **kwargs):
+        ran.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(index, "_search", counted)
+    return ran
+
+
+def test_a_repeated_search_is_served_from_the_cache_shared_by_members_with_the_same_access(
+    member, searches
+):
+    make_resource(title="Hyponatraemia guide", summary="Fluid restriction first.")
+    assert titles(member, "hyponatraemia") == ["Hyponatraemia guide"]
+    assert titles(member, "hyponatraemia") == ["Hyponatraemia guide"]
+    assert titles(UserFactory(year=2), "hyponatraemia") == ["Hyponatraemia guide"]
+    assert len(searches) == 1
+    # Another query, page, filter or page size is another entry.
+    titles(member, "hyponatraemia", page=2)
+    titles(member, "hyponatraemia", kinds=["resource"])
+    titles(member, "hyponatraemia", per_page=5)
+    titles(member, "hyponatraemia guide")
+    assert len(searches) == 5
+
+
+def test_a_hidden_unpublished_or_deleted_item_leaves_cached_results_at_once(member, searches):
+    hidden = make_resource(title="Sodium balance, part 1", summary="Osmolality.")
+    unpublished = make_resource(title="Sodium balance, part 2", summary="Osmolality.")
+    deleted = make_resource(title="Sodium balance, part 3", summary="Osmolality.")
+    assert len(titles(member, "osmolality")) == 3
+    assert len(titles(member, "osmolality")) == 3
+    assert len(searches) == 1
+    hidden.audience = Audience.TEACHERS
+    hidden.save()
+    assert sorted(titles(member, "osmolality")) == [
+        "Sodium balance, part 2",
+        "Sodium balance, part 3",
+    ]
+    unpublished.status = Status.DRAFT
+    unpublished.save()
+    assert titles(member, "osmolality") == ["Sodium balance, part 3"]
+    deleted.delete()
+    assert titles(member, "osmolality") == []
+    # A question removed from the bank, too.
+    question = make_question(title="Osmolality question", stem="Serum osmolality.")
+    assert titles(member, "osmolality") == ["Osmolality question"]
+    question.delete()
+    assert titles(member, "osmolality") == []
+
+
+def test_members_with_different_access_never_share_cached_results(member):
+    make_resource(title="Tutor case: syncope", summary="Mark scheme.", audience=Audience.TEACHERS)
+    make_resource(title="Syncope guide", summary="For everyone.")
+    start = timezone.now() + timedelta(days=3)
+    invited = SessionFactory(
+        title="Syncope tutorial group",
+        target_years_mask=0,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    guest = UserFactory(year=2)
+    Registration.objects.create(
+        session=invited, member=guest, status=Registration.Status.REGISTERED
+    )
+    tutor = teacher()
+    # Whoever searches first, the others never get their page.
+    assert sorted(titles(tutor, "syncope", kinds=["resource"])) == [
+        "Syncope guide",
+        "Tutor case: syncope",
+    ]
+    assert titles(member, "syncope", kinds=["resource"]) == ["Syncope guide"]
+    assert sorted(titles(guest, "syncope")) == ["Syncope guide", "Syncope tutorial group"]
+    assert titles(member, "syncope") == ["Syncope guide"]
+    assert "Tutor case: syncope" in titles(tutor, "syncope")
+    # A member given a place sees the session at once; losing it, no longer.
+    registration = Registration.objects.create(
+        session=invited, member=member, status=Registration.Status.REGISTERED
+    )
+    assert sorted(titles(member, "syncope")) == ["Syncope guide", "Syncope tutorial group"]
+    registration.delete()
+    assert titles(member, "syncope") == ["Syncope guide"]
+
+
+def test_the_cache_can_be_turned_off(member, searches, settings):
+    settings.NEARPEER_SEARCH_CACHE_SECONDS = 0
+    make_resource(title="Hypercalcaemia guide", summary="Bones, stones, groans.")
+    titles(member, "hypercalcaemia")
+    titles(member, "hypercalcaemia")
+    assert len(searches) == 2
+
+
+def test_every_write_to_the_documents_changes_the_index_version(member):
+    resource = make_resource(title="Gout guide", summary="Urate crystals.")
+    make_resource(title="Gout diet", summary="Purines.")
+    seen = {index.index_version()}
+    resource.title = "Gout and pseudogout"
+    resource.save()
+    seen.add(index.index_version())
+    resource.delete()
+    seen.add(index.index_version())
+    from nearpeer.search.models import Document
+
+    Document.objects.all().delete()  # even a write behind the providers' back
+    seen.add(index.index_version())
+    assert None not in seen and len(seen) == 4

@@ -16,11 +16,16 @@ def test_results_page_query_count(client, django_assert_num_queries, n):
         make_resource(title=f"Bradycardia {i}", summary="Slow heart rates and atropine.")
     client.force_login(UserFactory())
     # Session, user, roles, tags for the filter; the sessions one teaches or holds a place in;
-    # exact title matches; the title tier's bounds (empty here); the other tier's bounds and its
-    # ranked page with snippets.
-    with django_assert_num_queries(9):
+    # the index's version; exact title matches; the title tier's bounds (empty here); the other
+    # tier's bounds and its ranked page with snippets.
+    with django_assert_num_queries(10):
         response = client.get(reverse("search:results"), {"q": "atropine"})
     assert len(response.context["page"].results) == n
+    assert response.content.decode().count('class="search-result"') == n
+    # The same search again, by another member who may open the same things: from the cache.
+    client.force_login(UserFactory())
+    with django_assert_num_queries(6):
+        response = client.get(reverse("search:results"), {"q": "atropine"})
     assert response.content.decode().count('class="search-result"') == n
 
 
