@@ -9,6 +9,10 @@ HOST ?= 127.0.0.1
 # Where the database-dependent tests run; override in CI or on another machine.
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/nearpeer
 export NEARPEER_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist workers for make test (one per core of the 2-core CI machine; 1 = no xdist).
+# loadgroup: tests spread one by one, except the Redis ones, kept in one worker (conftest.py).
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
@@ -46,8 +50,8 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	NEARPEER_DEBUG=1 $(BIN)/python -m nearpeer.cli makemigrations --check --dry-run
-	$(BIN)/pytest
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "postgres" -p no:cacheprovider
+	$(BIN)/pytest $(PYTEST_PARALLEL)
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "postgres" -p no:cacheprovider $(PYTEST_PARALLEL)
 
 # Every bench in turn, then one summary table (figures are noisy on a busy machine: each bench
 # prints the load average it saw). PostgreSQL figures need a server at BENCH_POSTGRES_URL.
