@@ -221,9 +221,9 @@ def test_session_page_queries_are_constant_and_few_when_warm(
     client.force_login(member)
     _get(client, f"/sessions/{session.pk}/")
 
-    # Session, user, the session with counts and my place (roles from the cache), and the
-    # library resources used in the session (library/_session_resources.html, one query).
-    with django_assert_num_queries(4):
+    # Session, user, the session with counts and my place (roles and the library resources
+    # used in the session from the cache).
+    with django_assert_num_queries(3):
         html = _get(client, f"/sessions/{session.pk}/")
 
     assert html.count('href="/materials/') == 3
