@@ -49,7 +49,7 @@ SERIES = 200
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/nearpeer_bench"
 
 
-def _environment(database_url: str, var_dir: str) -> None:
+def _environment(database_url: str, var_dir: str, redis_url: str = "") -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "nearpeer.settings"
     os.environ["NEARPEER_DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
@@ -58,7 +58,13 @@ def _environment(database_url: str, var_dir: str) -> None:
     os.environ["NEARPEER_STATIC_ROOT"] = str(Path(var_dir) / "static")
     os.environ["NEARPEER_MEDIA_ROOT"] = str(Path(var_dir) / "media")
     os.environ["DATABASE_URL"] = database_url
-    os.environ.pop("REDIS_URL", None)
+    # Production runs with Redis (docs/deployment.md): the shared cache, fragments' data versions
+    # and cached_db sessions. Without --redis-url the in-process cache and database sessions.
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+        os.environ["NEARPEER_REDIS_PREFIX"] = f"bench-pages-{os.getpid()}"
+    else:
+        os.environ.pop("REDIS_URL", None)
 
 
 def _wsgi():
@@ -318,7 +324,7 @@ def run_one(args, database: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
     else:
         url = f"sqlite:///{tmp}/bench.sqlite3"
-    _environment(url, tmp)
+    _environment(url, tmp, args.redis_url)
     import django
 
     django.setup()
@@ -395,9 +401,16 @@ def run_one(args, database: str) -> None:
             with psycopg.connect(postgres_admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
         shutil.rmtree(tmp, ignore_errors=True)
+        if args.redis_url:  # this run's keys only (its prefix), never the whole database
+            import redis
+
+            store = redis.Redis.from_url(args.redis_url)
+            for key in store.scan_iter(f"{os.environ['NEARPEER_REDIS_PREFIX']}:*", count=1000):
+                store.delete(key)
 
     base = len(latencies["bare view"]) / elapsed["bare view"]
     stdout(
+        f"cache: {'Redis' if args.redis_url else 'in-process (no Redis)'}; "
         f"gunicorn {args.workers} sync workers; {args.clients} concurrent clients; "
         f"{args.seconds:g} s per page in {args.rounds} interleaved rounds; load average "
         f"{min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores"
@@ -409,7 +422,7 @@ def run_one(args, database: str) -> None:
         stdout(f"{name:<16} {rps:8.1f} {rps / base:6.2f}x {p50:8.1f} {p95:8.1f}")
         if name != "bare view":
             record(
-                f"pages ({database})",
+                f"pages ({database}{', Redis' if args.redis_url else ''})",
                 name,
                 f"{rps:.0f} req/s = {rps / base:.2f}x bare, p95 {p95:.0f} ms",
                 "≥ 0.5x bare, p95 ≤ 50 ms",
@@ -433,6 +446,11 @@ def main() -> None:
     parser.add_argument(
         "--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="Redis for the cache and sessions, as in production (keys under a per-run prefix)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per page")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
@@ -450,6 +468,7 @@ def main() -> None:
     for database in databases:  # one process each: Django settings are per process
         argv = [
             "--database", database, "--postgres-url", args.postgres_url,
+            "--redis-url", args.redis_url,
             "--seconds", str(args.seconds), "--rounds", str(args.rounds),
             "--clients", str(args.clients), "--workers", str(args.workers),
             "--scale", str(args.scale),

@@ -9,7 +9,7 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import models, transaction
 from redis.exceptions import RedisError
 
@@ -21,7 +21,26 @@ def _warn(operation: str, exc: Exception) -> None:
     log.warning("cache %s failed (%s): working without the cache", operation, type(exc).__name__)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client, but one redis.Redis per connection pool instead of a new one for every
+    operation (each builds its table of ~170 response callbacks: a fixed cost on every cache
+    read, several per page). redis.Redis is safe to share between threads; its pool handles
+    forks."""
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(index)
+        if client is None:
+            client = clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
     def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)
@@ -154,17 +173,26 @@ def _bump_now(topics) -> None:
 def fragment(key: str, topics: tuple[str, ...], build, timeout: int = FRAGMENT_SECONDS):
     """`build()`'s value for `key` at the current versions of `topics`, from the cache when
     present. `build` must return something picklable and the same for everyone who shares
-    `key` (no member's own state)."""
+    `key` (no member's own state).
+
+    The fragment is stored beside the versions it was built at, and read together with the
+    current versions in one round trip (MGET): it is served only when they are equal."""
     from django.core.cache import cache
 
-    versions = data_versions(*topics)
-    if versions is None:
-        return build()
-    full_key = f"nearpeer:fragment:{key}:{versions}"
-    value = cache.get(full_key)
-    if value is None:
-        value = build()
-        cache.set(full_key, value, timeout)
+    version_keys = [_version_key(t) for t in topics]
+    full_key = f"nearpeer:fragment:{key}"
+    found = cache.get_many([*version_keys, full_key])
+    stored = found.get(full_key)
+    if all(k in found for k in version_keys):
+        versions = ".".join(str(found[k]) for k in version_keys)
+    else:
+        versions, stored = data_versions(*topics), None
+        if versions is None:
+            return build()
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions:
+        return stored[1]
+    value = build()
+    cache.set(full_key, (versions, value), timeout)
     return value
 
 

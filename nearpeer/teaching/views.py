@@ -340,8 +340,9 @@ def _visible_session(request, pk: int) -> Session:
 
 @require_GET
 def session_detail(request, pk: int):
-    """One query for the session, its live place counts and the member's own place; its
-    teachers and materials come from the cache (nearpeer.core.cache.fragment)."""
+    """One query for the session, its live place counts and the member's own place (with
+    their number on the waiting list); its teachers and materials come from the cache
+    (nearpeer.core.cache.fragment)."""
     user = request.user
     mine = Registration.objects.filter(session=OuterRef("pk"), member=user).active()
     session = get_object_or_404(
@@ -350,6 +351,9 @@ def session_detail(request, pk: int):
         .annotate(
             my_registration_id=Subquery(mine.values("pk")[:1]),
             my_status=Subquery(mine.values("status")[:1]),
+            my_waitlist_position=Subquery(
+                mine.with_waitlist_position().values("waitlist_position")[:1]
+            ),
             attended=Exists(Attendance.objects.filter(session=OuterRef("pk"), member=user)),
         )
         .select_related("series"),
@@ -359,12 +363,9 @@ def session_detail(request, pk: int):
     # The permissions below read the teachers from here, as from a prefetch.
     session._prefetched_objects_cache = {"teachers": shared["teachers"]}
     registration = None
-    if session.my_status == Registration.Status.WAITLISTED:
-        registration = Registration.objects.with_waitlist_position().get(
-            pk=session.my_registration_id
-        )
-    elif session.my_status:
+    if session.my_status:
         registration = Registration(pk=session.my_registration_id, status=session.my_status)
+        registration.waitlist_position = session.my_waitlist_position
     context = {
         "session": session,
         "teachers": shared["teachers"],

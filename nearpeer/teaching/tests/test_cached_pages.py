@@ -221,12 +221,31 @@ def test_session_page_queries_are_constant_and_few_when_warm(
     client.force_login(member)
     _get(client, f"/sessions/{session.pk}/")
 
-    # Session, user, the session with counts and my place (roles from the cache), and the
-    # library resources used in the session (library/_session_resources.html, one query).
-    with django_assert_num_queries(4):
+    # Session, user, the session with counts and my place (roles and the library resources
+    # used in the session from the cache).
+    with django_assert_num_queries(3):
         html = _get(client, f"/sessions/{session.pk}/")
 
     assert html.count('href="/materials/') == 3
+
+
+def test_session_page_shows_my_waitlist_number_in_its_one_query(
+    client, session, django_assert_num_queries
+):
+    # The session has two places: a and b hold them, c and d wait in that order.
+    a, b, c, d = UserFactory.create_batch(4, year=2)
+    for m in (a, b, c, d):
+        services.register(session=session, member=m)
+    client.force_login(d)
+    _get(client, f"/sessions/{session.pk}/")
+
+    with django_assert_num_queries(3):  # the same count as with a place or none
+        waiting = _get(client, f"/sessions/{session.pk}/")
+    services.cancel(registration=Registration.objects.get(member=c), by=c)
+    moved_up = _get(client, f"/sessions/{session.pk}/")
+
+    assert "You are number 2 on the waiting list" in waiting
+    assert "You are number 1 on the waiting list" in moved_up
 
 
 # --- Home ---------------------------------------------------------------------------------------

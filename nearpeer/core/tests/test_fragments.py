@@ -1,0 +1,64 @@
+"""core/cache.py's fragments: one round trip for the versions and the fragment, never a
+fragment built at another version; and one Redis client per pool, not one per operation."""
+
+import uuid
+
+import pytest
+from django.core.cache import cache
+
+from nearpeer.core.cache import ResilientRedisCache, bump, fragment
+
+
+@pytest.fixture
+def topic():
+    return f"test-{uuid.uuid4().hex}"
+
+
+def test_fragment_is_built_once_then_read(topic):
+    built = []
+
+    def build():
+        built.append(1)
+        return {"html": "<p>shared</p>"}
+
+    first = fragment("t:a", (topic,), build)
+    second = fragment("t:a", (topic,), build)
+
+    assert (first, second, len(built)) == ({"html": "<p>shared</p>"}, first, 1)
+
+
+def test_a_bump_makes_the_next_read_build_afresh(topic):
+    values = iter(["old", "new"])
+    assert fragment("t:b", (topic,), lambda: next(values)) == "old"
+
+    bump(topic)
+
+    assert fragment("t:b", (topic,), lambda: next(values)) == "new"
+    assert fragment("t:b", (topic,), lambda: "unused") == "new"
+
+
+def test_a_fragment_stored_at_another_version_is_not_served(topic):
+    fragment("t:c", (topic,), lambda: "current")
+    # What a render that started before a write would have stored late, at the old version.
+    cache.set("nearpeer:fragment:t:c", ("0", "stale"), 60)
+
+    assert fragment("t:c", (topic,), lambda: "rebuilt") == "rebuilt"
+
+
+def test_fragments_of_several_topics_change_with_any_of_them(topic):
+    other = topic + "-other"
+    assert fragment("t:d", (topic, other), lambda: 1) == 1
+
+    bump(other)
+
+    assert fragment("t:d", (topic, other), lambda: 2) == 2
+
+
+@pytest.mark.redis
+def test_one_redis_client_per_pool(redis_url):
+    backend = ResilientRedisCache(redis_url, {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
+    backend.set("k", "v", 30)
+
+    assert backend.get("k") == "v"
+    assert backend._cache.get_client(write=True) is backend._cache.get_client(write=True)
+    backend.delete("k")
