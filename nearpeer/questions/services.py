@@ -867,6 +867,27 @@ def import_problems(parsed: formats.ParseResult, *, skip_unsupported: bool = Fal
     return sorted(problems, key=_position_key)
 
 
+def import_tally(parsed: formats.ParseResult) -> str:
+    """How much of a refused file could come in: ready as it is, needing a fix, or of a type
+    Nearpeer does not hold (and whether --skip-unsupported would let the rest in)."""
+    positions = parsed.positions or list(range(1, len(parsed.questions) + 1))
+    bad = {p.position for p in parsed.problems}
+    unsupported = {p.position for p in parsed.unsupported}
+    total = len(set(positions) | bad | unsupported)
+    ready = sum(1 for position in positions if position not in bad)
+    text = f"Of the {total} item{'s' if total != 1 else ''} in the file, {ready} could come in as "
+    text += "it is" if ready == 1 else "they are"
+    if bad:
+        text += f"; {len(bad)} need{'s' if len(bad) == 1 else ''} a fix"
+    if unsupported:
+        n = len(unsupported)
+        text += f"; {n} {'is' if n == 1 else 'are'} of a type Nearpeer does not hold"
+        if not bad and ready:
+            text += f" (--skip-unsupported leaves {'it' if n == 1 else 'them'} out and imports"
+            text += " the rest)"
+    return text + "."
+
+
 def _position_key(message: str) -> tuple[int, str]:
     words = message.split(" ", 2)
     number = words[1].rstrip(":") if len(words) > 1 else ""

@@ -85,11 +85,14 @@ def test_dry_run_writes_nothing():
     ("moodle_bad.xml", "moodle-xml", [
         "question 1 (line 3): a single-best-answer question needs exactly one key, found 2",
         "question 4 (line 25): has 2 options; a question needs 3 to 8",
+        "Of the 4 items in the file, 2 could come in as they are; 2 need a fix.",
     ]),
     ("bad.gift", "gift", [
         "question 2 (line 8): a single-best-answer question needs exactly one key, found 2",
         "question 3 (line 14): a description (no answer block '{…}') is not a question "
         "Nearpeer holds (import the rest with --skip-unsupported / the tick box)",
+        "Of the 3 items in the file, 1 could come in as it is; 1 needs a fix; 1 is of a type "
+        "Nearpeer does not hold.",
     ]),
 ])  # fmt: skip
 def test_bad_questions_are_reported_by_position_and_nothing_is_imported(name, fmt, problems):
@@ -99,6 +102,23 @@ def test_bad_questions_are_reported_by_position_and_nothing_is_imported(name, fm
     assert lines[0].endswith("nothing imported; fix these and try again:")
     assert [line.strip() for line in lines[1:]] == problems
     assert Question.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_refused_dry_run_names_each_items_problem_under_it():
+    from io import StringIO
+
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("questions", "import", str(DATA / "moodle_bad.xml"), "--format",
+                     "moodle-xml", "--author", UserFactory().email, "--dry-run",
+                     stdout=out)  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == [
+        "  1. Two keys in a single-answer question (Single best answer; key AB; tags none)",
+        "     problem: a single-best-answer question needs exactly one key, found 2",
+    ]
+    assert lines[-1] == "     problem: has 2 options; a question needs 3 to 8"
 
 
 def test_xml_entities_are_refused():

@@ -310,13 +310,35 @@ def test_unsupported_items_stop_the_import_unless_skipped(tmp_path):
     with pytest.raises(CommandError) as exc:
         _import(MOODLE / "old_image_tag_abridged.xml", "moodle-xml")
     assert "is a Moodle 'cloze' question" in str(exc.value)
-    assert "--skip-unsupported" in str(exc.value)
+    # The refusal says how much of the file could have come in, and how.
+    assert str(exc.value).splitlines()[-1] == (
+        "Of the 2 items in the file, 1 could come in as it is; 1 is of a type Nearpeer does not "
+        "hold (--skip-unsupported leaves it out and imports the rest)."
+    )
     assert Question.objects.count() == 0
     out = _import(MOODLE / "old_image_tag_abridged.xml", "moodle-xml", "--skip-unsupported")
     assert out.splitlines() == [
         "Imported 1 questions.", "Left out 1 unsupported items (listed with --dry-run).",
     ]  # fmt: skip
     assert Question.objects.get().latest_version.title == "mcq with image"
+
+
+@pytest.mark.django_db
+def test_a_refused_dry_run_still_previews_every_item(capsys):
+    out = StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command("questions", "import", str(MOODLE / "old_image_tag_abridged.xml"),
+                     "--format", "moodle-xml", "--author", UserFactory().email, "--dry-run",
+                     stdout=out)  # fmt: skip
+    assert out.getvalue().splitlines() == [
+        "  1. left out: 'cloze question with image' is a Moodle 'cloze' question, which Nearpeer "
+        "does not hold (it takes multichoice, truefalse, shortanswer, numerical, matching)",
+        "  2. mcq with image (Single best answer; key C; tags none)",
+        "     changed: question text: html converted to Markdown",
+        "     changed: the old <image> field is attached as the question's image",
+    ]
+    assert str(exc.value).endswith("(--skip-unsupported leaves it out and imports the rest).")
+    assert Question.objects.count() == 0
 
 
 @pytest.mark.django_db

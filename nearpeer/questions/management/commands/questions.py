@@ -73,9 +73,15 @@ class Command(BaseCommand):
                 publish=options["publish"], skip_unsupported=options["skip_unsupported"],
             )  # fmt: skip
         except ValidationError as exc:
+            if options["dry_run"]:
+                # The preview still lists every item, so the refusal can be weighed.
+                for row in services.import_preview(parsed):
+                    self._preview_row(row)
             raise CommandError(
                 f"{path}: nothing imported; fix these and try again:\n"
                 + "\n".join(f"  {m}" for m in exc.messages)
+                + "\n"
+                + services.import_tally(parsed)
             ) from None
         skipped = len(parsed.unsupported)
         if options["dry_run"]:
@@ -99,6 +105,8 @@ class Command(BaseCommand):
             self.stdout.write(f"     changed: {note}")
         for note in row["left_out"]:
             self.stdout.write(f"     left out: {note}")
+        for note in row["problems"]:
+            self.stdout.write(f"     problem: {note}")
 
     def _author(self, email: str | None):
         users = get_user_model().objects.filter(is_active=True)
