@@ -314,9 +314,18 @@ def survey_import(request, slug):
             "Dropped columns: "
             f"{', '.join(summary.dropped_columns) or 'none'}.",
         )
-        # The preview: every column of the file, as a question or dropped with the reason.
-        for line in parsed.preview():
-            messages.info(request, f"Column {line}")
+        # The preview: each question with the type it is read as (guessed from the answers
+        # unless overridden, so said), then every column of the file, as a question or dropped
+        # with the reason, then the notes (columns merged into one question).
+        kinds = dict(Question.Kind.choices)
+        for q in parsed.questions:
+            messages.info(
+                request, f"Question {q.qid}, read as {kinds.get(q.kind, q.kind)}: {q.text}"
+            )
+        for decision in parsed.decisions:
+            messages.info(request, f"Column {decision.describe()}")
+        for note in parsed.notes:
+            messages.info(request, note[:1].upper() + note[1:])
     return redirect("evaluation:survey-detail", slug=survey.slug)
 
 

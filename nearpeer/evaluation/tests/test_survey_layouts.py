@@ -175,3 +175,35 @@ def test_microsoft_forms_quiz_headers_of_real_exports_keep_only_the_questions(he
     assert all(h in dropped for h in header if h not in ("ID", "Which sessions did you attend?"))
     if "Grade posted time" in header:
         assert dropped["Grade posted time"] == "Microsoft Forms metadata, not a question"
+
+
+def test_the_web_preview_names_each_questions_type_and_the_merged_columns(client, lead):
+    from django.urls import reverse
+
+    from nearpeer.evaluation.models import Survey
+
+    survey = Survey.objects.create(title="2017 export", slug="export-2017")
+    client.force_login(lead)
+    preview = client.post(
+        reverse("evaluation:survey-import", kwargs={"slug": survey.slug}),
+        {
+            "file": io.BytesIO((DATA / "qualtrics_2017_multi.csv").read_bytes()),
+            "format": "qualtrics",
+            "dry_run": "on",
+        },
+        follow=True,
+    )
+    shown = [str(m) for m in preview.context["messages"]]
+    # The type each question is read as is guessed from its answers: the preview says it.
+    assert [m for m in shown if m.startswith("Question ")] == [
+        "Question Q1, read as Likert (5-point): How useful were the recordings?",
+        "Question Q2, read as Multiple choice: Which did you use?",
+        "Question Q3_1, read as Likert (5-point): Rate each - Lectures",
+        "Question Q3_2, read as Likert (5-point): Rate each - Tutorials",
+    ]
+    assert (
+        "Columns Q2_1…Q2_3: one multiple-answer question Q2 with 3 choices (each column held 1 "
+        "or its choice, or was blank)"
+    ) in shown
+    assert not any(m.startswith("Column columns") for m in shown)
+    assert survey.responses.count() == 0
