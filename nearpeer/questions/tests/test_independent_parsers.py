@@ -287,3 +287,39 @@ def test_anki_opens_the_deck_with_every_image_and_updates_the_note_on_reimport(
     assert (len(log.new), len(log.updated)) == (0, 1)
     assert guid_again == guid
     assert "(edited)" in front_again
+
+
+def test_anki_opens_a_deck_of_every_type_with_its_options_stems_and_key(tmp_path):
+    # Every type the bank holds, written to a deck and read by Anki's own importer: the front
+    # carries what the learner must see to answer (options; an EMQ's option list and stems), the
+    # back the key in the bank's own words.
+    from nearpeer.questions.rendering import render_markdown
+
+    deck = tmp_path / "types.apkg"
+    questions = [
+        formats.QuestionData(**{**vars(q), "identity": f"nearpeer-question-{n}"})
+        for n, q in enumerate(QUESTIONS, start=1)
+    ]
+    formats.write_anki(questions, deck_name="Types", path=str(deck), render=render_markdown)
+    collection = tmp_path / "learner" / "collection.anki2"
+    collection.parent.mkdir()
+    log, notes, _ = _anki_import(collection, deck)
+    assert len(log.new) == len(QUESTIONS)
+    by_stem = {}
+    for _, (front, back, _), tags in notes:
+        (q,) = [q for q in QUESTIONS if render_markdown(q.stem).strip()[3:20] in front]
+        by_stem[q.title] = (front, back, tags)
+    assert set(by_stem) == {q.title for q in QUESTIONS}
+    front, back, tags = by_stem["Escapes {and} = signs"]
+    assert "<li><p>right = yes</p>" in front and "<li><p>wrong #1</p>" in front
+    assert "Answer: A" in back and "Because." in back and "NICE CG1" in back
+    assert sorted(tags) == ["easy", "specialty:Cardiology"]
+    assert "Answer: A, B" in by_stem["Multiple response"][1]
+    assert "Answer: A" in by_stem["True or false"][1]
+    front, back, _ = by_stem["EMQ"]
+    assert front.index("<li><p>beta blocker</p>") < front.index("<li><p>atenolol</p>")
+    assert "<li><p>statin</p>" in front and "<li><p>ramipril</p>" in front
+    assert "Answer: 1A 2B" in back
+    assert "Answer: &quot;Frog&quot;" in by_stem["Short"][1]
+    assert "5.5 ± 0.5" in by_stem["Numerical"][1]
+    assert "<li>" not in by_stem["Short"][0] and "<li>" not in by_stem["Numerical"][0]
