@@ -767,11 +767,14 @@ def _choice_fractions(q: QuestionData) -> list[str]:
     """Moodle answer fractions: a kept credit as it is; else 100 for the key (single), or equal
     shares for the keys and an equal penalty for the rest (multiple response)."""
     keys = sum(1 for _, c in q.options if c)
+    # Weighted multiple response (some option carries its credit, as Moodle's own questions
+    # do): an option without one is worth 0, as Nearpeer scores it, never the penalty below.
+    weighted = any(meta.get("credit") is not None for meta in _metas(q))
     out = []
     for (_, correct), meta in zip(q.options, _metas(q), strict=True):
         if meta.get("credit") is not None:
             out.append(_fraction(100 * meta["credit"]))
-        elif q.qtype != MULTIPLE:
+        elif q.qtype != MULTIPLE or weighted:
             out.append("100" if correct else "0")
         else:
             share = 100 / keys if keys else 0
@@ -1124,6 +1127,8 @@ def write_gift(questions: list[QuestionData]) -> str:
         metas = _metas(q)
         if q.qtype in (SINGLE, MULTIPLE):
             keys = sum(1 for _, c in q.options if c)
+            # As in Moodle XML: in weighted multiple response an option without credit is 0.
+            weighted = any(meta.get("credit") is not None for meta in metas)
             for (text, correct), meta in zip(q.options, metas, strict=True):
                 fb = f"#{gift_escape(meta['feedback'])}" if meta.get("feedback") else ""
                 credit = meta.get("credit")
@@ -1133,6 +1138,9 @@ def write_gift(questions: list[QuestionData]) -> str:
                     else:
                         answers.append(("=" if correct else "~") + gift_escape(text) + fb)
                 else:
+                    if credit is None and weighted:
+                        answers.append(f"~{gift_escape(text)}{fb}")
+                        continue
                     if credit is None:
                         credit = 1 / keys if correct else -1 / max(1, len(q.options) - keys)
                     answers.append(f"~%{_fraction(100 * credit)}%{gift_escape(text)}{fb}")

@@ -153,6 +153,14 @@ def test_moodles_own_gift_fixture_exported_again_is_read_by_gift_pegjs():
             assert [_text(c["text"]) for c in theirs["choices"]] == [t for t, _ in ours.options]
 
 
+def test_moodles_weighted_multichoice_exported_as_gift_keeps_its_weights_for_gift_pegjs():
+    parsed = formats.parse_moodle_xml((MOODLE / "multichoice_testquestion.moodle.xml").read_bytes())
+    (theirs,) = gift_pegjs(formats.write_gift(parsed.questions))
+    assert [(_text(c["text"]), c["weight"]) for c in theirs["choices"]] == [
+        ("Tokyo", None), ("Spain", None), ("London", 50), ("Barcelona", None), ("Paris", 50),
+    ]  # fmt: skip
+
+
 def test_gift_pegjs_is_a_real_check_it_refuses_broken_gift():
     with pytest.raises(AssertionError, match="gift-pegjs refused"):
         gift_pegjs("::T::Unclosed {=a ~b")
@@ -186,6 +194,7 @@ MOODLE_OWN = {
     "matching": "match_testquestion.moodle.xml",
     "shortanswer": "shortanswer_testquestion.moodle.xml",
     "multichoice": "old_image_tag_abridged.xml",
+    "numerical": "numerical_testquestion.moodle.xml",
 }
 
 

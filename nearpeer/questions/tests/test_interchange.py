@@ -284,6 +284,48 @@ def test_moodle_fixtures_of_each_type_come_in_field_by_field():
     assert q.tags == ["tag:Test questions"]
 
 
+def test_moodles_numerical_and_weighted_multichoice_fixtures_come_in_field_by_field():
+    (num,) = formats.parse_moodle_xml(
+        (MOODLE / "numerical_testquestion.moodle.xml").read_bytes()
+    ).questions
+    assert (num.qtype, num.title, num.stem, num.explanation) == (
+        "numerical", "Numerical-001", "What is the average of 4, 5, 6 and 10?",
+        "The average is 6.25",
+    )  # fmt: skip
+    assert num.details == {
+        "accepted": [{"value": 6.25, "tolerance": 0.05, "credit": 1.0}],
+        "units": [],
+        "hints": ["First hint", "Second hint"],
+    }
+    (mc,) = formats.parse_moodle_xml(
+        (MOODLE / "multichoice_testquestion.moodle.xml").read_bytes()
+    ).questions
+    assert (mc.qtype, mc.options) == ("multiple", [
+        ("Tokyo", False), ("Spain", False), ("London", True), ("Barcelona", False), ("Paris", True),
+    ])  # fmt: skip
+    assert [m.get("credit") for m in mc.option_meta] == [None, None, 0.5, None, 0.5]
+    assert mc.details["feedback"] == {
+        "correct": "Your answer is correct.",
+        "partial": "Your answer is partially correct.",
+        "incorrect": "Your answer is incorrect.",
+    }
+    assert mc.details["hints"] == ["First hint", "Second hint"]
+
+
+def test_weighted_multiple_response_goes_out_with_its_own_weights_not_a_penalty():
+    # Moodle's fixture gives each capital 50 % and the wrong answers 0: the export must not
+    # turn those zeros into Nearpeer's all-or-nothing penalty (-33.3 %).
+    parsed = formats.parse_moodle_xml((MOODLE / "multichoice_testquestion.moodle.xml").read_bytes())
+    tree = etree.fromstring(formats.write_moodle_xml(parsed.questions).encode())
+    assert [a.get("fraction") for a in tree.findall("question/answer")] == [
+        "0", "0", "50", "0", "50",
+    ]  # fmt: skip
+    gift = formats.write_gift(parsed.questions)
+    assert "~Tokyo" in gift and "~%50%London" in gift and "-33" not in gift
+    again = formats.parse_gift(gift).questions[0]
+    assert [m.get("credit") for m in again.option_meta] == [None, None, 0.5, None, 0.5]
+
+
 @pytest.mark.django_db
 def test_numerical_with_units_round_trips_through_moodle_xml():
     xml = _xml(
@@ -525,7 +567,8 @@ def test_anki_note_identity_follows_the_question_so_reimport_updates(tmp_path):
 @pytest.mark.parametrize(
     "name",
     ["match_testquestion.moodle.xml", "shortanswer_testquestion.moodle.xml",
-     "truefalse_abridged.xml", "old_image_tag_abridged.xml"],
+     "truefalse_abridged.xml", "old_image_tag_abridged.xml",
+     "numerical_testquestion.moodle.xml", "multichoice_testquestion.moodle.xml"],
 )  # fmt: skip
 def test_moodle_fixtures_round_trip_field_by_field(name):
     first = formats.parse_moodle_xml((MOODLE / name).read_bytes())
