@@ -733,10 +733,13 @@ class QdpxImport:
     # What came in changed: categories (codes the other tool does not let you code with) that
     # came in as ordinary parent codes.
     changed: list[str] = field(default_factory=list)
+    # A dry run: everything was checked and counted, then rolled back.
+    dry_run: bool = False
 
     def summary(self) -> str:
         text = (
-            f"Imported {self.codings} codings from {len(self.matched)} matching sources "
+            f"{'Would import' if self.dry_run else 'Imported'} {self.codings} codings from "
+            f"{len(self.matched)} matching sources "
             f"({self.already_there} already there; {self.codes_created} codes added)."
         )
         if self.changed:
@@ -754,10 +757,11 @@ def _unit_name(name: str, units: dict) -> str:
 
 
 @transaction.atomic
-def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
+def import_qdpx(*, survey: Survey, data: bytes, dry_run: bool = False) -> QdpxImport:
     """Bring codes and codings back from a .qdpx whose sources match this survey's answers and
     transcripts by name. All or nothing: a source that matches nothing, or a project in which no
     coding matches, is an error and changes nothing (no code is added to the codebook either).
+    A dry run does the same checks and counts, then rolls everything back.
 
     Side effects: Code and Coding rows. Raises RefiError."""
     project = refi.read_qdpx(data)
@@ -856,6 +860,8 @@ def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
         if categories
         else []
     )
+    if dry_run:
+        transaction.set_rollback(True)
     return QdpxImport(
         matched=[s.name for s in project.sources if s.selections],
         codings=count,
@@ -863,6 +869,7 @@ def import_qdpx(*, survey: Survey, data: bytes) -> QdpxImport:
         codes_created=created,
         left_out=left_out,
         changed=changed,
+        dry_run=dry_run,
     )
 
 

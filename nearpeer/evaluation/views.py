@@ -781,7 +781,11 @@ def qdpx_import(request, slug):
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            result = services.import_qdpx(survey=survey, data=form.cleaned_data["file"].read())
+            result = services.import_qdpx(
+                survey=survey,
+                data=form.cleaned_data["file"].read(),
+                dry_run=form.cleaned_data["dry_run"],
+            )
         except RefiError as exc:
             messages.error(request, f"Nothing imported: {exc}")
         else:

@@ -124,6 +124,42 @@ def test_qualcoders_own_export_is_read_field_by_field():
 
 
 @pytest.mark.django_db
+def test_a_dry_run_of_qualcoders_export_says_what_would_come_in_and_changes_nothing(
+    ward_survey,
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    before = (Code.objects.count(), Coding.objects.count())
+    out = StringIO()
+    call_command("evaluation", "import-qdpx", str(QUALCODER_FILE), "--survey", ward_survey.slug,
+                 "--dry-run", stdout=out)  # fmt: skip
+    assert out.getvalue().startswith(
+        "Would import 6 codings from 2 matching sources (1 already there; 4 codes added). "
+        "Changed: categories 'Learning' came in as parent codes."
+    )
+    assert (Code.objects.count(), Coding.objects.count()) == before
+
+
+def test_the_coding_page_offers_a_dry_run_of_a_project_import(client, lead, ward_survey):
+    from django.urls import reverse
+
+    client.force_login(lead)
+    page = client.get(reverse("evaluation:coding-workspace", kwargs={"slug": ward_survey.slug}))
+    assert '<input type="checkbox" name="dry_run" id="qdpx-dry">' in page.content.decode()
+    before = (Code.objects.count(), Coding.objects.count())
+    response = client.post(
+        reverse("evaluation:qdpx-import", kwargs={"slug": ward_survey.slug}),
+        {"file": io.BytesIO(QUALCODER_FILE.read_bytes()), "dry_run": "on"},
+        follow=True,
+    )
+    (shown,) = [str(m) for m in response.context["messages"]]
+    assert shown.startswith("Would import 6 codings from 2 matching sources")
+    assert (Code.objects.count(), Coding.objects.count()) == before
+
+
+@pytest.mark.django_db
 def test_qualcoders_export_comes_back_into_the_survey_it_was_coded_from(ward_survey):
     result = services.import_qdpx(survey=ward_survey, data=QUALCODER_FILE.read_bytes())
 

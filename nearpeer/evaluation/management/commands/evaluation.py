@@ -56,6 +56,7 @@ class Command(BaseCommand):
         iq = sub.add_parser("import-qdpx", help="Read codes back from a REFI-QDA project.")
         iq.add_argument("file")
         iq.add_argument("--survey", required=True)
+        iq.add_argument("--dry-run", action="store_true", help="Check and count; change nothing.")
         remind = sub.add_parser("remind", help="Remind audience members who have not answered.")
         remind.add_argument("survey")
         remind.add_argument(
@@ -171,9 +172,11 @@ class Command(BaseCommand):
         Path(output).write_bytes(services.export_qdpx(survey=self._survey(survey)))
         self.stdout.write(f"wrote {output}")
 
-    def do_import_qdpx(self, *, file, survey, **_):
+    def do_import_qdpx(self, *, file, survey, dry_run=False, **_):
         try:
-            result = services.import_qdpx(survey=self._survey(survey), data=self._read(file))
+            result = services.import_qdpx(
+                survey=self._survey(survey), data=self._read(file), dry_run=dry_run
+            )
         except RefiError as exc:
             raise CommandError(f"nothing imported: {exc}") from None
         self.stdout.write(result.summary())
