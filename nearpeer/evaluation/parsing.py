@@ -507,7 +507,7 @@ _MSFORMS_META = re.compile(
 RANKING_REASON = (
     "a ranking (every answer orders the same {n} choices, in different orders): Nearpeer has "
     "no ranking question, and reading it as multiple choice would lose the order. Keep it "
-    "(--keep) to store each order as text"
+    "(--keep, or the form's 'Keep a dropped column') to store each order as text"
 )
 
 

@@ -247,7 +247,8 @@ def import_responses(
     existing = {q.qid: q for q in survey.questions.all()}
     mismatched = [
         f"column {pq.qid}: the survey has it as {existing[pq.qid].kind}, the file looks {pq.kind};"
-        f" pass --type {pq.qid}={existing[pq.qid].kind} if the answers fit"
+        f" if the answers fit, override its type with {pq.qid}={existing[pq.qid].kind}"
+        " (--type, or the form's type overrides)"
         for pq in parsed.questions
         if pq.qid in existing and existing[pq.qid].kind != pq.kind
     ]

@@ -311,10 +311,10 @@ def test_import_into_a_question_of_another_type_is_refused(imported_survey):
         services.import_responses(survey=imported_survey, parsed=parsed)
 
     assert exc.value.errors == [
-        "column Q1: the survey has it as single, the file looks likert;"
-        " pass --type Q1=single if the answers fit",
-        "column Q2: the survey has it as multi, the file looks text;"
-        " pass --type Q2=multi if the answers fit",
+        "column Q1: the survey has it as single, the file looks likert; if the answers fit,"
+        " override its type with Q1=single (--type, or the form's type overrides)",
+        "column Q2: the survey has it as multi, the file looks text; if the answers fit,"
+        " override its type with Q2=multi (--type, or the form's type overrides)",
     ]
     assert Response.objects.count() == 12
 
