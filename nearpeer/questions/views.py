@@ -1019,7 +1019,7 @@ def _own_pending_import(request, pk: int) -> PendingImport:
 @require_GET
 def import_preview(request, pk: int):
     pending = _own_pending_import(request, pk)
-    rows, problems, unsupported = [], [], 0
+    rows, problems, unsupported, tally = [], [], 0, ""
     try:
         parsed = services.read_import_file(
             data=bytes(pending.data), file_format=pending.file_format
@@ -1030,6 +1030,8 @@ def import_preview(request, pk: int):
         rows = services.import_preview(parsed)
         problems = [str(p) for p in parsed.problems]
         unsupported = len(parsed.unsupported)
+        if problems:
+            tally = services.import_tally(parsed)
     return render(
         request,
         "questions/import_preview.html",
@@ -1039,6 +1041,7 @@ def import_preview(request, pk: int):
             "problems": problems,
             "unsupported": unsupported,
             "importable": sum(1 for row in rows if row["supported"]),
+            "tally": tally,
         },
     )
 

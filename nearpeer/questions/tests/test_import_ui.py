@@ -80,6 +80,7 @@ def test_moodle_preview_lists_every_error_with_position_and_imports_nothing(clie
         "<dt>Type</dt><dd>True/false</dd><dt>Options</dt><dd>2</dd><dt>Key</dt><dd>A</dd>" in page
     )
     assert "<li>Question 4 (line 25): has 2 options; a question needs 3 to 8</li>" in page
+    assert "<p>Of the 4 items in the file, 2 could come in as they are; 2 need a fix.</p>" in page
     assert "import-confirm" not in page and "/confirm/" not in page
     refused = confirm_in_background(client, PendingImport.objects.get().pk)
     assert "Nothing was imported: the file has problems (listed below)." in refused
