@@ -167,9 +167,10 @@ def test_gift_pegjs_is_a_real_check_it_refuses_broken_gift():
 
 
 # --- Moodle XML -----------------------------------------------------------------------------
-# No Moodle XML parser exists on PyPI or npm. The check instead: every element Nearpeer writes
-# for a question type is one Moodle itself writes for that type (in Moodle's own fixtures, kept
-# in tests/data/moodle with their sources), and the export reads back through lxml.
+# The one Moodle XML reader on PyPI, moodle-xml-parser, reads multichoice (and cloze) only: it
+# checks those below. For every type: every element Nearpeer writes for a question type is one
+# Moodle itself writes for that type (in Moodle's own fixtures, kept in tests/data/moodle with
+# their sources), and the export reads back through lxml.
 
 
 def _element_paths(tree, qtype: str) -> set[str]:
@@ -219,6 +220,37 @@ def test_moodle_export_uses_only_elements_moodle_writes_for_the_type(moodle_type
                           moodle_type)  # fmt: skip
     assert ours, f"Nearpeer wrote no {moodle_type} question"
     assert ours - theirs == set()
+
+
+def test_moodle_export_is_read_by_moodle_xml_parser_field_by_field():
+    # moodle-xml-parser (PyPI, MIT; a dev dependency) reads Moodle's multichoice and cloze
+    # questions: Nearpeer's single best answer and multiple response, and Moodle's own weighted
+    # multichoice fixture exported again, as it reads them.
+    from moodle_xml_parser.parser import parse_string
+
+    fixture = formats.parse_moodle_xml(
+        (MOODLE / "multichoice_testquestion.moodle.xml").read_bytes()
+    )
+    theirs = parse_string(formats.write_moodle_xml(QUESTIONS + fixture.questions))["multichoice"]
+    assert [(q.name, q.single) for q in theirs] == [
+        ("Escapes {and} = signs", True), ("Multiple response", False), ("Multi-choice-001", False),
+    ]  # fmt: skip
+    sba, multiple, weighted = theirs
+    assert sba.text_pre_parse == QUESTIONS[0].stem
+    assert [(o.answer, o.score_fraction, o.feedback) for o in sba.options] == [
+        ("right = yes", 100.0, "Yes: {well} done."), ("half", 50.0, ""), ("wrong #1", 0.0, ""),
+    ]  # fmt: skip
+    assert sba.general_feedback == "Because.\n\nReferences:\nNICE CG1"
+    assert [(o.answer, o.score_fraction) for o in multiple.options] == [
+        ("a", 50.0), ("b", 50.0), ("c", -50.0), ("d", -50.0),
+    ]  # fmt: skip
+    # As Moodle wrote it: the capitals 50 % each, the wrong answers 0 (never a penalty).
+    assert [(o.answer, o.score_fraction) for o in weighted.options] == [
+        ("Tokyo", 0.0), ("Spain", 0.0), ("London", 50.0), ("Barcelona", 0.0), ("Paris", 50.0),
+    ]  # fmt: skip
+    assert (weighted.correct_feedback, weighted.partially_correct_feedback) == (
+        "Your answer is correct.", "Your answer is partially correct.",
+    )  # fmt: skip
 
 
 # --- Anki -----------------------------------------------------------------------------------
