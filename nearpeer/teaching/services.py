@@ -773,3 +773,66 @@ def attended_and_opened(
     for kind, pk in sessions.union(materials, all=True):
         (attended if kind == "session" else opened).add(pk)
     return attended, opened
+
+
+def home_state(
+    member, now: datetime, *, session_ids: list[int], material_ids: list[int]
+) -> tuple[list[tuple[int, str, int, datetime]], list[tuple[int, datetime]], set[int], set[int]]:
+    """What the home page reads live for one member, in one query: their registrations for
+    sessions not yet over as (session id, status, waitlist position, start), the sessions they
+    teach not yet over as (id, start), and which of `session_ids` they attended and which of
+    `material_ids` they opened. Each list is in start order."""
+    from django.db.models import CharField, DateTimeField, IntegerField, Value
+
+    def row(kind: str, **columns):
+        return {"k": Value(kind, output_field=CharField()), **columns}
+
+    blank = {"st": Value("", output_field=CharField()), "pos": Value(0, IntegerField())}
+    no_time = Value(None, output_field=DateTimeField())
+    names = ("k", "i", "st", "pos", "at")
+    parts = [
+        Registration.objects.filter(member=member, session__ends_at__gte=now)
+        .with_waitlist_position()
+        .annotate(
+            **row(
+                "reg",
+                i=F("session_id"),
+                st=F("status"),
+                pos=F("waitlist_position"),
+                at=F("session__starts_at"),
+            )
+        )
+        .values_list(*names)
+        .order_by(),
+        Session.objects.filter(teachers=member, ends_at__gte=now)
+        .annotate(**row("teach", i=F("pk"), **blank, at=F("starts_at")))
+        .values_list(*names)
+        .order_by(),
+    ]
+    if session_ids:
+        parts.append(
+            Attendance.objects.filter(member=member, session_id__in=session_ids)
+            .annotate(**row("att", i=F("session_id"), **blank, at=no_time))
+            .values_list(*names)
+            .order_by()
+        )
+    if material_ids:
+        parts.append(
+            MaterialView.objects.filter(member=member, material_id__in=material_ids)
+            .annotate(**row("open", i=F("material_id"), **blank, at=no_time))
+            .values_list(*names)
+            .order_by()
+        )
+    registrations, teaching, attended, opened = [], [], set(), set()
+    for kind, pk, status, position, starts_at in parts[0].union(*parts[1:], all=True):
+        if kind == "reg":
+            registrations.append((pk, status, position, starts_at))
+        elif kind == "teach":
+            teaching.append((pk, starts_at))
+        elif kind == "att":
+            attended.add(pk)
+        else:
+            opened.add(pk)
+    registrations.sort(key=lambda r: (r[3], r[0]))
+    teaching.sort(key=lambda t: (t[1], t[0]))
+    return registrations, teaching, attended, opened

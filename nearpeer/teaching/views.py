@@ -1,4 +1,5 @@
 import calendar
+import hashlib
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -100,77 +101,111 @@ HOME_POOL = (
 
 @require_GET
 def home(request):
-    """The member's home. The sessions coming up and to catch up on for a year are cached
+    """The member's home. Which sessions are coming up and to catch up on for a year are cached
     per year and minute (nearpeer.core.cache.fragment); the member's registrations, teaching,
-    attendance and opened materials are read live, and their own are left out in Python."""
+    attendance and opened materials are read live in one query (services.home_state), and
+    their own are left out in Python. The sessions part of the page is rendered once for
+    those inputs: it is cached under a key made of everything it shows that is not session
+    data (which sessions, the member's status and waiting-list number, what they opened), at
+    the `teaching` version, so any registration, cancellation or promotion changes the key at
+    once and no member's state is read from anyone else's."""
     user = request.user
     now = timezone.now()
     minute = now.replace(second=0, microsecond=0)
-    mine = list(
-        Registration.objects.filter(member=user, session__ends_at__gte=now)
-        .with_waitlist_position()
-        .select_related("session", "session__series")
-        .order_by("session__starts_at")
-    )
-    teaching = Session.objects.filter(teachers=user).upcoming(now).select_related("series")[:5]
     stamp = f"{user.year}:{minute:%Y%m%d%H%M}"
     coming = fragment(
-        f"home-coming:{stamp}",
+        f"home-coming-ids:{stamp}",
         ("teaching",),
         lambda: list(
             Session.objects.for_year(user.year)
             .upcoming(minute)
             .scheduled()
-            .select_related("series")[:HOME_POOL]
+            .values_list("pk", flat=True)[:HOME_POOL]
         ),
     )
-    taken = {r.session_id for r in mine}
-    suggested = [s for s in coming if s.pk not in taken][:5]
+    candidates = fragment(
+        f"home-catch-up-ids:{stamp}", ("teaching",), lambda: _catch_up_candidates(user, minute)
+    )
+    mine, teaching, attended, opened = services.home_state(
+        user,
+        now,
+        session_ids=[pk for pk, _ in candidates],
+        material_ids=[m for _, materials in candidates for m in materials],
+    )
+    taken = {pk for pk, *_ in mine}
+    suggested = [pk for pk in coming if pk not in taken][:5]
     if len(suggested) < 5 and len(coming) == HOME_POOL:  # I hold most of them: ask the database
-        suggested = (
+        suggested = list(
             Session.objects.for_year(user.year)
             .upcoming(now)
             .scheduled()
             .exclude(registrations__member=user)
-            .select_related("series")[:5]
+            .values_list("pk", flat=True)[:5]
         )
+    chosen = [(pk, materials) for pk, materials in candidates if pk not in attended][:3]
+    if len(chosen) < 3 and len(candidates) == HOME_POOL:  # attended most of them: ask
+        sessions = list(catch_up_sessions(user)[:3])
+        chosen = [(s.pk, [m.pk for m in s.materials.all()]) for s in sessions]
+        opened = {m.pk for s in sessions for m in s.materials.all() if m.watched}
+    inputs = (
+        timezone.get_current_timezone_name(),
+        tuple((pk, status, position) for pk, status, position, _ in mine if status != "cancelled"),
+        tuple(pk for pk, _ in teaching[:5]),
+        tuple(suggested),
+        tuple((pk, tuple((m, m in opened) for m in materials)) for pk, materials in chosen),
+    )
+    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()
+    sessions_html = fragment(
+        f"home-sessions:{digest}", ("teaching",), lambda: _home_sessions_html(*inputs[1:])
+    )
     context = {
-        "registrations": [r for r in mine if r.status != Registration.Status.CANCELLED],
-        "teaching": teaching,
-        "suggested": suggested,
-        "catch_up": _catch_up_for_home(user, stamp, minute),
+        "sessions_html": mark_safe(sessions_html),  # noqa: S308 (rendered by our template)
         "panels": home_panels(request),
     }
     return render(request, "teaching/member_home.html", context)
 
 
-def _catch_up_for_home(user, stamp: str, minute: datetime) -> list:
-    """The first three of catch_up_sessions(user), from the year's cached candidates and one
-    query for what the member attended and opened."""
-    candidates = fragment(
-        f"home-catch-up:{stamp}",
-        ("teaching",),
-        lambda: list(
-            Session.objects.for_year(user.year)
-            .past(minute)
-            .scheduled()
-            .filter(Exists(Material.objects.filter(session=OuterRef("pk"))))
-            .select_related("series")
-            .prefetch_related("materials")[:HOME_POOL]
-        ),
+def _catch_up_candidates(user, minute: datetime) -> list[tuple[int, list[int]]]:
+    """The year's past sessions with materials, latest first, as (id, material ids)."""
+    sessions = (
+        Session.objects.for_year(user.year)
+        .past(minute)
+        .scheduled()
+        .filter(Exists(Material.objects.filter(session=OuterRef("pk"))))
+        .only("pk")
+        .prefetch_related(Prefetch("materials", queryset=Material.objects.only("pk", "session")))[
+            :HOME_POOL
+        ]
     )
-    attended, opened = services.attended_and_opened(
-        user,
-        session_ids=[s.pk for s in candidates],
-        material_ids=[m.pk for s in candidates for m in s.materials.all()],
-    )
-    chosen = [s for s in candidates if s.pk not in attended][:3]
-    if len(chosen) < 3 and len(candidates) == HOME_POOL:  # attended most of them: ask
-        return list(catch_up_sessions(user)[:3])
-    for session in chosen:
-        for material in session.materials.all():
-            material.watched = material.pk in opened
-    return chosen
+    return [(s.pk, [m.pk for m in s.materials.all()]) for s in sessions]
+
+
+def _home_sessions_html(registrations, teaching, suggested, catch_up) -> str:
+    """The sessions part of the home page for these inputs (two queries: the sessions and
+    the catch-up materials)."""
+    ids = {pk for pk, *_ in registrations} | set(teaching) | set(suggested)
+    ids |= {pk for pk, _ in catch_up}
+    sessions = Session.objects.select_related("series").in_bulk(ids)
+    materials = Material.objects.in_bulk([m for _, ms in catch_up for m, _ in ms])
+    # A session or material deleted since the inputs were read is left out.
+    context = {
+        "registrations": [
+            {"session": sessions[pk], "status": status, "waitlist_position": position}
+            for pk, status, position in registrations
+            if pk in sessions
+        ],
+        "teaching": [sessions[pk] for pk in teaching if pk in sessions],
+        "suggested": [sessions[pk] for pk in suggested if pk in sessions],
+        "catch_up": [
+            {
+                "session": sessions[pk],
+                "materials": [(materials[m], seen) for m, seen in ms if m in materials],
+            }
+            for pk, ms in catch_up
+            if pk in sessions
+        ],
+    }
+    return render_to_string("teaching/_home_sessions.html", context)
 
 
 def _local_midnight(day: date) -> datetime:

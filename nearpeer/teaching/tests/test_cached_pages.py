@@ -274,3 +274,53 @@ def test_unknown_parameters_neither_split_nor_reach_the_cached_timetable(client,
     html = _get(client, TIMETABLE, planted="x1y2z3", kind="")
 
     assert "x1y2z3" not in html and 'rel="next"' in html
+
+
+def _home_sessions(client) -> str:
+    """The cached sessions part of the home page (views.home), up to the panels."""
+    return _get(client, "/").split("My upcoming sessions", 1)[1]
+
+
+def test_the_cached_home_sessions_change_at_once_on_each_write_they_show(client, member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nearpeer.teaching.models import Attendance, Material
+
+    full = SessionFactory(capacity=1, title="Full session")
+    ahead = UserFactory(year=2)
+    theirs = services.register(session=full, member=ahead)
+    mine = services.register(session=full, member=member)
+    start = timezone.now() - timedelta(days=3)
+    missed = SessionFactory(title="Missed one", starts_at=start, ends_at=start + timedelta(hours=1))
+    slides = Material.objects.create(session=missed, kind="slides", title="S", url="https://v.org/")
+    client.force_login(member)
+    assert "Waiting list: number 1" in _home_sessions(client)
+    assert "slides" in _home_sessions(client) and "(opened)" not in _home_sessions(client)
+
+    # Another member's cancellation promotes me.
+    services.cancel(registration=theirs, by=ahead)
+    html = _home_sessions(client)
+    assert "You have a place" in html and "Waiting list" not in html
+
+    # The session's own data (the `teaching` version).
+    Session.objects.filter(pk=full.pk).update(title="Renamed session")
+    assert "Renamed session" in _home_sessions(client)
+
+    # What I opened and attended.
+    services.record_material_view(material=slides, member=member)
+    assert "slides (opened)" in _home_sessions(client)
+    Attendance.objects.create(session=missed, member=member)
+    assert "Missed one" not in _home_sessions(client)
+
+    # The other member, now behind me, sees only their own state; then my own cancellation.
+    services.register(session=full, member=ahead)
+    client.force_login(ahead)
+    html = _home_sessions(client)
+    assert "You have a place" not in html and "Waiting list: number 1" in html
+    client.force_login(member)
+    assert "You have a place" in _home_sessions(client)
+    mine.refresh_from_db()
+    services.cancel(registration=mine, by=member)
+    assert "You are not registered for anything coming up" in _home_sessions(client)
