@@ -1,16 +1,40 @@
+from functools import lru_cache
+
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 
 from nearpeer.members import permissions
 
 
+@lru_cache(maxsize=64)
+def _nav_links(urlconf: str, prefix: str, teach: bool, committee: bool, evaluate: bool) -> str:
+    # The links depend only on the URLconf, the script prefix and these roles: rendered once
+    # per process for each combination instead of reversing a dozen URLs on every page.
+    can = {"teach": teach, "committee": committee, "evaluate": evaluate}
+    return render_to_string("core/_nav_links.html", {"can": can})
+
+
+def nav_links(can: dict) -> SafeString:
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    html = _nav_links(
+        str(urlconf), get_script_prefix(), can["teach"], can["committee"], can["evaluate"]
+    )
+    return mark_safe(html)  # noqa: S308 (our template, no user data)
+
+
 def nearpeer(request) -> dict:
     user = getattr(request, "user", None)
+    can = {
+        "teach": permissions.is_teacher(user),
+        "committee": permissions.is_committee(user),
+        "faculty": permissions.is_faculty(user),
+        "evaluate": permissions.is_evaluation_lead(user),
+    }
     return {
         "society_name": settings.NEARPEER_SOCIETY_NAME,
-        "can": {
-            "teach": permissions.is_teacher(user),
-            "committee": permissions.is_committee(user),
-            "faculty": permissions.is_faculty(user),
-            "evaluate": permissions.is_evaluation_lead(user),
-        },
+        "can": can,
+        "nav_links": SimpleLazyObject(lambda: nav_links(can)),
     }
