@@ -674,25 +674,35 @@ def timetable_scope(user) -> str | None:
     session), "year:N" (a member who sees exactly their year's sessions), or None when the
     member also sees sessions outside their year (ones they teach, or hold a place in by
     invitation), whose timetable is theirs alone. One small query."""
+    scope = likely_timetable_scope(user)
+    if scope is None or scope == "all":
+        return scope
+    return None if _outside_year(user).exists() else scope
+
+
+def likely_timetable_scope(user) -> str | None:
+    """timetable_scope(user) without its query: "year:N" for every member of a year, to be
+    confirmed by my_session_states(..., outside_year=True) (or timetable_scope) before the
+    cached timetable is shown to them."""
     from .permissions import can_see_all_sessions
-    from .years import masks_with_year
 
     if can_see_all_sessions(user):
         return "all"
-    if not user.year:
-        return None
+    return f"year:{user.year}" if user.year else None
+
+
+def _outside_year(user):
+    """The sessions outside the member's year that they teach or hold a place in."""
     from django.db.models import Q
 
     from .models import SessionTeacher
+    from .years import masks_with_year
 
     taught = SessionTeacher.objects.filter(teacher=user).values("session_id")
     invited = Registration.objects.active().filter(member=user).values("session_id")
-    outside = (
-        Session.objects.exclude(target_years_mask__in=masks_with_year(user.year))
-        .filter(Q(pk__in=taught) | Q(pk__in=invited))
-        .exists()
+    return Session.objects.exclude(target_years_mask__in=masks_with_year(user.year)).filter(
+        Q(pk__in=taught) | Q(pk__in=invited)
     )
-    return None if outside else f"year:{user.year}"
 
 
 def place_counts(session_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
@@ -712,30 +722,46 @@ def place_counts(session_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     return {r["session_id"]: (r["registered"], r["waitlisted"]) for r in rows}
 
 
-def my_session_states(member, session_ids: Iterable[int]) -> dict[int, str]:
+def my_session_states(
+    member, session_ids: Iterable[int], *, outside_year: bool = False
+) -> dict[int, str]:
     """{session id: "checked_in" | "registered" | "waitlisted"} for the member, in one query
-    (one query; sessions they have nothing to do with are left out)."""
+    (sessions they have nothing to do with are left out). With `outside_year`, the same query
+    also tells whether the member sees sessions outside their year (timetable_scope would
+    then be None): the answer is under the key None, True when they do."""
     from django.db.models import CharField, Value
 
     ids = list(session_ids)
-    if not ids:
+    parts = []
+    if ids:
+        parts.append(
+            Registration.objects.filter(member=member, session_id__in=ids)
+            .exclude(status=Registration.Status.CANCELLED)
+            .values_list("session_id", "status")
+            .order_by()
+        )
+        # Attendance without a registration counts too (a teacher marked them present).
+        parts.append(
+            Attendance.objects.filter(member=member, session_id__in=ids)
+            .values_list("session_id", Value("checked_in", output_field=CharField()))
+            .order_by()
+        )
+    if outside_year:
+        parts.append(
+            _outside_year(member)
+            .values_list("pk", Value("outside", output_field=CharField()))
+            .order_by()
+        )
+    if not parts:
         return {}
-    places = (
-        Registration.objects.filter(member=member, session_id__in=ids)
-        .exclude(status=Registration.Status.CANCELLED)
-        .values_list("session_id", "status")
-        .order_by()
-    )
-    # Attendance without a registration counts too (a teacher marked them present).
-    checked_in = (
-        Attendance.objects.filter(member=member, session_id__in=ids)
-        .values_list("session_id", Value("checked_in", output_field=CharField()))
-        .order_by()
-    )
-    states: dict[int, str] = {}
-    for pk, state in places.union(checked_in, all=True):
-        if states.get(pk) != "checked_in":
+    states: dict = {}
+    for pk, state in parts[0].union(*parts[1:], all=True):
+        if state == "outside":
+            states[None] = True
+        elif states.get(pk) != "checked_in":
             states[pk] = state
+    if outside_year:
+        states.setdefault(None, False)
     return states
 
 

@@ -223,6 +223,10 @@ def _anchor_date(query: QueryDict) -> date:
 TIMETABLE_PARAMS = ("q", "year", "kind", "mode", "series", "date_from", "date_to", "view", "date")
 
 
+class _NotShared(Exception):
+    """This member's timetable is theirs alone (services.timetable_scope)."""
+
+
 @require_GET
 def timetable(request):
     """Upcoming sessions as a list (with a date range), or a week or a month at a time.
@@ -233,7 +237,9 @@ def timetable(request):
     filled in per request (teaching/fragments.py)."""
     user = request.user
     now = timezone.now().replace(second=0, microsecond=0)  # a minute's grain, for the cache
-    scope = services.timetable_scope(user)
+    # The scope is confirmed in the same query as the member's own states (below); a cold
+    # build confirms it first, so nothing built for one member is stored for a year.
+    scope = services.likely_timetable_scope(user)
     # Only the parameters the page reads, in a fixed order: anything else in the address
     # must neither split the cache nor find its way into links cached for others.
     query = QueryDict(mutable=True)
@@ -246,17 +252,31 @@ def timetable(request):
     def build() -> dict:
         return _timetable_parts(query, user, now, partial=partial)
 
-    if scope is None:
-        parts = build()
-    else:
+    def build_shared() -> dict:
+        if services.timetable_scope(user) != scope:
+            raise _NotShared
+        return build()
+
+    parts = states = None
+    if scope is not None:
         key = f"timetable:{scope}:{now:%Y%m%d%H%M}:{int(partial)}:{urlencode(params)}"
-        parts = fragment(key, ("teaching",), build)
+        try:
+            parts = fragment(key, ("teaching",), build_shared)
+        except _NotShared:
+            pass
+        else:
+            states = services.my_session_states(user, parts["ids"], outside_year=scope != "all")
+            if states.pop(None, False):  # they see sessions outside their year: theirs alone
+                parts = None
+    if parts is None:
+        parts = build()
+        states = services.my_session_states(user, parts["ids"])
     ids = parts["ids"]
     results = fill(
         parts["results"],
         capacities=parts["capacities"],
         counts=services.place_counts(ids) if parts["counts"] else {},
-        states=services.my_session_states(user, ids),
+        states=states,
     )
     if partial:
         return HttpResponse(results)

@@ -155,10 +155,11 @@ def test_timetable_queries_are_constant_cold_and_warm(
     client.force_login(member)
 
     # Session, user, roles, scope; the cached part (series, count, page, teachers); counts
-    # and my state. Warm: the roles come from the cache too.
+    # and my state. Warm: the roles come from the cache too, and the scope is confirmed in the
+    # same query as my state.
     with django_assert_num_queries(10):
         cold = client.get(TIMETABLE)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         warm = client.get(TIMETABLE)
 
     assert cold.content.decode().count("You have a place") == n
@@ -324,3 +325,24 @@ def test_the_cached_home_sessions_change_at_once_on_each_write_they_show(client,
     mine.refresh_from_db()
     services.cancel(registration=mine, by=member)
     assert "You are not registered for anything coming up" in _home_sessions(client)
+
+
+@pytest.mark.parametrize("first", ["shared", "outside"])
+def test_a_member_who_teaches_outside_their_year_neither_reads_nor_fills_the_years_timetable(
+    client, first
+):
+    from nearpeer.teaching.years import years_to_mask
+
+    ours = SessionFactory(title="Year two lecture")
+    elsewhere = SessionFactory(title="Year five lecture", target_years_mask=years_to_mask([5]))
+    peer, tutor = UserFactory(year=2), UserFactory(year=2)
+    SessionTeacher.objects.create(session=elsewhere, teacher=tutor)
+    order = [peer, tutor] if first == "shared" else [tutor, peer]
+
+    pages = {}
+    for user in order + order:  # each one cold and warm, in both orders
+        client.force_login(user)
+        pages[user.pk] = _get(client, TIMETABLE)
+        assert ours.title in pages[user.pk]
+    assert elsewhere.title in pages[tutor.pk]
+    assert elsewhere.title not in pages[peer.pk]
