@@ -257,7 +257,7 @@ def timetable(request):
             raise _NotShared
         return build()
 
-    parts = states = None
+    parts = None
     if scope is not None:
         key = f"timetable:{scope}:{now:%Y%m%d%H%M}:{int(partial)}:{urlencode(params)}"
         try:
@@ -265,19 +265,17 @@ def timetable(request):
         except _NotShared:
             pass
         else:
-            states = services.my_session_states(user, parts["ids"], outside_year=scope != "all")
-            if states.pop(None, False):  # they see sessions outside their year: theirs alone
+            counts, states, outside = services.timetable_live(
+                user, parts["ids"], counts=parts["counts"], outside_year=scope != "all"
+            )
+            if outside:  # they see sessions outside their year: theirs alone
                 parts = None
     if parts is None:
         parts = build()
-        states = services.my_session_states(user, parts["ids"])
-    ids = parts["ids"]
-    results = fill(
-        parts["results"],
-        capacities=parts["capacities"],
-        counts=services.place_counts(ids) if parts["counts"] else {},
-        states=states,
-    )
+        counts, states, _ = services.timetable_live(
+            user, parts["ids"], counts=parts["counts"], outside_year=False
+        )
+    results = fill(parts["results"], capacities=parts["capacities"], counts=counts, states=states)
     if partial:
         return HttpResponse(results)
     return render(

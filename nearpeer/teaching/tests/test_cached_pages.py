@@ -155,11 +155,11 @@ def test_timetable_queries_are_constant_cold_and_warm(
     client.force_login(member)
 
     # Session, user, roles, scope; the cached part (series, count, page, teachers); counts
-    # and my state. Warm: the roles come from the cache too, and the scope is confirmed in the
-    # same query as my state.
-    with django_assert_num_queries(10):
+    # and my state in one query (services.timetable_live). Warm: the roles come from the cache
+    # too, and the scope is confirmed in the same query as the counts and my state.
+    with django_assert_num_queries(9):
         cold = client.get(TIMETABLE)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         warm = client.get(TIMETABLE)
 
     assert cold.content.decode().count("You have a place") == n
