@@ -803,56 +803,52 @@ def attended_and_opened(
 
 def home_state(
     member, now: datetime, *, session_ids: list[int], material_ids: list[int]
-) -> tuple[list[tuple[int, str, int, datetime]], list[tuple[int, datetime]], set[int], set[int]]:
+) -> tuple[list[tuple[int, str, int, object]], list[tuple[int, object]], set[int], set[int]]:
     """What the home page reads live for one member, in one query: their registrations for
     sessions not yet over as (session id, status, waitlist position, start), the sessions they
     teach not yet over as (id, start), and which of `session_ids` they attended and which of
-    `material_ids` they opened. Each list is in start order."""
-    from django.db.models import CharField, DateTimeField, IntegerField, Value
+    `material_ids` they opened. Each list is in start order (the start is only for ordering:
+    as the database returns it). Plain SQL, as timetable_live and for the same reason."""
+    from django.db import connection
 
-    def row(kind: str, **columns):
-        return {"k": Value(kind, output_field=CharField()), **columns}
+    from .models import SessionTeacher
 
-    blank = {"st": Value("", output_field=CharField()), "pos": Value(0, IntegerField())}
-    no_time = Value(None, output_field=DateTimeField())
-    names = ("k", "i", "st", "pos", "at")
+    reg, ses = Registration._meta.db_table, Session._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)
     parts = [
-        Registration.objects.filter(member=member, session__ends_at__gte=now)
-        .with_waitlist_position()
-        .annotate(
-            **row(
-                "reg",
-                i=F("session_id"),
-                st=F("status"),
-                pos=F("waitlist_position"),
-                at=F("session__starts_at"),
-            )
-        )
-        .values_list(*names)
-        .order_by(),
-        Session.objects.filter(teachers=member, ends_at__gte=now)
-        .annotate(**row("teach", i=F("pk"), **blank, at=F("starts_at")))
-        .values_list(*names)
-        .order_by(),
+        # My place in the waiting list: those waiting before me, plus one (as
+        # RegistrationQuerySet.with_waitlist_position).
+        "SELECT 'reg', r.session_id, r.status, "  # noqa: S608 (table names and placeholders only)
+        f"(SELECT COUNT(*) FROM {reg} w WHERE w.session_id = r.session_id AND w.status = %s "
+        "AND (w.queued_at < r.queued_at OR (w.queued_at = r.queued_at AND w.id < r.id))) + 1, "
+        f"s.starts_at FROM {reg} r JOIN {ses} s ON s.id = r.session_id "
+        "WHERE r.member_id = %s AND s.ends_at >= %s",
+        "SELECT 'teach', s.id, '', 0, s.starts_at "  # noqa: S608 (table names and placeholders only)
+        f"FROM {ses} s JOIN {SessionTeacher._meta.db_table} t ON t.session_id = s.id "
+        "WHERE t.teacher_id = %s AND s.ends_at >= %s",
     ]
+    params: list = [Registration.Status.WAITLISTED, member.pk, at, member.pk, at]
     if session_ids:
         parts.append(
-            Attendance.objects.filter(member=member, session_id__in=session_ids)
-            .annotate(**row("att", i=F("session_id"), **blank, at=no_time))
-            .values_list(*names)
-            .order_by()
+            "SELECT 'att', session_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
+            f"FROM {Attendance._meta.db_table} WHERE member_id = %s "
+            f"AND session_id IN ({', '.join(['%s'] * len(session_ids))})"
         )
+        params += [member.pk, *session_ids]
     if material_ids:
         parts.append(
-            MaterialView.objects.filter(member=member, material_id__in=material_ids)
-            .annotate(**row("open", i=F("material_id"), **blank, at=no_time))
-            .values_list(*names)
-            .order_by()
+            "SELECT 'open', material_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
+            f"FROM {MaterialView._meta.db_table} WHERE member_id = %s "
+            f"AND material_id IN ({', '.join(['%s'] * len(material_ids))})"
         )
+        params += [member.pk, *material_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
     registrations, teaching, attended, opened = [], [], set(), set()
-    for kind, pk, status, position, starts_at in parts[0].union(*parts[1:], all=True):
+    for kind, pk, status, position, starts_at in rows:
         if kind == "reg":
-            registrations.append((pk, status, position, starts_at))
+            registrations.append((pk, status, int(position), starts_at))
         elif kind == "teach":
             teaching.append((pk, starts_at))
         elif kind == "att":

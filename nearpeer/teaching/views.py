@@ -149,7 +149,11 @@ def home(request):
         opened = {m.pk for s in sessions for m in s.materials.all() if m.watched}
     inputs = (
         timezone.get_current_timezone_name(),
-        tuple((pk, status, position) for pk, status, position, _ in mine if status != "cancelled"),
+        tuple(
+            (pk, status, position if status == "waitlisted" else 0)
+            for pk, status, position, _ in mine
+            if status != "cancelled"
+        ),
         tuple(pk for pk, _ in teaching[:5]),
         tuple(suggested),
         tuple((pk, tuple((m, m in opened) for m in materials)) for pk, materials in chosen),
