@@ -931,3 +931,61 @@ def timetable_live(
         else:
             outside = True
     return found, states, outside
+
+
+def session_page_shared(pk: int) -> dict | None:
+    """The session (with its series), its teachers and materials, as every viewer of its page
+    sees them, for the cache; None when there is no such session. Three queries."""
+    session = Session.objects.select_related("series").filter(pk=pk).first()
+    if session is None:
+        return None
+    return {"session": session, **session_shared_part(session)}
+
+
+def session_live(session_id: int, member) -> dict:
+    """What a session's page shows live, in one query: its place counts, the member's own
+    active registration (id, status and number on the waiting list) and whether they
+    attended. Plain SQL, as timetable_live and for the same reason."""
+    from django.db import connection
+
+    reg, att = Registration._meta.db_table, Attendance._meta.db_table
+    status = Registration.Status
+    sql = " UNION ALL ".join(
+        [
+            "SELECT 'count', status, COUNT(*), 0 "  # noqa: S608 (table names and placeholders only)
+            f"FROM {reg} WHERE session_id = %s AND status IN (%s, %s) GROUP BY status",
+            "SELECT 'mine', r.status, r.id, "  # noqa: S608 (table names and placeholders only)
+            f"(SELECT COUNT(*) FROM {reg} w WHERE w.session_id = r.session_id "
+            "AND w.status = %s AND (w.queued_at < r.queued_at "
+            "OR (w.queued_at = r.queued_at AND w.id < r.id))) + 1 "
+            f"FROM {reg} r WHERE r.session_id = %s AND r.member_id = %s AND r.status <> %s",
+            f"SELECT 'attended', '', 1, 0 FROM {att} "  # noqa: S608 (table names and placeholders only)
+            "WHERE session_id = %s AND member_id = %s",
+        ]
+    )
+    params = [session_id, status.REGISTERED, status.WAITLISTED]
+    params += [status.WAITLISTED, session_id, member.pk, status.CANCELLED]
+    params += [session_id, member.pk]
+    live = {
+        "registered_count": 0,
+        "waitlisted_count": 0,
+        "my_registration_id": None,
+        "my_status": None,
+        "my_waitlist_position": None,
+        "attended": False,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for kind, text, number, position in rows:
+        if kind == "count":
+            live[f"{text}_count"] = int(number)
+        elif kind == "mine":
+            live |= {
+                "my_registration_id": number,
+                "my_status": text,
+                "my_waitlist_position": int(position),
+            }
+        else:
+            live["attended"] = True
+    return live

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -397,26 +397,26 @@ def _visible_session(request, pk: int) -> Session:
 
 @require_GET
 def session_detail(request, pk: int):
-    """One query for the session, its live place counts and the member's own place (with
-    their number on the waiting list); its teachers and materials come from the cache
-    (nearpeer.core.cache.fragment)."""
+    """One query for the live place counts, the member's own place (with their number on the
+    waiting list) and their attendance (services.session_live); the session, its teachers and
+    materials come from the cache (nearpeer.core.cache.fragment). Who may see it is decided
+    from both, as Session.objects.visible_to does."""
     user = request.user
-    mine = Registration.objects.filter(session=OuterRef("pk"), member=user).active()
-    session = get_object_or_404(
-        Session.objects.visible_to(user)
-        .with_registration_counts()
-        .annotate(
-            my_registration_id=Subquery(mine.values("pk")[:1]),
-            my_status=Subquery(mine.values("status")[:1]),
-            my_waitlist_position=Subquery(
-                mine.with_waitlist_position().values("waitlist_position")[:1]
-            ),
-            attended=Exists(Attendance.objects.filter(session=OuterRef("pk"), member=user)),
-        )
-        .select_related("series"),
-        pk=pk,
+    shared = fragment(f"session-page:{pk}", ("teaching",), lambda: services.session_page_shared(pk))
+    if shared is None:
+        raise Http404("No such session.")
+    session = shared["session"]
+    live = services.session_live(session.pk, user)
+    visible = (
+        can_see_all_sessions(user)
+        or session.is_for_year(user.year)
+        or any(t.pk == user.pk for t in shared["teachers"])
+        or live["my_status"] is not None
     )
-    shared = fragment(f"session:{pk}", ("teaching",), lambda: services.session_shared_part(session))
+    if not visible:
+        raise Http404("No such session.")
+    for name, value in live.items():
+        setattr(session, name, value)
     # The permissions below read the teachers from here, as from a prefetch.
     session._prefetched_objects_cache = {"teachers": shared["teachers"]}
     registration = None

@@ -222,8 +222,8 @@ def test_session_page_queries_are_constant_and_few_when_warm(
     client.force_login(member)
     _get(client, f"/sessions/{session.pk}/")
 
-    # Session, user, the session with counts and my place (roles and the library resources
-    # used in the session from the cache).
+    # Session, user, the counts, my place and my attendance (services.session_live); the
+    # session itself, its teachers, materials, roles and library resources from the cache.
     with django_assert_num_queries(3):
         html = _get(client, f"/sessions/{session.pk}/")
 
@@ -346,3 +346,28 @@ def test_a_member_who_teaches_outside_their_year_neither_reads_nor_fills_the_yea
         assert ours.title in pages[user.pk]
     assert elsewhere.title in pages[tutor.pk]
     assert elsewhere.title not in pages[peer.pk]
+
+
+def test_the_cached_session_page_is_shown_only_to_whom_may_see_it(client):
+    from nearpeer.teaching.years import years_to_mask
+
+    invited_only = SessionFactory(title="Tutorial group", target_years_mask=0)
+    path = f"/sessions/{invited_only.pk}/"
+    guest, stranger, tutor = UserFactory(year=2), UserFactory(year=2), UserFactory(year=5)
+    SessionTeacher.objects.create(session=invited_only, teacher=tutor)
+    place = Registration.objects.create(session=invited_only, member=guest)
+
+    for user, status in [(guest, 200), (stranger, 404), (tutor, 200), (committee(), 200)]:
+        client.force_login(user)
+        assert client.get(path).status_code == status, user
+
+    # Losing the place hides it at once, though the session itself is cached.
+    place.status = Registration.Status.CANCELLED
+    place.save()
+    client.force_login(guest)
+    assert client.get(path).status_code == 404
+    # And another year's session stays hidden from a member of year 2.
+    fifth = SessionFactory(target_years_mask=years_to_mask([5]))
+    client.force_login(stranger)
+    assert client.get(f"/sessions/{fifth.pk}/").status_code == 404
+    assert client.get("/sessions/999999/").status_code == 404
