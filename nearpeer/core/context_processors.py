@@ -2,7 +2,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 
@@ -15,6 +15,26 @@ def _nav_links(urlconf: str, prefix: str, teach: bool, committee: bool, evaluate
     # per process for each combination instead of reversing a dozen URLs on every page.
     can = {"teach": teach, "committee": committee, "evaluate": evaluate}
     return render_to_string("core/_nav_links.html", {"can": can})
+
+
+SITE_URLS = {
+    "home": "teaching:home",
+    "login": "members:login",
+    "profile": "members:profile",
+    "logout": "members:logout",
+    "privacy": "members:privacy",
+    "help": "core:help",
+}
+
+
+@lru_cache(maxsize=8)
+def _site_urls(urlconf: str, prefix: str) -> dict[str, str]:
+    return {key: reverse(name) for key, name in SITE_URLS.items()}
+
+
+def site_urls() -> dict[str, str]:
+    """The addresses every page's header and footer link to, reversed once per process."""
+    return _site_urls(str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
 
 
 def nav_links(can: dict) -> SafeString:
@@ -37,4 +57,5 @@ def nearpeer(request) -> dict:
         "society_name": settings.NEARPEER_SOCIETY_NAME,
         "can": can,
         "nav_links": SimpleLazyObject(lambda: nav_links(can)),
+        "site_urls": SimpleLazyObject(site_urls),
     }

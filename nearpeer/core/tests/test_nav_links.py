@@ -43,3 +43,16 @@ def test_a_granted_role_shows_in_the_menu_at_once(client):
     RoleGrant.objects.create(user=member, role=Role.COMMITTEE)
 
     assert DASHBOARD in _menu(client)
+
+
+def test_the_header_and_footer_links_reversed_once_point_where_they_should(client):
+    signed_out = client.get(reverse("members:login")).content.decode()
+    assert f'class="brand" href="{reverse("members:login")}"' in signed_out
+    assert f'href="{reverse("members:privacy")}">Privacy</a>' in signed_out
+
+    client.force_login(UserFactory(name="Ada Lovelace"))
+    html = client.get(reverse("teaching:timetable")).content.decode()
+    assert f'class="brand" href="{reverse("teaching:home")}"' in html
+    assert f'action="{reverse("members:logout")}"' in html
+    assert f'href="{reverse("core:help")}">Help</a>' in html
+    assert f'<a href="{reverse("members:profile")}">' in html
