@@ -682,7 +682,7 @@ def timetable_scope(user) -> str | None:
 
 def likely_timetable_scope(user) -> str | None:
     """timetable_scope(user) without its query: "year:N" for every member of a year, to be
-    confirmed by my_session_states(..., outside_year=True) (or timetable_scope) before the
+    confirmed by timetable_live(..., outside_year=True) (or timetable_scope) before the
     cached timetable is shown to them."""
     from .permissions import can_see_all_sessions
 
@@ -705,66 +705,6 @@ def _outside_year(user):
     )
 
 
-def place_counts(session_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """{session id: (registered, waitlisted)} for the given sessions, in one query; never
-    cached, so a place count is as fresh as the database."""
-    from django.db.models import Count, Q
-
-    rows = (
-        Registration.objects.filter(session_id__in=list(session_ids))
-        .values("session_id")
-        .annotate(
-            registered=Count("pk", filter=Q(status=Registration.Status.REGISTERED)),
-            waitlisted=Count("pk", filter=Q(status=Registration.Status.WAITLISTED)),
-        )
-        .order_by()
-    )
-    return {r["session_id"]: (r["registered"], r["waitlisted"]) for r in rows}
-
-
-def my_session_states(
-    member, session_ids: Iterable[int], *, outside_year: bool = False
-) -> dict[int, str]:
-    """{session id: "checked_in" | "registered" | "waitlisted"} for the member, in one query
-    (sessions they have nothing to do with are left out). With `outside_year`, the same query
-    also tells whether the member sees sessions outside their year (timetable_scope would
-    then be None): the answer is under the key None, True when they do."""
-    from django.db.models import CharField, Value
-
-    ids = list(session_ids)
-    parts = []
-    if ids:
-        parts.append(
-            Registration.objects.filter(member=member, session_id__in=ids)
-            .exclude(status=Registration.Status.CANCELLED)
-            .values_list("session_id", "status")
-            .order_by()
-        )
-        # Attendance without a registration counts too (a teacher marked them present).
-        parts.append(
-            Attendance.objects.filter(member=member, session_id__in=ids)
-            .values_list("session_id", Value("checked_in", output_field=CharField()))
-            .order_by()
-        )
-    if outside_year:
-        parts.append(
-            _outside_year(member)
-            .values_list("pk", Value("outside", output_field=CharField()))
-            .order_by()
-        )
-    if not parts:
-        return {}
-    states: dict = {}
-    for pk, state in parts[0].union(*parts[1:], all=True):
-        if state == "outside":
-            states[None] = True
-        elif states.get(pk) != "checked_in":
-            states[pk] = state
-    if outside_year:
-        states.setdefault(None, False)
-    return states
-
-
 def session_shared_part(session: Session) -> dict:
     """What a session's page shows alike to everyone who may see it, for the cache: its
     teachers (id and name only) and its materials. Two queries."""
@@ -774,31 +714,6 @@ def session_shared_part(session: Session) -> dict:
         "teachers": list(User.objects.filter(teaching_sessions=session).only("pk", "name")),
         "materials": list(session.materials.all()),
     }
-
-
-def attended_and_opened(
-    member, *, session_ids: list[int], material_ids: list[int]
-) -> tuple[set[int], set[int]]:
-    """Which of these sessions the member attended and which of these materials they opened,
-    in one query."""
-    from django.db.models import CharField, Value
-
-    if not session_ids and not material_ids:
-        return set(), set()
-    sessions = (
-        Attendance.objects.filter(member=member, session_id__in=session_ids)
-        .values_list(Value("session", output_field=CharField()), "session_id")
-        .order_by()
-    )
-    materials = (
-        MaterialView.objects.filter(member=member, material_id__in=material_ids)
-        .values_list(Value("material", output_field=CharField()), "material_id")
-        .order_by()
-    )
-    attended, opened = set(), set()
-    for kind, pk in sessions.union(materials, all=True):
-        (attended if kind == "session" else opened).add(pk)
-    return attended, opened
 
 
 def home_state(
@@ -863,11 +778,13 @@ def home_state(
 def timetable_live(
     member, session_ids: list[int], *, counts: bool, outside_year: bool
 ) -> tuple[dict[int, tuple[int, int]], dict[int, str], bool]:
-    """What the cached timetable fills in per request, in one query: place_counts(ids) (when
-    `counts`), my_session_states(member, ids), and (with `outside_year`) whether the member
-    sees sessions outside their year (timetable_scope would be None). Plain SQL, written once:
-    building the same three querysets through the ORM on every request cost more than
-    running them."""
+    """What the cached timetable fills in per request, in one query: {session id:
+    (registered, waitlisted)} when `counts` (never cached, so a place count is as fresh as the
+    database); the member's own {session id: "checked_in" | "registered" | "waitlisted"}
+    (sessions they have nothing to do with are left out; attendance without a registration
+    counts too); and, with `outside_year`, whether they see sessions outside their year
+    (timetable_scope would be None). Plain SQL, written once: building the same querysets
+    through the ORM on every request cost more than running them."""
     from django.db import connection
 
     from .years import masks_with_year
