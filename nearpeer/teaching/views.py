@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core import throttle
@@ -148,7 +149,7 @@ def home(request):
         chosen = [(s.pk, [m.pk for m in s.materials.all()]) for s in sessions]
         opened = {m.pk for s in sessions for m in s.materials.all() if m.watched}
     inputs = (
-        timezone.get_current_timezone_name(),
+        (timezone.get_current_timezone_name(), get_language()),
         tuple(
             (pk, status, position if status == "waitlisted" else 0)
             for pk, status, position, _ in mine
