@@ -37,6 +37,17 @@ def site_urls() -> dict[str, str]:
     return _site_urls(str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
 
 
+@lru_cache(maxsize=8)
+def _head_links(static_url: str) -> str:
+    return render_to_string("_head_links.html")
+
+
+def head_links() -> SafeString:
+    """Every page's stylesheet, icons and scripts (their hashed static addresses), rendered
+    once per process."""
+    return mark_safe(_head_links(str(settings.STATIC_URL)))  # noqa: S308 (our template)
+
+
 def nav_links(can: dict) -> SafeString:
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     html = _nav_links(
@@ -58,4 +69,5 @@ def nearpeer(request) -> dict:
         "can": can,
         "nav_links": SimpleLazyObject(lambda: nav_links(can)),
         "site_urls": SimpleLazyObject(site_urls),
+        "head_links": SimpleLazyObject(head_links),
     }

@@ -56,3 +56,15 @@ def test_the_header_and_footer_links_reversed_once_point_where_they_should(clien
     assert f'action="{reverse("members:logout")}"' in html
     assert f'href="{reverse("core:help")}">Help</a>' in html
     assert f'<a href="{reverse("members:profile")}">' in html
+
+
+def test_every_page_links_its_stylesheet_and_scripts_rendered_once(client):
+    from django.templatetags.static import static
+
+    for html in (
+        client.get(reverse("members:login")).content.decode(),
+        client.get(reverse("members:login")).content.decode(),
+    ):
+        head = html.split("</head>", 1)[0]
+        assert f'<link rel="stylesheet" href="{static("css/nearpeer.css")}">' in head
+        assert f'<script src="{static("js/nav.js")}" defer></script>' in head
