@@ -114,18 +114,18 @@ def home(request):
     now = timezone.now()
     minute = now.replace(second=0, microsecond=0)
     stamp = f"{user.year}:{minute:%Y%m%d%H%M}"
-    coming = fragment(
-        f"home-coming-ids:{stamp}",
+    coming, candidates = fragment(
+        f"home-year:{stamp}",
         ("teaching",),
-        lambda: list(
-            Session.objects.for_year(user.year)
-            .upcoming(minute)
-            .scheduled()
-            .values_list("pk", flat=True)[:HOME_POOL]
+        lambda: (
+            list(
+                Session.objects.for_year(user.year)
+                .upcoming(minute)
+                .scheduled()
+                .values_list("pk", flat=True)[:HOME_POOL]
+            ),
+            _catch_up_candidates(user, minute),
         ),
-    )
-    candidates = fragment(
-        f"home-catch-up-ids:{stamp}", ("teaching",), lambda: _catch_up_candidates(user, minute)
     )
     mine, teaching, attended, opened = services.home_state(
         user,
