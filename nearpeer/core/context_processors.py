@@ -1,16 +1,73 @@
+from functools import lru_cache
+
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 
 from nearpeer.members import permissions
 
 
+@lru_cache(maxsize=64)
+def _nav_links(urlconf: str, prefix: str, teach: bool, committee: bool, evaluate: bool) -> str:
+    # The links depend only on the URLconf, the script prefix and these roles: rendered once
+    # per process for each combination instead of reversing a dozen URLs on every page.
+    can = {"teach": teach, "committee": committee, "evaluate": evaluate}
+    return render_to_string("core/_nav_links.html", {"can": can})
+
+
+SITE_URLS = {
+    "home": "teaching:home",
+    "login": "members:login",
+    "profile": "members:profile",
+    "logout": "members:logout",
+    "privacy": "members:privacy",
+    "help": "core:help",
+}
+
+
+@lru_cache(maxsize=8)
+def _site_urls(urlconf: str, prefix: str) -> dict[str, str]:
+    return {key: reverse(name) for key, name in SITE_URLS.items()}
+
+
+def site_urls() -> dict[str, str]:
+    """The addresses every page's header and footer link to, reversed once per process."""
+    return _site_urls(str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+
+
+@lru_cache(maxsize=8)
+def _head_links(static_url: str) -> str:
+    return render_to_string("_head_links.html")
+
+
+def head_links() -> SafeString:
+    """Every page's stylesheet, icons and scripts (their hashed static addresses), rendered
+    once per process."""
+    return mark_safe(_head_links(str(settings.STATIC_URL)))  # noqa: S308 (our template)
+
+
+def nav_links(can: dict) -> SafeString:
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    html = _nav_links(
+        str(urlconf), get_script_prefix(), can["teach"], can["committee"], can["evaluate"]
+    )
+    return mark_safe(html)  # noqa: S308 (our template, no user data)
+
+
 def nearpeer(request) -> dict:
     user = getattr(request, "user", None)
+    can = {
+        "teach": permissions.is_teacher(user),
+        "committee": permissions.is_committee(user),
+        "faculty": permissions.is_faculty(user),
+        "evaluate": permissions.is_evaluation_lead(user),
+    }
     return {
         "society_name": settings.NEARPEER_SOCIETY_NAME,
-        "can": {
-            "teach": permissions.is_teacher(user),
-            "committee": permissions.is_committee(user),
-            "faculty": permissions.is_faculty(user),
-            "evaluate": permissions.is_evaluation_lead(user),
-        },
+        "can": can,
+        "nav_links": SimpleLazyObject(lambda: nav_links(can)),
+        "site_urls": SimpleLazyObject(site_urls),
+        "head_links": SimpleLazyObject(head_links),
     }

@@ -674,69 +674,35 @@ def timetable_scope(user) -> str | None:
     session), "year:N" (a member who sees exactly their year's sessions), or None when the
     member also sees sessions outside their year (ones they teach, or hold a place in by
     invitation), whose timetable is theirs alone. One small query."""
+    scope = likely_timetable_scope(user)
+    if scope is None or scope == "all":
+        return scope
+    return None if _outside_year(user).exists() else scope
+
+
+def likely_timetable_scope(user) -> str | None:
+    """timetable_scope(user) without its query: "year:N" for every member of a year, to be
+    confirmed by timetable_live(..., outside_year=True) (or timetable_scope) before the
+    cached timetable is shown to them."""
     from .permissions import can_see_all_sessions
-    from .years import masks_with_year
 
     if can_see_all_sessions(user):
         return "all"
-    if not user.year:
-        return None
+    return f"year:{user.year}" if user.year else None
+
+
+def _outside_year(user):
+    """The sessions outside the member's year that they teach or hold a place in."""
     from django.db.models import Q
 
     from .models import SessionTeacher
+    from .years import masks_with_year
 
     taught = SessionTeacher.objects.filter(teacher=user).values("session_id")
     invited = Registration.objects.active().filter(member=user).values("session_id")
-    outside = (
-        Session.objects.exclude(target_years_mask__in=masks_with_year(user.year))
-        .filter(Q(pk__in=taught) | Q(pk__in=invited))
-        .exists()
+    return Session.objects.exclude(target_years_mask__in=masks_with_year(user.year)).filter(
+        Q(pk__in=taught) | Q(pk__in=invited)
     )
-    return None if outside else f"year:{user.year}"
-
-
-def place_counts(session_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """{session id: (registered, waitlisted)} for the given sessions, in one query; never
-    cached, so a place count is as fresh as the database."""
-    from django.db.models import Count, Q
-
-    rows = (
-        Registration.objects.filter(session_id__in=list(session_ids))
-        .values("session_id")
-        .annotate(
-            registered=Count("pk", filter=Q(status=Registration.Status.REGISTERED)),
-            waitlisted=Count("pk", filter=Q(status=Registration.Status.WAITLISTED)),
-        )
-        .order_by()
-    )
-    return {r["session_id"]: (r["registered"], r["waitlisted"]) for r in rows}
-
-
-def my_session_states(member, session_ids: Iterable[int]) -> dict[int, str]:
-    """{session id: "checked_in" | "registered" | "waitlisted"} for the member, in one query
-    (one query; sessions they have nothing to do with are left out)."""
-    from django.db.models import CharField, Value
-
-    ids = list(session_ids)
-    if not ids:
-        return {}
-    places = (
-        Registration.objects.filter(member=member, session_id__in=ids)
-        .exclude(status=Registration.Status.CANCELLED)
-        .values_list("session_id", "status")
-        .order_by()
-    )
-    # Attendance without a registration counts too (a teacher marked them present).
-    checked_in = (
-        Attendance.objects.filter(member=member, session_id__in=ids)
-        .values_list("session_id", Value("checked_in", output_field=CharField()))
-        .order_by()
-    )
-    states: dict[int, str] = {}
-    for pk, state in places.union(checked_in, all=True):
-        if states.get(pk) != "checked_in":
-            states[pk] = state
-    return states
 
 
 def session_shared_part(session: Session) -> dict:
@@ -750,26 +716,193 @@ def session_shared_part(session: Session) -> dict:
     }
 
 
-def attended_and_opened(
-    member, *, session_ids: list[int], material_ids: list[int]
-) -> tuple[set[int], set[int]]:
-    """Which of these sessions the member attended and which of these materials they opened,
-    in one query."""
-    from django.db.models import CharField, Value
+def home_state(
+    member, now: datetime, *, session_ids: list[int], material_ids: list[int]
+) -> tuple[list[tuple[int, str, int, object]], list[tuple[int, object]], set[int], set[int]]:
+    """What the home page reads live for one member, in one query: their registrations for
+    sessions not yet over as (session id, status, waitlist position, start), the sessions they
+    teach not yet over as (id, start), and which of `session_ids` they attended and which of
+    `material_ids` they opened. Each list is in start order (the start is only for ordering:
+    as the database returns it). Plain SQL, as timetable_live and for the same reason."""
+    from django.db import connection
 
-    if not session_ids and not material_ids:
-        return set(), set()
-    sessions = (
-        Attendance.objects.filter(member=member, session_id__in=session_ids)
-        .values_list(Value("session", output_field=CharField()), "session_id")
-        .order_by()
+    from .models import SessionTeacher
+
+    reg, ses = Registration._meta.db_table, Session._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)
+    parts = [
+        # My place in the waiting list: those waiting before me, plus one (as
+        # RegistrationQuerySet.with_waitlist_position).
+        "SELECT 'reg', r.session_id, r.status, "  # noqa: S608 (table names and placeholders only)
+        f"(SELECT COUNT(*) FROM {reg} w WHERE w.session_id = r.session_id AND w.status = %s "
+        "AND (w.queued_at < r.queued_at OR (w.queued_at = r.queued_at AND w.id < r.id))) + 1, "
+        f"s.starts_at FROM {reg} r JOIN {ses} s ON s.id = r.session_id "
+        "WHERE r.member_id = %s AND s.ends_at >= %s",
+        "SELECT 'teach', s.id, '', 0, s.starts_at "  # noqa: S608 (table names and placeholders only)
+        f"FROM {ses} s JOIN {SessionTeacher._meta.db_table} t ON t.session_id = s.id "
+        "WHERE t.teacher_id = %s AND s.ends_at >= %s",
+    ]
+    params: list = [Registration.Status.WAITLISTED, member.pk, at, member.pk, at]
+    if session_ids:
+        parts.append(
+            "SELECT 'att', session_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
+            f"FROM {Attendance._meta.db_table} WHERE member_id = %s "
+            f"AND session_id IN ({', '.join(['%s'] * len(session_ids))})"
+        )
+        params += [member.pk, *session_ids]
+    if material_ids:
+        parts.append(
+            "SELECT 'open', material_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
+            f"FROM {MaterialView._meta.db_table} WHERE member_id = %s "
+            f"AND material_id IN ({', '.join(['%s'] * len(material_ids))})"
+        )
+        params += [member.pk, *material_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    registrations, teaching, attended, opened = [], [], set(), set()
+    for kind, pk, status, position, starts_at in rows:
+        if kind == "reg":
+            registrations.append((pk, status, int(position), starts_at))
+        elif kind == "teach":
+            teaching.append((pk, starts_at))
+        elif kind == "att":
+            attended.add(pk)
+        else:
+            opened.add(pk)
+    registrations.sort(key=lambda r: (r[3], r[0]))
+    teaching.sort(key=lambda t: (t[1], t[0]))
+    return registrations, teaching, attended, opened
+
+
+def timetable_live(
+    member, session_ids: list[int], *, counts: bool, outside_year: bool
+) -> tuple[dict[int, tuple[int, int]], dict[int, str], bool]:
+    """What the cached timetable fills in per request, in one query: {session id:
+    (registered, waitlisted)} when `counts` (never cached, so a place count is as fresh as the
+    database); the member's own {session id: "checked_in" | "registered" | "waitlisted"}
+    (sessions they have nothing to do with are left out; attendance without a registration
+    counts too); and, with `outside_year`, whether they see sessions outside their year
+    (timetable_scope would be None). Plain SQL, written once: building the same querysets
+    through the ORM on every request cost more than running them."""
+    from django.db import connection
+
+    from .years import masks_with_year
+
+    reg, att = Registration._meta.db_table, Attendance._meta.db_table
+    parts: list[str] = []
+    params: list = []
+    cancelled, registered, waitlisted = (
+        Registration.Status.CANCELLED,
+        Registration.Status.REGISTERED,
+        Registration.Status.WAITLISTED,
     )
-    materials = (
-        MaterialView.objects.filter(member=member, material_id__in=material_ids)
-        .values_list(Value("material", output_field=CharField()), "material_id")
-        .order_by()
+    if session_ids:
+        ids = ", ".join(["%s"] * len(session_ids))
+        parts.append(
+            f"SELECT 'state', session_id, status, 0, 0 FROM {reg} "  # noqa: S608 (table names and placeholders only)
+            f"WHERE member_id = %s AND session_id IN ({ids}) AND status <> %s"
+        )
+        params += [member.pk, *session_ids, cancelled]
+        parts.append(
+            f"SELECT 'attended', session_id, '', 0, 0 FROM {att} "  # noqa: S608 (table names and placeholders only)
+            f"WHERE member_id = %s AND session_id IN ({ids})"
+        )
+        params += [member.pk, *session_ids]
+        if counts:
+            parts.append(
+                "SELECT 'count', session_id, '', "  # noqa: S608 (table names and placeholders only)
+                "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) "
+                f"FROM {reg} WHERE session_id IN ({ids}) GROUP BY session_id"
+            )
+            params += [registered, waitlisted, *session_ids]
+    if outside_year and member.year:
+        from .models import SessionTeacher
+
+        masks = masks_with_year(member.year)
+        parts.append(
+            f"SELECT 'outside', s.id, '', 0, 0 FROM {Session._meta.db_table} s "  # noqa: S608 (table names and placeholders only)
+            f"WHERE s.target_years_mask NOT IN ({', '.join(['%s'] * len(masks))}) AND ("
+            f"s.id IN (SELECT session_id FROM {SessionTeacher._meta.db_table} "
+            "WHERE teacher_id = %s) "
+            f"OR s.id IN (SELECT session_id FROM {reg} WHERE member_id = %s AND status <> %s))"
+        )
+        params += [*masks, member.pk, member.pk, cancelled]
+    found: dict[int, tuple[int, int]] = {}
+    states: dict[int, str] = {}
+    outside = False
+    if not parts:
+        return found, states, outside
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    for kind, pk, status, registered_n, waitlisted_n in rows:
+        if kind == "count":
+            found[pk] = (int(registered_n or 0), int(waitlisted_n or 0))
+        elif kind == "attended":
+            states[pk] = "checked_in"
+        elif kind == "state":
+            if states.get(pk) != "checked_in":
+                states[pk] = status
+        else:
+            outside = True
+    return found, states, outside
+
+
+def session_page_shared(pk: int) -> dict | None:
+    """The session (with its series), its teachers and materials, as every viewer of its page
+    sees them, for the cache; None when there is no such session. Three queries."""
+    session = Session.objects.select_related("series").filter(pk=pk).first()
+    if session is None:
+        return None
+    return {"session": session, **session_shared_part(session)}
+
+
+def session_live(session_id: int, member) -> dict:
+    """What a session's page shows live, in one query: its place counts, the member's own
+    active registration (id, status and number on the waiting list) and whether they
+    attended. Plain SQL, as timetable_live and for the same reason."""
+    from django.db import connection
+
+    reg, att = Registration._meta.db_table, Attendance._meta.db_table
+    status = Registration.Status
+    sql = " UNION ALL ".join(
+        [
+            "SELECT 'count', status, COUNT(*), 0 "  # noqa: S608 (table names and placeholders only)
+            f"FROM {reg} WHERE session_id = %s AND status IN (%s, %s) GROUP BY status",
+            "SELECT 'mine', r.status, r.id, "  # noqa: S608 (table names and placeholders only)
+            f"(SELECT COUNT(*) FROM {reg} w WHERE w.session_id = r.session_id "
+            "AND w.status = %s AND (w.queued_at < r.queued_at "
+            "OR (w.queued_at = r.queued_at AND w.id < r.id))) + 1 "
+            f"FROM {reg} r WHERE r.session_id = %s AND r.member_id = %s AND r.status <> %s",
+            f"SELECT 'attended', '', 1, 0 FROM {att} "  # noqa: S608 (table names and placeholders only)
+            "WHERE session_id = %s AND member_id = %s",
+        ]
     )
-    attended, opened = set(), set()
-    for kind, pk in sessions.union(materials, all=True):
-        (attended if kind == "session" else opened).add(pk)
-    return attended, opened
+    params = [session_id, status.REGISTERED, status.WAITLISTED]
+    params += [status.WAITLISTED, session_id, member.pk, status.CANCELLED]
+    params += [session_id, member.pk]
+    live = {
+        "registered_count": 0,
+        "waitlisted_count": 0,
+        "my_registration_id": None,
+        "my_status": None,
+        "my_waitlist_position": None,
+        "attended": False,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for kind, text, number, position in rows:
+        if kind == "count":
+            live[f"{text}_count"] = int(number)
+        elif kind == "mine":
+            live |= {
+                "my_registration_id": number,
+                "my_status": text,
+                "my_waitlist_position": int(position),
+            }
+        else:
+            live["attended"] = True
+    return live

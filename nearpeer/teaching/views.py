@@ -1,4 +1,5 @@
 import calendar
+import hashlib
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -8,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core import throttle
@@ -100,77 +102,115 @@ HOME_POOL = (
 
 @require_GET
 def home(request):
-    """The member's home. The sessions coming up and to catch up on for a year are cached
+    """The member's home. Which sessions are coming up and to catch up on for a year are cached
     per year and minute (nearpeer.core.cache.fragment); the member's registrations, teaching,
-    attendance and opened materials are read live, and their own are left out in Python."""
+    attendance and opened materials are read live in one query (services.home_state), and
+    their own are left out in Python. The sessions part of the page is rendered once for
+    those inputs: it is cached under a key made of everything it shows that is not session
+    data (which sessions, the member's status and waiting-list number, what they opened), at
+    the `teaching` version, so any registration, cancellation or promotion changes the key at
+    once and no member's state is read from anyone else's."""
     user = request.user
     now = timezone.now()
     minute = now.replace(second=0, microsecond=0)
-    mine = list(
-        Registration.objects.filter(member=user, session__ends_at__gte=now)
-        .with_waitlist_position()
-        .select_related("session", "session__series")
-        .order_by("session__starts_at")
-    )
-    teaching = Session.objects.filter(teachers=user).upcoming(now).select_related("series")[:5]
     stamp = f"{user.year}:{minute:%Y%m%d%H%M}"
-    coming = fragment(
-        f"home-coming:{stamp}",
+    coming, candidates = fragment(
+        f"home-year:{stamp}",
         ("teaching",),
-        lambda: list(
-            Session.objects.for_year(user.year)
-            .upcoming(minute)
-            .scheduled()
-            .select_related("series")[:HOME_POOL]
+        lambda: (
+            list(
+                Session.objects.for_year(user.year)
+                .upcoming(minute)
+                .scheduled()
+                .values_list("pk", flat=True)[:HOME_POOL]
+            ),
+            _catch_up_candidates(user, minute),
         ),
     )
-    taken = {r.session_id for r in mine}
-    suggested = [s for s in coming if s.pk not in taken][:5]
+    mine, teaching, attended, opened = services.home_state(
+        user,
+        now,
+        session_ids=[pk for pk, _ in candidates],
+        material_ids=[m for _, materials in candidates for m in materials],
+    )
+    taken = {pk for pk, *_ in mine}
+    suggested = [pk for pk in coming if pk not in taken][:5]
     if len(suggested) < 5 and len(coming) == HOME_POOL:  # I hold most of them: ask the database
-        suggested = (
+        suggested = list(
             Session.objects.for_year(user.year)
             .upcoming(now)
             .scheduled()
             .exclude(registrations__member=user)
-            .select_related("series")[:5]
+            .values_list("pk", flat=True)[:5]
         )
+    chosen = [(pk, materials) for pk, materials in candidates if pk not in attended][:3]
+    if len(chosen) < 3 and len(candidates) == HOME_POOL:  # attended most of them: ask
+        sessions = list(catch_up_sessions(user)[:3])
+        chosen = [(s.pk, [m.pk for m in s.materials.all()]) for s in sessions]
+        opened = {m.pk for s in sessions for m in s.materials.all() if m.watched}
+    inputs = (
+        (timezone.get_current_timezone_name(), get_language()),
+        tuple(
+            (pk, status, position if status == "waitlisted" else 0)
+            for pk, status, position, _ in mine
+            if status != "cancelled"
+        ),
+        tuple(pk for pk, _ in teaching[:5]),
+        tuple(suggested),
+        tuple((pk, tuple((m, m in opened) for m in materials)) for pk, materials in chosen),
+    )
+    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()
+    sessions_html = fragment(
+        f"home-sessions:{digest}", ("teaching",), lambda: _home_sessions_html(*inputs[1:])
+    )
     context = {
-        "registrations": [r for r in mine if r.status != Registration.Status.CANCELLED],
-        "teaching": teaching,
-        "suggested": suggested,
-        "catch_up": _catch_up_for_home(user, stamp, minute),
+        "sessions_html": mark_safe(sessions_html),  # noqa: S308 (rendered by our template)
         "panels": home_panels(request),
     }
     return render(request, "teaching/member_home.html", context)
 
 
-def _catch_up_for_home(user, stamp: str, minute: datetime) -> list:
-    """The first three of catch_up_sessions(user), from the year's cached candidates and one
-    query for what the member attended and opened."""
-    candidates = fragment(
-        f"home-catch-up:{stamp}",
-        ("teaching",),
-        lambda: list(
-            Session.objects.for_year(user.year)
-            .past(minute)
-            .scheduled()
-            .filter(Exists(Material.objects.filter(session=OuterRef("pk"))))
-            .select_related("series")
-            .prefetch_related("materials")[:HOME_POOL]
-        ),
+def _catch_up_candidates(user, minute: datetime) -> list[tuple[int, list[int]]]:
+    """The year's past sessions with materials, latest first, as (id, material ids)."""
+    sessions = (
+        Session.objects.for_year(user.year)
+        .past(minute)
+        .scheduled()
+        .filter(Exists(Material.objects.filter(session=OuterRef("pk"))))
+        .only("pk")
+        .prefetch_related(Prefetch("materials", queryset=Material.objects.only("pk", "session")))[
+            :HOME_POOL
+        ]
     )
-    attended, opened = services.attended_and_opened(
-        user,
-        session_ids=[s.pk for s in candidates],
-        material_ids=[m.pk for s in candidates for m in s.materials.all()],
-    )
-    chosen = [s for s in candidates if s.pk not in attended][:3]
-    if len(chosen) < 3 and len(candidates) == HOME_POOL:  # attended most of them: ask
-        return list(catch_up_sessions(user)[:3])
-    for session in chosen:
-        for material in session.materials.all():
-            material.watched = material.pk in opened
-    return chosen
+    return [(s.pk, [m.pk for m in s.materials.all()]) for s in sessions]
+
+
+def _home_sessions_html(registrations, teaching, suggested, catch_up) -> str:
+    """The sessions part of the home page for these inputs (two queries: the sessions and
+    the catch-up materials)."""
+    ids = {pk for pk, *_ in registrations} | set(teaching) | set(suggested)
+    ids |= {pk for pk, _ in catch_up}
+    sessions = Session.objects.select_related("series").in_bulk(ids)
+    materials = Material.objects.in_bulk([m for _, ms in catch_up for m, _ in ms])
+    # A session or material deleted since the inputs were read is left out.
+    context = {
+        "registrations": [
+            {"session": sessions[pk], "status": status, "waitlist_position": position}
+            for pk, status, position in registrations
+            if pk in sessions
+        ],
+        "teaching": [sessions[pk] for pk in teaching if pk in sessions],
+        "suggested": [sessions[pk] for pk in suggested if pk in sessions],
+        "catch_up": [
+            {
+                "session": sessions[pk],
+                "materials": [(materials[m], seen) for m, seen in ms if m in materials],
+            }
+            for pk, ms in catch_up
+            if pk in sessions
+        ],
+    }
+    return render_to_string("teaching/_home_sessions.html", context)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -188,6 +228,10 @@ def _anchor_date(query: QueryDict) -> date:
 TIMETABLE_PARAMS = ("q", "year", "kind", "mode", "series", "date_from", "date_to", "view", "date")
 
 
+class _NotShared(Exception):
+    """This member's timetable is theirs alone (services.timetable_scope)."""
+
+
 @require_GET
 def timetable(request):
     """Upcoming sessions as a list (with a date range), or a week or a month at a time.
@@ -198,7 +242,9 @@ def timetable(request):
     filled in per request (teaching/fragments.py)."""
     user = request.user
     now = timezone.now().replace(second=0, microsecond=0)  # a minute's grain, for the cache
-    scope = services.timetable_scope(user)
+    # The scope is confirmed in the same query as the member's own states (below); a cold
+    # build confirms it first, so nothing built for one member is stored for a year.
+    scope = services.likely_timetable_scope(user)
     # Only the parameters the page reads, in a fixed order: anything else in the address
     # must neither split the cache nor find its way into links cached for others.
     query = QueryDict(mutable=True)
@@ -211,18 +257,30 @@ def timetable(request):
     def build() -> dict:
         return _timetable_parts(query, user, now, partial=partial)
 
-    if scope is None:
-        parts = build()
-    else:
+    def build_shared() -> dict:
+        if services.timetable_scope(user) != scope:
+            raise _NotShared
+        return build()
+
+    parts = None
+    if scope is not None:
         key = f"timetable:{scope}:{now:%Y%m%d%H%M}:{int(partial)}:{urlencode(params)}"
-        parts = fragment(key, ("teaching",), build)
-    ids = parts["ids"]
-    results = fill(
-        parts["results"],
-        capacities=parts["capacities"],
-        counts=services.place_counts(ids) if parts["counts"] else {},
-        states=services.my_session_states(user, ids),
-    )
+        try:
+            parts = fragment(key, ("teaching",), build_shared)
+        except _NotShared:
+            pass
+        else:
+            counts, states, outside = services.timetable_live(
+                user, parts["ids"], counts=parts["counts"], outside_year=scope != "all"
+            )
+            if outside:  # they see sessions outside their year: theirs alone
+                parts = None
+    if parts is None:
+        parts = build()
+        counts, states, _ = services.timetable_live(
+            user, parts["ids"], counts=parts["counts"], outside_year=False
+        )
+    results = fill(parts["results"], capacities=parts["capacities"], counts=counts, states=states)
     if partial:
         return HttpResponse(results)
     return render(
@@ -340,26 +398,26 @@ def _visible_session(request, pk: int) -> Session:
 
 @require_GET
 def session_detail(request, pk: int):
-    """One query for the session, its live place counts and the member's own place (with
-    their number on the waiting list); its teachers and materials come from the cache
-    (nearpeer.core.cache.fragment)."""
+    """One query for the live place counts, the member's own place (with their number on the
+    waiting list) and their attendance (services.session_live); the session, its teachers and
+    materials come from the cache (nearpeer.core.cache.fragment). Who may see it is decided
+    from both, as Session.objects.visible_to does."""
     user = request.user
-    mine = Registration.objects.filter(session=OuterRef("pk"), member=user).active()
-    session = get_object_or_404(
-        Session.objects.visible_to(user)
-        .with_registration_counts()
-        .annotate(
-            my_registration_id=Subquery(mine.values("pk")[:1]),
-            my_status=Subquery(mine.values("status")[:1]),
-            my_waitlist_position=Subquery(
-                mine.with_waitlist_position().values("waitlist_position")[:1]
-            ),
-            attended=Exists(Attendance.objects.filter(session=OuterRef("pk"), member=user)),
-        )
-        .select_related("series"),
-        pk=pk,
+    shared = fragment(f"session-page:{pk}", ("teaching",), lambda: services.session_page_shared(pk))
+    if shared is None:
+        raise Http404("No such session.")
+    session = shared["session"]
+    live = services.session_live(session.pk, user)
+    visible = (
+        can_see_all_sessions(user)
+        or session.is_for_year(user.year)
+        or any(t.pk == user.pk for t in shared["teachers"])
+        or live["my_status"] is not None
     )
-    shared = fragment(f"session:{pk}", ("teaching",), lambda: services.session_shared_part(session))
+    if not visible:
+        raise Http404("No such session.")
+    for name, value in live.items():
+        setattr(session, name, value)
     # The permissions below read the teachers from here, as from a prefetch.
     session._prefetched_objects_cache = {"teachers": shared["teachers"]}
     registration = None

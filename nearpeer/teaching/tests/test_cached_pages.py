@@ -155,10 +155,11 @@ def test_timetable_queries_are_constant_cold_and_warm(
     client.force_login(member)
 
     # Session, user, roles, scope; the cached part (series, count, page, teachers); counts
-    # and my state. Warm: the roles come from the cache too.
-    with django_assert_num_queries(10):
+    # and my state in one query (services.timetable_live). Warm: the roles come from the cache
+    # too, and the scope is confirmed in the same query as the counts and my state.
+    with django_assert_num_queries(9):
         cold = client.get(TIMETABLE)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         warm = client.get(TIMETABLE)
 
     assert cold.content.decode().count("You have a place") == n
@@ -221,8 +222,8 @@ def test_session_page_queries_are_constant_and_few_when_warm(
     client.force_login(member)
     _get(client, f"/sessions/{session.pk}/")
 
-    # Session, user, the session with counts and my place (roles and the library resources
-    # used in the session from the cache).
+    # Session, user, the counts, my place and my attendance (services.session_live); the
+    # session itself, its teachers, materials, roles and library resources from the cache.
     with django_assert_num_queries(3):
         html = _get(client, f"/sessions/{session.pk}/")
 
@@ -274,3 +275,99 @@ def test_unknown_parameters_neither_split_nor_reach_the_cached_timetable(client,
     html = _get(client, TIMETABLE, planted="x1y2z3", kind="")
 
     assert "x1y2z3" not in html and 'rel="next"' in html
+
+
+def _home_sessions(client) -> str:
+    """The cached sessions part of the home page (views.home), up to the panels."""
+    return _get(client, "/").split("My upcoming sessions", 1)[1]
+
+
+def test_the_cached_home_sessions_change_at_once_on_each_write_they_show(client, member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nearpeer.teaching.models import Attendance, Material
+
+    full = SessionFactory(capacity=1, title="Full session")
+    ahead = UserFactory(year=2)
+    theirs = services.register(session=full, member=ahead)
+    mine = services.register(session=full, member=member)
+    start = timezone.now() - timedelta(days=3)
+    missed = SessionFactory(title="Missed one", starts_at=start, ends_at=start + timedelta(hours=1))
+    slides = Material.objects.create(session=missed, kind="slides", title="S", url="https://v.org/")
+    client.force_login(member)
+    assert "Waiting list: number 1" in _home_sessions(client)
+    assert "slides" in _home_sessions(client) and "(opened)" not in _home_sessions(client)
+
+    # Another member's cancellation promotes me.
+    services.cancel(registration=theirs, by=ahead)
+    html = _home_sessions(client)
+    assert "You have a place" in html and "Waiting list" not in html
+
+    # The session's own data (the `teaching` version).
+    Session.objects.filter(pk=full.pk).update(title="Renamed session")
+    assert "Renamed session" in _home_sessions(client)
+
+    # What I opened and attended.
+    services.record_material_view(material=slides, member=member)
+    assert "slides (opened)" in _home_sessions(client)
+    Attendance.objects.create(session=missed, member=member)
+    assert "Missed one" not in _home_sessions(client)
+
+    # The other member, now behind me, sees only their own state; then my own cancellation.
+    services.register(session=full, member=ahead)
+    client.force_login(ahead)
+    html = _home_sessions(client)
+    assert "You have a place" not in html and "Waiting list: number 1" in html
+    client.force_login(member)
+    assert "You have a place" in _home_sessions(client)
+    mine.refresh_from_db()
+    services.cancel(registration=mine, by=member)
+    assert "You are not registered for anything coming up" in _home_sessions(client)
+
+
+@pytest.mark.parametrize("first", ["shared", "outside"])
+def test_a_member_who_teaches_outside_their_year_neither_reads_nor_fills_the_years_timetable(
+    client, first
+):
+    from nearpeer.teaching.years import years_to_mask
+
+    ours = SessionFactory(title="Year two lecture")
+    elsewhere = SessionFactory(title="Year five lecture", target_years_mask=years_to_mask([5]))
+    peer, tutor = UserFactory(year=2), UserFactory(year=2)
+    SessionTeacher.objects.create(session=elsewhere, teacher=tutor)
+    order = [peer, tutor] if first == "shared" else [tutor, peer]
+
+    pages = {}
+    for user in order + order:  # each one cold and warm, in both orders
+        client.force_login(user)
+        pages[user.pk] = _get(client, TIMETABLE)
+        assert ours.title in pages[user.pk]
+    assert elsewhere.title in pages[tutor.pk]
+    assert elsewhere.title not in pages[peer.pk]
+
+
+def test_the_cached_session_page_is_shown_only_to_whom_may_see_it(client):
+    from nearpeer.teaching.years import years_to_mask
+
+    invited_only = SessionFactory(title="Tutorial group", target_years_mask=0)
+    path = f"/sessions/{invited_only.pk}/"
+    guest, stranger, tutor = UserFactory(year=2), UserFactory(year=2), UserFactory(year=5)
+    SessionTeacher.objects.create(session=invited_only, teacher=tutor)
+    place = Registration.objects.create(session=invited_only, member=guest)
+
+    for user, status in [(guest, 200), (stranger, 404), (tutor, 200), (committee(), 200)]:
+        client.force_login(user)
+        assert client.get(path).status_code == status, user
+
+    # Losing the place hides it at once, though the session itself is cached.
+    place.status = Registration.Status.CANCELLED
+    place.save()
+    client.force_login(guest)
+    assert client.get(path).status_code == 404
+    # And another year's session stays hidden from a member of year 2.
+    fifth = SessionFactory(target_years_mask=years_to_mask([5]))
+    client.force_login(stranger)
+    assert client.get(f"/sessions/{fifth.pk}/").status_code == 404
+    assert client.get("/sessions/999999/").status_code == 404

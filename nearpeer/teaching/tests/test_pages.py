@@ -119,16 +119,17 @@ def test_home_query_count(client, member, n, django_assert_num_queries):
         Material.objects.create(session=missed, kind="slides", title="S", url="https://v.org/")
     client.force_login(member)
 
-    # Session, user and roles; my registrations, my teaching, what I attended and opened;
-    # the year's cached "coming up" and "catch up" candidates (three queries, cold only); 5
-    # for the other apps' home panels (one or two each, never per item:
+    # Session, user and roles; my registrations, my teaching and what I attended and opened
+    # (one query, services.home_state); the year's cached "coming up" and "catch up"
+    # candidates (three queries, cold only); the sessions part rendered for these inputs (two,
+    # cold only); 5 for the other apps' home panels (one or two each, never per item:
     # nearpeer/core/tests/test_home_panels.py fills every panel with 1 and 3 items).
     with django_assert_num_queries(14):
         response = client.get(reverse("teaching:home"))
-    # Warm: roles, the unread count, the due cards, the tutorials candidates and the surveys
-    # not yet closed come from the cache too (the survey markers query runs only when a
-    # survey is open to the member).
-    with django_assert_num_queries(5):
+    # Warm: session, user and my state; roles, the unread count, the due cards, the tutorials
+    # candidates and the surveys not yet closed come from the cache too (the survey markers
+    # query runs only when a survey is open to the member).
+    with django_assert_num_queries(3):
         warm = client.get(reverse("teaching:home"))
 
     for html in (response.content.decode(), warm.content.decode()):

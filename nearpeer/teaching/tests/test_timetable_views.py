@@ -115,10 +115,11 @@ def test_week_view_query_count(client, member, n, django_assert_num_queries):
     params = {"view": "week", "date": monday.isoformat()}
     # Session, user and roles, the scope check; the cached part (series choices, sessions,
     # their teachers; the visible_to subqueries folded in, no count as the week is not
-    # paginated); the member's own badges. A second request reads the cached part and roles.
+    # paginated); the member's own badges. A second request reads the cached part and roles,
+    # and confirms the scope in the same query as the badges (services.timetable_live).
     with django_assert_num_queries(8):
         cold = client.get(reverse("teaching:timetable"), params)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         warm = client.get(reverse("teaching:timetable"), params)
 
     label = f"{n} session{'s' if n > 1 else ''} this week"
