@@ -84,8 +84,21 @@ def main() -> None:
             queries.append(sql)
             return execute(sql, params, many, context)
 
-        with connection.execute_wrapper(count):
-            client.get(path)
+        import redis
+
+        commands = []
+        real = redis.Redis.execute_command
+
+        def counting(self, *args, commands=commands, real=real, **options):
+            commands.append(args[0])
+            return real(self, *args, **options)
+
+        redis.Redis.execute_command = counting
+        try:
+            with connection.execute_wrapper(count):
+                client.get(path)
+        finally:
+            redis.Redis.execute_command = real
         times = []
         for _ in range(args.n):
             start = time.process_time()
@@ -93,7 +106,7 @@ def main() -> None:
             times.append(time.process_time() - start)
         print(
             f"{name:10} median {statistics.median(times) * 1000:6.2f} ms  "
-            f"min {min(times) * 1000:6.2f}  queries {len(queries)}  "
+            f"min {min(times) * 1000:6.2f}  queries {len(queries)}  redis {len(commands)}  "
             f"(load average {os.getloadavg()[0]:.1f})"
         )
     if args.profile:
