@@ -716,6 +716,21 @@ def session_shared_part(session: Session) -> dict:
     }
 
 
+def _placeholders(n: int) -> str:
+    """`%s, %s, …` for an IN list of n values."""
+    return ", ".join(["%s"] * n)
+
+
+def _waitlist_position_sql(reg: str) -> str:
+    """Registration `r`'s number on its session's waiting list, as plain SQL: those waiting
+    before it, plus one (the rule of RegistrationQuerySet.with_waitlist_position). Takes one
+    parameter, the waitlisted status."""
+    return (
+        f"(SELECT COUNT(*) FROM {reg} w WHERE w.session_id = r.session_id AND w.status = %s "  # noqa: S608 (a table name only)
+        "AND (w.queued_at < r.queued_at OR (w.queued_at = r.queued_at AND w.id < r.id))) + 1"
+    )
+
+
 def home_state(
     member, now: datetime, *, session_ids: list[int], material_ids: list[int]
 ) -> tuple[list[tuple[int, str, int, object]], list[tuple[int, object]], set[int], set[int]]:
@@ -731,11 +746,7 @@ def home_state(
     reg, ses = Registration._meta.db_table, Session._meta.db_table
     at = connection.ops.adapt_datetimefield_value(now)
     parts = [
-        # My place in the waiting list: those waiting before me, plus one (as
-        # RegistrationQuerySet.with_waitlist_position).
-        "SELECT 'reg', r.session_id, r.status, "  # noqa: S608 (table names and placeholders only)
-        f"(SELECT COUNT(*) FROM {reg} w WHERE w.session_id = r.session_id AND w.status = %s "
-        "AND (w.queued_at < r.queued_at OR (w.queued_at = r.queued_at AND w.id < r.id))) + 1, "
+        f"SELECT 'reg', r.session_id, r.status, {_waitlist_position_sql(reg)}, "  # noqa: S608 (table names and placeholders only)
         f"s.starts_at FROM {reg} r JOIN {ses} s ON s.id = r.session_id "
         "WHERE r.member_id = %s AND s.ends_at >= %s",
         "SELECT 'teach', s.id, '', 0, s.starts_at "  # noqa: S608 (table names and placeholders only)
@@ -747,14 +758,14 @@ def home_state(
         parts.append(
             "SELECT 'att', session_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
             f"FROM {Attendance._meta.db_table} WHERE member_id = %s "
-            f"AND session_id IN ({', '.join(['%s'] * len(session_ids))})"
+            f"AND session_id IN ({_placeholders(len(session_ids))})"
         )
         params += [member.pk, *session_ids]
     if material_ids:
         parts.append(
             "SELECT 'open', material_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
             f"FROM {MaterialView._meta.db_table} WHERE member_id = %s "
-            f"AND material_id IN ({', '.join(['%s'] * len(material_ids))})"
+            f"AND material_id IN ({_placeholders(len(material_ids))})"
         )
         params += [member.pk, *material_ids]
     with connection.cursor() as cursor:
@@ -798,7 +809,7 @@ def timetable_live(
         Registration.Status.WAITLISTED,
     )
     if session_ids:
-        ids = ", ".join(["%s"] * len(session_ids))
+        ids = _placeholders(len(session_ids))
         parts.append(
             f"SELECT 'state', session_id, status, 0, 0 FROM {reg} "  # noqa: S608 (table names and placeholders only)
             f"WHERE member_id = %s AND session_id IN ({ids}) AND status <> %s"
@@ -823,7 +834,7 @@ def timetable_live(
         masks = masks_with_year(member.year)
         parts.append(
             f"SELECT 'outside', s.id, '', 0, 0 FROM {Session._meta.db_table} s "  # noqa: S608 (table names and placeholders only)
-            f"WHERE s.target_years_mask NOT IN ({', '.join(['%s'] * len(masks))}) AND ("
+            f"WHERE s.target_years_mask NOT IN ({_placeholders(len(masks))}) AND ("
             f"s.id IN (SELECT session_id FROM {SessionTeacher._meta.db_table} "
             "WHERE teacher_id = %s) "
             f"OR s.id IN (SELECT session_id FROM {reg} WHERE member_id = %s AND status <> %s))"
@@ -871,10 +882,7 @@ def session_live(session_id: int, member) -> dict:
         [
             "SELECT 'count', status, COUNT(*), 0 "  # noqa: S608 (table names and placeholders only)
             f"FROM {reg} WHERE session_id = %s AND status IN (%s, %s) GROUP BY status",
-            "SELECT 'mine', r.status, r.id, "  # noqa: S608 (table names and placeholders only)
-            f"(SELECT COUNT(*) FROM {reg} w WHERE w.session_id = r.session_id "
-            "AND w.status = %s AND (w.queued_at < r.queued_at "
-            "OR (w.queued_at = r.queued_at AND w.id < r.id))) + 1 "
+            f"SELECT 'mine', r.status, r.id, {_waitlist_position_sql(reg)} "  # noqa: S608 (table names and placeholders only)
             f"FROM {reg} r WHERE r.session_id = %s AND r.member_id = %s AND r.status <> %s",
             f"SELECT 'attended', '', 1, 0 FROM {att} "  # noqa: S608 (table names and placeholders only)
             "WHERE session_id = %s AND member_id = %s",
