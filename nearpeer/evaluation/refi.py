@@ -1,11 +1,14 @@
 """REFI-QDA project exchange (.qdpx: a zip holding project.qde, urn:QDA-XML:project:1.0).
 Plain Python, no Django.
 
-Each source is written as its own UTF-8 file `Sources/<guid>.txt` (the standard's folder for
-`internal://` files), named by the TextSource's `plainTextPath="internal://<guid>.txt"`, as
-QualCoder, ATLAS.ti, MAXQDA and NVivo expect (QualCoder cannot read a source given only inline).
-Reading accepts inline PlainTextContent too, and finds the file in `Sources/`, `sources/` or at
-the archive's top level, since tools disagree.
+Each source is written as its own UTF-8 file `sources/<guid>.txt`, named by the TextSource's
+`plainTextPath="internal://<guid>.txt"`, as QualCoder, ATLAS.ti, MAXQDA and NVivo expect
+(QualCoder cannot read a source given only inline). The folder is `sources`, lower case, as the
+REFI-QDA project exchange standard (section 8.1) names it: zip entries are case-sensitive, and
+readers that follow the standard (ATLAS.ti, pyrefiqda) do not find `Sources/`. MAXQDA writes
+`sources/`; NVivo and older QualCoder wrote `Sources/`. Reading accepts inline
+PlainTextContent too, and finds the file in `sources/`, `Sources/` (any casing) or at the
+archive's top level, since tools disagree.
 
 Line ends: a source is written with LF line ends only, and its selections' positions counted in
 that text. Survey answers typed in a browser arrive with CRLF; QualCoder's importer, on seeing
@@ -33,6 +36,8 @@ from defusedxml.ElementTree import fromstring
 
 NS = "urn:QDA-XML:project:1.0"
 MAX_QDPX_BYTES = 50 * 1024 * 1024
+# The archive's folder for internal:// files, as the standard spells it (section 8.1).
+SOURCES_FOLDER = "sources"
 
 
 class RefiError(Exception):
@@ -170,7 +175,9 @@ def write_qdpx(project: QdaProject) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", project_xml(project))
         for source in project.sources:
-            archive.writestr(f"Sources/{source.guid}.txt", to_lf(source.text).encode("utf-8"))
+            archive.writestr(
+                f"{SOURCES_FOLDER}/{source.guid}.txt", to_lf(source.text).encode("utf-8")
+            )
     return buffer.getvalue()
 
 

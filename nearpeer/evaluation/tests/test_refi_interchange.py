@@ -51,7 +51,8 @@ def crlf_survey(coded_survey):  # noqa: F811
 def test_export_is_what_qualcoders_importer_reads(crlf_survey):
     """QualCoder (src/qualcoder/refi.py, import_project and load_text_source) opens the single
     .qde, reads Project@origin (it calls .upper() on it), finds each TextSource's file at
-    <folder>/Sources + plainTextPath after "internal:/", adds a character after every line end
+    <folder>/sources + plainTextPath after "internal:/" (/Sources only when the archive has no
+    lower-case "sources" folder), adds a character after every line end
     when the file's first line ends in CRLF, takes each Coding's first child as the CodeRef,
     names the coder by PlainTextSelection@creatingUser among Users, and cuts the coded passage
     as fulltext[startPosition:endPosition]."""
@@ -63,7 +64,7 @@ def test_export_is_what_qualcoders_importer_reads(crlf_survey):
     codes = {c.get("guid"): c.get("name") for c in root.iterfind(".//q:Code", NS)}
     passages = []
     for source in root.iterfind("q:Sources/q:TextSource", NS):
-        path = "Sources" + source.get("plainTextPath").split("internal:/")[1]
+        path = "sources" + source.get("plainTextPath").split("internal:/")[1]
         raw = archive.read(path)
         assert b"\r" not in raw  # no CRLF: QualCoder would shift every position
         fulltext = raw.decode("utf-8")

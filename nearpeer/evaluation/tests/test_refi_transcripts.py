@@ -210,13 +210,13 @@ def test_qdpx_sources_are_files_named_by_plain_text_path(coded_survey):
         path = source.get("plainTextPath")
         assert path == f"internal://{source.get('guid')}.txt"
         assert source.find("q:PlainTextContent", ns) is None
-        texts[source.get("name")] = archive.read("Sources/" + path.removeprefix("internal://"))
+        texts[source.get("name")] = archive.read("sources/" + path.removeprefix("internal://"))
     transcript = coded_survey.transcripts.get()
     assert texts["transcript i1.txt"].decode() == transcript.text
     answer = Answer.objects.get(response__external_id="R_a1", question__qid="Q5")
     assert texts["Q5 R_a1"].decode() == answer.value
     assert sorted(archive.namelist()) == sorted(
-        ["project.qde"] + [f"Sources/{s.get('guid')}.txt" for s in sources]
+        ["project.qde"] + [f"sources/{s.get('guid')}.txt" for s in sources]
     )
 
 
@@ -247,15 +247,16 @@ def test_qdpx_with_a_codebook_but_no_matching_coding_changes_nothing(coded_surve
 
 
 @pytest.mark.django_db
-def test_qdpx_from_a_tool_with_a_lower_case_folder_and_txt_names_matches(coded_survey):
+def test_qdpx_from_a_tool_with_a_capitalised_folder_and_txt_names_matches(coded_survey):
     before = _coded(coded_survey)
     data = services.export_qdpx(survey=coded_survey)
 
     def as_other_tool(name, content):
         if name == "project.qde":
             return name, content.replace(b'name="Q5 R_a1"', b'name="Q5 R_a1.txt"')
-        # Lower-case folder, as some tools write it.
-        return name.replace("Sources/", "sources/"), content
+        # "Sources/", capitalised, as NVivo and older QualCoder write it (the standard and
+        # Nearpeer write "sources/").
+        return name.replace("sources/", "Sources/"), content
 
     Coding.objects.all().delete()
     result = services.import_qdpx(survey=coded_survey, data=_rezip(data, as_other_tool))
