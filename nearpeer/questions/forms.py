@@ -6,7 +6,7 @@ from nearpeer.teaching.years import ALL_YEARS, mask_to_years
 
 from . import formats, scoring
 from .models import ImportFormat, QuestionType, Tag, TagKind
-from .services import Confidence
+from .services import EXPORT_FORMATS, EXPORT_MAX_QUESTIONS, Confidence
 
 LETTERS = "ABCDEFGH"
 LETTERS_ALL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -308,6 +308,47 @@ class PracticeFilterForm(forms.Form):
 
     def tags(self) -> list[Tag]:
         return [t for t in (self.cleaned_data.get(k) for k in TagKind.values) if t]
+
+
+class ExportForm(PracticeFilterForm):
+    """What to export: the practice filters (specialty, system, exam, year), or chosen
+    questions by number; in which format; and whether to add what the member may see that is
+    not published yet (services.exportable_questions)."""
+
+    file_format = forms.ChoiceField(
+        label="Format", choices=[(k, v[0]) for k, v in EXPORT_FORMATS.items()]
+    )
+    questions = forms.CharField(
+        label="Only these questions", required=False, max_length=2000,
+        help_text="Question numbers, e.g. Q12, Q15 Q40. When given, the filters above are not "
+        "used.",
+    )  # fmt: skip
+    include_unpublished = forms.BooleanField(
+        label="Also questions not yet published that I may see",
+        required=False,
+        help_text="Your own drafts and questions in review; for reviewers, everyone's questions "
+        "in review. Their latest text is exported.",
+    )
+
+    field_order = ["questions", "specialty", "system", "exam", "year", "include_unpublished"]
+
+    def clean_questions(self) -> list[int]:
+        raw = self.cleaned_data["questions"]
+        ids, bad = [], []
+        for word in raw.replace(",", " ").replace(";", " ").split():
+            number = word.upper().removeprefix("Q")
+            if number.isdigit() and 0 < int(number) < 2**31:
+                ids.append(int(number))
+            else:
+                bad.append(word)
+        if bad:
+            raise ValidationError(
+                "Not a question number: " + ", ".join(bad[:10]) + " (write e.g. Q12, Q15)."
+            )
+        ids = list(dict.fromkeys(ids))
+        if len(ids) > EXPORT_MAX_QUESTIONS:
+            raise ValidationError(f"At most {EXPORT_MAX_QUESTIONS} questions at a time.")
+        return ids
 
 
 class RetentionForm(forms.Form):

@@ -46,7 +46,13 @@ from .models import (
     response_of,
 )
 from .models import Rating as MemberRating
-from .permissions import TRANSITIONS, can_edit, can_resolve_flag, can_transition
+from .permissions import (
+    TRANSITIONS,
+    can_edit,
+    can_resolve_flag,
+    can_transition,
+    is_reviewer,
+)
 
 DEFAULT_RETENTION = 0.9
 GRACE_SECONDS = 30
@@ -1069,7 +1075,98 @@ def export_questions(*, tags: list[Tag], published_only: bool = True) -> list[fo
     queryset = Question.objects.tagged(tags)
     if published_only:
         queryset = queryset.practisable()
+    return export_data(queryset)
+
+
+def export_data(queryset) -> list[formats.QuestionData]:
+    """Each question of `queryset` as the formats write it (its published text where it has
+    one, else its latest), in question order. Two queries, whatever the count, and one file
+    read per image or attachment."""
     queryset = queryset.select_related("published_version", "latest_version").prefetch_related(
         "tags"
     )
     return [question_data(q) for q in queryset.order_by("pk")]
+
+
+# Export from the web (views.question_export): up to EXPORT_SYNC_LIMIT questions the file is
+# answered at once; above, a background job builds it (jobs.export_questions_job) and its page
+# offers it; above EXPORT_MAX_QUESTIONS the export is refused and the filters must narrow it.
+EXPORT_SYNC_LIMIT = 200
+EXPORT_MAX_QUESTIONS = 5000
+EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
+    # format: (label, file extension, content type)
+    "moodle-xml": ("Moodle XML", "xml", "application/xml"),
+    "gift": ("GIFT", "txt", "text/plain; charset=utf-8"),
+    "anki": ("Anki deck (.apkg)", "apkg", "application/octet-stream"),
+}
+
+
+def exportable_questions(*, user, include_unpublished: bool = False):
+    """The questions `user` may export, as a queryset: the published ones (which every member
+    may practise), and with `include_unpublished` also those `permissions.can_see_question`
+    lets them see besides: their own drafts and questions in review, and for reviewers
+    (teachers, faculty, committee) everyone's questions in review. Nobody exports another
+    member's draft. Side effects: none."""
+    if not user.is_authenticated or not user.is_active:
+        return Question.objects.none()
+    visible = Q(published_version__isnull=False)
+    if include_unpublished:
+        visible |= Q(author=user)
+        if is_reviewer(user):
+            visible |= ~Q(status=Status.DRAFT)
+    return Question.objects.filter(visible)
+
+
+def select_for_export(
+    *,
+    user,
+    include_unpublished: bool = False,
+    tags: list[Tag] = (),
+    year: int | None = None,
+    ids: list[int] = (),
+):
+    """The export's questions: the given `ids` when any (each must be exportable by `user`,
+    else ValidationError naming the ones that are not, as "Q12": a question they may not see
+    is not told apart from one that does not exist), otherwise those matching `tags` and
+    `year`. Side effects: none."""
+    queryset = exportable_questions(user=user, include_unpublished=include_unpublished)
+    if ids:
+        found = set(queryset.filter(pk__in=ids).values_list("pk", flat=True))
+        missing = [pk for pk in dict.fromkeys(ids) if pk not in found]
+        if missing:
+            names = ", ".join(f"Q{pk}" for pk in missing)
+            hint = (
+                "" if include_unpublished else " (drafts and questions in review need the tick box)"
+            )
+            raise ValidationError(f"No question you may export: {names}{hint}.")
+        return queryset.filter(pk__in=ids)
+    return queryset.tagged(tags).for_year(year)
+
+
+def export_file(
+    *, questions: list[formats.QuestionData], file_format: str, deck_name: str
+) -> bytes:
+    """The file of `questions` in `file_format` (a key of EXPORT_FORMATS). Side effects: none
+    (the Anki package is written in a temporary folder, then read back)."""
+    if file_format == "anki":
+        import tempfile
+        from pathlib import Path
+
+        from .rendering import render_markdown
+
+        with tempfile.TemporaryDirectory(prefix="nearpeer-export-") as folder:
+            path = Path(folder) / "deck.apkg"
+            formats.write_anki(
+                questions, deck_name=deck_name, path=str(path), render=render_markdown
+            )
+            return path.read_bytes()
+    if file_format == "moodle-xml":
+        return formats.write_moodle_xml(questions).encode("utf-8")
+    if file_format == "gift":
+        return formats.write_gift(questions).encode("utf-8")
+    raise ValueError(f"unknown export format {file_format!r}")
+
+
+def export_filename(file_format: str, *, when: datetime | None = None) -> str:
+    stamp = (when or timezone.now()).strftime("%Y-%m-%d")
+    return f"nearpeer-questions-{stamp}.{EXPORT_FORMATS[file_format][1]}"

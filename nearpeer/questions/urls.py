@@ -26,6 +26,7 @@ urlpatterns = [
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt-detail"),
     path("tags/", views.tag_list, name="tag-list"),
     path("tags/<int:pk>/", views.tag_edit, name="tag-edit"),
+    path("export/", views.question_export, name="question-export"),
     path("import/", views.import_upload, name="import-upload"),
     path("import/<int:pk>/", views.import_preview, name="import-preview"),
     path("import/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),

@@ -1,3 +1,5 @@
+import hashlib
+import json
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,6 +25,7 @@ from .forms import (
     YEAR_CHOICES,
     AnswerForm,
     CommentForm,
+    ExportForm,
     FlagForm,
     FlagReplyForm,
     ImportForm,
@@ -37,7 +41,7 @@ from .forms import (
     TransitionForm,
     answer_response,
 )
-from .jobs import QUESTION_IMPORT
+from .jobs import QUESTION_EXPORT, QUESTION_IMPORT, export_params
 from .models import (
     Attempt,
     Comment,
@@ -990,6 +994,89 @@ def tag_edit(request, pk: int):
         request,
         "questions/tag_edit.html",
         {"tag": tag, "rename": rename, "merge": merge, "count": tag.questions.count()},
+    )
+
+
+# --- Export ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def question_export(request):
+    """Export questions as Moodle XML, GIFT or an Anki deck: those matching the practice filters
+    (the member's current ones to start with) or chosen by number, limited to what the member
+    may see (services.exportable_questions). Up to services.EXPORT_SYNC_LIMIT questions the
+    file downloads at once; above, a background job builds it and its page offers it; above
+    EXPORT_MAX_QUESTIONS the form asks for narrower filters."""
+    user = request.user
+    if request.method == "POST":
+        form = ExportForm(request.POST)
+    else:
+        initial = dict(request.session.get(FILTERS_SESSION_KEY, {"year": user.year}))
+        chosen = [pk for pk in request.GET.getlist("q") if pk.isdigit()]
+        if chosen:
+            initial["questions"] = ", ".join(f"Q{pk}" for pk in chosen[:500])
+        form = ExportForm(initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        params = export_params(
+            file_format=data["file_format"], include_unpublished=data["include_unpublished"],
+            tags=form.tags(), year=data["year"], ids=data["questions"],
+        )  # fmt: skip
+        try:
+            queryset = services.select_for_export(
+                user=user, include_unpublished=params["include_unpublished"], tags=form.tags(),
+                year=params["year"], ids=params["ids"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("questions", message)
+        else:
+            n = queryset.count()
+            if n == 0:
+                form.add_error(None, "No question matches: nothing to export.")
+            elif n > services.EXPORT_MAX_QUESTIONS:
+                form.add_error(
+                    None,
+                    f"{n} questions match: at most {services.EXPORT_MAX_QUESTIONS} go in one "
+                    "file. Narrow the filters.",
+                )
+            elif n > services.EXPORT_SYNC_LIMIT:
+                fmt = params["format"]
+                digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[
+                    :32
+                ]
+                job, _ = start_job(
+                    kind=QUESTION_EXPORT,
+                    key=f"export:{user.pk}:{digest}",
+                    title=f"Export of {n} questions ({services.EXPORT_FORMATS[fmt][0]})",
+                    by=user,
+                    params={
+                        **params,
+                        "back_url": reverse("questions:question-export"),
+                        "back_label": "Back to the export",
+                    },
+                )
+                return redirect("core:job-detail", pk=job.pk)
+            else:
+                fmt = params["format"]
+                content = services.export_file(
+                    questions=services.export_data(queryset), file_format=fmt,
+                    deck_name="Nearpeer · Exported questions",
+                )  # fmt: skip
+                response = HttpResponse(content, content_type=services.EXPORT_FORMATS[fmt][2])
+                response["Content-Disposition"] = content_disposition_header(
+                    True, services.export_filename(fmt)
+                )
+                response["Cache-Control"] = "private, no-store"
+                return response
+    return render(
+        request,
+        "questions/export.html",
+        {
+            "form": form,
+            "sync_limit": services.EXPORT_SYNC_LIMIT,
+            "max_questions": services.EXPORT_MAX_QUESTIONS,
+        },
     )
 
 

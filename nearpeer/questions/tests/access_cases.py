@@ -151,6 +151,18 @@ CASES = [
         method="post", data=lambda w: {"action": "rename", "name": "Cardiac medicine"},
         label="rename",
     ),
+    Access("questions:question-export", ALL),
+    Access(
+        "questions:question-export", ALL, method="post",
+        data=lambda w: {"file_format": "gift", "questions": f"Q{w.published.pk}"},
+        label="a published question (the file)",
+    ),
+    Access(
+        "questions:question-export", ALL, method="post",
+        data=lambda w: {"file_format": "gift", "questions": f"Q{w.draft.pk}",
+                        "include_unpublished": "on"},
+        label="someone else's draft (the form again, no file)",
+    ),
     Access("questions:import-upload", COMMITTEE),
     Access(
         "questions:import-upload", expect(anonymous=LOGIN, member=404, teacher=404,

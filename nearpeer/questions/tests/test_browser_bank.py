@@ -52,3 +52,29 @@ def test_committee_manages_tags_imports_and_resolves_a_flag(page, live_server, s
     page.get_by_role("button", name="Mark resolved").click()
     assert page.get_by_text("Report resolved: the member who sent it has been told.").is_visible()
     assert Comment.objects.get(pk=flag.pk).reply == "Clarified the stem."
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_member_exports_the_filtered_questions_from_the_bank_page(
+    page, live_server, sign_in, axe
+):
+    from nearpeer.questions import formats
+
+    cardio = tag("Cardiology")
+    make_question(tags=[cardio], title="Inferior STEMI")
+    make_question(tags=[tag("Renal medicine")], title="Nephrotic syndrome")
+    member = UserFactory()
+    sign_in(page, member)
+
+    page.goto(live_server.url + "/questions/")
+    page.get_by_role("link", name="Export questions (Moodle XML, GIFT, Anki)").click()
+    assert axe(page) == []
+    page.get_by_label("Format").select_option("gift")
+    page.get_by_label("Specialty").select_option(str(cardio.pk))
+    page.get_by_label("Year").select_option("")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert [q.title for q in formats.parse_gift(text).questions] == ["Inferior STEMI"]
+    assert download.value.suggested_filename.endswith(".txt")

@@ -360,7 +360,7 @@ def test_unsupported_items_stop_the_import_unless_skipped(tmp_path):
     assert Question.objects.count() == 0
     out = _import(MOODLE / "old_image_tag_abridged.xml", "moodle-xml", "--skip-unsupported")
     assert out.splitlines() == [
-        "Imported 1 questions.", "Left out 1 unsupported items (listed with --dry-run).",
+        "Imported 1 question.", "Left out 1 unsupported item (listed with --dry-run).",
     ]  # fmt: skip
     assert Question.objects.get().latest_version.title == "mcq with image"
 
@@ -394,7 +394,7 @@ def test_dry_run_lists_per_item_what_changes_and_what_is_left_out():
         "     changed: general feedback: image 'infos.jpg' attached, shown with the feedback",
         "     changed: True feedback: image 'thumbdown.jpg' attached, shown with the feedback",
         "     changed: False feedback: image 'thumbup.jpg' attached, shown with the feedback",
-        "Dry run: 1 questions would be imported.",
+        "Dry run: 1 question would be imported.",
     ]
 
 

@@ -6,11 +6,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 
 from nearpeer.members.models import Role
 from nearpeer.questions import formats, itemstats, services
 from nearpeer.questions.models import Tag
-from nearpeer.questions.rendering import render_markdown
 
 
 class Command(BaseCommand):
@@ -87,11 +87,15 @@ class Command(BaseCommand):
         if options["dry_run"]:
             for row in services.import_preview(parsed):
                 self._preview_row(row)
-            self.stdout.write(f"Dry run: {len(parsed.questions)} questions would be imported.")
+            n = len(parsed.questions)
+            self.stdout.write(f"Dry run: {n} question{pluralize(n)} would be imported.")
         else:
-            self.stdout.write(self.style.SUCCESS(f"Imported {len(created)} questions."))
+            n = len(created)
+            self.stdout.write(self.style.SUCCESS(f"Imported {n} question{pluralize(n)}."))
         if skipped:
-            self.stdout.write(f"Left out {skipped} unsupported items (listed with --dry-run).")
+            self.stdout.write(
+                f"Left out {skipped} unsupported item{pluralize(skipped)} (listed with --dry-run)."
+            )
 
     def _preview_row(self, row: dict) -> None:
         if not row["supported"]:
@@ -136,19 +140,14 @@ class Command(BaseCommand):
             tags.append(tag)
         questions = services.export_questions(tags=tags)
         output = Path(options["output"])
-        if options["format"] == "anki":
-            deck = " / ".join(t.name for t in tags) or "All questions"
-            formats.write_anki(
-                questions, deck_name=f"Nearpeer · {deck}", path=str(output), render=render_markdown
+        deck = " / ".join(t.name for t in tags) or "All questions"
+        output.write_bytes(
+            services.export_file(
+                questions=questions, file_format=options["format"], deck_name=f"Nearpeer · {deck}"
             )
-        else:
-            writer = (
-                formats.write_moodle_xml
-                if options["format"] == "moodle-xml"
-                else formats.write_gift
-            )
-            output.write_text(writer(questions), encoding="utf-8")
-        self.stdout.write(self.style.SUCCESS(f"Exported {len(questions)} questions to {output}."))
+        )
+        n = len(questions)
+        self.stdout.write(self.style.SUCCESS(f"Exported {n} question{pluralize(n)} to {output}."))
 
     def _item_analysis(self, options):
         path = Path(options["file"])
