@@ -82,14 +82,11 @@ def export_questions_job(job: BackgroundJob, progress: Progress) -> dict:
         queryset = export_selection(user, params)
     except ValidationError as exc:
         raise JobFailed(exc.messages) from exc
-    n = queryset.count()
-    if n > services.EXPORT_MAX_QUESTIONS:
-        raise JobFailed(
-            f"{n} questions match: at most {services.EXPORT_MAX_QUESTIONS} go in one file. "
-            "Narrow the filters."
-        )
+    plan, n, problem = services.export_plan(queryset, params["format"])
+    if plan == "refuse":
+        raise JobFailed(problem)
     progress(f"Reading {n} question{pluralize(n)}")
-    questions = services.export_data(queryset)
+    questions = services.export_data(queryset, with_files=params["format"] != "gift")
     label = services.EXPORT_FORMATS[params["format"]][0]
     progress(f"Writing the {label} file")
     data = services.export_file(

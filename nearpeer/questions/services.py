@@ -784,13 +784,15 @@ def paper_responses(paper: Paper) -> list[itemstats.Response]:
 
 
 def question_data(
-    question: Question, version: QuestionVersion | None = None
+    question: Question, version: QuestionVersion | None = None, *, with_files: bool = True
 ) -> formats.QuestionData:
+    """The question as the formats read and write it. `with_files=False` leaves its image and
+    attachments unread (for GIFT, which cannot carry them)."""
     version = version or question.published_version or question.latest_version
     tags = [t.label for t in question.tags.all()]
     tags += [f"year:{y}" for y in mask_to_years(question.year_mask)]
     image = None
-    if version.image:
+    if version.image and with_files:
         try:
             with version.image.open("rb") as handle:
                 data = handle.read(formats.MAX_IMAGE_BYTES + 1)
@@ -799,7 +801,7 @@ def question_data(
         except OSError:
             image = None
     files = []
-    for attachment in version.attachments or []:
+    for attachment in (version.attachments or []) if with_files else []:
         try:
             with default_storage.open(attachment["path"], "rb") as handle:
                 data = handle.read(formats.MAX_IMAGE_BYTES + 1)
@@ -1078,21 +1080,26 @@ def export_questions(*, tags: list[Tag], published_only: bool = True) -> list[fo
     return export_data(queryset)
 
 
-def export_data(queryset) -> list[formats.QuestionData]:
+def export_data(queryset, *, with_files: bool = True) -> list[formats.QuestionData]:
     """Each question of `queryset` as the formats write it (its published text where it has
     one, else its latest), in question order. Two queries, whatever the count, and one file
-    read per image or attachment."""
+    read per image or attachment (none with `with_files=False`)."""
     queryset = queryset.select_related("published_version", "latest_version").prefetch_related(
         "tags"
     )
-    return [question_data(q) for q in queryset.order_by("pk")]
+    return [question_data(q, with_files=with_files) for q in queryset.order_by("pk")]
 
 
 # Export from the web (views.question_export): up to EXPORT_SYNC_LIMIT questions the file is
 # answered at once; above, a background job builds it (jobs.export_questions_job) and its page
 # offers it; above EXPORT_MAX_QUESTIONS the export is refused and the filters must narrow it.
+# Files (images, PDFs; each at most formats.MAX_IMAGE_BYTES, 2 MB) are read into memory to go in
+# the file, so they are counted too: more than EXPORT_SYNC_FILES goes to the background job,
+# more than EXPORT_MAX_FILES (at most 600 MB whatever the files) is refused. GIFT carries none.
 EXPORT_SYNC_LIMIT = 200
 EXPORT_MAX_QUESTIONS = 5000
+EXPORT_SYNC_FILES = 25
+EXPORT_MAX_FILES = 300
 EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
     # format: (label, file extension, content type)
     "moodle-xml": ("Moodle XML", "xml", "application/xml"),
@@ -1141,6 +1148,45 @@ def select_for_export(
             raise ValidationError(f"No question you may export: {names}{hint}.")
         return queryset.filter(pk__in=ids)
     return queryset.tagged(tags).for_year(year)
+
+
+def export_media_count(queryset) -> int:
+    """How many files (image and attachments of the version each question exports) `queryset`'s
+    export would carry. Two queries of the versions' file fields, whatever the count; no file is
+    opened. Side effects: none."""
+    count = 0
+    for published in (True, False):
+        version = "published_version" if published else "latest_version"
+        rows = (
+            queryset.filter(published_version__isnull=not published)
+            .exclude(**{f"{version}__image": "", f"{version}__attachments": []})
+            .values_list(f"{version}__image", f"{version}__attachments")
+        )
+        count += sum(bool(image) + len(attachments or []) for image, attachments in rows)
+    return count
+
+
+def export_plan(queryset, file_format: str) -> tuple[str, int, str]:
+    """Whether an export of `queryset` is built at once ("now"), by a background job ("job") or
+    refused ("refuse"), with the number of questions and, when refused, why. Side effects:
+    none."""
+    n = queryset.count()
+    if n == 0:
+        return "refuse", n, "No question matches: nothing to export."
+    if n > EXPORT_MAX_QUESTIONS:
+        return "refuse", n, (
+            f"{n} questions match: at most {EXPORT_MAX_QUESTIONS} go in one file. "
+            "Narrow the filters."
+        )  # fmt: skip
+    files = 0 if file_format == "gift" else export_media_count(queryset)
+    if files > EXPORT_MAX_FILES:
+        return "refuse", n, (
+            f"These {n} questions carry {files} images and files: at most {EXPORT_MAX_FILES} go "
+            "in one file. Narrow the filters, or choose GIFT (which carries none)."
+        )  # fmt: skip
+    if n > EXPORT_SYNC_LIMIT or files > EXPORT_SYNC_FILES:
+        return "job", n, ""
+    return "now", n, ""
 
 
 def export_file(

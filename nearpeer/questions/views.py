@@ -1031,23 +1031,15 @@ def question_export(request):
             for message in exc.messages:
                 form.add_error("questions", message)
         else:
-            n = queryset.count()
-            if n == 0:
-                form.add_error(None, "No question matches: nothing to export.")
-            elif n > services.EXPORT_MAX_QUESTIONS:
-                form.add_error(
-                    None,
-                    f"{n} questions match: at most {services.EXPORT_MAX_QUESTIONS} go in one "
-                    "file. Narrow the filters.",
-                )
-            elif n > services.EXPORT_SYNC_LIMIT:
-                fmt = params["format"]
-                digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[
-                    :32
-                ]
+            fmt = params["format"]
+            plan, n, problem = services.export_plan(queryset, fmt)
+            if plan == "refuse":
+                form.add_error(None, problem)
+            elif plan == "job":
+                key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
                 job, _ = start_job(
                     kind=QUESTION_EXPORT,
-                    key=f"export:{user.pk}:{digest}",
+                    key=f"export:{user.pk}:{key[:32]}",
                     title=f"Export of {n} questions ({services.EXPORT_FORMATS[fmt][0]})",
                     by=user,
                     params={
@@ -1058,9 +1050,9 @@ def question_export(request):
                 )
                 return redirect("core:job-detail", pk=job.pk)
             else:
-                fmt = params["format"]
                 content = services.export_file(
-                    questions=services.export_data(queryset), file_format=fmt,
+                    questions=services.export_data(queryset, with_files=fmt != "gift"),
+                    file_format=fmt,
                     deck_name="Nearpeer · Exported questions",
                 )  # fmt: skip
                 response = HttpResponse(content, content_type=services.EXPORT_FORMATS[fmt][2])
@@ -1076,6 +1068,8 @@ def question_export(request):
             "form": form,
             "sync_limit": services.EXPORT_SYNC_LIMIT,
             "max_questions": services.EXPORT_MAX_QUESTIONS,
+            "sync_files": services.EXPORT_SYNC_FILES,
+            "max_files": services.EXPORT_MAX_FILES,
         },
     )
 

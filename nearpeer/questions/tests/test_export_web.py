@@ -236,3 +236,62 @@ def test_the_command_counts_in_good_english(bank, tmp_path):
         "questions", "export", "--format", "gift", "-o", str(tmp_path / "q.gift"), stdout=out
     )
     assert out.getvalue().strip() == f"Exported 1 question to {tmp_path / 'q.gift'}."
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
+def _with_files(question, *, image: bool, attachments: int) -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    version = question.published_version or question.latest_version
+    if image:
+        version.image.save("ecg.png", ContentFile(PNG), save=False)
+    version.attachments = [
+        {"name": f"strip{n}.png", "content_type": "image/png", "alt": "Strip",
+         "where": "general feedback",
+         "path": default_storage.save(f"questions/files/t/strip{n}.png", ContentFile(PNG))}
+        for n in range(attachments)
+    ]  # fmt: skip
+    version.save()
+
+
+def test_files_are_counted_from_the_versions_that_would_be_exported(
+    bank, django_assert_num_queries
+):
+    _with_files(bank["cardio"][0], image=True, attachments=2)
+    _with_files(bank["renal"], image=False, attachments=1)
+    _with_files(bank["draft"], image=True, attachments=0)  # not exported: someone else's draft
+    queryset = services.exportable_questions(user=bank["author"], include_unpublished=True)
+    with django_assert_num_queries(2):
+        assert services.export_media_count(queryset) == 5  # 3 + 1, and the author's own draft
+    member = services.exportable_questions(user=UserFactory(), include_unpublished=True)
+    assert services.export_media_count(member) == 4
+
+
+def test_many_files_go_to_the_background_but_gift_which_carries_none_comes_at_once(
+    client, bank, monkeypatch
+):
+    monkeypatch.setattr(services, "EXPORT_SYNC_FILES", 1)
+    _with_files(bank["cardio"][0], image=True, attachments=1)
+    client.force_login(UserFactory())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        moodle = client.post(URL, {"file_format": "moodle-xml", "specialty": bank["cardio_tag"].pk})
+    assert moodle.headers["Location"].startswith("/jobs/")
+    gift = _post(client, specialty=bank["cardio_tag"].pk)
+    assert _titles(gift) == ["Cardio 0", "Cardio 1", "Cardio 2"]
+
+
+def test_too_many_files_are_refused_with_a_way_out(client, bank, monkeypatch):
+    monkeypatch.setattr(services, "EXPORT_MAX_FILES", 1)
+    _with_files(bank["cardio"][0], image=True, attachments=1)
+    client.force_login(UserFactory())
+    page = client.post(URL, {"file_format": "anki"}).content.decode()
+    assert "These 4 questions carry 2 images and files: at most 1 go in one file." in page
+    assert "Content-Disposition" not in client.post(URL, {"file_format": "anki"})
+    # GIFT carries no files, so the same questions still come as GIFT.
+    assert _titles(_post(client)) == ["Cardio 0", "Cardio 1", "Cardio 2", "Renal 1"]
