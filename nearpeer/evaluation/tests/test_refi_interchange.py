@@ -172,7 +172,7 @@ def test_a_source_whose_text_was_edited_elsewhere_is_refused_by_name(coded_surve
     data = services.export_qdpx(survey=coded_survey)
     root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("project.qde"))
     (source,) = [s for s in root.iterfind(".//q:TextSource", NS) if s.get("name") == "Q5 R_a1"]
-    path = "Sources" + source.get("plainTextPath").split("internal:/")[1]
+    path = "sources" + source.get("plainTextPath").split("internal:/")[1]
 
     def edit(name, content):
         return name, (b"Edited: " + content if name == path else content)
