@@ -181,15 +181,33 @@ def write_qdpx(project: QdaProject) -> bytes:
     return buffer.getvalue()
 
 
-def _read_code(element: ET.Element) -> QdaCode:
-    description = element.find(_q("Description"))
+def _read_code(element: ET.Element, ns: str = NS) -> QdaCode:
+    description = element.find(f"{{{ns}}}Description")
     return QdaCode(
         guid=element.get("guid", ""),
         name=element.get("name", ""),
         description=description.text or "" if description is not None else "",
-        children=[_read_code(child) for child in element.findall(_q("Code"))],
+        children=[_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")],
         codable=element.get("isCodable", "true").strip().lower() not in ("false", "0"),
     )
+
+
+def _read_codebook(root: ET.Element) -> list[QdaCode]:
+    """The project's codes. The codebook may carry the REFI codebook namespace
+    (urn:QDA-XML:codebook:…) when a tool or script pasted an exported .qdc into the project;
+    its codes are read all the same rather than silently coming in as none."""
+    for child in root:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if not tag.endswith("}CodeBook"):
+            continue
+        ns = tag[1:].split("}", 1)[0]
+        if ns != NS and not ns.startswith("urn:QDA-XML:codebook:"):
+            raise RefiError(f"the project's CodeBook is in an unknown namespace {ns!r}")
+        codes = child.find(f"{{{ns}}}Codes")
+        return (
+            [_read_code(c, ns) for c in codes.findall(f"{{{ns}}}Code")] if codes is not None else []
+        )
+    return []
 
 
 def read_qdpx(data: bytes) -> QdaProject:
@@ -250,8 +268,7 @@ def read_qdpx(data: bytes) -> QdaProject:
     if root.tag != _q("Project"):
         raise RefiError(f"project.qde root must be Project in {NS}")
     users = {u.get("guid", ""): u.get("name", "") for u in root.iter(_q("User"))}
-    codebook = root.find(f"{_q('CodeBook')}/{_q('Codes')}")
-    codes = [_read_code(c) for c in codebook.findall(_q("Code"))] if codebook is not None else []
+    codes = _read_codebook(root)
     sources = []
     for element in root.iter(_q("TextSource")):
         content = element.find(_q("PlainTextContent"))

@@ -185,3 +185,32 @@ def test_a_source_whose_text_was_edited_elsewhere_is_refused_by_name(coded_surve
         "positions cannot be trusted: nothing was changed"
     )
     assert Coding.objects.count() == 0
+
+
+def _project_with_codebook(codebook_ns: str) -> bytes:
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="MAXQDA 24">'
+        f'<CodeBook xmlns="{codebook_ns}"><Codes>'
+        '<Code guid="A" name="Access" isCodable="false"><Description>parent</Description>'
+        '<Code guid="B" name="Recordings" isCodable="true"/></Code>'
+        "</Codes></CodeBook></Project>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", xml)
+    return buffer.getvalue()
+
+
+def test_a_codebook_in_the_refi_codebook_namespace_is_read_not_dropped():
+    # Seen in a public MAXQDA 24 project whose codebook had been replaced by an exported
+    # .qdc (urn:QDA-XML:codebook:0:4): read in the project namespace only, it gave no codes.
+    project = refi.read_qdpx(_project_with_codebook("urn:QDA-XML:codebook:0:4"))
+    assert [c.name for c in project.codes] == ["Access"]
+    assert project.codes[0].description == "parent" and not project.codes[0].codable
+    assert [c.name for c in project.codes[0].children] == ["Recordings"]
+
+
+def test_a_codebook_in_an_unknown_namespace_is_refused_by_name():
+    with pytest.raises(RefiError, match="CodeBook is in an unknown namespace 'urn:other'"):
+        refi.read_qdpx(_project_with_codebook("urn:other"))
