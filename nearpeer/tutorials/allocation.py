@@ -1917,17 +1917,27 @@ def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
     # Both starts get a short search (the greedy one always, even when the time is up: it
     # takes milliseconds); the better goes on searching until the deadline.
     short = time.perf_counter() + 0.1 * max(0.0, deadline - time.perf_counter())
+    starts = []
     for start in (outcome.groups, _greedy(pool)):
         candidate = _local_search(pool, start, short)
         if _score(problem, start) > _score(problem, candidate):
             candidate = start
+        starts.append(candidate)
         if _score(problem, candidate) > _score(problem, best):
             best = candidate
-    # Most of the rest anneals (pairs), the last fifth descends (placing, pairs, "if need be").
+    # Most of the rest anneals (pairs) each start that places as many as the best (the groups
+    # found depend much on the frame they start from: the models' is usually better, greedy's
+    # sometimes), the last fifth descends from the best (placing, pairs, "if need be").
+    starts = [g for g in starts if _score(problem, g)[0] >= _score(problem, best)[0]]
     anneal_until = time.perf_counter() + 0.8 * max(0.0, deadline - time.perf_counter())
-    annealed = _local_search(pool, _anneal(pool, best, anneal_until), deadline)
-    if _score(problem, annealed) > _score(problem, best):
-        best = annealed
+    annealed = []
+    for k, start in enumerate(starts):
+        share = (anneal_until - time.perf_counter()) / (len(starts) - k)
+        annealed.append(_anneal(pool, start, time.perf_counter() + share))
+    if annealed:
+        top = _local_search(pool, max(annealed, key=lambda g: _score(problem, g)), deadline)
+        if _score(problem, top) > _score(problem, best):
+            best = top
     if _score(problem, best) <= _score(problem, outcome.groups):
         return outcome
     placed, pairs, _ = _score(problem, best)
