@@ -543,7 +543,9 @@ def test_annealing_keeps_every_rule_and_the_placed_and_never_loses_pairs(problem
         u for g in start for u in g.tutees
     )
     assert score(problem, annealed)[1] >= score(problem, start)[1]
-    assert score(problem, annealed)[1] <= brute_force(problem)[1]
+    best = brute_force(problem)
+    if score(problem, start)[0] == best[0]:  # as many placed as possible: never above the optimum
+        assert score(problem, annealed)[1] <= best[1]
 
 
 def test_annealing_brings_friends_together_and_is_seeded():
