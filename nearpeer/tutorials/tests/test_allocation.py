@@ -623,6 +623,25 @@ def test_the_friend_piece_bound_is_never_below_the_brute_force_optimum(problem):
     assert bound >= pairs
 
 
+@SETTINGS
+@given(tiny_problems())
+def test_the_piece_relaxations_frame_keeps_every_rule_and_places_the_most(problem):
+    # Tight programmes start the annealing from groups that follow the piece relaxation's LP.
+    pool = allocation._Pool.of(problem)
+    placed, pairs, _ = brute_force(problem)
+
+    relaxation = allocation._piece_relaxation(pool, placed, deadline=float("inf"))
+
+    assert relaxation is not None
+    bound, weights = relaxation
+    assert bound == allocation._piece_bound(pool, placed, deadline=float("inf"))
+    groups = allocation._guided_frame(pool, placed, weights, deadline=float("inf"))
+    assert groups is not None
+    assert broken_rules(problem, groups) == []
+    assert score(problem, groups)[0] == placed
+    assert score(problem, groups)[1] <= pairs
+
+
 def test_the_friend_piece_bound_counts_only_links_a_group_can_hold():
     # Seven friends in a chain, all free at one slot, groups of at most three: the slot-level
     # bound counts all six links, but groups of three keep at most two links each and one
