@@ -1741,7 +1741,8 @@ def _anneal(
     member there); a change that loses d pairs is still taken with probability exp(−d/T), the
     temperature T falling geometrically from `hot` to `cold` over the time (or `steps`) given.
     Placed tutees stay placed and nobody is added, so only pairs change; the best groups seen
-    are returned. Seeded: the same input and budget give the same groups. On tight programmes it
+    are returned. Seeded: given `steps`, the same input and seed give the same groups (given a
+    deadline, how far it gets depends on the machine). On tight programmes it
     finds far more pairs than the descent with kicks (`_local_search`), which stalls in the
     first deep local optimum."""
     p = pool.problem
