@@ -529,6 +529,45 @@ def test_local_search_brings_friends_together_by_moves_swaps_and_unplaced_swaps(
     assert score(problem, improved)[:2] == (4, 2)
 
 
+@SETTINGS
+@given(tiny_problems())
+def test_annealing_keeps_every_rule_and_the_placed_and_never_loses_pairs(problem):
+    pool = allocation._Pool.of(problem)
+    start = allocation._greedy(pool)
+
+    annealed = allocation._anneal(pool, start, deadline=float("inf"), steps=3000)
+
+    assert broken_rules(problem, annealed) == []
+    assert [(g.slot, g.tutors) for g in annealed] == [(g.slot, g.tutors) for g in start]
+    assert sorted(u for g in annealed for u in g.tutees) == sorted(
+        u for g in start for u in g.tutees
+    )
+    assert score(problem, annealed)[1] >= score(problem, start)[1]
+    best = brute_force(problem)
+    if score(problem, start)[0] == best[0]:  # as many placed as possible: never above the optimum
+        assert score(problem, annealed)[1] <= best[1]
+
+
+def test_annealing_brings_friends_together_and_is_seeded():
+    # Two groups of three at one slot, three pairs of friends split across them: the best
+    # split of these six keeps two whole triangles (6 pairs), which brute force confirms.
+    slots = ("A",)
+    tutors = (Tutor("t1", frozenset(slots)), Tutor("t2", frozenset(slots)))
+    friends = {"a": ("b", "c"), "b": ("c",), "d": ("e", "f"), "e": ("f",)}
+    tutees = tuple(Tutee(u, frozenset(slots), friends=friends.get(u, ())) for u in "abcdef")
+    problem = Problem(slots, tutors, tutees, 3, 3, 1, 1)
+    pool = allocation._Pool.of(problem)
+    start = [Group("A", ("t1",), ("a", "d", "e")), Group("A", ("t2",), ("b", "c", "f"))]
+
+    annealed = allocation._anneal(pool, start, deadline=float("inf"), steps=2000)
+
+    assert score(problem, start)[:2] == (6, 2)
+    assert brute_force(problem)[:2] == (6, 6)
+    assert broken_rules(problem, annealed) == []
+    assert score(problem, annealed)[:2] == (6, 6)
+    assert allocation._anneal(pool, start, deadline=float("inf"), steps=2000) == annealed
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.integers(2, 8).flatmap(
@@ -582,6 +621,25 @@ def test_the_friend_piece_bound_is_never_below_the_brute_force_optimum(problem):
 
     assert bound is not None
     assert bound >= pairs
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_the_piece_relaxations_frame_keeps_every_rule_and_places_the_most(problem):
+    # Tight programmes start the annealing from groups that follow the piece relaxation's LP.
+    pool = allocation._Pool.of(problem)
+    placed, pairs, _ = brute_force(problem)
+
+    relaxation = allocation._piece_relaxation(pool, placed, deadline=float("inf"))
+
+    assert relaxation is not None
+    bound, weights = relaxation
+    assert bound == allocation._piece_bound(pool, placed, deadline=float("inf"))
+    groups = allocation._guided_frame(pool, placed, weights, deadline=float("inf"))
+    assert groups is not None
+    assert broken_rules(problem, groups) == []
+    assert score(problem, groups)[0] == placed
+    assert score(problem, groups)[1] <= pairs
 
 
 def test_the_friend_piece_bound_counts_only_links_a_group_can_hold():
