@@ -41,6 +41,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESENTER_INTERVAL = 0.25
+QUIET = 0.05
 OPTIONS = ["A", "B", "C", "D"]
 
 
@@ -57,6 +58,7 @@ async def serve_bare(port: int) -> None:
     presenters: set = set()
     dirty: set = set()
     flusher: dict = {"task": None, "last": 0.0}
+    settler: dict = {"task": None, "last_answer": 0.0, "last_settled": -PRESENTER_INTERVAL}
 
     def snapshot() -> str:
         item = state["item"]
@@ -68,11 +70,13 @@ async def serve_bare(port: int) -> None:
             }
         )
 
-    async def flush() -> None:
-        delay = flusher["last"] + PRESENTER_INTERVAL - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        flusher["task"], flusher["last"] = None, time.monotonic()
+    async def flush(settled: bool = False) -> None:
+        if not settled:
+            delay = flusher["last"] + PRESENTER_INTERVAL - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            flusher["task"] = None
+        flusher["last"] = time.monotonic()
         changed = set(dirty)
         dirty.clear()
         for item in changed:
@@ -87,10 +91,23 @@ async def serve_bare(port: int) -> None:
             )
             websockets.broadcast(presenters, message)
 
+    async def settle() -> None:
+        """Nearpeer's second clock: once answers pause for QUIET, the counts go out at once
+        (at most once per PRESENTER_INTERVAL)."""
+        while (wait := settler["last_answer"] + QUIET - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        while (wait := settler["last_settled"] + PRESENTER_INTERVAL - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        settler["task"], settler["last_settled"] = None, time.monotonic()
+        await flush(settled=True)
+
     def mark(item: int) -> None:
         dirty.add(item)
+        settler["last_answer"] = time.monotonic()
         if flusher["task"] is None:
             flusher["task"] = asyncio.create_task(flush())
+        if settler["task"] is None:
+            settler["task"] = asyncio.create_task(settle())
 
     async def handler(ws):
         path = ws.request.path
