@@ -23,6 +23,7 @@ Nearpeer. On a shared machine the absolute numbers are noisy; compare the ratios
 
 import argparse
 import asyncio
+import collections
 import json
 import math
 import os
@@ -306,6 +307,10 @@ async def drive(
             *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
         )
         acked = [lat for lat, msg in outcomes if msg["type"] == "ack"]
+        # Not acked: an error reply (by code) or nothing within 60 s ("timeout").
+        refused = collections.Counter(
+            msg.get("code", msg["type"]) for _, msg in outcomes if msg["type"] != "ack"
+        )
         deadline = time.perf_counter() + 30
         while item not in presenter.complete and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
@@ -315,6 +320,7 @@ async def drive(
         result[scenario] = {
             "acked": len(acked),
             "lost": n - len(acked),
+            "not_acked": dict(refused),
             "ack_p50_ms": pct(acked, 0.5) * 1000 if acked else float("nan"),
             "ack_p99_ms": pct(acked, 0.99) * 1000 if acked else float("nan"),
             "ack_mean_ms": statistics.fmean(acked) * 1000 if acked else float("nan"),
@@ -521,6 +527,9 @@ def report(results: list[dict]) -> None:
                 f"{s['presenter_total']:>16} {str(s['counts_match']):>9} "
                 f"{s['cpu_ms_per_answer']:>15.2f} ms"
             )
+        for r in results:
+            if r[scenario]["not_acked"]:
+                print(f"{scenario:8} {r['server']:9} not acked: {r[scenario]['not_acked']}")
         b, o = bare[scenario], ours[scenario]
         print(
             f"{scenario:8} ratio nearpeer/bare: ack p99 {o['ack_p99_ms'] / b['ack_p99_ms']:.2f}x, "

@@ -80,15 +80,22 @@ class AnswerBatcher:
         self.queue.append((entry, future))
         fast = fastpath.writer()
         if len(self.drains) < (fast.max_in_flight if fast else 1):
-            task = asyncio.create_task(self._drain())
-            self.drains.add(task)
-            task.add_done_callback(self.drains.discard)
+            self.drains.add(asyncio.create_task(self._drain()))
         return await future
 
     def busy(self) -> bool:
         return bool(self.queue or self.drains)
 
     async def _drain(self) -> None:
+        try:
+            await self._drain_queue()
+        finally:
+            # In the same step as the loop below finding the queue empty (a done-callback would
+            # run later, after the callers resumed: an answer submitted in between would find
+            # this drain still counted and wait forever).
+            self.drains.discard(asyncio.current_task())
+
+    async def _drain_queue(self) -> None:
         while self.queue:
             batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
             entries = [entry for entry, _ in batch]

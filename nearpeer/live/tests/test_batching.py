@@ -168,3 +168,25 @@ def test_duplicates_spread_over_concurrent_batches_are_counted_once(live_deck):
     assert (sum(counts), counts[1]) == (len(people), list(fresh.values()).count(1))
     if connection.vendor == "postgresql":
         assert opened == 2
+
+
+def test_an_answer_submitted_as_the_previous_batch_finishes_is_stored(live_deck):
+    """The caller of one batch resumes before that batch's task has finished its bookkeeping;
+    an answer it submits at once must still start a batch (it once waited forever)."""
+    item = live_deck.items.get(position=1)
+
+    def entry(choice: int) -> services.AnswerEntry:
+        return services.AnswerEntry(
+            deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=choice
+        )
+
+    async def answers():
+        # Awaited directly (no task in between), so each submit runs in the very step in which
+        # the caller resumes.
+        return [await consumers.batcher().submit(entry(choice)) for choice in (0, 1, 0)]
+
+    async def scenario():
+        return await asyncio.wait_for(answers(), 10)
+
+    assert run(scenario()) == [services.Stored(item.pk, duplicate=False)] * 3
+    assert services.tally(item)["counts"] == [2, 1]
