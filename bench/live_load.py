@@ -16,9 +16,13 @@ beside them on the same machine. Two scenarios per server, with the same partici
 Printed per server and scenario: connect time (handshake to first snapshot), answer→ack p50 and
 p99, time from the last answer sent to the presenter's complete tally, answers lost, and the
 server process's CPU time per answer (from /proc; the least noisy figure on a shared machine).
-The bare server coalesces its presenter results with the same interval as Nearpeer (0.25 s):
-that interval is part of the protocol ("a few a second at most"), so it is not counted against
-Nearpeer. On a shared machine the absolute numbers are noisy; compare the ratios.
+The bare server coalesces its presenter results on the same two clocks as Nearpeer: at most one
+per 0.25 s while answers arrive, and at once when answers pause for QUIET (0.05 s; at most once
+per 0.25 s). Those clocks are part of the protocol ("a few a second at most", "the final counts
+within a moment"), so they are not counted against Nearpeer: both tallies include the same
+QUIET, and what is left is each server's own work. On a shared machine the absolute numbers are
+noisy; compare the ratios. An answer not acked is counted as lost and listed by reason (an error
+code, or "timeout": nothing within 60 s).
 """
 
 import argparse
