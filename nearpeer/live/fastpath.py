@@ -5,7 +5,8 @@ switch each way, and while the event loop is busy (a room answering) the databas
 for the GIL after every piece of I/O: a profile of bench/live_load.py put most of an answer's
 latency there. So the socket path stores answers itself, from the loop:
 
-- PostgreSQL: psycopg's AsyncConnection (one per event loop, autocommit), one prepared
+- PostgreSQL: psycopg's AsyncConnection (one per batch in flight, at most
+  PostgresWriter.max_in_flight per event loop, autocommit), one prepared
   ``INSERT … SELECT … FROM unnest(…) JOIN live_deck … ON CONFLICT DO NOTHING RETURNING``;
   the loop waits for the network, not for a thread.
 - SQLite: a sqlite3 connection of the loop's own; one INSERT of a batch takes well under a
