@@ -16,13 +16,18 @@ beside them on the same machine. Two scenarios per server, with the same partici
 Printed per server and scenario: connect time (handshake to first snapshot), answer→ack p50 and
 p99, time from the last answer sent to the presenter's complete tally, answers lost, and the
 server process's CPU time per answer (from /proc; the least noisy figure on a shared machine).
-The bare server coalesces its presenter results with the same interval as Nearpeer (0.25 s):
-that interval is part of the protocol ("a few a second at most"), so it is not counted against
-Nearpeer. On a shared machine the absolute numbers are noisy; compare the ratios.
+The bare server coalesces its presenter results on the same two clocks as Nearpeer: at most one
+per 0.25 s while answers arrive, and at once when answers pause for QUIET (0.05 s; at most once
+per 0.25 s). Those clocks are part of the protocol ("a few a second at most", "the final counts
+within a moment"), so they are not counted against Nearpeer: both tallies include the same
+QUIET, and what is left is each server's own work. On a shared machine the absolute numbers are
+noisy; compare the ratios. An answer not acked is counted as lost and listed by reason (an error
+code, or "timeout": nothing within 60 s).
 """
 
 import argparse
 import asyncio
+import collections
 import json
 import math
 import os
@@ -41,6 +46,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESENTER_INTERVAL = 0.25
+QUIET = 0.05
 OPTIONS = ["A", "B", "C", "D"]
 
 
@@ -57,6 +63,7 @@ async def serve_bare(port: int) -> None:
     presenters: set = set()
     dirty: set = set()
     flusher: dict = {"task": None, "last": 0.0}
+    settler: dict = {"task": None, "last_answer": 0.0, "last_settled": -PRESENTER_INTERVAL}
 
     def snapshot() -> str:
         item = state["item"]
@@ -68,11 +75,13 @@ async def serve_bare(port: int) -> None:
             }
         )
 
-    async def flush() -> None:
-        delay = flusher["last"] + PRESENTER_INTERVAL - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        flusher["task"], flusher["last"] = None, time.monotonic()
+    async def flush(settled: bool = False) -> None:
+        if not settled:
+            delay = flusher["last"] + PRESENTER_INTERVAL - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            flusher["task"] = None
+        flusher["last"] = time.monotonic()
         changed = set(dirty)
         dirty.clear()
         for item in changed:
@@ -87,10 +96,23 @@ async def serve_bare(port: int) -> None:
             )
             websockets.broadcast(presenters, message)
 
+    async def settle() -> None:
+        """Nearpeer's second clock: once answers pause for QUIET, the counts go out at once
+        (at most once per PRESENTER_INTERVAL)."""
+        while (wait := settler["last_answer"] + QUIET - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        while (wait := settler["last_settled"] + PRESENTER_INTERVAL - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        settler["task"], settler["last_settled"] = None, time.monotonic()
+        await flush(settled=True)
+
     def mark(item: int) -> None:
         dirty.add(item)
+        settler["last_answer"] = time.monotonic()
         if flusher["task"] is None:
             flusher["task"] = asyncio.create_task(flush())
+        if settler["task"] is None:
+            settler["task"] = asyncio.create_task(settle())
 
     async def handler(ws):
         path = ws.request.path
@@ -289,6 +311,10 @@ async def drive(
             *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
         )
         acked = [lat for lat, msg in outcomes if msg["type"] == "ack"]
+        # Not acked: an error reply (by code) or nothing within 60 s ("timeout").
+        refused = collections.Counter(
+            msg.get("code", msg["type"]) for _, msg in outcomes if msg["type"] != "ack"
+        )
         deadline = time.perf_counter() + 30
         while item not in presenter.complete and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
@@ -298,6 +324,7 @@ async def drive(
         result[scenario] = {
             "acked": len(acked),
             "lost": n - len(acked),
+            "not_acked": dict(refused),
             "ack_p50_ms": pct(acked, 0.5) * 1000 if acked else float("nan"),
             "ack_p99_ms": pct(acked, 0.99) * 1000 if acked else float("nan"),
             "ack_mean_ms": statistics.fmean(acked) * 1000 if acked else float("nan"),
@@ -504,6 +531,9 @@ def report(results: list[dict]) -> None:
                 f"{s['presenter_total']:>16} {str(s['counts_match']):>9} "
                 f"{s['cpu_ms_per_answer']:>15.2f} ms"
             )
+        for r in results:
+            if r[scenario]["not_acked"]:
+                print(f"{scenario:8} {r['server']:9} not acked: {r[scenario]['not_acked']}")
         b, o = bare[scenario], ours[scenario]
         print(
             f"{scenario:8} ratio nearpeer/bare: ack p99 {o['ack_p99_ms'] / b['ack_p99_ms']:.2f}x, "

@@ -2,9 +2,10 @@
 (participant_socket.py, /ws/live/<code>/) shares with it: the answer batcher, throttles.
 
 Per answer the server does O(1) work: the answer joins the process's next batch insert, the
-participant gets an ack, and presenters are told "this item changed" once per batch. Presenters
-recount at most PRESENTER_RESULTS_INTERVAL apart (trailing edge, so the final count always
-arrives). Nothing is sent to every participant per answer.
+participant gets an ack, and presenters are told "these items changed" at most once per
+NOTES_INTERVAL, plus once when answers settle. Presenters recount at most
+PRESENTER_RESULTS_INTERVAL apart (trailing edge, so the final count always arrives), and at once
+on a settled note (at most once per interval). Nothing is sent to every participant per answer.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import time
 import weakref
 from urllib.parse import parse_qs
@@ -41,28 +43,59 @@ QA_BROADCAST_INTERVAL = 1.0
 MAX_BATCH = 500
 GROUP_TIMEOUT = 2.0
 RETRY_NOTES_SECONDS = 1.0
-NOTES_INTERVAL = 0.05
+NOTES_INTERVAL = 0.25
+QUIET = 0.05
 
 
 class AnswerBatcher:
     """Collects answers from every connection of one event loop (one server process) and
     stores them with one INSERT per round trip: the busier the room, the bigger the batch.
-    The INSERT goes out from the loop itself (fastpath), not through the database thread."""
+    The INSERT goes out from the loop itself (fastpath), not through the database thread.
+    On PostgreSQL up to two batches are in flight at once (two connections): an answer that
+    arrives while a batch is committing starts the next at once instead of waiting a whole
+    commit for its turn; answers arriving while both commit form the next batch.
+
+    Presenters are told which items changed ("live.dirty" notes) on two clocks:
+    - while answers keep being stored, at most one note per NOTES_INTERVAL (the presenter
+      recounts at most that often anyway; a note per batch through Redis and back cost more CPU
+      than the answers themselves);
+    - once this process has stored nothing and has nothing queued for QUIET seconds, one note
+      marked "settled": the presenter recounts at once, so the final counts arrive about QUIET
+      after the last answer instead of up to NOTES_INTERVAL later.
+    A note that fails to go out (Redis unreachable, or a loop too busy to finish the publish in
+    time) is kept and sent again once the layer is back, so the final tally is never lost."""
 
     def __init__(self) -> None:
         self.queue: list = []
-        self.task: asyncio.Task | None = None
+        self.drains: set[asyncio.Task] = set()
+        # Changes not yet in any note / not yet in a "settled" note, per deck.
         self.unsent: dict[int, set[int]] = {}
+        self.unsettled: dict[int, set[int]] = {}
+        self.last_change = 0.0
+        self.last_note = -NOTES_INTERVAL
         self.notifier: asyncio.Task | None = None
 
     async def submit(self, entry: services.AnswerEntry):
         future = asyncio.get_running_loop().create_future()
         self.queue.append((entry, future))
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._drain())
+        fast = fastpath.writer()
+        if len(self.drains) < (fast.max_in_flight if fast else 1):
+            self.drains.add(asyncio.create_task(self._drain()))
         return await future
 
+    def busy(self) -> bool:
+        return bool(self.queue or self.drains)
+
     async def _drain(self) -> None:
+        try:
+            await self._drain_queue()
+        finally:
+            # In the same step as the loop below finding the queue empty (a done-callback would
+            # run later, after the callers resumed: an answer submitted in between would find
+            # this drain still counted and wait forever).
+            self.drains.discard(asyncio.current_task())
+
+    async def _drain_queue(self) -> None:
         while self.queue:
             batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
             entries = [entry for entry, _ in batch]
@@ -87,32 +120,45 @@ class AnswerBatcher:
             self.notify(changed)
 
     def notify(self, changed: dict[int, set[int]]) -> None:
-        """Tell presenters which items changed: one publish in flight per process, at most one
-        per NOTES_INTERVAL, the changes of the meantime merged into the next. A publish that
-        fails (Redis unreachable, or a loop too busy to finish it in time) is kept and sent
-        again once the layer is back, so the final tally is never lost."""
+        if not changed:
+            return
         for deck_id, items in changed.items():
             self.unsent.setdefault(deck_id, set()).update(items)
-        if self.unsent and (self.notifier is None or self.notifier.done()):
+            self.unsettled.setdefault(deck_id, set()).update(items)
+        self.last_change = time.monotonic()
+        if self.notifier is None or self.notifier.done():
             self.notifier = asyncio.create_task(self._send_notes())
 
     async def _send_notes(self) -> None:
-        while self.unsent:
-            notes, self.unsent = self.unsent, {}
+        while self.unsent or self.unsettled:
+            now = time.monotonic()
+            # "Quiet" counts from the last stored change, and only while nothing is queued
+            # or being stored: a burst being stored batch after batch is not a pause.
+            settle_at = now + QUIET if self.busy() else self.last_change + QUIET
+            periodic_at = self.last_note + NOTES_INTERVAL if self.unsent else math.inf
+            if now < min(settle_at, periodic_at):
+                await asyncio.sleep(min(settle_at, periodic_at) - now)
+                continue
+            settled = now >= settle_at
+            if settled:
+                notes = self.unsettled
+                for deck_id, items in self.unsent.items():
+                    notes.setdefault(deck_id, set()).update(items)
+                self.unsent, self.unsettled = {}, {}
+            else:
+                notes, self.unsent = self.unsent, {}
+            self.last_note = now
             failed = False
             for deck_id, items in notes.items():
-                sent = await broadcast.apublish(
-                    broadcast.presenters_group(deck_id),
-                    {"type": "live.dirty", "items": sorted(items)},
-                )
-                if not sent:
-                    self.unsent.setdefault(deck_id, set()).update(items)
+                note = {"type": "live.dirty", "items": sorted(items)}
+                if settled:
+                    note["settled"] = True
+                if not await broadcast.apublish(broadcast.presenters_group(deck_id), note):
+                    target = self.unsettled if settled else self.unsent
+                    target.setdefault(deck_id, set()).update(items)
                     failed = True
-            # Then wait a moment, so that the notes of the next batches go out as one publish:
-            # presenters recount at most every PRESENTER_RESULTS_INTERVAL anyway, and in a
-            # spread of answers (batches of one or two) a publish per batch, through Redis and
-            # back to each presenter, cost more CPU than the answers themselves.
-            await asyncio.sleep(RETRY_NOTES_SECONDS if failed else NOTES_INTERVAL)
+            if failed:
+                await asyncio.sleep(RETRY_NOTES_SECONDS)
 
 
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher]" = (
@@ -129,25 +175,41 @@ def batcher() -> AnswerBatcher:
 
 class Throttle:
     """Run `action` soon, at most once per `interval`; calls in between are merged into the
-    next run (trailing edge), so the last change is never lost."""
+    next run (trailing edge), so the last change is never lost.
+
+    `trigger(now=True)` runs it at once instead (answers have settled: the final counts should
+    not wait out the interval), but only once per `interval`: with the regular runs, at most two
+    per interval."""
 
     def __init__(self, interval: float, action) -> None:
         self.interval = interval
         self.action = action
         self.last = 0.0
+        self.last_now = -interval
+        self.urgent = False
+        self.wake: asyncio.Event | None = None
         self.task: asyncio.Task | None = None
 
-    def trigger(self) -> None:
+    def trigger(self, now: bool = False) -> None:
+        if now and time.monotonic() - self.last_now >= self.interval:
+            self.urgent = True
+            if self.wake is not None:
+                self.wake.set()
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         delay = self.last + self.interval - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if delay > 0 and not self.urgent:
+            self.wake = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), delay)
+            self.wake = None
         # Clear first: a trigger during the action schedules one more run.
         self.task = None
         self.last = time.monotonic()
+        if self.urgent:
+            self.urgent, self.last_now = False, self.last
         try:
             await self.action()
         except Exception:
@@ -364,7 +426,7 @@ class PresenterConsumer(LiveConsumer):
 
     async def live_dirty(self, event: dict) -> None:
         self.dirty.update(event["items"])
-        self.results.trigger()
+        self.results.trigger(now=bool(event.get("settled")))
 
     async def live_qa_dirty(self, event: dict) -> None:
         self.qa.trigger()

@@ -5,7 +5,8 @@ switch each way, and while the event loop is busy (a room answering) the databas
 for the GIL after every piece of I/O: a profile of bench/live_load.py put most of an answer's
 latency there. So the socket path stores answers itself, from the loop:
 
-- PostgreSQL: psycopg's AsyncConnection (one per event loop, autocommit), one prepared
+- PostgreSQL: psycopg's AsyncConnection (one per batch in flight, at most
+  PostgresWriter.max_in_flight per event loop, autocommit), one prepared
   ``INSERT … SELECT … FROM unnest(…) JOIN live_deck … ON CONFLICT DO NOTHING RETURNING``;
   the loop waits for the network, not for a thread.
 - SQLite: a sqlite3 connection of the loop's own; one INSERT of a batch takes well under a
@@ -87,6 +88,8 @@ class Writer:
     """One per event loop. `await writer.store(entries)` → outcomes, as store_answers."""
 
     vendor = ""
+    # Batches the answer batcher may have in flight at once (consumers.AnswerBatcher).
+    max_in_flight = 1
 
     def __init__(self) -> None:
         self.items: OrderedDict[int, ItemFacts] = OrderedDict()
@@ -163,10 +166,14 @@ class Writer:
 
 class PostgresWriter(Writer):
     vendor = "postgresql"
+    # Each batch waits on the network for its commit, so a second one can go out meanwhile
+    # (on a connection of its own); SQLite's INSERT runs on the loop, one at a time anyway.
+    max_in_flight = 2
 
     def __init__(self) -> None:
         super().__init__()
-        self.conn = None
+        self.idle: list = []
+        self.opened = 0
         t = _tables()
         self.sql = (
             f"INSERT INTO {t['answer']} (item_id, participant, choice, text, phase) "  # noqa: S608
@@ -180,32 +187,39 @@ class PostgresWriter(Writer):
         )
 
     async def _connect(self):
-        if self.conn is None or self.conn.closed:
-            import psycopg
+        """An idle connection of this loop's, or a new one (at most one per batch in flight,
+        see consumers.MAX_IN_FLIGHT)."""
+        while self.idle:
+            conn = self.idle.pop()
+            if not conn.closed:
+                return conn
+        import psycopg
 
-            s = connections["default"].settings_dict
-            params = {
-                "dbname": s["NAME"],
-                "user": s.get("USER") or None,
-                "password": s.get("PASSWORD") or None,
-                "host": s.get("HOST") or None,
-                "port": s.get("PORT") or None,
-            }
-            options = {
-                k: v
-                for k, v in (s.get("OPTIONS") or {}).items()
-                if k in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout")
-            }
-            self.conn = await psycopg.AsyncConnection.connect(
-                autocommit=True, **{k: v for k, v in params.items() if v is not None}, **options
-            )
-        return self.conn
+        s = connections["default"].settings_dict
+        params = {
+            "dbname": s["NAME"],
+            "user": s.get("USER") or None,
+            "password": s.get("PASSWORD") or None,
+            "host": s.get("HOST") or None,
+            "port": s.get("PORT") or None,
+        }
+        options = {
+            k: v
+            for k, v in (s.get("OPTIONS") or {}).items()
+            if k in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout")
+        }
+        conn = await psycopg.AsyncConnection.connect(
+            autocommit=True, **{k: v for k, v in params.items() if v is not None}, **options
+        )
+        self.opened += 1
+        return conn
 
     def close_now(self) -> None:
-        if self.conn is not None and not self.conn.closed:
-            # Synchronous: the loop the connection belongs to may be gone.
-            self.conn.pgconn.finish()
-        self.conn = None
+        for conn in self.idle:
+            if not conn.closed:
+                # Synchronous: the loop the connection belongs to may be gone.
+                conn.pgconn.finish()
+        self.idle = []
 
     async def _insert(self, entries):
         conn = await self._connect()
@@ -223,8 +237,8 @@ class PostgresWriter(Writer):
             rows = await cursor.fetchall()
         except Exception:
             await conn.close()
-            self.conn = None
             raise
+        self.idle.append(conn)
         return {(item_id, participant) for item_id, participant in rows}
 
 

@@ -575,9 +575,11 @@ def record_answer(entry: AnswerEntry) -> Stored:
     if isinstance(outcome, ProtocolError):
         raise outcome
     if not outcome.duplicate:
+        # "settled": an HTTP answer is stored on its own, so presenters may recount at once
+        # (their throttle still allows at most two recounts per interval).
         broadcast.publish(
             broadcast.presenters_group(entry.deck_id),
-            {"type": "live.dirty", "items": [entry.item_id]},
+            {"type": "live.dirty", "items": [entry.item_id], "settled": True},
         )
     return outcome
 

@@ -1,0 +1,192 @@
+"""The answer batcher and the presenter's results clock: stored before acked, duplicates counted
+once however the batches fall, and the final counts sent once answers settle instead of waiting
+out the results interval. Runs on SQLite and, with DATABASE_URL, on PostgreSQL (where two
+batches are in flight at once)."""
+
+import asyncio
+import uuid
+
+import pytest
+from channels.layers import get_channel_layer
+from django.db import connection
+
+from nearpeer.live import broadcast, consumers, fastpath, services
+from nearpeer.live.models import Answer
+
+from .conftest import run
+from .test_consumers import connected, participant, presenter, until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+# Far longer than any test waits: a run that had to wait it out would fail on a receive timeout.
+FOREVER = 60.0
+
+
+def test_throttle_now_runs_at_once_but_only_once_per_interval():
+    async def scenario():
+        runs: list[int] = []
+
+        async def action():
+            runs.append(len(runs))
+
+        throttle = consumers.Throttle(FOREVER, action)
+        throttle.trigger()  # leading edge: at once
+        await throttle.task
+        throttle.trigger()  # within the interval: waits
+        await asyncio.sleep(0)
+        waiting = len(runs)
+        throttle.trigger(now=True)  # settled: wakes the waiting run
+        await asyncio.wait_for(throttle.task, 5)
+        throttle.trigger(now=True)  # a second "now" in the same interval: waits again
+        await asyncio.sleep(0)
+        pending = throttle.task is not None and not throttle.task.done()
+        throttle.cancel()
+        return runs, waiting, pending
+
+    runs, waiting, pending = run(scenario())
+    assert (runs, waiting, pending) == ([0, 1], 1, True)
+
+
+def test_batcher_sends_a_settled_note_once_answers_pause(live_deck, monkeypatch):
+    """The periodic note goes out at once for the first change and then at most once per
+    NOTES_INTERVAL (here: never again during the test); the second answer still reaches the
+    presenters' group, in a note marked settled, once nothing is being stored."""
+    monkeypatch.setattr(consumers, "NOTES_INTERVAL", FOREVER)
+    item = live_deck.items.get(position=1)
+
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(broadcast.presenters_group(live_deck.pk), channel)
+        notes = []
+        for choice in (0, 1):
+            outcome = await consumers.batcher().submit(
+                services.AnswerEntry(
+                    deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=choice
+                )
+            )
+            assert outcome == services.Stored(item.pk, duplicate=False)
+            while True:
+                note = await asyncio.wait_for(layer.receive(channel), 5)
+                notes.append(note)
+                if note.get("settled"):
+                    break
+        return notes
+
+    notes = run(scenario())
+    assert notes == [
+        {"type": "live.dirty", "items": [item.pk]},
+        {"type": "live.dirty", "items": [item.pk], "settled": True},
+        {"type": "live.dirty", "items": [item.pk], "settled": True},
+    ]
+
+
+def test_presenter_recounts_at_once_on_a_settled_note(live_deck, monkeypatch):
+    monkeypatch.setattr(consumers, "PRESENTER_RESULTS_INTERVAL", FOREVER)
+    item = live_deck.items.get(position=1)
+    group = broadcast.presenters_group(live_deck.pk)
+
+    def answer(choice: int) -> None:
+        services.store_answers(
+            [
+                services.AnswerEntry(
+                    deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=choice
+                )
+            ]
+        )
+
+    async def scenario():
+        boss = presenter(live_deck)
+        await connected(boss)
+        layer = get_channel_layer()
+        totals = []
+        for choice, settled in ((0, False), (1, True)):
+            await asyncio.to_thread(answer, choice)
+            note = {"type": "live.dirty", "items": [item.pk]}
+            await layer.group_send(group, note | ({"settled": True} if settled else {}))
+            totals.append((await until(boss, "results"))["counts"])
+        await boss.disconnect(timeout=10)
+        return totals
+
+    # The first note is the leading edge; the second, within the (endless) interval, is sent
+    # only because it is settled.
+    assert run(scenario()) == [[1, 0], [1, 1]]
+
+
+class FailingWriter(fastpath.Writer):
+    async def store(self, entries):
+        raise RuntimeError("the database went away")
+
+
+def test_a_failed_store_is_answered_with_an_error_never_an_ack(live_deck, monkeypatch):
+    monkeypatch.setattr(fastpath, "writer", FailingWriter)
+    item = live_deck.items.get(position=1)
+
+    async def scenario():
+        ws = participant(live_deck.code)
+        await connected(ws)
+        await ws.send_json_to({"type": "answer", "item": item.pk, "choice": 0, "ref": "x"})
+        reply = await ws.receive_json_from(timeout=5)
+        await ws.disconnect(timeout=10)
+        return reply
+
+    reply = run(scenario())
+    assert (reply["type"], reply["code"], reply["ref"]) == ("error", "server_error", "x")
+    assert not Answer.objects.exists()
+
+
+def test_duplicates_spread_over_concurrent_batches_are_counted_once(live_deck):
+    """More answers at once than one batch holds, with each of the first participants answering
+    twice, once in each batch: each is stored and counted once, the other acked as a duplicate.
+    On PostgreSQL the two batches are in flight at the same time (two connections)."""
+    item = live_deck.items.get(position=1)
+    people = [uuid.uuid4() for _ in range(consumers.MAX_BATCH)]
+    repeats = 100
+    entries = [
+        services.AnswerEntry(deck_id=live_deck.pk, item_id=item.pk, participant=p, choice=0)
+        for p in people
+    ] + [
+        services.AnswerEntry(deck_id=live_deck.pk, item_id=item.pk, participant=p, choice=1)
+        for p in people[:repeats]
+    ]
+
+    async def scenario():
+        outcomes = await asyncio.gather(*(consumers.batcher().submit(e) for e in entries))
+        writer = fastpath.writer()
+        return outcomes, getattr(writer, "opened", None)
+
+    outcomes, opened = run(scenario())
+    fresh: dict = {}
+    for entry, outcome in zip(entries, outcomes, strict=True):
+        assert isinstance(outcome, services.Stored)
+        if not outcome.duplicate:
+            assert entry.participant not in fresh
+            fresh[entry.participant] = entry.choice
+    assert len(fresh) == len(people)
+    stored = dict(Answer.objects.values_list("participant", "choice"))
+    assert stored == fresh
+    counts = services.tally(item)["counts"]
+    assert (sum(counts), counts[1]) == (len(people), list(fresh.values()).count(1))
+    if connection.vendor == "postgresql":
+        assert opened == 2
+
+
+def test_an_answer_submitted_as_the_previous_batch_finishes_is_stored(live_deck):
+    """The caller of one batch resumes before that batch's task has finished its bookkeeping;
+    an answer it submits at once must still start a batch (it once waited forever)."""
+    item = live_deck.items.get(position=1)
+
+    def entry(choice: int) -> services.AnswerEntry:
+        return services.AnswerEntry(
+            deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=choice
+        )
+
+    async def answers():
+        # Awaited directly (no task in between), so each submit runs in the very step in which
+        # the caller resumes.
+        return [await consumers.batcher().submit(entry(choice)) for choice in (0, 1, 0)]
+
+    async def scenario():
+        return await asyncio.wait_for(answers(), 10)
+
+    assert run(scenario()) == [services.Stored(item.pk, duplicate=False)] * 3
+    assert services.tally(item)["counts"] == [2, 1]
