@@ -4,6 +4,7 @@ PostgreSQL's `english` configuration drops stop words and FTS5 does not, so the 
 dropped here, before either sees the query: "the heart" means "heart" on both.
 """
 
+import bisect
 import html
 import re
 import unicodedata
@@ -93,6 +94,20 @@ def _matcher(words: list[str]):
     return matches
 
 
+def _hits(body: str, tokens: list[re.Match], words: list[str]) -> list[int]:
+    """The indexes of the tokens matching the query. ASCII text is searched with one regular
+    expression for the tokens starting with a stem (then checked); other text token by token."""
+    matches = _matcher(words)
+    if not body.isascii():
+        return [i for i, t in enumerate(tokens) if matches(t.group())]
+    heads = sorted({stem(w) for w in words} | {words[-1]}, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.IGNORECASE)
+    starts = [t.start() for t in tokens]
+    return [
+        bisect.bisect_left(starts, m.start()) for m in pattern.finditer(body) if matches(m.group())
+    ]
+
+
 def highlight(body: str, words: list[str], *, size: int = SNIPPET_TOKENS) -> str:
     """A snippet of `body` with HIGHLIGHT_START/END around the words matching the query: up to
     `size` words from a little before the first match (the start when nothing matches), and
@@ -101,8 +116,7 @@ def highlight(body: str, words: list[str], *, size: int = SNIPPET_TOKENS) -> str
     tokens = list(_TOKEN.finditer(body))
     if not tokens:
         return ""
-    matches = _matcher(words)
-    hits = [i for i, t in enumerate(tokens) if matches(t.group())]
+    hits = _hits(body, tokens, words) if words else []
     spans: list[tuple[int, int]] = []
     if hits:
         start = max(0, hits[0] - size // 4)
@@ -121,7 +135,8 @@ def highlight(body: str, words: list[str], *, size: int = SNIPPET_TOKENS) -> str
     parts = []
     for first, end in spans:
         out = []
-        position = tokens[first].start()
+        # From the text's very start (or the first word), to its very end (or the last word).
+        position = 0 if first == 0 else tokens[first].start()
         for i in range(first, end):
             token = tokens[i]
             out.append(body[position : token.start()])
@@ -130,5 +145,7 @@ def highlight(body: str, words: list[str], *, size: int = SNIPPET_TOKENS) -> str
             else:
                 out.append(token.group())
             position = token.end()
+        if end == len(tokens):
+            out.append(body[position : position + 20])
         parts.append("".join(out))
     return " … ".join(parts)
