@@ -362,6 +362,15 @@ class _Postgres:
         self.access = self.ACCESS + (self.TAG if tag else "")
         self.access_params = [held, [tag]] if tag else [held]
         self.first_word = text.stem(words[0])
+        # Short access lists go to the GIN index with the words (a tag; a kind filter leaving
+        # only sessions' or series' groups): found by intersecting posting lists rather than by
+        # reading every row holding the words. The rank still weighs the words alone.
+        narrow = (
+            [] if broad_terms() & set(held) else ["(" + " | ".join(f"'{t}'" for t in held) + ")"]
+        )
+        narrow += [f"'{tag}'"] if tag else []
+        self.found = f"({self.WORDS} && %s::tsquery)" if narrow else self.WORDS
+        self.found_params = [self.query, " & ".join(narrow)] if narrow else [self.query]
 
     def _run(self, sql: str, params: list) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -371,10 +380,10 @@ class _Postgres:
     def _candidates(self, tier: int) -> tuple[str, list]:
         """The tier's newest candidates (by an expression, not the key itself: otherwise the
         planner walks the key's index backwards testing @@ row by row) with their rank."""
-        match = f"head @@ {self.WORDS}" if tier == 1 else (
-            f"vector @@ {self.WORDS} AND NOT head @@ {self.WORDS}"
+        match = f"head @@ {self.found}" if tier == 1 else (
+            f"vector @@ {self.found} AND NOT head @@ {self.WORDS}"
         )  # fmt: skip
-        params = [self.query] if tier == 1 else [self.query, self.query]
+        params = [*self.found_params] if tier == 1 else [*self.found_params, self.query]
         sql = (
             f"SELECT {self.COLUMNS}, body, {tier} AS tier, ts_rank(vector, {self.WORDS}) AS r "  # noqa: S608
             f"FROM (SELECT {self.COLUMNS}, body, vector FROM search_document WHERE {match} "
@@ -406,10 +415,11 @@ class _Postgres:
         sql = (
             "SELECT (SELECT count(*) FROM search_document WHERE title_key = %s AND "  # noqa: S608
             f"{self.access}) + (SELECT count(*) FROM (SELECT 1 FROM search_document WHERE "
-            f"head @@ {self.WORDS} AND title_key <> %s AND {self.access} "
+            f"head @@ {self.found} AND title_key <> %s AND {self.access} "
             f"LIMIT {RANK_CANDIDATES}) AS c)"
         )
-        params = [self.key, *self.access_params, self.query, self.key, *self.access_params]
+        params = [self.key, *self.access_params, *self.found_params, self.key]
+        params += self.access_params
         return self._run(sql, params)[0][0]
 
     def other_tier(self, limit: int, offset: int) -> list[Row]:
