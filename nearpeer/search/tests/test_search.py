@@ -168,6 +168,13 @@ def test_nothing_a_member_may_not_open(member, client):
         session=invited, member=member, status=Registration.Status.REGISTERED
     )
     assert "Chest pain tutorial group" in titles(member, "chest pain")
+    # A kind filter leaving only short access lists (sessions: a year and single sessions),
+    # which both databases intersect inside the full-text index; with a tag too.
+    assert sorted(titles(member, "chest pain", kinds=["session"])) == [
+        "Chest pain lecture",
+        "Chest pain tutorial group",
+    ]
+    assert titles(member, "chest", kinds=["session"], tag_id=tag("Cardiology").pk) == []
     assert "Tutor case: chest pain" in titles(teacher(), "chest pain", kinds=["resource"])
 
 
