@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from nearpeer.core.hooks import app_modules
-from nearpeer.core.searching import IndexEntry, SearchProvider
+from nearpeer.core.searching import EVERYONE, IndexEntry, SearchProvider
 
 from . import text
 from .models import Document
@@ -49,6 +49,26 @@ def providers() -> dict[str, SearchProvider]:
                 raise ValueError(f"search kind {provider.kind!r} offered twice ({label})")
             found[provider.kind] = provider
     return found
+
+
+_URL_PROBE = 918273645
+
+
+@cache
+def _url_parts(kind: str) -> tuple[str, str] | None:
+    """A provider's URL around the object id, found once per process by asking for a probe id
+    (reversing a URL for each of a page's 20 results cost more than a tier's SQL); None when
+    the id does not appear in it as such, and then each URL is asked for."""
+    probe = providers()[kind].url(_URL_PROBE)
+    before, found, after = probe.partition(str(_URL_PROBE))
+    return (before, after) if found and str(_URL_PROBE) not in after else None
+
+
+def result_url(kind: str, object_id: int) -> str:
+    parts = _url_parts(kind)
+    if parts is None:
+        return providers()[kind].url(object_id)
+    return f"{parts[0]}{int(object_id)}{parts[1]}"
 
 
 def is_postgres() -> bool:
@@ -208,6 +228,13 @@ class Page:
     terms: list[str]
 
 
+@cache
+def broad_terms() -> frozenset[str]:
+    """The access terms of each kind's EVERYONE group: held by every member, carried by most
+    documents."""
+    return frozenset(group_term(kind, EVERYONE) for kind in providers())
+
+
 def access_for(user, *, kinds: Iterable[str] | None = None) -> list[str]:
     """The access terms this user holds among the wanted kinds' documents: a document is open to
     the user when it carries any of them. Each provider's `reach` costs at most one query."""
@@ -228,24 +255,38 @@ Row = tuple[int, str, int, str, str, str]  # id, kind, object_id, title, subkind
 
 
 class _SQLite:
-    """FTS5: permissions and filters are terms of the `access` column, matched with the words in
-    one MATCH expression; `ORDER BY rank` lets FTS5 sort by bm25 and compute snippets only for
-    the rows returned."""
+    """FTS5 matches the words alone; who may open a row is checked on the rows FTS5 returns,
+    from the `access` column through a covering index (migration 0005). With the access terms
+    inside the MATCH, FTS5 merged their posting lists (as long as the index) for every search,
+    and bm25 weighed them as phrases: 3-4 ms of fixed cost even for a word found in a few
+    documents. `ORDER BY rank` makes FTS5 compute snippets for the returned rows only."""
 
     SELECT = (
-        f"SELECT rowid, kind, object_id, title, subkind, "  # noqa: S608 - constant names
-        f"snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24) FROM {FTS_TABLE} "
+        f"SELECT f.rowid, f.kind, f.object_id, f.title, f.subkind, "  # noqa: S608 - constants
+        f"snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24) FROM {FTS_TABLE} f "
+        "JOIN search_document d INDEXED BY search_doc_access ON d.id = f.rowid "
     )
 
     def __init__(self, words: list[str], held: list[str], tag: str | None):
         match = text.fts5_match(words)
-        access = "access : (" + " OR ".join(f'"{t}"' for t in held) + ")"
-        if tag:
-            access += f' AND access : "{tag}"'
-        self.everywhere = f"{{title body}} : ({match}) AND {access}"
-        self.in_title = f"{{title}} : ({match}) AND {access}"
-        # The second tier: matches whose title does not hold every word.
-        self.elsewhere = f"({self.everywhere}) NOT {{title}} : ({match})"
+        in_title = f"{{title}} : ({match})"
+        everywhere = f"{{title body}} : ({match})"
+        self.everywhere = everywhere
+        # Short posting lists are cheap for FTS5 to intersect with the words' (a tag; a kind
+        # filter leaving only sessions' or series' groups); every member's "everyone" terms
+        # are as long as their kind's part of the index, so those are checked on the rows.
+        has = "instr(' ' || {d}.access || ' ', %s) > 0"
+        if broad_terms() & set(held):
+            self.allowed = "(" + " OR ".join(has for _ in held) + ")"
+            self.allowed_params = [f" {t} " for t in held]
+            narrow = f' AND access : "{tag}"' if tag else ""
+        else:
+            self.allowed, self.allowed_params = "1", []
+            narrow = " AND access : (" + " OR ".join(f'"{t}"' for t in held) + ")"
+            narrow += f' AND access : "{tag}"' if tag else ""
+        # The second tier is every match but the first tier's rows, excluded by rowid: with
+        # `NOT {title} : (…)` FTS5 expanded a prefix (the last word) twice more.
+        self.tiers = {1: in_title + narrow, 2: everywhere + narrow}
 
     def _run(self, sql: str, params: list) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -253,108 +294,142 @@ class _SQLite:
             return cursor.fetchall()
 
     @staticmethod
-    def _excluding(ids: list[int]) -> str:
-        # Integers from our own database, written into the SQL (a few exact title matches).
-        return f" AND rowid NOT IN ({','.join(str(int(i)) for i in ids)})" if ids else ""
+    def _excluding(column: str, ids: list[int]) -> str:
+        # Integers from our own database, written into the SQL (exact title matches, and the
+        # first tier's rows: at most RANK_CANDIDATES).
+        return f" AND {column} NOT IN ({','.join(str(int(i)) for i in ids)})" if ids else ""
 
-    def bounds(self, tier: int, exclude: list[int]) -> tuple[int, int]:
-        match = self.in_title if tier == 1 else self.elsewhere
-        sql = (
-            f"SELECT count(*), min(rowid) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
-            f"WHERE {FTS_TABLE} MATCH %s{self._excluding(exclude)} "
-            f"ORDER BY rowid DESC LIMIT {RANK_CANDIDATES})"
+    def _candidates(self, exclude: list[int]) -> str:
+        """The tier's newest RANK_CANDIDATES matches the user may open (FTS5 reads rowids in
+        descending order and stops there)."""
+        return (
+            f"SELECT c.rowid FROM {FTS_TABLE} c "  # noqa: S608 - constant SQL, integers
+            "JOIN search_document cd INDEXED BY search_doc_access ON cd.id = c.rowid "
+            f"WHERE c.{FTS_TABLE} MATCH %s AND {self.allowed.format(d='cd')}"
+            f"{self._excluding('c.rowid', exclude)} ORDER BY c.rowid DESC LIMIT {RANK_CANDIDATES}"
         )
-        count, low = self._run(sql, [match])[0]
-        return count, low or 0
 
-    def page(self, tier: int, low: int, exclude: list[int], limit: int, offset: int) -> list[Row]:
-        match = self.in_title if tier == 1 else self.elsewhere
+    def candidates(self, tier: int, exclude: list[int]) -> list[int]:
+        """The rows the tier ranks (only needed to page past it)."""
+        sql = self._candidates(exclude)
+        return [row[0] for row in self._run(sql, [self.tiers[tier], *self.allowed_params])]
+
+    def page(self, tier: int, exclude: list[int], limit: int, offset: int) -> list[Row]:
+        """One statement: the lowest rowid of the tier's candidates, the ranking of the matches
+        above it, the access rule on the ranked rows, the page and its snippets."""
+        words = self.tiers[tier]
         sql = (
-            self.SELECT + f"WHERE {FTS_TABLE} MATCH %s AND rank MATCH 'bm25(10.0, 1.0, 0.0)' "
-            f"AND rowid >= %s{self._excluding(exclude)} ORDER BY rank LIMIT %s OFFSET %s"
+            self.SELECT + f"WHERE f.{FTS_TABLE} MATCH %s AND rank MATCH 'bm25(10.0, 1.0, 0.0)' "  # noqa: S608
+            f"AND f.rowid >= (SELECT coalesce(min(rowid), 0) FROM ({self._candidates(exclude)})) "
+            f"AND {self.allowed.format(d='d')}{self._excluding('f.rowid', exclude)} "
+            "ORDER BY rank LIMIT %s OFFSET %s"
         )
-        return self._run(sql, [match, low, limit, offset])
+        params = [words, words, *self.allowed_params, *self.allowed_params, limit, offset]
+        return self._run(sql, params)
 
     def rows(self, ids: list[int]) -> list[Row]:
+        """The exact title matches' rows with their snippets (their access already checked)."""
         found = []
         for pk in ids:
-            found += self._run(self.SELECT + f"WHERE {FTS_TABLE} MATCH %s AND rowid = %s",
-                               [self.everywhere, pk])  # fmt: skip
+            sql = self.SELECT + f"WHERE f.{FTS_TABLE} MATCH %s AND f.rowid = %s"  # noqa: S608
+            found += self._run(sql, [self.everywhere, pk])
         return found
 
 
 class _Postgres:
     """tsvector: `head` (the title's words, small) for the title-first tier, `vector` (title A,
-    body B) for the rest; both with GIN indexes, which find the rows holding the words. The
-    access terms and the tag are checked on those rows, from the short `access` column, and
-    never given to the GIN index: every member shares the common access terms, whose posting
-    lists are as long as the index (EXPLAIN ANALYZE at a fifth of the bench's data: 80-100 ms
-    for the index scan with them, even for a word that matches nothing)."""
+    body B) for the rest; both with GIN indexes (fastupdate off, migration 0005: a pending list
+    is read through on every search), which find the rows holding the words. The access terms
+    and the tag are checked on those rows, from the short `access` column, and never given to
+    the GIN index: every member shares the common access terms, whose posting lists are as long
+    as the index. The exact title matches and the title tier come in one statement, the other
+    tier in a second only when the page needs it; each ranks its newest RANK_CANDIDATES
+    candidates, reading each row once. Snippets are made in Python (`text.highlight`) from an
+    excerpt around the first word: ts_headline parsed and stemmed every word of each shown body
+    (7 ms of a 15 ms query at full scale)."""
 
-    HEADLINE = (
-        f"StartSel='{text.HIGHLIGHT_START}', StopSel='{text.HIGHLIGHT_END}', MaxWords=30, "
-        "MinWords=12, MaxFragments=2, FragmentDelimiter=' … '"
-    )
     WORDS = f"to_tsquery('{PG_CONFIG}', %s)"
     ACCESS = "string_to_array(access, ' ') && %s::text[]"
     TAG = " AND string_to_array(access, ' ') @> %s::text[]"
+    COLUMNS = "id, kind, object_id, title, subkind"
+    # Enough of the body around the first word's first occurrence for `text.highlight`.
+    EXCERPT = "substr(body, greatest(1, strpos(lower(body), %s) - 200), 1200)"
 
-    def __init__(self, words: list[str], held: list[str], tag: str | None):
-        self.words = text.tsquery(words)
-        access = self.ACCESS + (self.TAG if tag else "")
-        access_params = [held, [tag]] if tag else [held]
-        self.filters = {
-            1: (f"head @@ {self.WORDS} AND {access}", [self.words, *access_params]),
-            2: (
-                f"vector @@ {self.WORDS} AND NOT head @@ {self.WORDS} AND {access}",
-                [self.words, self.words, *access_params],
-            ),
-        }
+    def __init__(self, words: list[str], held: list[str], tag: str | None, key: str):
+        self.words = words
+        self.query = text.tsquery(words)
+        self.key = key
+        self.access = self.ACCESS + (self.TAG if tag else "")
+        self.access_params = [held, [tag]] if tag else [held]
+        self.first_word = text.stem(words[0])
+        # Short access lists go to the GIN index with the words (a tag; a kind filter leaving
+        # only sessions' or series' groups): found by intersecting posting lists rather than by
+        # reading every row holding the words. The rank still weighs the words alone.
+        narrow = (
+            [] if broad_terms() & set(held) else ["(" + " | ".join(f"'{t}'" for t in held) + ")"]
+        )
+        narrow += [f"'{tag}'"] if tag else []
+        self.found = f"({self.WORDS} && %s::tsquery)" if narrow else self.WORDS
+        self.found_params = [self.query, " & ".join(narrow)] if narrow else [self.query]
 
     def _run(self, sql: str, params: list) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def bounds(self, tier: int, exclude: list[int]) -> tuple[int, int]:
-        where, params = self.filters[tier]
-        # Newest by an expression, not the key itself: otherwise the planner walks the key's
-        # index backwards testing @@ row by row instead of using the GIN index.
+    def _candidates(self, tier: int) -> tuple[str, list]:
+        """The tier's newest candidates (by an expression, not the key itself: otherwise the
+        planner walks the key's index backwards testing @@ row by row) with their rank."""
+        match = f"head @@ {self.found}" if tier == 1 else (
+            f"vector @@ {self.found} AND NOT head @@ {self.WORDS}"
+        )  # fmt: skip
+        params = [*self.found_params] if tier == 1 else [*self.found_params, self.query]
         sql = (
-            f"SELECT count(*), min(id) FROM (SELECT id FROM search_document WHERE {where} "  # noqa: S608
-            f"AND NOT (id = ANY(%s)) ORDER BY id + 0 DESC LIMIT {RANK_CANDIDATES}) AS c"
+            f"SELECT {self.COLUMNS}, body, {tier} AS tier, ts_rank(vector, {self.WORDS}) AS r "  # noqa: S608
+            f"FROM (SELECT {self.COLUMNS}, body, vector FROM search_document WHERE {match} "
+            f"AND title_key <> %s AND {self.access} ORDER BY id + 0 DESC "
+            f"LIMIT {RANK_CANDIDATES}) AS c{tier}"
         )
-        count, low = self._run(sql, [*params, exclude])[0]
-        return count, low or 0
+        return sql, [self.query, *params, self.key, *self.access_params]
 
-    def page(self, tier: int, low: int, exclude: list[int], limit: int, offset: int) -> list[Row]:
-        where, params = self.filters[tier]
+    def _page(self, inner: str, params: list, limit: int, offset: int) -> list[Row]:
         sql = (
-            f"SELECT id, kind, object_id, title, subkind, "  # noqa: S608 - constant SQL
-            f"ts_headline('{PG_CONFIG}', body, {self.WORDS}, %s) FROM ("
-            f"SELECT id, kind, object_id, title, subkind, body, "
-            f"ts_rank(vector, {self.WORDS}) AS r FROM search_document WHERE {where} "
-            f"AND id >= %s AND NOT (id = ANY(%s)) ORDER BY r DESC, id DESC LIMIT %s OFFSET %s"
-            f") AS ranked ORDER BY r DESC, id DESC"
+            f"SELECT {self.COLUMNS}, {self.EXCERPT} FROM ({inner} "  # noqa: S608
+            f"ORDER BY tier, r DESC, id DESC LIMIT %s OFFSET %s) AS page "
+            "ORDER BY tier, r DESC, id DESC"
         )
-        return self._run(
-            sql,
-            [self.words, self.HEADLINE, self.words, *params, low, exclude, limit, offset],
-        )
+        rows = self._run(sql, [self.first_word, *params, limit, offset])
+        return [(*row[:5], text.highlight(row[5] or "", self.words)) for row in rows]
 
-    def rows(self, ids: list[int]) -> list[Row]:
-        sql = (
-            f"SELECT id, kind, object_id, title, subkind, "  # noqa: S608 - constant SQL
-            f"ts_headline('{PG_CONFIG}', body, {self.WORDS}, %s) FROM search_document "
-            f"WHERE id = ANY(%s)"
+    def title_tiers(self, limit: int, offset: int) -> list[Row]:
+        """Exact title matches (newest first), then the title tier by rank."""
+        candidates, params = self._candidates(1)
+        exact = (
+            f"SELECT {self.COLUMNS}, body, 0 AS tier, 0::real AS r FROM search_document "  # noqa: S608
+            f"WHERE title_key = %s AND {self.access}"
         )
-        found = {row[0]: row for row in self._run(sql, [self.words, self.HEADLINE, ids])}
-        return [found[pk] for pk in ids if pk in found]
+        inner = f"{exact} UNION ALL {candidates}"
+        return self._page(inner, [self.key, *self.access_params, *params], limit, offset)
+
+    def count_title_tiers(self) -> int:
+        sql = (
+            "SELECT (SELECT count(*) FROM search_document WHERE title_key = %s AND "  # noqa: S608
+            f"{self.access}) + (SELECT count(*) FROM (SELECT 1 FROM search_document WHERE "
+            f"head @@ {self.found} AND title_key <> %s AND {self.access} "
+            f"LIMIT {RANK_CANDIDATES}) AS c)"
+        )
+        params = [self.key, *self.access_params, *self.found_params, self.key]
+        params += self.access_params
+        return self._run(sql, params)[0][0]
+
+    def other_tier(self, limit: int, offset: int) -> list[Row]:
+        candidates, params = self._candidates(2)
+        return self._page(candidates, params, limit, offset)
 
 
 def _exact_ids(key: str, held: list[str], tag: str | None) -> list[int]:
-    """Documents whose folded title is the folded query, that the user may open (checked here
-    against their access terms: there are few), newest first."""
+    """SQLite: documents whose folded title is the folded query, that the user may open
+    (checked here against their access terms: there are few), newest first."""
     if not key:
         return []
     allowed = set(held)
@@ -464,19 +539,32 @@ def _search(
     words: list[str], query: str, held: list[str], tag_id: int | None, page: int, per_page: int
 ) -> Page:
     tag = tag_term(tag_id) if tag_id else None
-    backend = _Postgres(words, held, tag) if is_postgres() else _SQLite(words, held, tag)
+    key = text.title_key(query)
     skip = (max(page, 1) - 1) * per_page
     want = per_page + 1  # one more than shown: is there a next page?
-    exact = _exact_ids(text.title_key(query), held, tag)
-    rows: list[Row] = backend.rows(exact[skip : skip + want]) if skip < len(exact) else []
-    skip = max(0, skip - len(exact))
-    for tier in (1, 2):
-        if len(rows) >= want:
-            break
-        count, low = backend.bounds(tier, exact)
-        if count > skip:
-            rows += backend.page(tier, low, exact, want - len(rows), skip)
-        skip = max(0, skip - count)
+    rows: list[Row]
+    if is_postgres():
+        pg = _Postgres(words, held, tag, key)
+        rows = pg.title_tiers(want, skip)
+        if len(rows) < want:
+            # The page runs on into the other tier: how far in (without a count when the page
+            # began in the title tiers, as it does unless the user paged past them).
+            ahead = pg.count_title_tiers() if not rows and skip else skip + len(rows)
+            rows += pg.other_tier(want - len(rows), max(0, skip - ahead))
+    else:
+        lite = _SQLite(words, held, tag)
+        exact = _exact_ids(key, held, tag)
+        rows = lite.rows(exact[skip : skip + want]) if skip < len(exact) else []
+        skip = max(0, skip - len(exact))
+        if len(rows) < want:
+            got = lite.page(1, exact, want - len(rows), skip)
+            if len(rows) + len(got) < want:
+                # The page runs on into the other tier, which leaves out the first tier's rows:
+                # all of them on this page when it began there, else read again.
+                ranked = [r[0] for r in got] if not skip else lite.candidates(1, exact)
+                skip = max(0, skip - len(ranked))
+                got += lite.page(2, exact + ranked, want - len(rows) - len(got), skip)
+            rows += got
     has_next = len(rows) > per_page
     all_providers = providers()
     results = [
@@ -486,7 +574,7 @@ def _search(
             object_id=int(object_id),
             title=title,
             subkind=subkind,
-            url=all_providers[kind].url(int(object_id)),
+            url=result_url(kind, int(object_id)),
             snippet=text.render_snippet(snippet or ""),
         )
         for _, kind, object_id, title, subkind, snippet in rows[:per_page]

@@ -4,6 +4,7 @@ PostgreSQL's `english` configuration drops stop words and FTS5 does not, so the 
 dropped here, before either sees the query: "the heart" means "heart" on both.
 """
 
+import bisect
 import html
 import re
 import unicodedata
@@ -61,3 +62,90 @@ def render_snippet(raw: str) -> str:
     """Escape a database snippet for HTML, then turn the highlight markers into <mark>."""
     escaped = html.escape(raw.replace("\n", " ").strip())
     return escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
+
+
+# --- Highlighting in Python (PostgreSQL: ts_headline parsed and stemmed every word of each
+# shown body, several ms a page; the database has already decided what matches) -------------
+
+_TOKEN = re.compile(r"[^\W_]+")
+_SUFFIXES = ("ies", "es", "s", "ed", "ing", "ly")
+SNIPPET_TOKENS = 24
+
+
+def stem(word: str) -> str:
+    """A crude English stem of a folded word, for highlighting only: "haemoglobins" and
+    "haemoglobin" agree; the database's stemmer has already decided what matches."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _matcher(words: list[str]):
+    stems = [stem(w) for w in words]
+    last = words[-1] if words else ""
+
+    def matches(token: str) -> bool:
+        folded = fold(token) if not token.isascii() else token.lower()
+        if last and folded.startswith(last):
+            return True  # the last word is also a prefix (results as you type)
+        return stem(folded) in stems
+
+    return matches
+
+
+def _hits(body: str, tokens: list[re.Match], words: list[str]) -> list[int]:
+    """The indexes of the tokens matching the query. ASCII text is searched with one regular
+    expression for the tokens starting with a stem (then checked); other text token by token."""
+    matches = _matcher(words)
+    if not body.isascii():
+        return [i for i, t in enumerate(tokens) if matches(t.group())]
+    heads = sorted({stem(w) for w in words} | {words[-1]}, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.IGNORECASE)
+    starts = [t.start() for t in tokens]
+    return [
+        bisect.bisect_left(starts, m.start()) for m in pattern.finditer(body) if matches(m.group())
+    ]
+
+
+def highlight(body: str, words: list[str], *, size: int = SNIPPET_TOKENS) -> str:
+    """A snippet of `body` with HIGHLIGHT_START/END around the words matching the query: up to
+    `size` words from a little before the first match (the start when nothing matches), and
+    a second part around the next match beyond them, joined with " … ". Raw text: escape it
+    with `render_snippet`."""
+    tokens = list(_TOKEN.finditer(body))
+    if not tokens:
+        return ""
+    hits = _hits(body, tokens, words) if words else []
+    spans: list[tuple[int, int]] = []
+    if hits:
+        start = max(0, hits[0] - size // 4)
+        spans.append(
+            (start, min(len(tokens), start + size // 2 if len(hits) > 1 else start + size))
+        )
+        later = [i for i in hits if i >= spans[0][1]]
+        if later:
+            start = max(spans[0][1], later[0] - size // 4)
+            spans.append((start, min(len(tokens), start + size // 2)))
+        else:
+            spans[0] = (spans[0][0], min(len(tokens), spans[0][0] + size))
+    else:
+        spans.append((0, min(len(tokens), size)))
+    hit_set = set(hits)
+    parts = []
+    for first, end in spans:
+        out = []
+        # From the text's very start (or the first word), to its very end (or the last word).
+        position = 0 if first == 0 else tokens[first].start()
+        for i in range(first, end):
+            token = tokens[i]
+            out.append(body[position : token.start()])
+            if i in hit_set:
+                out.append(f"{HIGHLIGHT_START}{token.group()}{HIGHLIGHT_END}")
+            else:
+                out.append(token.group())
+            position = token.end()
+        if end == len(tokens):
+            out.append(body[position : position + 20])
+        parts.append("".join(out))
+    return " … ".join(parts)

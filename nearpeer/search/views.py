@@ -47,6 +47,7 @@ def results(request):
 
         def draw() -> str:
             context["page"] = index.run(prepared)
+            context["items"] = _items(context["page"].results, compact=compact)
             return render_to_string("search/_results.html", context)
 
         shown = repr((compact, context["query"])).encode()
@@ -88,3 +89,19 @@ def _options(choices, selected) -> str:
             for value, label in choices
         )
     )
+
+
+def _items(results: list[index.Result], *, compact: bool) -> str:
+    """The results' list items, every text escaped (the snippet is already safe HTML:
+    `text.render_snippet`)."""
+    parts = []
+    for r in results:
+        badge = escape(r.kind[:1].upper() + r.kind[1:]) + (
+            f" · {escape(r.subkind)}" if r.subkind else ""
+        )
+        snippet = f'<p class="snippet">{r.snippet}</p>' if r.snippet and not compact else ""
+        parts.append(
+            f'<li class="search-result"><a href="{escape(r.url)}">{escape(r.title)}</a> '
+            f'<span class="badge">{badge}</span>{snippet}</li>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - escaped above

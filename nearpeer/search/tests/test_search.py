@@ -168,6 +168,13 @@ def test_nothing_a_member_may_not_open(member, client):
         session=invited, member=member, status=Registration.Status.REGISTERED
     )
     assert "Chest pain tutorial group" in titles(member, "chest pain")
+    # A kind filter leaving only short access lists (sessions: a year and single sessions),
+    # which both databases intersect inside the full-text index; with a tag too.
+    assert sorted(titles(member, "chest pain", kinds=["session"])) == [
+        "Chest pain lecture",
+        "Chest pain tutorial group",
+    ]
+    assert titles(member, "chest", kinds=["session"], tag_id=tag("Cardiology").pk) == []
     assert "Tutor case: chest pain" in titles(teacher(), "chest pain", kinds=["resource"])
 
 
@@ -266,6 +273,34 @@ def test_an_exact_title_match_is_filtered_like_the_rest(member):
         "question",
         "resource",
     ]
+
+
+def test_a_search_costs_the_same_few_queries_however_many_results(
+    member, settings, database, django_assert_num_queries
+):
+    """Uncached: the member's held sessions, then on PostgreSQL one statement for the exact and
+    title tiers and one for the other tier when the page reaches it; on SQLite the exact
+    matches, then one statement per tier (and, on a later page crossing into the other tier,
+    the title tier's rows to leave out). No query per result."""
+    settings.NEARPEER_SEARCH_CACHE_SECONDS = 0
+    for n in range(25):
+        make_resource(title=f"Thrombolysis {n}", summary="Door to needle.")
+        make_resource(title=f"Stroke pathway {n}", summary="Consider thrombolysis early.")
+    index.search(member, "warm")  # the member's roles, read once and kept on the user
+    title_page = 2 if database == "postgresql" else 3
+    with django_assert_num_queries(title_page):
+        page = index.search(member, "thrombolysis")
+    assert len(page.results) == 20 and page.has_next
+    assert all(r.title.startswith("Thrombolysis") for r in page.results)
+    with django_assert_num_queries(title_page + (1 if database == "postgresql" else 2)):
+        page = index.search(member, "thrombolysis", page=2)
+    # Five title matches left, then the body matches, ranked as before.
+    titles_ = [r.title for r in page.results]
+    assert all(t.startswith("Thrombolysis") for t in titles_[:5])
+    assert all(t.startswith("Stroke pathway") for t in titles_[5:]) and len(titles_) == 20
+    with django_assert_num_queries(title_page + 1):
+        page = index.search(member, "needle")
+    assert len(page.results) == 20 and page.has_next
 
 
 # --- The result cache -------------------------------------------------------------------------

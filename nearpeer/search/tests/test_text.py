@@ -36,3 +36,26 @@ def test_providers_come_from_the_apps_hook_modules():
         "session": "Sessions", "series": "Series", "question": "Questions",
         "resource": "Resources",
     }  # fmt: skip
+
+
+def test_highlight_marks_the_query_words_plurals_accents_and_the_last_words_prefix():
+    raw = text.highlight(
+        "Fetal haemoglobins differ. Ménière's disease; cardiology.",
+        ["haemoglobin", "meniere", "cardio"],
+    )
+    assert "\x02haemoglobins\x03" in raw
+    assert "\x02Ménière\x03" in raw
+    assert "\x02cardiology\x03" in raw
+    assert "differ" in raw and "\x02differ" not in raw
+
+
+def test_highlight_shows_the_start_when_no_word_is_in_the_text_and_a_second_part_further_on():
+    assert text.highlight("Title words only here.", ["zebra"]) == "Title words only here."
+    body = "stroke " + "filler " * 40 + "stroke again"
+    raw = text.highlight(body, ["stroke"])
+    assert raw.startswith("\x02stroke\x03 filler") and " … " in raw
+    assert raw.endswith("\x02stroke\x03 again")
+    # Escaped before the marks become <mark>.
+    assert text.render_snippet(text.highlight("<b>stroke</b> & co", ["stroke"])) == (
+        "&lt;b&gt;<mark>stroke</mark>&lt;/b&gt; &amp; co"
+    )
