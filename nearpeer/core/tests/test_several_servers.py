@@ -335,7 +335,7 @@ def test_long_work_runs_on_a_worker_and_is_followed_and_downloaded_through_the_o
     from nearpeer.core.models import BackgroundJob
     from nearpeer.evaluation import services as evaluation
     from nearpeer.evaluation.models import Survey, ValueStatement
-    from nearpeer.evaluation.views import DIRECT_VALUE_MAX_STATEMENTS
+    from nearpeer.evaluation.views import DIRECT_VALUE_MAX_CHARS
     from nearpeer.members.models import User
 
     first, second = two_servers
@@ -345,9 +345,9 @@ def test_long_work_runs_on_a_worker_and_is_followed_and_downloaded_through_the_o
     theme = evaluation.get_or_create_code_path(survey=survey, path="Confidence")
     ValueStatement.objects.bulk_create(
         ValueStatement(
-            survey=survey, cycle="immediate", audience="attendees", theme=theme, quote=f"Q{i}"
+            survey=survey, cycle="immediate", audience="attendees", theme=theme, quote="Q" * 1000
         )
-        for i in range(DIRECT_VALUE_MAX_STATEMENTS + 1)  # large: built by the worker
+        for _ in range(DIRECT_VALUE_MAX_CHARS // 1000 + 1)  # large: built by the worker
     )
     roster = b"email,name,year\nana@example.ac.uk,Ana Ng,1\nbo@example.ac.uk,Bo Li,2\n"
 

@@ -2,6 +2,7 @@
 report's files and a large survey's grouped report file."""
 
 import io
+import re
 import zipfile
 from urllib.parse import urlencode
 
@@ -224,8 +225,8 @@ def value_survey(imported_survey):
 
 @pytest.fixture
 def large_value(monkeypatch):
-    """Every value report counts as large (the one above has two statements)."""
-    monkeypatch.setattr(views, "DIRECT_VALUE_MAX_STATEMENTS", 1)
+    """Every value report counts as large (the one above has 29 characters of quotes)."""
+    monkeypatch.setattr(views, "DIRECT_VALUE_MAX_CHARS", 28)
 
 
 def value_file_before_jobs(survey, fmt: str) -> bytes:
@@ -333,7 +334,7 @@ def test_two_leads_building_the_same_large_value_report_get_one_build_and_a_link
     other_format = client.post(build, {"format": "xlsx"})
     client.force_login(other)
     second = client.post(build, {"format": "pdf"}, follow=True)
-    # session, user (roles cached by the request before), survey, the statements' count; the
+    # session, user (roles cached by the request before), survey, the quotes' length; the
     # insert that the active job refuses (in a savepoint: 4); the job holding the key with who
     # started it.
     with django_assert_num_queries(9):
@@ -493,3 +494,31 @@ def test_two_leads_importing_the_same_long_codes_csv_get_one_import(
     assert "is already importing codes into this survey" in page
     assert job.status == "queued" and job.upload.read() == data
     assert not Coding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_value_report_pdf_with_more_quotes_in_a_cell_than_a_page_holds_is_built(
+    client, lead, imported_survey
+):
+    """One row per statement: a cell of 30 long quotes used to be one table row taller than a
+    page, which reportlab cannot lay out (the build failed)."""
+    theme = services.get_or_create_code_path(survey=imported_survey, path="Confidence")
+    ValueStatement.objects.bulk_create(
+        ValueStatement(
+            survey=imported_survey, cycle="immediate", audience="attendees", theme=theme,
+            quote=f"Quote {i}: " + "word " * 190,
+        )
+        for i in range(30)
+    )  # fmt: skip
+    client.force_login(lead)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = client.post(
+            reverse("evaluation:value-report-build", args=["imported"]), {"format": "pdf"}
+        )
+    job = BackgroundJob.objects.get()
+    built = b"".join(client.get(reverse("core:job-output", args=[job.pk])).streaming_content)
+
+    assert started.headers["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert (job.status, job.errors) == ("done", [])
+    assert built.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", built)) >= 10
