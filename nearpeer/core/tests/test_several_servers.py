@@ -156,18 +156,21 @@ def two_servers(server_env):
         _stop(servers)
 
 
-@pytest.fixture
-def worker(server_env, tmp_path):
+def _start_worker(server_env: dict, var_dir: Path) -> subprocess.Popen:
     """One `nearpeer db_worker`, as deployment.md's systemd unit runs it, with a var directory
     of its own: what it reads and writes goes through the database and the bucket only."""
-    (tmp_path / "worker").mkdir()
-    env = {**server_env, "NEARPEER_VAR_DIR": str(tmp_path / "worker")}
-    process = subprocess.Popen(
+    var_dir.mkdir()
+    return subprocess.Popen(
         [sys.executable, "-m", "nearpeer.cli", "db_worker", "--queue-name", "*", "--interval",
          "0.2", "--worker-id", "several-servers-test", "--no-reload", "-v0"],
         cwd=Path(django_settings.BASE_DIR),
-        env=env,
+        env={**server_env, "NEARPEER_VAR_DIR": str(var_dir)},
     )  # fmt: skip
+
+
+@pytest.fixture
+def worker(server_env, tmp_path):
+    process = _start_worker(server_env, tmp_path / "worker")
     try:
         yield process
     finally:
@@ -405,3 +408,62 @@ def test_long_work_runs_on_a_worker_and_is_followed_and_downloaded_through_the_o
     assert fetched.status_code == 200 and fetched.content.startswith(b"PK")
     assert fetched.headers["Content-Disposition"].startswith("attachment;")
     assert "end-of-year-value.xlsx" in fetched.headers["Content-Disposition"]
+
+
+def test_two_committee_members_on_two_servers_get_one_allocation_run_solved_by_the_worker(
+    two_servers, server_env, tmp_path
+):
+    """Both press Run, one through each server, before any worker is up: one run is queued and
+    the second member is sent to it. The worker then solves it, and the review page on the
+    other server, polling its status, is told to reload and shows the groups."""
+    from django.urls import reverse
+
+    from nearpeer.members.tests.factories import committee
+    from nearpeer.tutorials.models import AllocationRun
+    from nearpeer.tutorials.tests.factories import ProgrammeFactory, SlotFactory, sign_up
+
+    first, second = two_servers
+    programme = ProgrammeFactory(title="Year 2 OSCE", group_min=2, group_max=3, tutors_max=1)
+    slot = SlotFactory(programme=programme, weekday=1, start_time="18:00")
+    sign_up(programme, teacher(name="Tina Tutor"), role="tutor", yes=[slot])
+    for name in ("Ann", "Ben"):
+        sign_up(programme, UserFactory(name=name), yes=[slot])
+    committee(email="ada@example.ac.uk", name="Ada Committee")
+    committee(email="bo@example.ac.uk", name="Bo Committee")
+    review = reverse("tutorials:allocation-review", args=[programme.pk])
+    run = reverse("tutorials:allocation-run", args=[programme.pk])
+    status = reverse("tutorials:allocation-status", args=[programme.pk])
+
+    with (
+        httpx.Client(base_url=first, timeout=20) as ada,
+        httpx.Client(base_url=second, timeout=20) as bo,
+    ):
+        _sign_in(ada, "ada@example.ac.uk")
+        _sign_in(bo, "bo@example.ac.uk")
+        ada_token, bo_token = _csrf(ada, review), _csrf(bo, review)
+        pressed = [
+            client.post(run, data={"csrfmiddlewaretoken": token, "time_limit_s": "5"})
+            for client, token in ((ada, ada_token), (bo, bo_token))
+        ]
+        bo_page = bo.get(review).text
+        queued = list(AllocationRun.objects.values_list("status", "run_by__name"))
+        worker = _start_worker(server_env, tmp_path / "worker")
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                polled = bo.get(status, headers={"HX-Request": "true"})
+                if polled.headers.get("HX-Refresh") == "true":
+                    break
+                time.sleep(0.3)
+            after = bo.get(review).text
+        finally:
+            _stop([worker])
+
+    assert [p.status_code for p in pressed] == [302, 302]
+    assert queued == [("queued", "Ada Committee")]
+    assert "An allocation started by Ada Committee is already running." in bo_page
+    assert f'hx-get="{status}"' in bo_page and "waiting for a worker" in bo_page
+    assert polled.headers.get("HX-Refresh") == "true", polled.text[:300]
+    done = AllocationRun.objects.get()
+    assert (done.status, done.placed) == ("done", 2)
+    assert "Ann" in after and "Ben" in after and "hx-get" not in after.split("run-status")[1][:200]
