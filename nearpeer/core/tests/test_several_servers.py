@@ -101,6 +101,9 @@ def server_env(object_store, redis_url, tmp_path, settings) -> dict:
         "AWS_SECRET_ACCESS_KEY": "test",
         # Tasks are rows in PostgreSQL, run by `nearpeer db_worker` (the `worker` fixture).
         "NEARPEER_TASKS": "database",
+        # Cache keys of this test only: a test database starts its ids again, and a role or
+        # fragment cached in Redis by an earlier run for the same id must not be read.
+        "NEARPEER_REDIS_PREFIX": f"several-servers-{uuid.uuid4().hex[:8]}",
     }
     return env
 
@@ -270,7 +273,7 @@ def test_a_registration_through_one_server_shows_at_once_on_the_other(two_server
 
 
 def test_a_role_change_and_a_sign_out_hold_at_once_on_the_other_server(
-    two_servers, redis_url, settings
+    two_servers, server_env, redis_url, settings
 ):
     """Sessions are read from Redis (cached_db) and roles from a cached fragment: a grant made
     anywhere, and a sign-out through one server, are seen by the other at once."""
@@ -288,6 +291,7 @@ def test_a_role_change_and_a_sign_out_hold_at_once_on_the_other_server(
                 "default": {
                     "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
                     "LOCATION": redis_url,
+                    "KEY_PREFIX": server_env["NEARPEER_REDIS_PREFIX"],
                 }
             }
             RoleGrant.objects.create(user=member, role=Role.COMMITTEE)
