@@ -113,7 +113,8 @@ def start_job(
     except IntegrityError:
         if job.upload:
             job.upload.delete(save=False)
-        return BackgroundJob.objects.active().get(kind=kind, key=key[:200]), False
+        active = BackgroundJob.objects.active().select_related("started_by")
+        return active.get(kind=kind, key=key[:200]), False
     transaction.on_commit(lambda: run_job_task.enqueue(job_id=job.pk))
     return job, True
 

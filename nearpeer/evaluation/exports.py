@@ -63,6 +63,21 @@ def value_xlsx(value_table, indicators) -> bytes:
     return _xlsx([("Value creation", table), ("Indicators", ind)])
 
 
+def value_pdf_rows(value_table) -> list[list[object]]:
+    """The value table for the PDF: one row per statement (the cycle named on its first row),
+    so that a cell with many statements breaks across pages instead of overflowing one (a
+    table row taller than a page cannot be laid out)."""
+    rows: list[list[object]] = [["Value cycle", "Attendees", "Teachers"]]
+    for cycle, cells in value_table:
+        columns = [
+            [f"{s.theme.name}: “{s.quote}”" if s.quote else s.theme.name for s in cells[a]]
+            for a in ("attendees", "teachers")
+        ]
+        for i in range(max(1, *(len(c) for c in columns))):
+            rows.append([cycle if i == 0 else ""] + [c[i] if i < len(c) else "" for c in columns])
+    return rows
+
+
 def value_pdf(value_table, indicators, *, title: str) -> bytes:
     from xml.sax.saxutils import escape
 
@@ -72,7 +87,8 @@ def value_pdf(value_table, indicators, *, title: str) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
-    table, ind = value_rows(value_table, indicators)
+    _, ind = value_rows(value_table, indicators)
+    table = value_pdf_rows(value_table)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title)
 

@@ -1,5 +1,5 @@
-"""Evaluation's background jobs (core/jobs.py): importing a survey export, the grouped survey
-report's CSV/XLSX and the value report's PDF/XLSX."""
+"""Evaluation's background jobs (core/jobs.py): importing a survey export or a large codes
+CSV, the grouped survey report's CSV/XLSX and the value report's PDF/XLSX."""
 
 import hashlib
 import logging
@@ -21,6 +21,7 @@ from .permissions import can_run_evaluation
 SURVEY_IMPORT = "evaluation.survey-import"
 VALUE_REPORT = "evaluation.value-report"
 SURVEY_REPORT = "evaluation.survey-report"
+CODES_IMPORT = "evaluation.codes-import"
 REPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -61,6 +62,32 @@ def import_survey(job: BackgroundJob, progress: Progress) -> dict:
     }
 
 
+@register(CODES_IMPORT, can_view=lambda user, job: can_run_evaluation(user))
+def import_codes(job: BackgroundJob, progress: Progress) -> dict:
+    """Check (dry run) or import a large codes CSV with services.import_codes_csv: all or
+    nothing, in one transaction; every error names its row."""
+    survey = Survey.objects.filter(pk=job.params["survey"]).first()
+    if survey is None:
+        raise JobFailed(
+            "The survey was deleted before its codes were imported. Nothing was imported."
+        )
+    dry_run = bool(job.params.get("dry_run"))
+    progress(
+        "Checking the codes (dry run, nothing is written)"
+        if dry_run
+        else "Writing the codes (all or nothing)"
+    )
+    try:
+        n = services.import_codes_csv(survey=survey, data=read_upload(job), dry_run=dry_run)
+    except ParseError as exc:
+        raise JobFailed([*exc.errors[:200], "No codes were imported."]) from exc
+    return {
+        "summary": [f"{'Checked' if dry_run else 'Imported'} {n} coding{'s' if n != 1 else ''}."],
+        "next_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
+        "next_label": "Back to the coding workspace",
+    }
+
+
 def log_kept_columns(user, survey: Survey, parsed) -> None:
     """Columns that looked identifying but were kept with the lead's reason go to the security
     log (no answers in it)."""
@@ -87,22 +114,39 @@ def value_table(survey: Survey) -> list:
     ]
 
 
-@register(VALUE_REPORT, can_view=lambda user, job: can_run_evaluation(user))
-def build_value_report(job: BackgroundJob, progress: Progress) -> dict:
-    """Build the value-creation report file (the platform's indicators over every session of
-    the year, then the PDF or spreadsheet) and keep it for download from the job's page."""
-    survey = Survey.objects.filter(pk=job.params["survey"]).first()
-    if survey is None:
-        raise JobFailed("The survey was deleted before its report was built.")
-    fmt = job.params["format"]
-    progress("Counting the indicators")
-    table, indicators = value_table(survey), platform_indicators()
-    progress(f"Writing the {fmt.upper()} file")
+def value_file(
+    survey: Survey, fmt: str, *, table: list | None = None, indicators: list | None = None
+) -> tuple[bytes, str, str]:
+    """The value-creation report's download: (content, file name, content type). The table and
+    the platform's indicators are those of the report page (passed in when the page has them),
+    whether the file is served at once or built by a worker."""
+    table = value_table(survey) if table is None else table
+    indicators = platform_indicators() if indicators is None else indicators
     if fmt == "pdf":
         data = exports.value_pdf(table, indicators, title=f"Value created: {survey.title}")
     else:
         data = exports.value_xlsx(table, indicators)
-    save_output(job, name=f"{survey.slug}-value.{fmt}", content_type=VALUE_FORMATS[fmt], data=data)
+    return data, f"{survey.slug}-value.{fmt}", VALUE_FORMATS[fmt]
+
+
+def value_job_key(survey: Survey, fmt: str) -> str:
+    return f"value:{survey.pk}:{fmt}"
+
+
+@register(VALUE_REPORT, can_view=lambda user, job: can_run_evaluation(user))
+def build_value_report(job: BackgroundJob, progress: Progress) -> dict:
+    """Build a large value-creation report's file (value_file: the platform's indicators over
+    every session of the year, then the PDF or spreadsheet) and keep it for download from the
+    job's page."""
+    survey = Survey.objects.filter(pk=job.params["survey"]).first()
+    if survey is None:
+        raise JobFailed("The survey was deleted before its report was built.")
+    fmt = job.params["format"]
+    progress("Counting the indicators", 0, 2)
+    table, indicators = value_table(survey), platform_indicators()
+    progress(f"Writing the {fmt.upper()} file", 1, 2)
+    data, name, content_type = value_file(survey, fmt, table=table, indicators=indicators)
+    save_output(job, name=name, content_type=content_type, data=data)
     return {"summary": [f"The {fmt.upper()} file is ready."]}
 
 

@@ -1,10 +1,12 @@
+import hashlib
 from collections import defaultdict
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Sum
+from django.db.models.functions import Length
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -19,7 +21,7 @@ from nearpeer.anonymity.store import (
 )
 from nearpeer.core.jobs import start_job
 
-from . import exports, services
+from . import services
 from .agreement import CodeAgreement
 from .charts import likert_svg
 from .forms import (
@@ -37,6 +39,7 @@ from .forms import (
 )
 from .indicators import platform_indicators
 from .jobs import (
+    CODES_IMPORT,
     REPORT_FORMATS,
     SURVEY_IMPORT,
     SURVEY_REPORT,
@@ -45,6 +48,8 @@ from .jobs import (
     report_file,
     report_job_key,
     report_query,
+    value_file,
+    value_job_key,
     value_table,
 )
 from .models import (
@@ -66,6 +71,14 @@ UNITS_PER_PAGE = 50
 # few hundred milliseconds at most, and a click on "Download" should give a file); above it a
 # worker builds it and the job's page offers it (core/jobs.py).
 DIRECT_REPORT_MAX_RESPONSES = 2000
+# The value report's PDF/XLSX likewise, up to this many characters of quotes in its table (the
+# page has already counted the indicators; the PDF's cost grows with the text it lays out: about
+# 0.3 s for 20,000 characters on the 2-core machine at load 9).
+DIRECT_VALUE_MAX_CHARS = 20_000
+# A codes CSV is checked or imported in the request up to this many lines (each row costs a few
+# queries); a longer one is checked or imported by a worker, all or nothing, and the page
+# follows the job.
+DIRECT_CODES_MAX_LINES = 500
 
 
 def _lead_survey(request, slug: str) -> Survey:
@@ -745,27 +758,45 @@ def codes_export(request, slug):
 
 @require_POST
 def codes_import(request, slug):
+    """Check (dry run) or import codes from CSV, all or nothing. A long file is checked or
+    imported by a background job (core/jobs.py) whose page shows its progress and result: one
+    import into a survey at a time, so two leads pressing Import together get one import."""
     survey = _lead_survey(request, slug)
     form = UploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            n = services.import_codes_csv(
-                survey=survey,
-                data=form.cleaned_data["file"].read(),
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except ParseError as exc:
-            for error in exc.errors[:20]:
-                messages.error(request, error)
-            messages.error(request, "No codes were imported.")
-        else:
-            messages.success(
-                request,
-                f"{'Checked' if form.cleaned_data['dry_run'] else 'Imported'} "
-                f"{n} coding{pluralize(n)}.",
-            )
-    else:
+    if not form.is_valid():
         _report_form_errors(request, form)
+        return redirect("evaluation:coding-workspace", slug=survey.slug)
+    data, dry_run = form.cleaned_data["file"].read(), form.cleaned_data["dry_run"]
+    if data.count(b"\n") > DIRECT_CODES_MAX_LINES:
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        job, created = start_job(
+            kind=CODES_IMPORT,
+            key=f"codes-check:{survey.pk}:{digest}" if dry_run else f"codes:{survey.pk}",
+            title=f"{'Check of codes' if dry_run else 'Codes import'} for {survey.title}",
+            by=request.user,
+            params={
+                "survey": survey.pk,
+                "dry_run": dry_run,
+                "back_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
+                "back_label": "Back to the coding workspace",
+            },
+            upload=("codes.csv", data),
+        )
+        if not created:
+            who = job.started_by.name if job.started_by else "someone"
+            doing = "checking this file" if dry_run else "importing codes into this survey"
+            messages.info(request, f"{who} is already {doing}; here it is.")
+        return redirect("core:job-detail", pk=job.pk)
+    try:
+        n = services.import_codes_csv(survey=survey, data=data, dry_run=dry_run)
+    except ParseError as exc:
+        for error in exc.errors[:20]:
+            messages.error(request, error)
+        messages.error(request, "No codes were imported.")
+    else:
+        messages.success(
+            request, f"{'Checked' if dry_run else 'Imported'} {n} coding{pluralize(n)}."
+        )
     return redirect("evaluation:coding-workspace", slug=survey.slug)
 
 
@@ -809,26 +840,27 @@ def value_report(request, slug):
             return redirect("evaluation:value-report", slug=survey.slug)
         _report_form_errors(request, form)
     table = value_table(survey)
-    indicators = platform_indicators()
+    statements = [s for _, cells in table for cell in cells.values() for s in cell]
     fmt = request.GET.get("format")
-    if fmt == "pdf":
-        return _download(
-            exports.value_pdf(table, indicators, title=f"Value created: {survey.title}"),
-            f"{survey.slug}-value.pdf",
-            "application/pdf",
+    large = sum(len(s.quote) for s in statements) > DIRECT_VALUE_MAX_CHARS
+    if fmt in VALUE_FORMATS and large:
+        # Kept for links and scripts; a large report's file is built by a worker instead, from
+        # the buttons (value_report_build).
+        messages.info(
+            request,
+            "This report is large: its file is built in the background. Press PDF or XLSX.",
         )
-    if fmt == "xlsx":
-        return _download(
-            exports.value_xlsx(table, indicators),
-            f"{survey.slug}-value.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    indicators = platform_indicators()
+    if fmt in VALUE_FORMATS and not large:
+        return _download(*value_file(survey, fmt, table=table, indicators=indicators))
     return render(
         request,
         "evaluation/value_report.html",
         {
             "survey": survey,
             "table": table,
+            "n_statements": len(statements),
+            "large": large,
             "indicators": indicators,
             "form": form,
             "quotes": services.theme_quotes(survey=survey),
@@ -838,17 +870,21 @@ def value_report(request, slug):
 
 @require_POST
 def value_report_build(request, slug):
-    """Build the value report's PDF or spreadsheet as a background job (core/jobs.py) and follow
-    it; its page offers the file when it is ready. One build per survey and format at a time.
-    (`?format=pdf|xlsx` on the report page still answers directly, for scripts.)"""
+    """The value report's PDF or spreadsheet. A small report's file is the response itself; a
+    large one's is built as a background job (core/jobs.py) and this follows it: its page shows
+    the progress and offers the file when it is ready. One build per survey and format at a
+    time, so two leads pressing the button together get one build."""
     survey = _lead_survey(request, slug)
     fmt = request.POST.get("format")
     if fmt not in VALUE_FORMATS:
         messages.error(request, "Choose PDF or XLSX.")
         return redirect("evaluation:value-report", slug=survey.slug)
-    job, _ = start_job(
+    chars = survey.value_statements.aggregate(n=Sum(Length("quote")))["n"] or 0
+    if chars <= DIRECT_VALUE_MAX_CHARS:
+        return _download(*value_file(survey, fmt))
+    job, created = start_job(
         kind=VALUE_REPORT,
-        key=f"value:{survey.pk}:{fmt}",
+        key=value_job_key(survey, fmt),
         title=f"Value report ({fmt.upper()}): {survey.title}",
         by=request.user,
         params={
@@ -858,4 +894,7 @@ def value_report_build(request, slug):
             "back_label": "Back to the value report",
         },
     )
+    if not created:
+        who = job.started_by.name if job.started_by else "someone"
+        messages.info(request, f"{who} is already building this file; here it is.")
     return redirect("core:job-detail", pk=job.pk)

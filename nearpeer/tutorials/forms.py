@@ -151,7 +151,7 @@ class SignUpForm(forms.Form):
 
 
 class RunForm(forms.Form):
-    # The run happens inside the request: stay well under a web server's timeout.
+    # The solver runs on a worker (services.execute_allocation); the limit bounds the wait.
     time_limit_s = forms.IntegerField(
         min_value=1, max_value=20, initial=10, label="Time limit (seconds)"
     )

@@ -74,7 +74,8 @@ def object_store():
 
 
 @pytest.fixture
-def two_servers(object_store, redis_url, tmp_path, settings):
+def server_env(object_store, redis_url, tmp_path, settings) -> dict:
+    """The production environment every process of the deployment shares."""
     # Passwords made here must verify in the servers, which do not know the tests' fast hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     db = connection.settings_dict
@@ -98,7 +99,29 @@ def two_servers(object_store, redis_url, tmp_path, settings):
         "NEARPEER_SIGNED_URL_SECONDS": "60",
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
+        # Tasks are rows in PostgreSQL, run by `nearpeer db_worker` (the `worker` fixture).
+        "NEARPEER_TASKS": "database",
+        # Cache keys of this test only: a test database starts its ids again, and a role or
+        # fragment cached in Redis by an earlier run for the same id must not be read.
+        "NEARPEER_REDIS_PREFIX": f"several-servers-{uuid.uuid4().hex[:8]}",
     }
+    return env
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def two_servers(server_env):
+    env = server_env
     root = Path(django_settings.BASE_DIR)
     subprocess.run(
         [sys.executable, "-m", "nearpeer.cli", "collectstatic", "--noinput", "-v0"],
@@ -133,13 +156,28 @@ def two_servers(object_store, redis_url, tmp_path, settings):
             _wait_for(f"{url}/healthz")
         yield urls
     finally:
-        for server in servers:
-            server.terminate()
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        _stop(servers)
+
+
+def _start_worker(server_env: dict, var_dir: Path) -> subprocess.Popen:
+    """One `nearpeer db_worker`, as deployment.md's systemd unit runs it, with a var directory
+    of its own: what it reads and writes goes through the database and the bucket only."""
+    var_dir.mkdir()
+    return subprocess.Popen(
+        [sys.executable, "-m", "nearpeer.cli", "db_worker", "--queue-name", "*", "--interval",
+         "0.2", "--worker-id", "several-servers-test", "--no-reload", "-v0"],
+        cwd=Path(django_settings.BASE_DIR),
+        env={**server_env, "NEARPEER_VAR_DIR": str(var_dir)},
+    )  # fmt: skip
+
+
+@pytest.fixture
+def worker(server_env, tmp_path):
+    process = _start_worker(server_env, tmp_path / "worker")
+    try:
+        yield process
+    finally:
+        _stop([process])
 
 
 def _csrf(client: httpx.Client, path: str) -> str:
@@ -235,7 +273,7 @@ def test_a_registration_through_one_server_shows_at_once_on_the_other(two_server
 
 
 def test_a_role_change_and_a_sign_out_hold_at_once_on_the_other_server(
-    two_servers, redis_url, settings
+    two_servers, server_env, redis_url, settings
 ):
     """Sessions are read from Redis (cached_db) and roles from a cached fragment: a grant made
     anywhere, and a sign-out through one server, are seen by the other at once."""
@@ -253,6 +291,7 @@ def test_a_role_change_and_a_sign_out_hold_at_once_on_the_other_server(
                 "default": {
                     "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
                     "LOCATION": redis_url,
+                    "KEY_PREFIX": server_env["NEARPEER_REDIS_PREFIX"],
                 }
             }
             RoleGrant.objects.create(user=member, role=Role.COMMITTEE)
@@ -265,3 +304,170 @@ def test_a_role_change_and_a_sign_out_hold_at_once_on_the_other_server(
     assert (before, granted) == (404, 200)
     assert signed_out.status_code == 302
     assert after.status_code == 302 and "/members/sign-in/" in after.headers["Location"]
+
+
+def _follow_job(client: httpx.Client, path: str, seconds: float = 120.0) -> str:
+    """Poll the job's page as its htmx does (the `job-status` fragment) until the job ends."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        fragment = client.get(path, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200, (path, fragment.status_code)
+        if "hx-trigger" not in fragment.text:  # polling stops when the job ends
+            return fragment.text
+        time.sleep(0.3)
+    raise AssertionError(f"{path} did not finish within {seconds:.0f} s")
+
+
+def _bucket_keys(endpoint: str) -> set[str]:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="eu-west-2",
+    )
+    return {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+
+
+def test_long_work_runs_on_a_worker_and_is_followed_and_downloaded_through_the_other_server(
+    two_servers, worker, object_store
+):
+    """A roster import and a large value report started through one server are run by the
+    worker (which reads the upload from, and writes the file to, the bucket), followed on the
+    other server's job page and downloaded from it by a signed URL."""
+    from django.urls import reverse
+
+    from nearpeer.core.models import BackgroundJob
+    from nearpeer.evaluation import services as evaluation
+    from nearpeer.evaluation.models import Survey, ValueStatement
+    from nearpeer.evaluation.views import DIRECT_VALUE_MAX_CHARS
+    from nearpeer.members.models import User
+
+    first, second = two_servers
+    UserFactory(email="committee@example.ac.uk", roles=[Role.COMMITTEE])
+    UserFactory(email="lead@example.ac.uk", roles=[Role.EVALUATION_LEAD])
+    survey = Survey.objects.create(title="End of year", slug="end-of-year")
+    theme = evaluation.get_or_create_code_path(survey=survey, path="Confidence")
+    ValueStatement.objects.bulk_create(
+        ValueStatement(
+            survey=survey, cycle="immediate", audience="attendees", theme=theme, quote="Q" * 1000
+        )
+        for _ in range(DIRECT_VALUE_MAX_CHARS // 1000 + 1)  # large: built by the worker
+    )
+    roster = b"email,name,year\nana@example.ac.uk,Ana Ng,1\nbo@example.ac.uk,Bo Li,2\n"
+
+    with httpx.Client(base_url=first, timeout=20) as on_first:
+        _sign_in(on_first, "committee@example.ac.uk")
+        form = reverse("members:roster-import")
+        token = _csrf(on_first, form)
+        preview = on_first.post(
+            form,
+            data={"csrfmiddlewaretoken": token},
+            files={"file": ("roster.csv", roster, "text/csv")},
+        )
+        digest = re.search(r'name="digest" value="([^"]+)"', preview.text).group(1)
+        confirmed = on_first.post(
+            reverse("members:roster-confirm"),
+            data={"csrfmiddlewaretoken": _csrf(on_first, form), "digest": digest},
+        )
+    roster_page = confirmed.headers["Location"]
+    roster_job = BackgroundJob.objects.get(kind="members.roster-import")
+
+    with httpx.Client(base_url=first, timeout=20) as on_first:
+        _sign_in(on_first, "lead@example.ac.uk")
+        build = reverse("evaluation:value-report-build", args=[survey.slug])
+        token = _csrf(on_first, reverse("evaluation:value-report", args=[survey.slug]))
+        started = on_first.post(build, data={"csrfmiddlewaretoken": token, "format": "xlsx"})
+    value_page = started.headers["Location"]
+
+    with httpx.Client(base_url=second, timeout=20) as on_second:
+        _sign_in(on_second, "committee@example.ac.uk")
+        roster_done = _follow_job(on_second, roster_page)
+    with httpx.Client(base_url=second, timeout=20) as on_second:
+        _sign_in(on_second, "lead@example.ac.uk")
+        value_done = _follow_job(on_second, value_page)
+        value_job = BackgroundJob.objects.get(kind="evaluation.value-report")
+        opened = on_second.get(reverse("core:job-output", args=[value_job.pk]))
+        signed = opened.headers["Location"]
+        fetched = httpx.get(signed, timeout=20)
+    roster_job.refresh_from_db()
+    value_job.refresh_from_db()
+
+    assert confirmed.status_code == 302 and roster_page == f"/jobs/{roster_job.pk}/"
+    assert started.status_code == 302 and value_page == f"/jobs/{value_job.pk}/"
+    assert "Roster imported: 2 new, 0 updated, 0 unchanged." in roster_done
+    assert set(User.objects.filter(email__in=["ana@example.ac.uk", "bo@example.ac.uk"])
+               .values_list("name", flat=True)) == {"Ana Ng", "Bo Li"}  # fmt: skip
+    assert (roster_job.status, roster_job.upload.name) == ("done", "")
+    assert "The XLSX file is ready." in value_done
+    assert value_job.status == "done" and value_job.output.name in _bucket_keys(object_store)
+    # Only the built file is left in the bucket: the worker deleted the roster it read.
+    assert not any("roster" in key for key in _bucket_keys(object_store))
+    assert opened.status_code == 302 and opened.headers["Cache-Control"] == "private, no-store"
+    query = parse_qs(urlsplit(signed).query)
+    assert urlsplit(signed).path == f"/{BUCKET}/{value_job.output.name}"
+    assert query["X-Amz-Expires"] == ["60"]
+    assert fetched.status_code == 200 and fetched.content.startswith(b"PK")
+    assert fetched.headers["Content-Disposition"].startswith("attachment;")
+    assert "end-of-year-value.xlsx" in fetched.headers["Content-Disposition"]
+
+
+def test_two_committee_members_on_two_servers_get_one_allocation_run_solved_by_the_worker(
+    two_servers, server_env, tmp_path
+):
+    """Both press Run, one through each server, before any worker is up: one run is queued and
+    the second member is sent to it. The worker then solves it, and the review page on the
+    other server, polling its status, is told to reload and shows the groups."""
+    from django.urls import reverse
+
+    from nearpeer.members.tests.factories import committee
+    from nearpeer.tutorials.models import AllocationRun
+    from nearpeer.tutorials.tests.factories import ProgrammeFactory, SlotFactory, sign_up
+
+    first, second = two_servers
+    programme = ProgrammeFactory(title="Year 2 OSCE", group_min=2, group_max=3, tutors_max=1)
+    slot = SlotFactory(programme=programme, weekday=1, start_time="18:00")
+    sign_up(programme, teacher(name="Tina Tutor"), role="tutor", yes=[slot])
+    for name in ("Ann", "Ben"):
+        sign_up(programme, UserFactory(name=name), yes=[slot])
+    committee(email="ada@example.ac.uk", name="Ada Committee")
+    committee(email="bo@example.ac.uk", name="Bo Committee")
+    review = reverse("tutorials:allocation-review", args=[programme.pk])
+    run = reverse("tutorials:allocation-run", args=[programme.pk])
+    status = reverse("tutorials:allocation-status", args=[programme.pk])
+
+    with (
+        httpx.Client(base_url=first, timeout=20) as ada,
+        httpx.Client(base_url=second, timeout=20) as bo,
+    ):
+        _sign_in(ada, "ada@example.ac.uk")
+        _sign_in(bo, "bo@example.ac.uk")
+        ada_token, bo_token = _csrf(ada, review), _csrf(bo, review)
+        pressed = [
+            client.post(run, data={"csrfmiddlewaretoken": token, "time_limit_s": "5"})
+            for client, token in ((ada, ada_token), (bo, bo_token))
+        ]
+        bo_page = bo.get(review).text
+        queued = list(AllocationRun.objects.values_list("status", "run_by__name"))
+        worker = _start_worker(server_env, tmp_path / "worker")
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                polled = bo.get(status, headers={"HX-Request": "true"})
+                if polled.headers.get("HX-Refresh") == "true":
+                    break
+                time.sleep(0.3)
+            after = bo.get(review).text
+        finally:
+            _stop([worker])
+
+    assert [p.status_code for p in pressed] == [302, 302]
+    assert queued == [("queued", "Ada Committee")]
+    assert "An allocation started by Ada Committee is already running." in bo_page
+    assert f'hx-get="{status}"' in bo_page and "waiting for a worker" in bo_page
+    assert polled.headers.get("HX-Refresh") == "true", polled.text[:300]
+    done = AllocationRun.objects.get()
+    assert (done.status, done.placed) == ("done", 2)
+    assert "Ann" in after and "Ben" in after and "hx-get" not in after.split("run-status")[1][:200]

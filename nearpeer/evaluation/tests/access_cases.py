@@ -44,6 +44,14 @@ def arrange(world):
     )
 
 
+def _codes_file(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    label = world.answer.response.label
+    row = f"{label},{world.text_q.qid},Theme/Code,lead"
+    return SimpleUploadedFile("codes.csv", f"response_id,question,code,coder\n{row}\n".encode())
+
+
 def _finished_job(*, kind: str, key: str, by, name: str):
     from django.core.files.base import ContentFile
 
@@ -160,14 +168,31 @@ CASES = [
     Access("evaluation:theme-report", LEAD_PAGE, kwargs=_s),
     Access("evaluation:codes-export", LEAD_PAGE, kwargs=_s),
     Access("evaluation:codes-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
-    Access("evaluation:qdpx-export", LEAD_PAGE, kwargs=_s),
-    Access("evaluation:qdpx-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
-    Access("evaluation:value-report", LEAD_PAGE, kwargs=_s),
     Access(
-        "evaluation:value-report-build",
+        "evaluation:codes-import",
         LEAD_POST,
         kwargs=_s,
         method="post",
+        label="dry run",
+        data=lambda w: {"file": _codes_file(w), "dry_run": "on"},
+    ),
+    Access("evaluation:qdpx-export", LEAD_PAGE, kwargs=_s),
+    Access("evaluation:qdpx-import", LEAD_POST, kwargs=_s, method="post", label="no file"),
+    Access("evaluation:value-report", LEAD_PAGE, kwargs=_s),
+    # A small value report: the file is the response, from the button or a link (a large one's
+    # is a job: evaluation/tests/test_background_jobs.py).
+    Access(
+        "evaluation:value-report-build",
+        LEAD_PAGE,
+        kwargs=_s,
+        method="post",
+        data=lambda w: {"format": "xlsx"},
+    ),
+    Access(
+        "evaluation:value-report",
+        LEAD_PAGE,
+        kwargs=_s,
+        label="xlsx",
         data=lambda w: {"format": "xlsx"},
     ),
     Access(

@@ -2,6 +2,7 @@
 report's files and a large survey's grouped report file."""
 
 import io
+import re
 import zipfile
 from urllib.parse import urlencode
 
@@ -14,32 +15,20 @@ from django.urls import reverse
 
 from nearpeer.core.models import BackgroundJob
 from nearpeer.evaluation import exports, services, views
-from nearpeer.evaluation.models import Survey
+from nearpeer.evaluation.indicators import platform_indicators
+from nearpeer.evaluation.jobs import value_table
+from nearpeer.evaluation.models import (
+    Answer,
+    Code,
+    Coding,
+    Question,
+    Survey,
+    ValueStatement,
+)
 from nearpeer.members.models import Role
 from nearpeer.members.tests.factories import UserFactory
 
 from .conftest import DATA
-
-
-@pytest.mark.django_db
-def test_value_report_file_is_built_in_the_background_and_downloaded_from_the_job_page(
-    client, lead, imported_survey
-):
-    client.force_login(lead)
-    url = reverse("evaluation:value-report-build", args=["imported"])
-
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        started = client.post(url, {"format": "xlsx"})
-    job = BackgroundJob.objects.get()
-    page = client.get(started.headers["Location"]).content.decode()
-    download = client.get(reverse("core:job-output", args=[job.pk]))
-
-    assert started.headers["Location"] == reverse("core:job-detail", args=[job.pk])
-    assert "<li>The XLSX file is ready.</li>" in page
-    assert f'href="{reverse("core:job-output", args=[job.pk])}"' in page
-    assert download["Content-Disposition"] == 'attachment; filename="imported-value.xlsx"'
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
-    assert "Value creation" in book.sheetnames
 
 
 @pytest.mark.django_db
@@ -214,3 +203,322 @@ def test_only_evaluation_leads_start_or_read_a_report_build(client, lead, import
     assert refused.status_code == 404 and job.started_by == lead
     assert member_sees == [404, 404]
     assert lead_sees == [200, 200]
+
+
+# --- The value-creation report's PDF/XLSX --------------------------------------------------
+
+
+@pytest.fixture
+def value_survey(imported_survey):
+    """The imported survey with two statements in its value table."""
+    theme = services.get_or_create_code_path(survey=imported_survey, path="Confidence")
+    for quote in ("I finally got ECGs", "I teach now"):
+        ValueStatement.objects.create(
+            survey=imported_survey,
+            cycle="immediate",
+            audience="attendees",
+            theme=theme,
+            quote=quote,
+        )
+    return imported_survey
+
+
+@pytest.fixture
+def large_value(monkeypatch):
+    """Every value report counts as large (the one above has 29 characters of quotes)."""
+    monkeypatch.setattr(views, "DIRECT_VALUE_MAX_CHARS", 28)
+
+
+def value_file_before_jobs(survey, fmt: str) -> bytes:
+    """What value_report built inside the request before large files moved to a job."""
+    table, indicators = value_table(survey), platform_indicators()
+    if fmt == "pdf":
+        return exports.value_pdf(table, indicators, title=f"Value created: {survey.title}")
+    return exports.value_xlsx(table, indicators)
+
+
+@pytest.mark.django_db
+def test_a_large_value_reports_file_is_built_by_a_job_and_downloaded_from_its_page(
+    client, lead, value_survey, large_value
+):
+    before = value_file_before_jobs(value_survey, "xlsx")
+    client.force_login(lead)
+    url = reverse("evaluation:value-report-build", args=["imported"])
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = client.post(url, {"format": "xlsx"})
+    job = BackgroundJob.objects.get()
+    page = client.get(started.headers["Location"]).content.decode()
+    download = client.get(reverse("core:job-output", args=[job.pk]))
+    built = b"".join(download.streaming_content)
+
+    assert started.headers["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert (job.kind, job.status) == ("evaluation.value-report", "done")
+    assert "<li>The XLSX file is ready.</li>" in page
+    assert f'href="{reverse("core:job-output", args=[job.pk])}"' in page
+    assert f'href="{reverse("evaluation:value-report", args=["imported"])}"' in page
+    assert download["Content-Disposition"] == 'attachment; filename="imported-value.xlsx"'
+    assert same_file(built, before, "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(built))
+    assert [c.value for c in book["Value creation"][2]][:2] == [
+        "Immediate value",
+        "Confidence: “I finally got ECGs”\nConfidence: “I teach now”",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_value_report_builds_progress_shows_on_the_polled_job_page(
+    client, lead, value_survey, large_value, monkeypatch
+):
+    """While the worker writes the file, the job's htmx fragment (polled every second) says so,
+    one step of two."""
+    client.force_login(lead)
+    seen = {}
+    write = exports.value_xlsx
+
+    def watching(*args, **kwargs):
+        job = BackgroundJob.objects.get()
+        fragment = client.get(
+            reverse("core:job-detail", args=[job.pk]), headers={"HX-Request": "true"}
+        )
+        seen["fragment"] = fragment.content.decode()
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "value_xlsx", watching)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("evaluation:value-report-build", args=["imported"]), {"format": "xlsx"})
+    job = BackgroundJob.objects.get()
+    after = client.get(reverse("core:job-detail", args=[job.pk]), headers={"HX-Request": "true"})
+
+    fragment = seen["fragment"]
+    assert fragment.lstrip().startswith('<div id="job-status"') and "<html" not in fragment
+    assert 'hx-trigger="every 1s"' in fragment
+    assert "<strong>Writing the XLSX file</strong>: 1 of 2." in fragment
+    assert '<progress max="2" value="1"' in fragment
+    assert "hx-trigger" not in after.content.decode()  # polling stops when the job ends
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx"])
+def test_a_small_value_reports_file_is_the_response_itself_from_the_button_or_the_link(
+    client, lead, value_survey, fmt
+):
+    before = value_file_before_jobs(value_survey, fmt)
+    client.force_login(lead)
+
+    button = client.post(
+        reverse("evaluation:value-report-build", args=["imported"]), {"format": fmt}
+    )
+    link = client.get(reverse("evaluation:value-report", args=["imported"]), {"format": fmt})
+
+    for response in (button, link):
+        assert response["Content-Disposition"] == f'attachment; filename="imported-value.{fmt}"'
+        if fmt == "xlsx":
+            assert same_file(response.content, before, fmt)
+        else:  # reportlab stamps the time and a random document id in the file
+            assert response.content.startswith(b"%PDF") and before.startswith(b"%PDF")
+    assert not BackgroundJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_two_leads_building_the_same_large_value_report_get_one_build_and_a_link_builds_none(
+    client, lead, value_survey, large_value, django_assert_num_queries
+):
+    other = UserFactory(roles=[Role.EVALUATION_LEAD], name="Other Lead")
+    build = reverse("evaluation:value-report-build", args=["imported"])
+    page = reverse("evaluation:value-report", args=["imported"])
+
+    # No worker runs here (the test's transaction never commits): the first stays queued.
+    client.force_login(lead)
+    first = client.post(build, {"format": "pdf"})
+    other_format = client.post(build, {"format": "xlsx"})
+    client.force_login(other)
+    second = client.post(build, {"format": "pdf"}, follow=True)
+    # session, user (roles cached by the request before), survey, the quotes' length; the
+    # insert that the active job refuses (in a savepoint: 4); the job holding the key with who
+    # started it.
+    with django_assert_num_queries(9):
+        client.post(build, {"format": "pdf"})
+    link = client.get(page, {"format": "pdf"})
+
+    assert first.headers["Location"] == second.redirect_chain[-1][0]
+    assert "Other Lead" not in second.content.decode()
+    assert "is already building this file" in second.content.decode()
+    assert first["Location"] != other_format["Location"]
+    assert BackgroundJob.objects.filter(kind="evaluation.value-report").count() == 2
+    # A link with ?format= to a large report's file builds nothing in the request: the page.
+    assert link.status_code == 200 and "attachment" not in link.get("Content-Disposition", "")
+    assert "Press PDF or XLSX" in link.content.decode()
+    assert "it is prepared in the background" in link.content.decode()
+
+
+@pytest.mark.django_db
+def test_only_evaluation_leads_start_or_read_a_value_report_build(
+    client, lead, value_survey, large_value
+):
+    member = UserFactory(year=2)
+    client.force_login(member)
+    refused = client.post(
+        reverse("evaluation:value-report-build", args=["imported"]), {"format": "pdf"}
+    )
+    client.force_login(lead)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("evaluation:value-report-build", args=["imported"]), {"format": "pdf"})
+    job = BackgroundJob.objects.get()
+    seen = {}
+    for who in (member, UserFactory(roles=[Role.EVALUATION_LEAD])):
+        client.force_login(who)
+        seen[who] = [
+            client.get(reverse(name, args=[job.pk])).status_code
+            for name in ("core:job-detail", "core:job-output")
+        ]
+    client.logout()
+    anonymous = client.get(reverse("core:job-output", args=[job.pk]))
+
+    assert refused.status_code == 404 and job.status == "done"
+    assert list(seen.values()) == [[404, 404], [200, 200]]
+    assert anonymous.status_code in (302, 404)
+
+
+# --- A long codes CSV ---------------------------------------------------------------------
+
+
+def codes_csv(survey, *, bad_row: bool = False) -> bytes:
+    """One code on every free-text answer of the survey (and a row naming no response)."""
+    answers = Answer.objects.filter(
+        response__survey=survey, question__kind=Question.Kind.TEXT
+    ).select_related("response", "question")
+    lines = ["response_id,question,code,coder"]
+    lines += [f"{a.response.label},{a.question.qid},Confidence/Exams,ana" for a in answers]
+    if bad_row:
+        lines.append("R_nobody,Q1,Confidence,ana")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def long_codes(monkeypatch):
+    """Every codes CSV counts as long (the imported survey's has a dozen lines)."""
+    monkeypatch.setattr(views, "DIRECT_CODES_MAX_LINES", 1)
+
+
+def post_codes(client, data: bytes, *, dry_run: bool = False):
+    form = {"file": io.BytesIO(data)}
+    if dry_run:
+        form["dry_run"] = "on"
+    return client.post(reverse("evaluation:codes-import", args=["imported"]), form)
+
+
+@pytest.mark.django_db
+def test_a_long_codes_csv_is_imported_by_a_job_all_or_nothing_after_a_dry_run(
+    client, lead, imported_survey, long_codes
+):
+    data = codes_csv(imported_survey)
+    n = data.count(b"\n") - 1
+    client.force_login(lead)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        checked = post_codes(client, data, dry_run=True)
+    check = BackgroundJob.objects.get()
+    after_check = Coding.objects.count()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        imported = post_codes(client, data)
+    job = BackgroundJob.objects.exclude(pk=check.pk).get()
+    page = client.get(imported.headers["Location"]).content.decode()
+
+    assert n >= 2
+    assert checked.headers["Location"] == reverse("core:job-detail", args=[check.pk])
+    assert (check.status, check.result["summary"]) == ("done", [f"Checked {n} codings."])
+    assert after_check == 0
+    assert imported.headers["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert job.status == "done" and f"<li>Imported {n} codings.</li>" in page
+    assert Coding.objects.filter(code__name="Exams", coder="ana").count() == n
+    assert not job.upload and not check.upload  # the uploads are deleted when the job ends
+
+
+@pytest.mark.django_db
+def test_a_long_codes_csv_with_one_bad_row_imports_nothing_and_names_the_row(
+    client, lead, imported_survey, long_codes
+):
+    data = codes_csv(imported_survey, bad_row=True)
+    last = data.count(b"\n")
+    client.force_login(lead)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = post_codes(client, data)
+    job = BackgroundJob.objects.get()
+    page = client.get(started.headers["Location"]).content.decode()
+
+    assert job.status == "failed"
+    assert job.errors == [
+        f"row {last}, column response_id: unknown response id 'R_nobody' in imported",
+        "No codes were imported.",
+    ]
+    assert "Nothing was changed." in page
+    assert not Coding.objects.exists() and not Code.objects.filter(name="Exams").exists()
+
+
+@pytest.mark.django_db
+def test_a_short_codes_csv_is_imported_in_the_request(client, lead, imported_survey):
+    data = codes_csv(imported_survey)
+    client.force_login(lead)
+
+    response = post_codes(client, data)
+    page = client.get(response.headers["Location"]).content.decode()
+
+    n = data.count(b"\n") - 1
+    assert response.headers["Location"] == reverse("evaluation:coding-workspace", args=["imported"])
+    assert f"Imported {n} codings." in page
+    assert Coding.objects.count() == n and not BackgroundJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_two_leads_importing_the_same_long_codes_csv_get_one_import(
+    client, lead, imported_survey, long_codes, django_assert_num_queries
+):
+    other = UserFactory(roles=[Role.EVALUATION_LEAD], name="Other Lead")
+    data = codes_csv(imported_survey)
+
+    # No worker runs here (the test's transaction never commits): the first stays queued.
+    client.force_login(lead)
+    first = post_codes(client, data)
+    client.force_login(other)
+    # session, user, roles, survey; the insert that the active job refuses (in a savepoint:
+    # 4); the job holding the key with who started it. (The message is kept in a cookie.)
+    with django_assert_num_queries(9):
+        second = post_codes(client, data)
+    page = client.get(second.headers["Location"]).content.decode()
+
+    job = BackgroundJob.objects.get()
+    assert first.headers["Location"] == second.headers["Location"]
+    assert second.headers["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert "is already importing codes into this survey" in page
+    assert job.status == "queued" and job.upload.read() == data
+    assert not Coding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_value_report_pdf_with_more_quotes_in_a_cell_than_a_page_holds_is_built(
+    client, lead, imported_survey
+):
+    """One row per statement: a cell of 30 long quotes used to be one table row taller than a
+    page, which reportlab cannot lay out (the build failed)."""
+    theme = services.get_or_create_code_path(survey=imported_survey, path="Confidence")
+    ValueStatement.objects.bulk_create(
+        ValueStatement(
+            survey=imported_survey, cycle="immediate", audience="attendees", theme=theme,
+            quote=f"Quote {i}: " + "word " * 190,
+        )
+        for i in range(30)
+    )  # fmt: skip
+    client.force_login(lead)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = client.post(
+            reverse("evaluation:value-report-build", args=["imported"]), {"format": "pdf"}
+        )
+    job = BackgroundJob.objects.get()
+    built = b"".join(client.get(reverse("core:job-output", args=[job.pk])).streaming_content)
+
+    assert started.headers["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert (job.status, job.errors) == ("done", [])
+    assert built.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", built)) >= 10
