@@ -17,11 +17,13 @@ from .indicators import platform_indicators
 from .models import Survey, ValueAudience, ValueCycle
 from .parsing import ParseError, parse
 from .permissions import can_run_evaluation
+from .refi import RefiError
 
 SURVEY_IMPORT = "evaluation.survey-import"
 VALUE_REPORT = "evaluation.value-report"
 SURVEY_REPORT = "evaluation.survey-report"
 CODES_IMPORT = "evaluation.codes-import"
+QDPX_IMPORT = "evaluation.qdpx-import"
 REPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -83,6 +85,32 @@ def import_codes(job: BackgroundJob, progress: Progress) -> dict:
         raise JobFailed([*exc.errors[:200], "No codes were imported."]) from exc
     return {
         "summary": [f"{'Checked' if dry_run else 'Imported'} {n} coding{'s' if n != 1 else ''}."],
+        "next_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
+        "next_label": "Back to the coding workspace",
+    }
+
+
+@register(QDPX_IMPORT, can_view=lambda user, job: can_run_evaluation(user))
+def import_qdpx(job: BackgroundJob, progress: Progress) -> dict:
+    """Check (dry run) or import a large REFI-QDA project with services.import_qdpx: all or
+    nothing, in one transaction; an error says what did not match."""
+    survey = Survey.objects.filter(pk=job.params["survey"]).first()
+    if survey is None:
+        raise JobFailed(
+            "The survey was deleted before the project was imported. Nothing was imported."
+        )
+    dry_run = bool(job.params.get("dry_run"))
+    progress(
+        "Reading the project (dry run, nothing is written)"
+        if dry_run
+        else "Reading the project and writing its codings (all or nothing)"
+    )
+    try:
+        result = services.import_qdpx(survey=survey, data=read_upload(job), dry_run=dry_run)
+    except RefiError as exc:
+        raise JobFailed(f"Nothing imported: {exc}") from exc
+    return {
+        "summary": [result.summary()],
         "next_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
         "next_label": "Back to the coding workspace",
     }

@@ -40,6 +40,7 @@ from .forms import (
 from .indicators import platform_indicators
 from .jobs import (
     CODES_IMPORT,
+    QDPX_IMPORT,
     REPORT_FORMATS,
     SURVEY_IMPORT,
     SURVEY_REPORT,
@@ -79,6 +80,9 @@ DIRECT_VALUE_MAX_CHARS = 20_000
 # queries); a longer one is checked or imported by a worker, all or nothing, and the page
 # follows the job.
 DIRECT_CODES_MAX_LINES = 500
+# A REFI-QDA project above this size is read and matched by a background job: parsing and
+# matching a few megabytes of coded text takes seconds (services.import_qdpx).
+DIRECT_QDPX_MAX_BYTES = 1024 * 1024
 
 
 def _lead_survey(request, slug: str) -> Survey:
@@ -632,8 +636,14 @@ def transcript_upload(request, slug):
 
 
 def _report_form_errors(request, form) -> None:
-    """One message with every field error of a form posted from another page."""
-    messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+    """One message with every field error of a form posted from another page, each named by
+    its field's label (the form is not on the page the member returns to)."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    messages.error(request, "; ".join(parts))
 
 
 @require_GET
@@ -808,19 +818,43 @@ def qdpx_export(request, slug):
 
 @require_POST
 def qdpx_import(request, slug):
+    """Check (dry run) or import codings from a REFI-QDA project, all or nothing. A large
+    project is read by a background job, one import into a survey at a time."""
     survey = _lead_survey(request, slug)
     form = UploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            result = services.import_qdpx(
-                survey=survey,
-                data=form.cleaned_data["file"].read(),
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except RefiError as exc:
-            messages.error(request, f"Nothing imported: {exc}")
-        else:
-            messages.success(request, result.summary())
+    if not form.is_valid():
+        _report_form_errors(request, form)
+        return redirect("evaluation:coding-workspace", slug=survey.slug)
+    data, dry_run = form.cleaned_data["file"].read(), form.cleaned_data["dry_run"]
+    if len(data) > DIRECT_QDPX_MAX_BYTES:
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        job, created = start_job(
+            kind=QDPX_IMPORT,
+            key=f"qdpx-check:{survey.pk}:{digest}" if dry_run else f"qdpx:{survey.pk}",
+            title=(
+                f"{'Check of a REFI-QDA project' if dry_run else 'REFI-QDA import'} "
+                f"for {survey.title}"
+            ),
+            by=request.user,
+            params={
+                "survey": survey.pk,
+                "dry_run": dry_run,
+                "back_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
+                "back_label": "Back to the coding workspace",
+            },
+            upload=("project.qdpx", data),
+        )
+        if not created:
+            who = job.started_by.name if job.started_by else "someone"
+            doing = "checking this project" if dry_run else "importing a project into this survey"
+            messages.info(request, f"{who} is already {doing}; here it is.")
+        return redirect("core:job-detail", pk=job.pk)
+    try:
+        result = services.import_qdpx(survey=survey, data=data, dry_run=dry_run)
+    except RefiError as exc:
+        messages.error(request, f"Nothing imported: {exc}")
+    else:
+        messages.success(request, result.summary())
     return redirect("evaluation:coding-workspace", slug=survey.slug)
 
 

@@ -522,3 +522,90 @@ def test_a_value_report_pdf_with_more_quotes_in_a_cell_than_a_page_holds_is_buil
     assert started.headers["Location"] == reverse("core:job-detail", args=[job.pk])
     assert (job.status, job.errors) == ("done", [])
     assert built.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", built)) >= 10
+
+
+# --- A large REFI-QDA project ---------------------------------------------------------------
+
+
+@pytest.fixture
+def coded_export(imported_survey):
+    """The survey's codings exported as .qdpx, then removed from the survey."""
+    answer = Answer.objects.get(response__external_id="R_a1", question__qid="Q5")
+    code = services.get_or_create_code_path(survey=imported_survey, path="Resources/Recordings")
+    services.apply_code(code=code, coder="ana@example.ac.uk", answer=answer, start=0, end=5)
+    data = services.export_qdpx(survey=imported_survey)
+    Coding.objects.all().delete()
+    Code.objects.all().delete()
+    return data
+
+
+def post_qdpx(client, data: bytes, *, dry_run: bool = False):
+    form = {"file": io.BytesIO(data)}
+    if dry_run:
+        form["dry_run"] = "on"
+    return client.post(reverse("evaluation:qdpx-import", args=["imported"]), form)
+
+
+@pytest.mark.django_db
+def test_a_large_refi_project_is_checked_then_imported_by_a_job(
+    client, lead, imported_survey, coded_export, monkeypatch
+):
+    monkeypatch.setattr(views, "DIRECT_QDPX_MAX_BYTES", 1)
+    client.force_login(lead)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        checked = post_qdpx(client, coded_export, dry_run=True)
+    check = BackgroundJob.objects.get()
+    after_check = Coding.objects.count()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        imported = post_qdpx(client, coded_export)
+    job = BackgroundJob.objects.exclude(pk=check.pk).get()
+    page = client.get(imported.headers["Location"]).content.decode()
+
+    assert checked.headers["Location"] == reverse("core:job-detail", args=[check.pk])
+    assert check.status == "done" and check.result["summary"][0].startswith("Would import 1 coding")
+    assert after_check == 0
+    assert job.status == "done" and "Imported 1 coding" in page
+    assert Coding.objects.filter(code__name="Recordings", coder="ana@example.ac.uk").count() == 1
+    assert not job.upload and not check.upload
+
+
+@pytest.mark.django_db
+def test_a_large_refi_project_matching_nothing_fails_and_changes_nothing(
+    client, lead, imported_survey, coded_export, monkeypatch
+):
+    monkeypatch.setattr(views, "DIRECT_QDPX_MAX_BYTES", 1)
+    # The same project with its sources renamed: they match no answer of the survey.
+    source, other_buffer = zipfile.ZipFile(io.BytesIO(coded_export)), io.BytesIO()
+    with zipfile.ZipFile(other_buffer, "w") as out:
+        for name in source.namelist():
+            out.writestr(name, source.read(name).replace(b"R_a1", b"R_zz"))
+    other = other_buffer.getvalue()
+    client.force_login(lead)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = post_qdpx(client, other)
+    job = BackgroundJob.objects.get()
+
+    assert started.headers["Location"] == reverse("core:job-detail", args=[job.pk])
+    assert job.status == "failed" and job.errors[0].startswith("Nothing imported: 1 of")
+    assert not Coding.objects.exists() and not Code.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_small_refi_project_is_imported_in_the_request(
+    client, lead, imported_survey, coded_export
+):
+    client.force_login(lead)
+    response = post_qdpx(client, coded_export)
+    assert response.headers["Location"] == reverse("evaluation:coding-workspace", args=["imported"])
+    assert not BackgroundJob.objects.exists()
+    assert Coding.objects.filter(code__name="Recordings").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refi_upload_without_a_file_says_so(client, lead, imported_survey):
+    client.force_login(lead)
+    response = client.post(reverse("evaluation:qdpx-import", args=["imported"]), {}, follow=True)
+    assert "File: This field is required." in response.content.decode()
+    assert not BackgroundJob.objects.exists()
