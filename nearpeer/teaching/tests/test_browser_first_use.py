@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import committee
 from nearpeer.teaching.models import Session
@@ -32,7 +33,9 @@ def test_committee_makes_a_twelve_week_series_with_a_reading_week_gap(
     page.get_by_label("Title").fill("Year 2 cardiology")
     page.get_by_label("Year 2").check()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("heading", name="Schedule sessions of “Year 2 cardiology”").is_visible()
+    expect(
+        page.get_by_role("heading", name="Schedule sessions of “Year 2 cardiology”")
+    ).to_be_visible()
     page.get_by_label("On", exact=True).select_option(str(first.weekday()))
     page.get_by_label("Starts at (24-hour)").fill("18:00")
     page.get_by_label("From").fill(first.isoformat())
@@ -42,12 +45,12 @@ def test_committee_makes_a_twelve_week_series_with_a_reading_week_gap(
     page.get_by_role("button", name="Preview the dates").click()
 
     preview = page.locator(".schedule-preview li")
-    assert preview.count() == 12
+    expect(preview).to_have_count(12)  # waits for the preview to arrive (count() would not)
     assert axe(page) == []
     _shot(page, f"series-preview-{width}")
     page.get_by_role("button", name="Create these 12 sessions").click()
 
-    assert page.get_by_text("12 sessions of “Year 2 cardiology” created").is_visible()
+    expect(page.get_by_text("12 sessions of “Year 2 cardiology” created")).to_be_visible()
     days = [timezone.localtime(s.starts_at).date() for s in Session.objects.order_by("starts_at")]
     assert len(days) == 12 and gap not in days
     assert days[5] - days[4] == timedelta(weeks=2)
