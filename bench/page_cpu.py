@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=60)
     parser.add_argument("--pages", default="")
     parser.add_argument("--profile", default="", help="a page to profile (cProfile) after timing")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats)")
     args = parser.parse_args()
 
     var = Path(args.var_dir)
@@ -132,7 +133,7 @@ def main() -> None:
         for _ in range(30):
             client.get(path)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("ROWS", "60")))
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(60)
 
 
 if __name__ == "__main__":
