@@ -282,48 +282,66 @@ def practice_next(request):
 
 @require_http_methods(["GET", "POST"])
 def question_practise(request, pk: int):
-    question = _question_or_404(request, pk)
-    version = question.published_version
-    if version is None:
+    """Before an answer (GET) the page is the same for everyone who may practise the question:
+    its parts are cached per published version, so a warm GET reads only the question's row
+    (for the permission) and builds neither the version nor the answer form."""
+    posted = request.method == "POST"
+    questions = Question.objects.all()
+    if posted:
+        questions = questions.select_related("author", "latest_version", "published_version")
+    question = get_object_or_404(questions, pk=pk)
+    if not can_see_question(request.user, question) or question.published_version_id is None:
         raise Http404
     from_queue = request.GET.get("from") == "queue"
-    form = AnswerForm(request.POST or None, version=version)
-    if request.method == "POST" and form.is_valid():
-        try:
-            attempt = services.answer_question(
-                member=request.user, question=question, selected=form.selected(),
-                response=form.response(), confidence=form.cleaned_data["confidence"],
-                source="queue" if from_queue else "practice",
-            )  # fmt: skip
-        except ValidationError as exc:
-            _form_errors_from(form, exc)
-        else:
-            return redirect("questions:attempt-detail", pk=attempt.pk)
+    form = None
+    if posted:
+        form = AnswerForm(request.POST, version=question.published_version)
+        if form.is_valid():
+            try:
+                attempt = services.answer_question(
+                    member=request.user, question=question, selected=form.selected(),
+                    response=form.response(), confidence=form.cleaned_data["confidence"],
+                    source="queue" if from_queue else "practice",
+                )  # fmt: skip
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                return redirect("questions:attempt-detail", pk=attempt.pk)
     context = {
         "question": question,
-        "version": version,
-        "form": form,
+        "form": form,  # None before an answer: the page shows no errors then
         "from_queue": from_queue,
-        # Inputs are written in the template: faster than rendering a widget per option.
-        "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
-        "response": answer_response(version, request.POST) or {},
         "confidence": _chosen_confidence(request),
         "confidence_choices": services.Confidence.CHOICES,
     }
     template = "questions/question_practise.html"
 
     def parts() -> dict:
-        shared = {**context, "rating": services.rating_summary(question)}
-        return {
-            name: render_to_string(f"{template}#{name}", shared)
+        version = question.published_version
+        shared = {
+            **context,
+            "version": version,
+            "form": form or AnswerForm(version=version),
+            # Inputs are written in the template: faster than rendering a widget per option.
+            "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
+            "response": answer_response(version, request.POST) or {},
+            "rating": services.rating_summary(question),
+        }
+        html = {
+            f"{name}_html": render_to_string(f"{template}#{name}", shared)
             for name in ("meta", "version", "inputs")
         }
+        return {"title": version.title, **html}
 
-    # Before an answer the page is the same for everyone who may practise the question.
     shown = (
-        fragment(f"practise:{version.pk}", TOPICS, parts) if request.method == "GET" else parts()
+        fragment(f"practise:{question.published_version_id}", TOPICS, parts)
+        if not posted
+        else parts()
     )
-    context |= {f"{name}_html": mark_safe(html) for name, html in shown.items()}  # noqa: S308
+    context |= {
+        name: value if name == "title" else mark_safe(value)  # noqa: S308 (our templates)
+        for name, value in shown.items()
+    }
     return render(request, template, context)
 
 
