@@ -65,3 +65,22 @@ def test_an_anonymous_request_is_still_sent_to_sign_in():
     request, response = _run(AnonymousUser(), _needs_login)
     assert response.status_code == 302 and reverse("members:login") in response["Location"]
     assert type(request.user) is AnonymousUser
+
+
+def test_a_pages_fragments_and_the_members_roles_are_read_together():
+    from nearpeer.members.models import Role, RoleGrant, fragments_with_roles
+
+    member = UserFactory()
+    RoleGrant.objects.create(user=member, role=Role.FACULTY)
+    fresh = User.objects.get(pk=member.pk)
+
+    assert fragments_with_roles(fresh, [("t:page", ("test-page",), lambda: "html")]) == ["html"]
+    assert fresh.__dict__["roles"] == frozenset({Role.FACULTY})
+    # Read already: not asked for again; the anonymous have none to read.
+    assert fragments_with_roles(fresh, [("t:page", ("test-page",), lambda: "x")]) == ["html"]
+    assert fragments_with_roles(AnonymousUser(), [("t:page", ("test-page",), lambda: 1)]) == [
+        "html"
+    ]
+    lazy = SimpleLazyObject(lambda: User.objects.get(pk=member.pk))
+    fragments_with_roles(lazy, [])
+    assert lazy.roles == frozenset({Role.FACULTY}) and "roles" in lazy._wrapped.__dict__
