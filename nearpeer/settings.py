@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "nearpeer.core.context_processors.nearpeer",
             ],
+            # {% url %} without arguments reversed once per process (core/templatetags).
+            "builtins": ["nearpeer.core.templatetags.reversed_once"],
         },
     },
 ]
