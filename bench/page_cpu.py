@@ -33,16 +33,31 @@ def main() -> None:
     parser.add_argument("--var-dir", required=True)
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--redis-url", default="")
+    parser.add_argument(
+        "--postgres-url",
+        default="",
+        help="seed and use this PostgreSQL database instead of SQLite (it is dropped and created "
+        "again on the first run, when --var-dir holds no facts yet)",
+    )
     parser.add_argument("-n", type=int, default=60)
     parser.add_argument("--pages", default="")
     parser.add_argument("--profile", default="", help="a page to profile (cProfile) after timing")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats)")
     args = parser.parse_args()
 
     var = Path(args.var_dir)
     var.mkdir(parents=True, exist_ok=True)
-    database = var / "bench.sqlite3"
-    fresh = not database.exists()
-    pages._environment(f"sqlite:///{database}", str(var), args.redis_url)
+    facts_file = var / "facts.pickle"
+    fresh = not facts_file.exists()
+    url = args.postgres_url or f"sqlite:///{var / 'bench.sqlite3'}"
+    if args.postgres_url and fresh:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    pages._environment(url, str(var), args.redis_url)
     if args.redis_url:
         os.environ["NEARPEER_REDIS_PREFIX"] = "bench-page-cpu"
     pages._wsgi()
@@ -52,12 +67,11 @@ def main() -> None:
 
     from nearpeer.members.models import User
 
-    facts_file = var / "facts.pickle"
     if fresh:
         call_command("migrate", verbosity=0, interactive=False)
         facts = pages.seed(random.Random(2026), scale=args.scale, stdout=print)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE" if args.postgres_url else "ANALYZE")
         facts = {k: getattr(v, "pk", v) for k, v in facts.items()}
         facts_file.write_bytes(pickle.dumps(facts))
     if not (var / "static").exists():
@@ -119,7 +133,7 @@ def main() -> None:
         for _ in range(30):
             client.get(path)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(60)
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "nearpeer.core.middleware.LoginRequiredMiddleware",
     "nearpeer.core.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "nearpeer.core.context_processors.nearpeer",
             ],
+            # {% url %} without arguments reversed once per process (core/templatetags).
+            "builtins": ["nearpeer.core.templatetags.reversed_once"],
         },
     },
 ]

@@ -196,6 +196,38 @@ def fragment(key: str, topics: tuple[str, ...], build, timeout: int = FRAGMENT_S
     return value
 
 
+def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
+    """Several `fragment`s of one page read in one round trip: `specs` is a list of
+    (key, topics, build), and the values come back in that order. Every version and every
+    stored fragment is read in one MGET; those missing or stale are built and written back
+    together."""
+    from django.core.cache import cache
+
+    version_keys = list(dict.fromkeys(_version_key(t) for _, topics, _ in specs for t in topics))
+    full_keys = [f"nearpeer:fragment:{key}" for key, _, _ in specs]
+    found = cache.get_many([*version_keys, *full_keys])
+    if not all(k in found for k in version_keys):
+        topics = [k.removeprefix(_version_key("")) for k in version_keys]
+        joined = data_versions(*topics)
+        if joined is None:
+            return [build() for _, _, build in specs]
+        found |= dict(zip(version_keys, joined.split("."), strict=True))
+        found = {k: v for k, v in found.items() if k not in full_keys}  # built afresh below
+    values, fresh = [], {}
+    for (_, topics, build), full_key in zip(specs, full_keys, strict=True):
+        versions = ".".join(str(found[_version_key(t)]) for t in topics)
+        stored = found.get(full_key)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions:
+            values.append(stored[1])
+            continue
+        value = build()
+        fresh[full_key] = (versions, value)
+        values.append(value)
+    if fresh:
+        cache.set_many(fresh, timeout)
+    return values
+
+
 def bump_on_writes(topic: str, *models, unless_only: frozenset[str] = frozenset()) -> None:
     """Bump `topic` whenever a row of `models` is saved or deleted (or a many-to-many link
     changes). A save whose update_fields lie within `unless_only` (say, a sign-in's last_login)

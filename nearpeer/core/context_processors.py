@@ -48,6 +48,24 @@ def head_links() -> SafeString:
     return mark_safe(_head_links(str(settings.STATIC_URL)))  # noqa: S308 (our template)
 
 
+@lru_cache(maxsize=8)
+def _header_search(urlconf: str, prefix: str) -> str:
+    return render_to_string(HEADER_SEARCH)
+
+
+HEADER_SEARCH = "search/_header_search.html"
+
+
+def header_search(request) -> SafeString:
+    """The header's search box: the same on every page unless the address holds a search
+    (`q`), so rendered once per process for the empty box (its two reversed addresses were a
+    tenth of a page's rendering) and afresh, with the request, only when it shows a query."""
+    if request is not None and request.GET.get("q"):
+        return mark_safe(render_to_string(HEADER_SEARCH, {"request": request}))  # noqa: S308
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return mark_safe(_header_search(str(urlconf), get_script_prefix()))  # noqa: S308
+
+
 def nav_links(can: dict) -> SafeString:
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     html = _nav_links(
@@ -70,4 +88,5 @@ def nearpeer(request) -> dict:
         "nav_links": SimpleLazyObject(lambda: nav_links(can)),
         "site_urls": SimpleLazyObject(site_urls),
         "head_links": SimpleLazyObject(head_links),
+        "header_search": SimpleLazyObject(lambda: header_search(request)),
     }

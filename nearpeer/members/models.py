@@ -127,7 +127,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             return frozenset()
         from nearpeer.core.cache import fragment
 
-        return fragment(
+        return fragment(*self.roles_fragment())
+
+    def roles_fragment(self) -> tuple:
+        """The (key, topics, build) of this user's roles in the shared cache."""
+        return (
             f"roles:{self.pk}",
             (roles_topic(self.pk),),
             lambda: frozenset(self.role_grants.values_list("role", flat=True)),
@@ -135,6 +139,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+
+def fragments_with_roles(user, specs: list) -> list:
+    """nearpeer.core.cache.fragments(specs) for a page, with the user's roles (which every
+    page asks for: menu, permissions) read in the same round trip unless already read."""
+    from django.utils.functional import LazyObject
+
+    from nearpeer.core.cache import fragments
+
+    if not getattr(user, "pk", None):  # (this also looks a lazy request.user up)
+        return fragments(specs)
+    if isinstance(user, LazyObject):
+        user = user._wrapped
+    if "roles" in user.__dict__:
+        return fragments(specs)
+    roles, *values = fragments([user.roles_fragment(), *specs])
+    user.__dict__["roles"] = roles  # what the cached_property would have stored
+    return values
 
 
 def roles_topic(user_id: int) -> str:

@@ -14,11 +14,11 @@ from nearpeer.core.panels import Panel
 from .models import ReviewCard
 
 
-def due_now(member_id: int) -> int:
-    """How many of the member's review cards are due (as the queue page counts them). Cached
-    per member as the due times, sorted, under a version every write to their cards bumps, so
-    the count moves on with the clock without a query."""
-    times = fragment(
+def due_times(member_id: int) -> tuple:
+    """The fragment (nearpeer.core.cache) of the member's review cards' due times, sorted:
+    cached per member under a version every write to their cards bumps, so a count of those
+    due moves on with the clock without a query."""
+    return (
         f"home:due:{member_id}",
         (owner_topic("review", member_id),),
         lambda: list(
@@ -27,7 +27,16 @@ def due_now(member_id: int) -> int:
             .values_list("due", flat=True)
         ),
     )
+
+
+def count_due(times: list) -> int:
+    """How many of `due_times` are due now (as the queue page counts them)."""
     return bisect_right(times, timezone.now())
+
+
+def due_now(member_id: int) -> int:
+    """How many of the member's review cards are due."""
+    return count_due(fragment(*due_times(member_id)))
 
 
 def panels(request) -> list[Panel]:

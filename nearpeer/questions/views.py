@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from nearpeer.core.cache import fragment
+from nearpeer.core.cache import fragment, fragments
 from nearpeer.core.jobs import start_job
 
 from . import formats, itemstats, scoring, services
@@ -41,6 +41,7 @@ from .forms import (
     TransitionForm,
     answer_response,
 )
+from .home import count_due, due_times
 from .jobs import QUESTION_EXPORT, QUESTION_IMPORT, export_params
 from .models import (
     Attempt,
@@ -98,8 +99,9 @@ def _error_messages(exc: ValidationError) -> list[str]:
 @require_GET
 def home(request):
     """The bank's home. What everyone sees (the filter form, the published count) is cached
-    per chosen filters, and the member's own questions per member, until a questions write
-    bumps the version; the due and to-review counts are read live."""
+    per chosen filters, and the member's own questions and their cards' due times per member,
+    until a write bumps the version (all three read in one round trip); the to-review count
+    is read live."""
     user = request.user
     initial = request.session.get(FILTERS_SESSION_KEY, {"year": user.year})
     template = "questions/home.html"
@@ -129,7 +131,11 @@ def home(request):
         return render_to_string(f"{template}#mine", {"mine": questions})
 
     filters = urlencode(sorted((k, str(v)) for k, v in initial.items()))
-    due = ReviewCard.objects.filter(member=user, due__lte=timezone.now()).count()
+    # The shared part, the member's own questions and their due times: one cache round trip.
+    practise_html, mine_html, times = fragments(
+        [(f"bank:{filters}", TOPICS, practise), (f"bank-mine:{user.pk}", TOPICS, mine),
+         due_times(user.pk)]
+    )  # fmt: skip
     reviewer = is_reviewer(user)
     to_review = (
         Question.objects.filter(status__in=REVIEWING).exclude(author=user).count()
@@ -140,9 +146,9 @@ def home(request):
         request,
         template,
         {
-            "practise_html": mark_safe(fragment(f"bank:{filters}", TOPICS, practise)),  # noqa: S308
-            "mine_html": mark_safe(fragment(f"bank-mine:{user.pk}", TOPICS, mine)),  # noqa: S308
-            "due": due,
+            "practise_html": mark_safe(practise_html),  # noqa: S308 (our templates)
+            "mine_html": mark_safe(mine_html),  # noqa: S308 (our templates)
+            "due": count_due(times),
             "to_review": to_review,
             "reviewer": reviewer,
             "committee": can_manage_tags(user),
@@ -286,48 +292,66 @@ def practice_next(request):
 
 @require_http_methods(["GET", "POST"])
 def question_practise(request, pk: int):
-    question = _question_or_404(request, pk)
-    version = question.published_version
-    if version is None:
+    """Before an answer (GET) the page is the same for everyone who may practise the question:
+    its parts are cached per published version, so a warm GET reads only the question's row
+    (for the permission) and builds neither the version nor the answer form."""
+    posted = request.method == "POST"
+    questions = Question.objects.all()
+    if posted:
+        questions = questions.select_related("author", "latest_version", "published_version")
+    question = get_object_or_404(questions, pk=pk)
+    if not can_see_question(request.user, question) or question.published_version_id is None:
         raise Http404
     from_queue = request.GET.get("from") == "queue"
-    form = AnswerForm(request.POST or None, version=version)
-    if request.method == "POST" and form.is_valid():
-        try:
-            attempt = services.answer_question(
-                member=request.user, question=question, selected=form.selected(),
-                response=form.response(), confidence=form.cleaned_data["confidence"],
-                source="queue" if from_queue else "practice",
-            )  # fmt: skip
-        except ValidationError as exc:
-            _form_errors_from(form, exc)
-        else:
-            return redirect("questions:attempt-detail", pk=attempt.pk)
+    form = None
+    if posted:
+        form = AnswerForm(request.POST, version=question.published_version)
+        if form.is_valid():
+            try:
+                attempt = services.answer_question(
+                    member=request.user, question=question, selected=form.selected(),
+                    response=form.response(), confidence=form.cleaned_data["confidence"],
+                    source="queue" if from_queue else "practice",
+                )  # fmt: skip
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                return redirect("questions:attempt-detail", pk=attempt.pk)
     context = {
         "question": question,
-        "version": version,
-        "form": form,
+        "form": form,  # None before an answer: the page shows no errors then
         "from_queue": from_queue,
-        # Inputs are written in the template: faster than rendering a widget per option.
-        "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
-        "response": answer_response(version, request.POST) or {},
         "confidence": _chosen_confidence(request),
         "confidence_choices": services.Confidence.CHOICES,
     }
     template = "questions/question_practise.html"
 
     def parts() -> dict:
-        shared = {**context, "rating": services.rating_summary(question)}
-        return {
-            name: render_to_string(f"{template}#{name}", shared)
+        version = question.published_version
+        shared = {
+            **context,
+            "version": version,
+            "form": form or AnswerForm(version=version),
+            # Inputs are written in the template: faster than rendering a widget per option.
+            "chosen": [int(v) for v in request.POST.getlist("answer") if v.isdigit()],
+            "response": answer_response(version, request.POST) or {},
+            "rating": services.rating_summary(question),
+        }
+        html = {
+            f"{name}_html": render_to_string(f"{template}#{name}", shared)
             for name in ("meta", "version", "inputs")
         }
+        return {"title": version.title, **html}
 
-    # Before an answer the page is the same for everyone who may practise the question.
     shown = (
-        fragment(f"practise:{version.pk}", TOPICS, parts) if request.method == "GET" else parts()
+        fragment(f"practise:{question.published_version_id}", TOPICS, parts)
+        if not posted
+        else parts()
     )
-    context |= {f"{name}_html": mark_safe(html) for name, html in shown.items()}  # noqa: S308
+    context |= {
+        name: value if name == "title" else mark_safe(value)  # noqa: S308 (our templates)
+        for name, value in shown.items()
+    }
     return render(request, template, context)
 
 

@@ -25,7 +25,7 @@ from nearpeer.core import throttle
 from nearpeer.core.cache import fragment
 from nearpeer.core.files import private_file_response
 from nearpeer.core.panels import home_panels
-from nearpeer.members.models import User
+from nearpeer.members.models import User, fragments_with_roles
 from nearpeer.members.permissions import is_committee
 
 from . import services
@@ -114,18 +114,24 @@ def home(request):
     now = timezone.now()
     minute = now.replace(second=0, microsecond=0)
     stamp = f"{user.year}:{minute:%Y%m%d%H%M}"
-    coming, candidates = fragment(
-        f"home-year:{stamp}",
-        ("teaching",),
-        lambda: (
-            list(
-                Session.objects.for_year(user.year)
-                .upcoming(minute)
-                .scheduled()
-                .values_list("pk", flat=True)[:HOME_POOL]
-            ),
-            _catch_up_candidates(user, minute),
-        ),
+    # The member's roles (for the page's menu) come in the same round trip.
+    [(coming, candidates)] = fragments_with_roles(
+        user,
+        [
+            (
+                f"home-year:{stamp}",
+                ("teaching",),
+                lambda: (
+                    list(
+                        Session.objects.for_year(user.year)
+                        .upcoming(minute)
+                        .scheduled()
+                        .values_list("pk", flat=True)[:HOME_POOL]
+                    ),
+                    _catch_up_candidates(user, minute),
+                ),
+            )
+        ],
     )
     mine, teaching, attended, opened = services.home_state(
         user,
@@ -403,7 +409,10 @@ def session_detail(request, pk: int):
     materials come from the cache (nearpeer.core.cache.fragment). Who may see it is decided
     from both, as Session.objects.visible_to does."""
     user = request.user
-    shared = fragment(f"session-page:{pk}", ("teaching",), lambda: services.session_page_shared(pk))
+    # The member's roles (for the permissions below) come in the same round trip.
+    [shared] = fragments_with_roles(
+        user, [(f"session-page:{pk}", ("teaching",), lambda: services.session_page_shared(pk))]
+    )
     if shared is None:
         raise Http404("No such session.")
     session = shared["session"]

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 
-from nearpeer.core.cache import ResilientRedisCache, bump, fragment
+from nearpeer.core.cache import ResilientRedisCache, bump, fragment, fragments
 
 
 @pytest.fixture
@@ -62,3 +62,66 @@ def test_one_redis_client_per_pool(redis_url):
     assert backend.get("k") == "v"
     assert backend._cache.get_client(write=True) is backend._cache.get_client(write=True)
     backend.delete("k")
+
+
+def test_several_fragments_come_back_in_order_and_are_built_once(topic):
+    built = []
+
+    def build(value):
+        def run():
+            built.append(value)
+            return value
+
+        return run
+
+    specs = [("t:e1", (topic,), build("one")), ("t:e2", (topic, topic + "-x"), build("two"))]
+    first = fragments(specs)
+    second = fragments(specs)
+
+    assert first == second == ["one", "two"] and built == ["one", "two"]
+    # The same entries as fragment() reads and writes.
+    assert fragment("t:e2", (topic, topic + "-x"), lambda: "unused") == "two"
+
+
+def test_a_bump_rebuilds_only_the_fragments_showing_that_topic(topic):
+    other = topic + "-other"
+    assert fragments([("t:f1", (topic,), lambda: 1), ("t:f2", (other,), lambda: 2)]) == [1, 2]
+
+    bump(other)
+
+    assert fragments([("t:f1", (topic,), lambda: 0), ("t:f2", (other,), lambda: 3)]) == [1, 3]
+
+
+def test_several_fragments_never_serve_one_stored_at_another_version(topic):
+    fragments([("t:g", (topic,), lambda: "current")])
+    cache.set("nearpeer:fragment:t:g", ("0", "stale"), 60)
+
+    assert fragments([("t:g", (topic,), lambda: "rebuilt")]) == ["rebuilt"]
+
+
+@pytest.mark.redis
+def test_several_fragments_are_read_in_one_round_trip(redis_url, settings, topic):
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": topic,
+        }
+    }
+    specs = [("t:h1", (topic,), lambda: "a"), ("t:h2", (topic, "x" + topic), lambda: "b")]
+    fragments(specs)  # builds and stores
+    commands = []
+    real = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        commands.append(args[0])
+        return real(self, *args, **options)
+
+    redis.Redis.execute_command = counting
+    try:
+        assert fragments(specs) == ["a", "b"]
+    finally:
+        redis.Redis.execute_command = real
+    assert commands == ["MGET"]

@@ -1,9 +1,12 @@
 """The cached question pages (nearpeer.core.cache.fragment): a write to anything they show is
 seen at once, and no member sees another member's part."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from nearpeer.members.tests.factories import UserFactory
 from nearpeer.questions import services
@@ -120,3 +123,35 @@ def test_practise_queries_are_constant_when_warm(client, published, django_asser
         html = _get(client, url)
 
     assert "ST elevation in II, III and aVF" in html and "csrfmiddlewaretoken" in html
+
+
+def test_the_bank_page_counts_due_cards_at_once_and_only_the_members_own(client):
+    ada, bea = UserFactory(year=3), UserFactory(year=3)
+    question = make_question(title="Due later")
+    client.force_login(ada)
+    before = _get(client, reverse("questions:home"))
+
+    services.add_to_review_queue(
+        member=ada, question=question, when=timezone.now() - timedelta(days=30)
+    )
+    as_ada = _get(client, reverse("questions:home"))
+    client.force_login(bea)
+    as_bea = _get(client, reverse("questions:home"))
+
+    assert "Nothing due right now." in before
+    assert "1 question due now." in as_ada
+    assert "Nothing due right now." in as_bea
+
+
+def test_bank_page_queries_are_constant_when_warm(client, django_assert_num_queries):
+    member = UserFactory(year=3)
+    for n in range(3):
+        make_question(author=member, title=f"Mine {n}", status=Status.DRAFT)
+    client.force_login(member)
+    _get(client, reverse("questions:home"))
+
+    # Session and user; the shared part, the member's questions and due times from the cache.
+    with django_assert_num_queries(2):
+        html = _get(client, reverse("questions:home"))
+
+    assert "Mine 2" in html and "Nothing due right now." in html

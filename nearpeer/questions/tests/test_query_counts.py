@@ -20,12 +20,12 @@ def test_home_lists_my_questions_in_constant_queries(client, django_assert_num_q
         )
     client.force_login(author)
     url = reverse("questions:home")
-    # Cold: session, user, the due count, roles, the published count, three tag lists for
-    # the filter form, my questions and their tags. Warm: the cached parts (roles too) cost
-    # nothing.
+    # Cold: session, user, the due times, roles, the published count, three tag lists for
+    # the filter form, my questions and their tags. Warm: session and user; the cached parts
+    # (roles and due times too) cost nothing.
     with django_assert_num_queries(10):
         response = client.get(url)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         warm = client.get(url)
     assert response.content.decode().count('<td><a href="/questions/') == rows
     assert warm.content.decode().count('<td><a href="/questions/') == rows

@@ -371,3 +371,21 @@ def test_the_cached_session_page_is_shown_only_to_whom_may_see_it(client):
     client.force_login(stranger)
     assert client.get(f"/sessions/{fifth.pk}/").status_code == 404
     assert client.get("/sessions/999999/").status_code == 404
+
+
+def test_the_session_page_and_home_follow_a_granted_role_at_once(client, member, session):
+    from nearpeer.members.models import Role, RoleGrant
+
+    client.force_login(member)
+    page = reverse("teaching:session-detail", args=[session.pk])
+    before, home_before = _get(client, page), _get(client, "/")
+
+    grant = RoleGrant.objects.create(user=member, role=Role.COMMITTEE)
+    granted, home_granted = _get(client, page), _get(client, "/")
+    grant.delete()
+    revoked = _get(client, page)
+
+    edit = reverse("teaching:session-edit", args=[session.pk])
+    assert edit not in before and edit in granted and edit not in revoked
+    dashboard = reverse("teaching:dashboard")
+    assert dashboard not in home_before and dashboard in home_granted
