@@ -320,7 +320,7 @@ class ExportForm(PracticeFilterForm):
     )
     questions = forms.CharField(
         label="Only these questions", required=False, max_length=2000,
-        help_text="Question numbers, e.g. Q12, Q15 Q40. When given, the filters above are not "
+        help_text="Question numbers, e.g. Q12, Q15 Q40. When given, the filters below are not "
         "used.",
     )  # fmt: skip
     include_unpublished = forms.BooleanField(
