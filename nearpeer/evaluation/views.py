@@ -778,25 +778,11 @@ def codes_import(request, slug):
         return redirect("evaluation:coding-workspace", slug=survey.slug)
     data, dry_run = form.cleaned_data["file"].read(), form.cleaned_data["dry_run"]
     if data.count(b"\n") > DIRECT_CODES_MAX_LINES:
-        digest = hashlib.sha256(data).hexdigest()[:32]
-        job, created = start_job(
-            kind=CODES_IMPORT,
-            key=f"codes-check:{survey.pk}:{digest}" if dry_run else f"codes:{survey.pk}",
-            title=f"{'Check of codes' if dry_run else 'Codes import'} for {survey.title}",
-            by=request.user,
-            params={
-                "survey": survey.pk,
-                "dry_run": dry_run,
-                "back_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
-                "back_label": "Back to the coding workspace",
-            },
-            upload=("codes.csv", data),
-        )
-        if not created:
-            who = job.started_by.name if job.started_by else "someone"
-            doing = "checking this file" if dry_run else "importing codes into this survey"
-            messages.info(request, f"{who} is already {doing}; here it is.")
-        return redirect("core:job-detail", pk=job.pk)
+        return _coding_import_job(
+            request, survey, kind=CODES_IMPORT, key="codes", filename="codes.csv", data=data,
+            dry_run=dry_run, title="Check of codes" if dry_run else "Codes import",
+            doing="checking this file" if dry_run else "importing codes into this survey",
+        )  # fmt: skip
     try:
         n = services.import_codes_csv(survey=survey, data=data, dry_run=dry_run)
     except ParseError as exc:
@@ -808,6 +794,32 @@ def codes_import(request, slug):
             request, f"{'Checked' if dry_run else 'Imported'} {n} coding{pluralize(n)}."
         )
     return redirect("evaluation:coding-workspace", slug=survey.slug)
+
+
+def _coding_import_job(
+    request, survey, *, kind: str, key: str, filename: str, data: bytes, dry_run: bool,
+    title: str, doing: str,
+):  # fmt: skip
+    """Start (or join) the background job that checks or imports a large file into the coding
+    workspace: one import into a survey at a time, one check per survey and file."""
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    job, created = start_job(
+        kind=kind,
+        key=f"{key}-check:{survey.pk}:{digest}" if dry_run else f"{key}:{survey.pk}",
+        title=f"{title} for {survey.title}",
+        by=request.user,
+        params={
+            "survey": survey.pk,
+            "dry_run": dry_run,
+            "back_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
+            "back_label": "Back to the coding workspace",
+        },
+        upload=(filename, data),
+    )
+    if not created:
+        who = job.started_by.name if job.started_by else "someone"
+        messages.info(request, f"{who} is already {doing}; here it is.")
+    return redirect("core:job-detail", pk=job.pk)
 
 
 @require_GET
@@ -827,28 +839,12 @@ def qdpx_import(request, slug):
         return redirect("evaluation:coding-workspace", slug=survey.slug)
     data, dry_run = form.cleaned_data["file"].read(), form.cleaned_data["dry_run"]
     if len(data) > DIRECT_QDPX_MAX_BYTES:
-        digest = hashlib.sha256(data).hexdigest()[:32]
-        job, created = start_job(
-            kind=QDPX_IMPORT,
-            key=f"qdpx-check:{survey.pk}:{digest}" if dry_run else f"qdpx:{survey.pk}",
-            title=(
-                f"{'Check of a REFI-QDA project' if dry_run else 'REFI-QDA import'} "
-                f"for {survey.title}"
-            ),
-            by=request.user,
-            params={
-                "survey": survey.pk,
-                "dry_run": dry_run,
-                "back_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
-                "back_label": "Back to the coding workspace",
-            },
-            upload=("project.qdpx", data),
-        )
-        if not created:
-            who = job.started_by.name if job.started_by else "someone"
-            doing = "checking this project" if dry_run else "importing a project into this survey"
-            messages.info(request, f"{who} is already {doing}; here it is.")
-        return redirect("core:job-detail", pk=job.pk)
+        return _coding_import_job(
+            request, survey, kind=QDPX_IMPORT, key="qdpx", filename="project.qdpx", data=data,
+            dry_run=dry_run,
+            title="Check of a REFI-QDA project" if dry_run else "REFI-QDA import",
+            doing="checking this project" if dry_run else "importing a project into this survey",
+        )  # fmt: skip
     try:
         result = services.import_qdpx(survey=survey, data=data, dry_run=dry_run)
     except RefiError as exc:
