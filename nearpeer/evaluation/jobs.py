@@ -64,56 +64,52 @@ def import_survey(job: BackgroundJob, progress: Progress) -> dict:
     }
 
 
+def _workspace_import(job: BackgroundJob, progress: Progress, *, what: str, run) -> dict:
+    """The shared frame of the coding workspace's imports: the survey looked up again, the
+    progress line, and the way back. `run(survey, data, dry_run)` returns the summary line."""
+    survey = Survey.objects.filter(pk=job.params["survey"]).first()
+    if survey is None:
+        raise JobFailed(f"The survey was deleted before {what} was imported. Nothing was imported.")
+    dry_run = bool(job.params.get("dry_run"))
+    progress(
+        f"Checking {what} (dry run, nothing is written)"
+        if dry_run
+        else f"Writing {what} (all or nothing)"
+    )
+    return {
+        "summary": [run(survey, read_upload(job), dry_run)],
+        "next_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
+        "next_label": "Back to the coding workspace",
+    }
+
+
 @register(CODES_IMPORT, can_view=lambda user, job: can_run_evaluation(user))
 def import_codes(job: BackgroundJob, progress: Progress) -> dict:
     """Check (dry run) or import a large codes CSV with services.import_codes_csv: all or
     nothing, in one transaction; every error names its row."""
-    survey = Survey.objects.filter(pk=job.params["survey"]).first()
-    if survey is None:
-        raise JobFailed(
-            "The survey was deleted before its codes were imported. Nothing was imported."
-        )
-    dry_run = bool(job.params.get("dry_run"))
-    progress(
-        "Checking the codes (dry run, nothing is written)"
-        if dry_run
-        else "Writing the codes (all or nothing)"
-    )
-    try:
-        n = services.import_codes_csv(survey=survey, data=read_upload(job), dry_run=dry_run)
-    except ParseError as exc:
-        raise JobFailed([*exc.errors[:200], "No codes were imported."]) from exc
-    return {
-        "summary": [f"{'Checked' if dry_run else 'Imported'} {n} coding{'s' if n != 1 else ''}."],
-        "next_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
-        "next_label": "Back to the coding workspace",
-    }
+
+    def run(survey: Survey, data: bytes, dry_run: bool) -> str:
+        try:
+            n = services.import_codes_csv(survey=survey, data=data, dry_run=dry_run)
+        except ParseError as exc:
+            raise JobFailed([*exc.errors[:200], "No codes were imported."]) from exc
+        return f"{'Checked' if dry_run else 'Imported'} {n} coding{'s' if n != 1 else ''}."
+
+    return _workspace_import(job, progress, what="the codes", run=run)
 
 
 @register(QDPX_IMPORT, can_view=lambda user, job: can_run_evaluation(user))
 def import_qdpx(job: BackgroundJob, progress: Progress) -> dict:
     """Check (dry run) or import a large REFI-QDA project with services.import_qdpx: all or
     nothing, in one transaction; an error says what did not match."""
-    survey = Survey.objects.filter(pk=job.params["survey"]).first()
-    if survey is None:
-        raise JobFailed(
-            "The survey was deleted before the project was imported. Nothing was imported."
-        )
-    dry_run = bool(job.params.get("dry_run"))
-    progress(
-        "Reading the project (dry run, nothing is written)"
-        if dry_run
-        else "Reading the project and writing its codings (all or nothing)"
-    )
-    try:
-        result = services.import_qdpx(survey=survey, data=read_upload(job), dry_run=dry_run)
-    except RefiError as exc:
-        raise JobFailed(f"Nothing imported: {exc}") from exc
-    return {
-        "summary": [result.summary()],
-        "next_url": reverse("evaluation:coding-workspace", kwargs={"slug": survey.slug}),
-        "next_label": "Back to the coding workspace",
-    }
+
+    def run(survey: Survey, data: bytes, dry_run: bool) -> str:
+        try:
+            return services.import_qdpx(survey=survey, data=data, dry_run=dry_run).summary()
+        except RefiError as exc:
+            raise JobFailed(f"Nothing imported: {exc}") from exc
+
+    return _workspace_import(job, progress, what="the project's codings", run=run)
 
 
 def log_kept_columns(user, survey: Survey, parsed) -> None:
