@@ -177,23 +177,7 @@ def fragment(key: str, topics: tuple[str, ...], build, timeout: int = FRAGMENT_S
 
     The fragment is stored beside the versions it was built at, and read together with the
     current versions in one round trip (MGET): it is served only when they are equal."""
-    from django.core.cache import cache
-
-    version_keys = [_version_key(t) for t in topics]
-    full_key = f"nearpeer:fragment:{key}"
-    found = cache.get_many([*version_keys, full_key])
-    stored = found.get(full_key)
-    if all(k in found for k in version_keys):
-        versions = ".".join(str(found[k]) for k in version_keys)
-    else:
-        versions, stored = data_versions(*topics), None
-        if versions is None:
-            return build()
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions:
-        return stored[1]
-    value = build()
-    cache.set(full_key, (versions, value), timeout)
-    return value
+    return fragments([(key, topics, build)], timeout)[0]
 
 
 def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
