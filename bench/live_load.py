@@ -155,6 +155,9 @@ async def serve_bare(port: int) -> None:
 # --- The load generator -------------------------------------------------------------------------
 
 
+# Per answer (participant:item) the client's send and ack-received times, with --trace.
+TRACE: dict = {"on": False, "client": {}}
+
 # The client offers permessage-deflate to both servers (as browsers do) unless --no-deflate.
 CLIENT = {"compression": "deflate"}
 
@@ -162,6 +165,7 @@ CLIENT = {"compression": "deflate"}
 class Participant:
     def __init__(self, url: str, origin: str):
         self.url, self.origin = url, origin
+        self.key = url.partition("participant=")[2]
         self.pending: dict[str, asyncio.Future] = {}
         self.snapshots = 0
 
@@ -205,6 +209,8 @@ class Participant:
             done, message = await asyncio.wait_for(future, 60)
         except TimeoutError:
             return float("inf"), {"type": "timeout"}
+        if TRACE["on"]:
+            TRACE["client"][f"{self.key}:{item}"] = (start, done)
         return done - start, message
 
     async def close(self) -> None:
@@ -307,6 +313,7 @@ async def drive(
             return await p.answer(item, choice, sent)
 
         delays = [rng.uniform(0, spread) if scenario == "spread" else 0.0 for _ in people]
+        print(f"{name}: {scenario} starts", flush=True)
         outcomes = await asyncio.gather(
             *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
         )
@@ -345,6 +352,40 @@ async def drive(
 
 
 # --- Servers ------------------------------------------------------------------------------------
+
+
+async def commit_floor(database_url: str | None, var_dir: str, rate: float, count: int = 400):
+    """One-row autocommit INSERTs into a table of the bench database at the spread's arrival rate:
+    the least an acked answer can cost on this machine now (Nearpeer acks only after the commit)."""
+    name = "bench_commit_probe"
+    latencies = []
+    if database_url:
+        import psycopg
+
+        conn = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
+        await conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (id uuid PRIMARY KEY, n int)")
+        for i in range(count):
+            start = time.perf_counter()
+            await conn.execute(f"INSERT INTO {name} VALUES (%s, %s)", [uuid.uuid4(), i])  # noqa: S608
+            latencies.append(time.perf_counter() - start)
+            await asyncio.sleep(1 / rate)
+        await conn.execute(f"DROP TABLE {name}")
+        await conn.close()
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(Path(var_dir) / "nearpeer.sqlite3", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (id text PRIMARY KEY, n int)")
+        for i in range(count):
+            start = time.perf_counter()
+            conn.execute(f"INSERT INTO {name} VALUES (?, ?)", [uuid.uuid4().hex, i])  # noqa: S608
+            latencies.append(time.perf_counter() - start)
+            await asyncio.sleep(1 / rate)
+        conn.execute(f"DROP TABLE {name}")
+        conn.close()
+    return pct(latencies, 0.5) * 1000, pct(latencies, 0.99) * 1000
 
 
 def free_port() -> int:
@@ -430,6 +471,18 @@ def main() -> None:
     parser.add_argument(
         "--nearpeer-first", action="store_true", help="measure Nearpeer before the bare server"
     )
+    parser.add_argument(
+        "--trace",
+        metavar="DIR",
+        help="stamp every Nearpeer answer at each stage (bench/live_trace.py) and print where "
+        "the ack latency goes; costs some speed itself",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time one-row commits into the bench database at the spread's rate (the least "
+        "an ack after commit can cost), after the servers' runs",
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.no_deflate:
@@ -462,8 +515,12 @@ def main() -> None:
                 )  # fmt: skip
             )
             port, bare_port = free_port(), free_port()
+            app = "bench.live_trace:application" if args.trace else "nearpeer.asgi:application"
+            if args.trace:
+                os.makedirs(args.trace, exist_ok=True)
+                env["NEARPEER_LIVE_TRACE_DIR"] = args.trace
             command = [
-                sys.executable, "-m", "uvicorn", "nearpeer.asgi:application", "--host",
+                sys.executable, "-m", "uvicorn", app, "--host",
                 "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
                 "--workers", str(args.workers), *args.uvicorn_arg,
             ]  # fmt: skip
@@ -493,14 +550,28 @@ def main() -> None:
                 ),
             ]
             for name, base, code, token, pid in runs[::-1] if args.nearpeer_first else runs:
+                TRACE["on"] = bool(args.trace) and name == "nearpeer"
                 results[name] = asyncio.run(
                     drive(name, base, code, token, args.n, args.spread, pid)
                 )
                 print(f"load average after {name}: {os.getloadavg()[0]:.1f}", flush=True)
             report([results["bare"], results["nearpeer"]])
+            if args.floor:
+                p50, p99 = asyncio.run(
+                    commit_floor(args.database_url, var_dir, args.n / args.spread)
+                )
+                print(
+                    f"commit floor ({db}, one-row autocommit INSERT at "
+                    f"{args.n / args.spread:.0f}/s): "
+                    f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; load average {os.getloadavg()[0]:.1f}"
+                )
             tally = json.loads(nearpeer_cli(env, "live", "results", opened["code"]))
             print("Nearpeer database totals per item:", [i["total"] for i in tally["items"]])
             print(f"load average at end {os.getloadavg()[0]:.1f}")
+            if args.trace:
+                import urllib.request
+
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/__trace__/", timeout=30).read()
         finally:
             for process in processes:
                 process.terminate()
@@ -508,6 +579,78 @@ def main() -> None:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+    if args.trace and processes:
+        trace_report(args.trace, processes[0].pid, TRACE["client"])
+
+
+STAGES = [
+    ("send→recv", "send", "recv"),
+    ("recv→queued", "recv", "queued"),
+    ("queued→batch", "queued", "batch"),
+    ("batch→stored", "batch", "stored"),
+    ("stored→resumed", "stored", "resumed"),
+    ("resumed→ack", "resumed", "ack"),
+    ("ack→client", "ack", "done"),
+]
+
+
+def trace_report(folder: str, pid: int, client: dict) -> None:
+    """Per stage of an answer, p50 / p99 over all answers and the mean over the slowest 1 %."""
+    path = Path(folder) / f"server-{pid}.json"
+    if not path.exists():
+        print(f"trace: {path} was not written")
+        return
+    server = json.loads(path.read_text())
+    rows = []
+    for key, (send, done) in client.items():
+        s = server["stamps"].get(key)
+        if s and all(s.get(k) is not None for k in ("recv", "queued", "batch", "stored", "ack")):
+            rows.append({**s, "send": send, "done": done, "item": key.rpartition(":")[2]})
+    for item in sorted({r["item"] for r in rows}):
+        mine = sorted((r for r in rows if r["item"] == item), key=lambda r: r["done"] - r["send"])
+        slow = mine[-max(1, len(mine) // 100) :]
+        print(f"trace item {item}: {len(mine)} answers; ms p50 / p99 / mean of slowest 1 %")
+        for label, a, b in STAGES:
+            d = [(r[b] - r[a]) * 1000 for r in mine]
+            tail = statistics.fmean((r[b] - r[a]) * 1000 for r in slow)
+            print(f"  {label:15} {pct(d, 0.5):7.2f} {pct(d, 0.99):7.2f} {tail:7.2f}")
+        t0, t1 = min(r["send"] for r in mine), max(r["done"] for r in mine)
+        lags = [lag * 1000 for at, lag in server["lags"] if t0 <= at <= t1]
+        gcs = [(d * 1000, g) for at, d, g in server["gcs"] if t0 <= at <= t1]
+        batches = [(d * 1000, n) for at, d, n in server["batches"] if t0 <= at <= t1]
+        recounts = [d * 1000 for at, d in server["recounts"] if t0 <= at <= t1]
+        if lags:
+            print(
+                f"  loop lag ms p50 {pct(lags, 0.5):.2f} p99 {pct(lags, 0.99):.2f} "
+                f"max {max(lags):.1f}; ticks over 5 ms: {sum(v > 5 for v in lags)}"
+            )
+        print(
+            f"  GC pauses {len(gcs)}, total {sum(d for d, _ in gcs):.1f} ms, max "
+            f"{max((d for d, _ in gcs), default=0):.1f} ms, gen2 {sum(g == 2 for _, g in gcs)}"
+        )
+        if batches:
+            durations, sizes = [d for d, _ in batches], [n for _, n in batches]
+            print(
+                f"  batches {len(batches)}, size p50 {pct(sizes, 0.5)} max {max(sizes)}, "
+                f"store ms p50 {pct(durations, 0.5):.2f} p99 {pct(durations, 0.99):.2f}"
+            )
+        last_recv = max(r["recv"] for r in mine)
+        last_stored = max(r["stored"] for r in mine)
+        after = [
+            (at - last_recv) * 1000
+            for at, settled in server["notes"]
+            if settled and at >= last_recv
+        ]
+        sent = [(b - last_recv) * 1000 for a, b in server["sends"] if b >= last_recv]
+        print(
+            f"  tally path ms after the last answer reached the server: last stored "
+            f"{(last_stored - last_recv) * 1000:.1f}, settled note "
+            f"{after[0] if after else float('nan'):.1f}, results sent "
+            f"{sent[0] if sent else float('nan'):.1f}"
+        )
+        if recounts:
+            print(f"  presenter recounts {len(recounts)}, ms p50 {pct(recounts, 0.5):.2f} "
+                  f"max {max(recounts):.2f}")  # fmt: skip
 
 
 def report(results: list[dict]) -> None:

@@ -11,7 +11,12 @@ latency there. So the socket path stores answers itself, from the loop:
   the loop waits for the network, not for a thread.
 - SQLite: a sqlite3 connection of the loop's own; one INSERT of a batch takes well under a
   millisecond in-process, less than the hop it replaces. It waits at most BUSY_TIMEOUT for
-  the write lock and otherwise leaves the batch to the ORM path.
+  the write lock and otherwise leaves the batch to the ORM path. It never checkpoints the WAL
+  itself (wal_autocheckpoint=0): SQLite's automatic checkpoint runs inside the commit that
+  crosses 1,000 WAL pages, copying them to the database file and syncing it, which stalled the
+  whole event loop for 10-35 ms every second or so of a spread of answers (bench/live_load.py
+  --trace). Every CHECKPOINT_EVERY inserts a passive checkpoint runs on the database thread
+  instead; in WAL mode it does not block the loop's next INSERT, and acks do not wait for it.
 
 The INSERT itself checks what can change under it (the deck is live with this item open and
 accepting, or ended) in the same statement, so it is as exact as the ORM path. Facts about an
@@ -41,6 +46,8 @@ from .protocol import MAX_WORD_CHARS
 
 logger = logging.getLogger("nearpeer.live")
 BUSY_TIMEOUT = 0.05
+# Fast-path inserts between two passive checkpoints of the SQLite WAL (on the database thread).
+CHECKPOINT_EVERY = 200
 ITEM_CACHE_SIZE = 2048
 
 
@@ -249,6 +256,9 @@ class SqliteWriter(Writer):
         super().__init__()
         self.conn: sqlite3.Connection | None = None
         self.sql_for: dict[int, str] = {}
+        self.since_checkpoint = 0
+        self.checkpoints = 0
+        self.checkpointing: asyncio.Task | None = None
 
     def _connect(self) -> sqlite3.Connection:
         if self.conn is None:
@@ -259,8 +269,29 @@ class SqliteWriter(Writer):
                 name, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False, uri=uri
             )
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
             self.conn = conn
         return self.conn
+
+    def _after_insert(self) -> None:
+        self.since_checkpoint += 1
+        if self.since_checkpoint >= CHECKPOINT_EVERY and (
+            self.checkpointing is None or self.checkpointing.done()
+        ):
+            self.since_checkpoint = 0
+            self.checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        def checkpoint() -> None:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+        try:
+            await hop(checkpoint)()
+        except Exception:  # noqa: BLE001 - the next one tries again; the WAL only grows meanwhile
+            logger.warning("live: WAL checkpoint failed", exc_info=True)
+        else:
+            self.checkpoints += 1
 
     def _sql(self, n: int) -> str:
         if n not in self.sql_for:
@@ -295,6 +326,7 @@ class SqliteWriter(Writer):
             conn.close()
             self.conn = None
             raise
+        self._after_insert()
         return {(item_id, uuid.UUID(hex=p)) for item_id, p in rows}
 
 

@@ -190,3 +190,31 @@ def test_an_answer_submitted_as_the_previous_batch_finishes_is_stored(live_deck)
 
     assert run(scenario()) == [services.Stored(item.pk, duplicate=False)] * 3
     assert services.tally(item)["counts"] == [2, 1]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's WAL checkpoints")
+def test_sqlite_fast_path_leaves_wal_checkpoints_to_the_database_thread(live_deck, monkeypatch):
+    """The loop's own connection never checkpoints inside a commit; every CHECKPOINT_EVERY
+    inserts a passive checkpoint runs on the database thread, and the answers are all stored."""
+    monkeypatch.setattr(fastpath, "CHECKPOINT_EVERY", 2)
+    item = live_deck.items.get(position=1)
+
+    async def scenario():
+        outcomes = []
+        for choice in (0, 1, 0, 1, 0):
+            entry = services.AnswerEntry(
+                deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=choice
+            )
+            outcomes.append(await consumers.batcher().submit(entry))
+        writer = fastpath.writer()
+        if writer.checkpointing is not None:
+            await writer.checkpointing
+        autocheckpoint = writer.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        return outcomes, writer.fast_stored, writer.checkpoints, autocheckpoint
+
+    outcomes, fast_stored, checkpoints, autocheckpoint = run(scenario())
+    assert outcomes == [services.Stored(item.pk, duplicate=False)] * 5
+    # One or two: a checkpoint still running when the next is due is not doubled.
+    assert (fast_stored, autocheckpoint) == (5, 0)
+    assert 1 <= checkpoints <= 2
+    assert services.tally(item)["counts"] == [3, 2]
