@@ -23,6 +23,12 @@ within a moment"), so they are not counted against Nearpeer: both tallies includ
 QUIET, and what is left is each server's own work. On a shared machine the absolute numbers are
 noisy; compare the ratios. An answer not acked is counted as lost and listed by reason (an error
 code, or "timeout": nothing within 60 s).
+
+--trace DIR serves Nearpeer through bench/live_trace.py and prints, per stage of an answer
+(received, queued, batch started, committed, resumed, ack sent, ack received by the client),
+p50 / p99 and the mean over the slowest 1 %, with the loop's lag, GC pauses, batch sizes and the
+tally path. --floor times one-row autocommit INSERTs into the bench database at the spread's rate
+after the run: the least an ack after commit can cost at that moment.
 """
 
 import argparse
