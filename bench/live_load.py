@@ -51,6 +51,8 @@ from pathlib import Path
 import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
+# The live server's options from docs/deployment.md (a later --uvicorn-arg of the same option wins).
+DEPLOYMENT_ARGS = ["--ws-per-message-deflate", "false"]
 PRESENTER_INTERVAL = 0.25
 QUIET = 0.05
 OPTIONS = ["A", "B", "C", "D"]
@@ -469,7 +471,8 @@ def main() -> None:
         "--uvicorn-arg",
         action="append",
         default=[],
-        help="extra uvicorn option for Nearpeer, e.g. --uvicorn-arg=--ws=wsproto (repeatable)",
+        help="extra uvicorn option for Nearpeer, e.g. --uvicorn-arg=--ws=wsproto (repeatable; "
+        "--uvicorn-arg=--ws-per-message-deflate=true undoes the deployment's deflate off)",
     )
     parser.add_argument(
         "--no-deflate", action="store_true", help="the client offers no permessage-deflate"
@@ -528,7 +531,7 @@ def main() -> None:
             command = [
                 sys.executable, "-m", "uvicorn", app, "--host",
                 "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-                "--workers", str(args.workers), *args.uvicorn_arg,
+                "--workers", str(args.workers), *DEPLOYMENT_ARGS, *args.uvicorn_arg,
             ]  # fmt: skip
             processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
             processes.append(
@@ -538,8 +541,9 @@ def main() -> None:
             wait_for_port(bare_port)
             db = "PostgreSQL" if args.database_url else "SQLite"
             layer = "Redis pub/sub" if args.redis_url else "in-memory layer"
+            options = " ".join(DEPLOYMENT_ARGS + args.uvicorn_arg)
             print(f"N={args.n}, spread {args.spread:g} s; Nearpeer on {db}, {layer}, "
-                  f"{args.workers} uvicorn worker(s) {' '.join(args.uvicorn_arg)}; "
+                  f"{args.workers} uvicorn worker(s) {options}; "
                   f"client deflate {CLIENT['compression'] or 'off'}; {os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f} at start")  # fmt: skip
             results = {}
