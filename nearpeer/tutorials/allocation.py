@@ -1565,7 +1565,11 @@ def _dual_bound(highs: highspy.Highs, pieces: _Pieces | None = None):
     solution = highs.getSolution()
     if not solution.dual_valid:
         return None
-    lp = highs.getLp()
+    return _bound_from_duals(highs.getLp(), np.asarray(solution.row_dual), pieces)
+
+
+def _bound_from_duals(lp: highspy.HighsLp, row_dual: np.ndarray, pieces: _Pieces | None):
+    """`_dual_bound` for given row multipliers (any: the bound holds for all)."""
     cost = np.asarray(lp.col_cost_, dtype=np.float64)
     lower = np.asarray(lp.col_lower_, dtype=np.float64)
     upper = np.array(lp.col_upper_, dtype=np.float64)
@@ -1585,7 +1589,7 @@ def _dual_bound(highs: highspy.Highs, pieces: _Pieces | None = None):
         col_of, row_of = index, np.repeat(np.arange(len(row_lo)), np.diff(start))
     best, best_reduced = math.inf, None
     for sign in (1.0, -1.0):
-        y = sign * np.asarray(solution.row_dual, dtype=np.float64)
+        y = sign * np.asarray(row_dual, dtype=np.float64)
         y[(y > 0) & ~np.isfinite(row_hi)] = 0.0
         y[(y < 0) & ~np.isfinite(row_lo)] = 0.0
         d = cost - np.bincount(col_of, weights=value * y[row_of], minlength=len(cost))

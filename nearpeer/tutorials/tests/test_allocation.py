@@ -1,7 +1,10 @@
 """The solver alone (no Django): rules kept, and optimal against brute force on tiny instances."""
 
 import itertools
+from unittest import mock
 
+import highspy
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -660,3 +663,59 @@ def test_the_friend_piece_bound_counts_only_links_a_group_can_hold():
 
     assert brute_force(problem)[:2] == (7, 4)
     assert bound == 4
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_the_piece_bound_by_column_generation_is_valid_and_as_tight_as_the_whole_lp(problem):
+    # Large programmes start the piece LP from its pairs only and take in one piece a round:
+    # every round's bound must hold, and the last must be the whole LP's.
+    pool = allocation._Pool.of(problem)
+    placed, pairs, _ = brute_force(problem)
+    whole = allocation._piece_bound(pool, placed, deadline=float("inf"))
+
+    with (
+        mock.patch.object(allocation, "PIECES_AT_ONCE", 0),
+        mock.patch.object(allocation, "PIECE_START_SIZE", 2),
+        mock.patch.object(allocation, "PIECES_PER_ROUND", 1),
+    ):
+        generated = allocation._piece_bound(pool, placed, deadline=float("inf"))
+
+    assert generated is not None and whole is not None
+    assert pairs <= generated <= whole + 1  # (the whole LP's duals are inexact too)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_a_bound_from_any_row_multipliers_is_never_below_the_lp_optimum(seed):
+    # The piece bound is computed from an interior point's inexact duals; the bound must hold
+    # whatever the multipliers, and be exact at the optimal ones.
+    rng = np.random.default_rng(seed)
+    n_rows, n_cols = rng.integers(1, 6), rng.integers(1, 8)
+    matrix = rng.integers(-3, 4, size=(n_rows, n_cols)).astype(float)
+    lower = np.zeros(n_cols)
+    upper = rng.integers(1, 4, size=n_cols).astype(float)
+    row_hi = np.where(rng.random(n_rows) < 0.8, rng.integers(0, 6, size=n_rows), np.inf)
+    row_lo = np.where(rng.random(n_rows) < 0.3, -rng.integers(0, 6, size=n_rows), -np.inf)
+    cost = rng.integers(-2, 5, size=n_cols).astype(float)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("solver", "simplex")
+    none = np.array([], dtype=np.int32)
+    highs.addCols(n_cols, cost, lower, upper, 0, none, none, np.array([], dtype=np.float64))
+    for r in range(n_rows):
+        idx = np.flatnonzero(matrix[r])
+        highs.addRow(row_lo[r], row_hi[r], len(idx), idx.astype(np.int32), matrix[r, idx])
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return  # infeasible (0 ≤ x rules out some random rows): nothing to bound
+    optimum = highs.getInfo().objective_function_value
+    lp = highs.getLp()
+
+    at_optimum = allocation._bound_from_duals(lp, np.asarray(highs.getSolution().row_dual), None)
+    for _ in range(5):
+        anyhow = allocation._bound_from_duals(lp, rng.normal(0, 2, size=n_rows), None)
+        assert anyhow[0] >= optimum - 1e-7
+
+    assert at_optimum[0] == pytest.approx(optimum, abs=1e-6)
