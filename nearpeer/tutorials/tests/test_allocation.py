@@ -667,6 +667,15 @@ def test_the_friend_piece_bound_counts_only_links_a_group_can_hold():
 
 @SETTINGS
 @given(tiny_problems())
+def test_the_pairs_who_share_a_slot_bound_the_brute_force_optimum(problem):
+    # The fallback bound when the piece LP runs out of time on a tight programme.
+    pool = allocation._Pool.of(problem)
+
+    assert allocation._shared_slot_pairs(pool) >= brute_force(problem)[1]
+
+
+@SETTINGS
+@given(tiny_problems())
 def test_the_piece_bound_by_column_generation_is_valid_and_as_tight_as_the_whole_lp(problem):
     # Large programmes start the piece LP from its pairs only and take in one piece a round:
     # every round's bound must hold, and the last must be the whole LP's.
