@@ -2086,10 +2086,18 @@ def _pairs_bound(outcome: _Outcome, pairs: int, pinned_pairs: int) -> float | No
     return math.floor(outcome.pairs_bound + _EPS) + pinned_pairs
 
 
+# Annealing time (of _polish's) up to which the runs keep their frames; the rest anneals the best
+# of them with frame moves too (frame_search), starting at temperature FRAME_ANNEAL_HOT.
+FRAME_ANNEAL_FROM = 0.5
+FRAME_ANNEAL_HOT = 0.3
+
+
 def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
     """When the models ran out of time: the better of their groups and the greedy baseline's
     (so the answer is never worse than greedy), improved by local search; the gap is then
     measured against the models' proven bounds, which stay valid whatever the groups."""
+    from nearpeer.tutorials.frame_search import anneal_frames  # it imports this module
+
     problem = pool.problem
     best = outcome.groups
     # Both starts get a short search (the greedy one always, even when the time is up: it
@@ -2113,7 +2121,9 @@ def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
     # usually the models', sometimes greedy's), the last fifth descends from the best
     # (placing, pairs, "if need be").
     starts = [(g, w) for g, w in starts if _score(problem, g)[0] >= _score(problem, best)[0]]
-    anneal_until = time.perf_counter() + 0.8 * max(0.0, deadline - time.perf_counter())
+    left = max(0.0, deadline - time.perf_counter())
+    anneal_until = time.perf_counter() + FRAME_ANNEAL_FROM * left
+    frames_until = time.perf_counter() + 0.8 * left
     annealed = []
     for k, (start, weight) in enumerate(starts):
         share = weight / sum(w for _, w in starts[k:])
@@ -2125,7 +2135,13 @@ def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
             until = time.perf_counter() + seconds / runs
             annealed.append(_anneal(pool, start, until, seed=run))
     if annealed:
-        top = _local_search(pool, max(annealed, key=lambda g: _score(problem, g)), deadline)
+        # The best annealed groups go on annealing cooler with moves that also change the frame
+        # (slots, tutors, group counts), which the runs above keep as found.
+        top = max(annealed, key=lambda g: _score(problem, g))
+        framed = anneal_frames(pool, top, frames_until, hot=FRAME_ANNEAL_HOT)
+        if _score(problem, framed)[:2] > _score(problem, top)[:2]:
+            top = framed
+        top = _local_search(pool, top, deadline)
         if _score(problem, top) > _score(problem, best):
             best = top
     if _score(problem, best) <= _score(problem, outcome.groups):

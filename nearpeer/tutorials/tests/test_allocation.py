@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nearpeer.tutorials import allocation
+from nearpeer.tutorials import allocation, frame_search
 from nearpeer.tutorials.allocation import (
     Group,
     InputError,
@@ -728,3 +728,83 @@ def test_a_bound_from_any_row_multipliers_is_never_below_the_lp_optimum(seed):
         assert anyhow[0] >= optimum - 1e-7
 
     assert at_optimum[0] == pytest.approx(optimum, abs=1e-6)
+
+
+# --- Annealing that changes frames (frame_search) ------------------------------------------------
+
+
+def _each_step_is_exact(problem, state, steps, move):
+    placed = sorted(u for g in state.groups() for u in g.tutees)
+    for _ in range(steps):
+        before = state.value
+        gain = move(state)
+        groups = state.groups()
+        assert broken_rules(problem, groups) == []
+        assert allocation.check_groups(problem, groups) == []
+        assert state.value == before + gain
+        assert state.value == score(problem, groups)[1] == state.recount()
+        assert sorted(u for g in groups for u in g.tutees) == placed
+
+
+FRAME_MOVES = {
+    "relocate": lambda s: s.relocate(),
+    "retutor": lambda s: s.retutor(),
+    "open": lambda s: s.open_group(0.5),
+    "close": lambda s: s.close_group(0.5),
+    "tutee": lambda s: s.tutee_step(0.5),
+}
+
+
+@pytest.mark.parametrize("move", sorted(FRAME_MOVES))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=tiny_problems(), seed=st.integers(0, 1000))
+def test_each_frame_move_keeps_every_rule_and_its_delta_is_exact(move, problem, seed):
+    pool = allocation._Pool.of(problem)
+    state = frame_search.FrameState(pool, allocation._greedy(pool), seed)
+    _each_step_is_exact(problem, state, 30, FRAME_MOVES[move])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_any_sequence_of_frame_moves_on_a_tight_instance_keeps_every_rule(seed):
+    problem = tight_problem(40, 10, 6, seed % 7, 1.0)
+    pool = allocation._Pool.of(problem)
+    state = frame_search.FrameState(pool, allocation._greedy(pool), seed)
+    _each_step_is_exact(problem, state, 150, lambda s: s.step(0.7))
+
+
+def test_frame_moves_open_close_relocate_and_retutor_groups():
+    problem = tight_problem(40, 10, 6, 3, 1.0)
+    pool = allocation._Pool.of(problem)
+    start = allocation._greedy(pool)
+    state = frame_search.FrameState(pool, start, 1)
+    frames = {frozenset((g.slot, g.tutors) for g in start)}
+    counts = {len(start)}
+    for _ in range(3000):
+        state.step(2.0)
+        groups = state.groups()
+        frames.add(frozenset((g.slot, g.tutors) for g in groups))
+        counts.add(len(groups))
+    assert len(frames) > 10  # slots and tutors changed
+    assert len(counts) > 1  # groups opened or closed
+    assert allocation.check_groups(problem, state.groups()) == []
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_frame_annealing_keeps_the_placed_and_never_loses_pairs(problem):
+    pool = allocation._Pool.of(problem)
+    start = allocation._greedy(pool)
+
+    annealed = frame_search.anneal_frames(pool, start, deadline=float("inf"), steps=2000)
+
+    assert broken_rules(problem, annealed) == []
+    assert sorted(u for g in annealed for u in g.tutees) == sorted(
+        u for g in start for u in g.tutees
+    )
+    assert score(problem, annealed)[1] >= score(problem, start)[1]
+    best = brute_force(problem)
+    if score(problem, start)[0] == best[0]:
+        assert score(problem, annealed)[1] <= best[1]
+    again = frame_search.anneal_frames(pool, start, deadline=float("inf"), steps=2000)
+    assert again == annealed
