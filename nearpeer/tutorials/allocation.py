@@ -1108,13 +1108,14 @@ def _solve_by_slots(pool: _Pool, deadline: float) -> _Outcome:
         if stage == 1 and pool.pairs and _tight(model, values):
             # Splitting slots into groups will lose many pairs (friends at one slot form webs
             # larger than a group): the slot-level bound is far too high, so the friend-piece
-            # bound comes first, with up to 40 % of the time left; the friend-pair stage cannot
-            # be proven and only yields a frame for the groups, so it gets 60 % of the rest
+            # bound comes first, with up to PIECE_LP_SHARE of the time left; the friend-pair
+            # stage cannot be proven and only yields a frame for the groups, so it gets 60 % of
+            # the rest
             # (the local search the remainder); circles (friends who fit in one group) are too
             # few here to be worth their models.
             hopeless = True
             placed = sum(values[c] for c in objectives[0][0])
-            budget = time.perf_counter() + 0.4 * (deadline - time.perf_counter())
+            budget = time.perf_counter() + PIECE_LP_SHARE * (deadline - time.perf_counter())
             relaxation = _piece_relaxation(pool, placed, budget)
             share = 0.6
             if relaxation is not None:
@@ -1381,7 +1382,7 @@ def _solve_by_instances(pool: _Pool, deadline: float) -> _Outcome:
 
 # The piece relaxation's LP grows with the connected friend sets it lists; beyond this many it
 # does not solve in a time anyone waits for on a small machine, and is not tried.
-MAX_PIECES = 40_000
+MAX_PIECES = 80_000
 
 
 def _connected_sets(nodes: set[int], adj: dict, largest: int) -> list[frozenset[int]]:
@@ -1404,6 +1405,12 @@ def _connected_sets(nodes: set[int], adj: dict, largest: int) -> list[frozenset[
         first = [w for w in adj[root] if w in nodes and w > root]
         grow(frozenset([root]), {root, *first}, first, root)
     return out
+
+
+def _shared_slot_pairs(pool: _Pool) -> float:
+    """Friend pairs with a slot both can attend: a bound on the pairs in any groups."""
+    slots = [set(pool.tutee_slots(u)) for u in pool.tutees]
+    return float(sum(1 for i, j in pool.pairs if slots[i] & slots[j]))
 
 
 def _piece_bound(pool: _Pool, placed: float, deadline: float) -> float | None:
@@ -1440,6 +1447,8 @@ def _piece_relaxation(
         pieces += [(piece, s) for piece in _connected_sets(here, adj, p.group_max)]
         if len(pieces) > MAX_PIECES or time.perf_counter() > deadline:
             return None
+    if not pieces:  # no two friends can meet at all
+        return 0.0, {}
     cover: dict = defaultdict(list)
     heavy: dict = defaultdict(list)
     full: dict = defaultdict(list)
@@ -1476,14 +1485,134 @@ def _piece_relaxation(
     m.row(placed_cols, [1.0] * len(placed_cols), placed - _EPS, math.inf)
     m.integer = []  # the LP relaxation: a bound, solved in seconds
     highs = m.build()
-    highs.setOptionValue("solver", "ipm")  # (with crossover) faster than simplex here
-    stage = _solve_stage(highs, costs, maximise=True, deadline=deadline)
-    if stage is None or not stage.optimal:
+    for key, value in PIECE_LP_OPTIONS.items():
+        highs.setOptionValue(key, value)
+    columns = np.array(list(costs), dtype=np.int32)
+    sizes = np.array([len(piece) for piece, _ in pieces], dtype=np.float64)
+    member_of = np.repeat(np.arange(len(pieces)), sizes.astype(np.int64))
+    members = np.array([i for piece, _ in pieces for i in piece], dtype=np.int64)
+    priced = _Pieces(columns, sizes, member_of, members)
+    # Above PIECES_AT_ONCE pieces, the LP starts from the small pieces only and takes in the
+    # others whose reduced cost is positive, round by round (column generation); every round's
+    # duals give a proven bound over all pieces (`_dual_bound`), so it may stop at any round.
+    active = np.ones(len(pieces), dtype=bool)
+    if len(pieces) > PIECES_AT_ONCE:
+        active = sizes <= PIECE_START_SIZE
+    best, weights = math.inf, None
+    while True:
+        highs.changeColsBounds(
+            len(columns), columns, np.zeros(len(columns)), active.astype(np.float64)
+        )
+        _solve_stage(highs, costs, maximise=True, deadline=deadline)
+        found = _dual_bound(highs, priced)
+        if found is None:
+            break
+        bound, reduced = found
+        if bound < best:
+            best = bound
+            lp = highs.getSolution().col_value
+            weights = {("a", *key): lp[c] for key, c in slot_model.a.items()}
+            weights.update({("b", *key): lp[c] for key, c in slot_model.b.items()})
+        entering = np.flatnonzero(~active & (reduced > 1e-6))
+        # The restricted LP's value is (nearly) a lower bound on the whole LP's: once the bound
+        # rounds down to it, more pieces cannot lower the whole pairs it proves.
+        restricted = highs.getInfo().objective_function_value
+        done = math.floor(best + _EPS) <= math.floor(restricted + _EPS)
+        if not len(entering) or done or time.perf_counter() > deadline:
+            break
+        if len(entering) > PIECES_PER_ROUND:  # the most promising only: the LP stays small
+            entering = entering[np.argsort(-reduced[entering])[:PIECES_PER_ROUND]]
+        active[entering] = True
+    if weights is None or not math.isfinite(best):
         return None
-    lp = highs.getSolution().col_value
-    weights = {("a", *key): lp[c] for key, c in slot_model.a.items()}
-    weights.update({("b", *key): lp[c] for key, c in slot_model.b.items()})
-    return float(math.floor(stage.value + _EPS)), weights  # pairs are whole
+    return float(math.floor(best + _EPS)), weights  # pairs are whole
+
+
+# The share of the time left after the placing stage that the piece LP may take on tight
+# programmes (it stops sooner when its bound cannot fall further: 150 and 300 tutees take 1–3 s
+# of it). At 600 tutees, load 6: 0.4 gave bound 558 (the first round), 0.6 558 or 523, 0.7 523
+# twice, with the groups found no worse (492–499 pairs).
+PIECE_LP_SHARE = 0.7
+# Piece LPs up to this many columns are solved whole; larger ones by column generation from the
+# pieces of at most PIECE_START_SIZE tutees.
+PIECES_AT_ONCE = 30_000
+PIECE_START_SIZE = 3
+PIECES_PER_ROUND = 4_000
+# Interior point without crossover and a loose tolerance: the bound is computed from its duals
+# by `_dual_bound` and proven whatever their accuracy (300 tutees, tight family: 2 s instead of
+# 6 s at load 6.5, the same bound).
+PIECE_LP_OPTIONS: dict = {"solver": "ipm", "run_crossover": "off", "ipm_optimality_tolerance": 1e-3}
+
+
+@dataclass
+class _Pieces:
+    """The piece columns of a piece LP, for `_dual_bound`: column ids, sizes, and (piece index,
+    tutee) for each member."""
+
+    columns: np.ndarray
+    sizes: np.ndarray
+    member_of: np.ndarray
+    members: np.ndarray
+
+
+def _dual_bound(highs: highspy.Highs, pieces: _Pieces | None = None):
+    """A proven upper bound on a maximising LP whose columns all have finite bounds, from
+    whatever row duals HiGHS holds (optimal or not): for any multipliers y,
+    c·x = y·Ax + (c − Aᵀy)·x ≤ Σ_r max(y_r·L_r, y_r·U_r) + Σ_j max(d_j·l_j, d_j·u_j), where a
+    multiplier whose row side is infinite is taken as zero. Both sign conventions are tried and
+    the smaller bound kept (each is valid).
+
+    With `pieces`, the piece columns count with their true bounds [0, 1] whatever the LP's
+    (column generation fixes the ones not taken in at 0), and also, tutee by tutee: since each
+    tutee is in pieces of total weight at most one (`Σ_{s, P∋u} λ[P,s] ≤ Σ_s a[u,s] ≤ 1`),
+    `Σ_P d_P·λ_P ≤ Σ_u max_{P∋u} max(d_P, 0)/|P|`; the smaller of the two is used. Returns
+    (bound, the pieces' reduced costs) for the multipliers that give the bound, or None when
+    HiGHS has no duals."""
+    solution = highs.getSolution()
+    if not solution.dual_valid:
+        return None
+    return _bound_from_duals(highs.getLp(), np.asarray(solution.row_dual), pieces)
+
+
+def _bound_from_duals(lp: highspy.HighsLp, row_dual: np.ndarray, pieces: _Pieces | None):
+    """`_dual_bound` for given row multipliers (any: the bound holds for all)."""
+    cost = np.asarray(lp.col_cost_, dtype=np.float64)
+    lower = np.asarray(lp.col_lower_, dtype=np.float64)
+    upper = np.array(lp.col_upper_, dtype=np.float64)
+    row_lo, row_hi = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    in_piece = np.zeros(len(cost), dtype=bool)
+    if pieces is not None:
+        upper[pieces.columns] = 1.0
+        in_piece[pieces.columns] = True
+    if not (np.isfinite(lower).all() and np.isfinite(upper).all()):
+        return None
+    start = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
+    index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
+    value = np.asarray(lp.a_matrix_.value_, dtype=np.float64)
+    if lp.a_matrix_.format_ == highspy.MatrixFormat.kColwise:
+        col_of, row_of = np.repeat(np.arange(len(cost)), np.diff(start)), index
+    else:
+        col_of, row_of = index, np.repeat(np.arange(len(row_lo)), np.diff(start))
+    best, best_reduced = math.inf, None
+    for sign in (1.0, -1.0):
+        y = sign * np.asarray(row_dual, dtype=np.float64)
+        y[(y > 0) & ~np.isfinite(row_hi)] = 0.0
+        y[(y < 0) & ~np.isfinite(row_lo)] = 0.0
+        d = cost - np.bincount(col_of, weights=value * y[row_of], minlength=len(cost))
+        rows = np.where(y > 0, y * np.where(np.isfinite(row_hi), row_hi, 0.0), 0.0)
+        rows += np.where(y < 0, y * np.where(np.isfinite(row_lo), row_lo, 0.0), 0.0)
+        cols = np.where(d > 0, d * upper, d * lower)
+        total = float(rows.sum() + cols[~in_piece].sum())
+        reduced = None
+        if pieces is not None:
+            reduced = d[pieces.columns]
+            gain = np.maximum(reduced, 0.0)
+            per_tutee = np.zeros(int(pieces.members.max(initial=-1)) + 1)
+            np.maximum.at(per_tutee, pieces.members, (gain / pieces.sizes)[pieces.member_of])
+            total += min(float(gain.sum()), float(per_tutee.sum()))
+        if total < best:
+            best, best_reduced = total, reduced
+    return (best, best_reduced) if math.isfinite(best) else None
 
 
 def _guided_frame(pool: _Pool, placed: float, weights: dict, deadline: float) -> list[Group] | None:
@@ -1908,6 +2037,9 @@ def solve(problem: Problem, *, model: str = "auto") -> Result:
         if pieces is None and not outcome.hopeless:
             budget = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
             pieces = _piece_bound(pool, outcome.stages[0].value, budget)
+        # A piece LP stopped early gives a valid but loose bound, and the friend-pair stage may
+        # not have run: never report more than the pairs who share a slot at all.
+        pieces = min(_shared_slot_pairs(pool), math.inf if pieces is None else pieces)
         if pieces is not None and (outcome.pairs_bound is None or pieces < outcome.pairs_bound):
             outcome.pairs_bound, tighter = pieces, True
     if model == "auto" and not outcome.optimal:
@@ -1954,10 +2086,18 @@ def _pairs_bound(outcome: _Outcome, pairs: int, pinned_pairs: int) -> float | No
     return math.floor(outcome.pairs_bound + _EPS) + pinned_pairs
 
 
+# Annealing time (of _polish's) up to which the runs keep their frames; the rest anneals the best
+# of them with frame moves too (frame_search), starting at temperature FRAME_ANNEAL_HOT.
+FRAME_ANNEAL_FROM = 0.5
+FRAME_ANNEAL_HOT = 0.3
+
+
 def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
     """When the models ran out of time: the better of their groups and the greedy baseline's
     (so the answer is never worse than greedy), improved by local search; the gap is then
     measured against the models' proven bounds, which stay valid whatever the groups."""
+    from nearpeer.tutorials.frame_search import anneal_frames  # it imports this module
+
     problem = pool.problem
     best = outcome.groups
     # Both starts get a short search (the greedy one always, even when the time is up: it
@@ -1981,7 +2121,9 @@ def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
     # usually the models', sometimes greedy's), the last fifth descends from the best
     # (placing, pairs, "if need be").
     starts = [(g, w) for g, w in starts if _score(problem, g)[0] >= _score(problem, best)[0]]
-    anneal_until = time.perf_counter() + 0.8 * max(0.0, deadline - time.perf_counter())
+    left = max(0.0, deadline - time.perf_counter())
+    anneal_until = time.perf_counter() + FRAME_ANNEAL_FROM * left
+    frames_until = time.perf_counter() + 0.8 * left
     annealed = []
     for k, (start, weight) in enumerate(starts):
         share = weight / sum(w for _, w in starts[k:])
@@ -1993,7 +2135,13 @@ def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
             until = time.perf_counter() + seconds / runs
             annealed.append(_anneal(pool, start, until, seed=run))
     if annealed:
-        top = _local_search(pool, max(annealed, key=lambda g: _score(problem, g)), deadline)
+        # The best annealed groups go on annealing cooler with moves that also change the frame
+        # (slots, tutors, group counts), which the runs above keep as found.
+        top = max(annealed, key=lambda g: _score(problem, g))
+        framed = anneal_frames(pool, top, frames_until, hot=FRAME_ANNEAL_HOT)
+        if _score(problem, framed)[:2] > _score(problem, top)[:2]:
+            top = framed
+        top = _local_search(pool, top, deadline)
         if _score(problem, top) > _score(problem, best):
             best = top
     if _score(problem, best) <= _score(problem, outcome.groups):

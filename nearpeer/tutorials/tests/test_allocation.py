@@ -1,12 +1,15 @@
 """The solver alone (no Django): rules kept, and optimal against brute force on tiny instances."""
 
 import itertools
+from unittest import mock
 
+import highspy
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nearpeer.tutorials import allocation
+from nearpeer.tutorials import allocation, frame_search
 from nearpeer.tutorials.allocation import (
     Group,
     InputError,
@@ -660,3 +663,148 @@ def test_the_friend_piece_bound_counts_only_links_a_group_can_hold():
 
     assert brute_force(problem)[:2] == (7, 4)
     assert bound == 4
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_the_pairs_who_share_a_slot_bound_the_brute_force_optimum(problem):
+    # The fallback bound when the piece LP runs out of time on a tight programme.
+    pool = allocation._Pool.of(problem)
+
+    assert allocation._shared_slot_pairs(pool) >= brute_force(problem)[1]
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_the_piece_bound_by_column_generation_is_valid_and_as_tight_as_the_whole_lp(problem):
+    # Large programmes start the piece LP from its pairs only and take in one piece a round:
+    # every round's bound must hold, and the last must be the whole LP's.
+    pool = allocation._Pool.of(problem)
+    placed, pairs, _ = brute_force(problem)
+    whole = allocation._piece_bound(pool, placed, deadline=float("inf"))
+
+    with (
+        mock.patch.object(allocation, "PIECES_AT_ONCE", 0),
+        mock.patch.object(allocation, "PIECE_START_SIZE", 2),
+        mock.patch.object(allocation, "PIECES_PER_ROUND", 1),
+    ):
+        generated = allocation._piece_bound(pool, placed, deadline=float("inf"))
+
+    assert generated is not None and whole is not None
+    assert pairs <= generated <= whole + 1  # (the whole LP's duals are inexact too)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_a_bound_from_any_row_multipliers_is_never_below_the_lp_optimum(seed):
+    # The piece bound is computed from an interior point's inexact duals; the bound must hold
+    # whatever the multipliers, and be exact at the optimal ones.
+    rng = np.random.default_rng(seed)
+    n_rows, n_cols = rng.integers(1, 6), rng.integers(1, 8)
+    matrix = rng.integers(-3, 4, size=(n_rows, n_cols)).astype(float)
+    lower = np.zeros(n_cols)
+    upper = rng.integers(1, 4, size=n_cols).astype(float)
+    row_hi = np.where(rng.random(n_rows) < 0.8, rng.integers(0, 6, size=n_rows), np.inf)
+    row_lo = np.where(rng.random(n_rows) < 0.3, -rng.integers(0, 6, size=n_rows), -np.inf)
+    cost = rng.integers(-2, 5, size=n_cols).astype(float)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("solver", "simplex")
+    none = np.array([], dtype=np.int32)
+    highs.addCols(n_cols, cost, lower, upper, 0, none, none, np.array([], dtype=np.float64))
+    for r in range(n_rows):
+        idx = np.flatnonzero(matrix[r])
+        highs.addRow(row_lo[r], row_hi[r], len(idx), idx.astype(np.int32), matrix[r, idx])
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return  # infeasible (0 ≤ x rules out some random rows): nothing to bound
+    optimum = highs.getInfo().objective_function_value
+    lp = highs.getLp()
+
+    at_optimum = allocation._bound_from_duals(lp, np.asarray(highs.getSolution().row_dual), None)
+    for _ in range(5):
+        anyhow = allocation._bound_from_duals(lp, rng.normal(0, 2, size=n_rows), None)
+        assert anyhow[0] >= optimum - 1e-7
+
+    assert at_optimum[0] == pytest.approx(optimum, abs=1e-6)
+
+
+# --- Annealing that changes frames (frame_search) ------------------------------------------------
+
+
+def _each_step_is_exact(problem, state, steps, move):
+    placed = sorted(u for g in state.groups() for u in g.tutees)
+    for _ in range(steps):
+        before = state.value
+        gain = move(state)
+        groups = state.groups()
+        assert broken_rules(problem, groups) == []
+        assert allocation.check_groups(problem, groups) == []
+        assert state.value == before + gain
+        assert state.value == score(problem, groups)[1] == state.recount()
+        assert sorted(u for g in groups for u in g.tutees) == placed
+
+
+FRAME_MOVES = {
+    "relocate": lambda s: s.relocate(),
+    "retutor": lambda s: s.retutor(),
+    "open": lambda s: s.open_group(0.5),
+    "close": lambda s: s.close_group(0.5),
+    "tutee": lambda s: s.tutee_step(0.5),
+}
+
+
+@pytest.mark.parametrize("move", sorted(FRAME_MOVES))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=tiny_problems(), seed=st.integers(0, 1000))
+def test_each_frame_move_keeps_every_rule_and_its_delta_is_exact(move, problem, seed):
+    pool = allocation._Pool.of(problem)
+    state = frame_search.FrameState(pool, allocation._greedy(pool), seed)
+    _each_step_is_exact(problem, state, 30, FRAME_MOVES[move])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_any_sequence_of_frame_moves_on_a_tight_instance_keeps_every_rule(seed):
+    problem = tight_problem(40, 10, 6, seed % 7, 1.0)
+    pool = allocation._Pool.of(problem)
+    state = frame_search.FrameState(pool, allocation._greedy(pool), seed)
+    _each_step_is_exact(problem, state, 150, lambda s: s.step(0.7))
+
+
+def test_frame_moves_open_close_relocate_and_retutor_groups():
+    problem = tight_problem(40, 10, 6, 3, 1.0)
+    pool = allocation._Pool.of(problem)
+    start = allocation._greedy(pool)
+    state = frame_search.FrameState(pool, start, 1)
+    frames = {frozenset((g.slot, g.tutors) for g in start)}
+    counts = {len(start)}
+    for _ in range(3000):
+        state.step(2.0)
+        groups = state.groups()
+        frames.add(frozenset((g.slot, g.tutors) for g in groups))
+        counts.add(len(groups))
+    assert len(frames) > 10  # slots and tutors changed
+    assert len(counts) > 1  # groups opened or closed
+    assert allocation.check_groups(problem, state.groups()) == []
+
+
+@SETTINGS
+@given(tiny_problems())
+def test_frame_annealing_keeps_the_placed_and_never_loses_pairs(problem):
+    pool = allocation._Pool.of(problem)
+    start = allocation._greedy(pool)
+
+    annealed = frame_search.anneal_frames(pool, start, deadline=float("inf"), steps=2000)
+
+    assert broken_rules(problem, annealed) == []
+    assert sorted(u for g in annealed for u in g.tutees) == sorted(
+        u for g in start for u in g.tutees
+    )
+    assert score(problem, annealed)[1] >= score(problem, start)[1]
+    best = brute_force(problem)
+    if score(problem, start)[0] == best[0]:
+        assert score(problem, annealed)[1] <= best[1]
+    again = frame_search.anneal_frames(pool, start, deadline=float("inf"), steps=2000)
+    assert again == annealed
