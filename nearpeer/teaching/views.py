@@ -22,9 +22,9 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core import throttle
-from nearpeer.core.cache import fragment
+from nearpeer.core.cache import fragment, reusing
 from nearpeer.core.files import private_file_response
-from nearpeer.core.panels import home_panels
+from nearpeer.core.panels import home_panels, panel_fragments
 from nearpeer.members.models import User, fragments_with_roles
 from nearpeer.members.permissions import is_committee
 
@@ -114,8 +114,10 @@ def home(request):
     now = timezone.now()
     minute = now.replace(second=0, microsecond=0)
     stamp = f"{user.year}:{minute:%Y%m%d%H%M}"
-    # The member's roles (for the page's menu) come in the same round trip.
-    [(coming, candidates)] = fragments_with_roles(
+    # The member's roles (for the page's menu) and the fragments the other apps' panels read
+    # come in the same round trip.
+    panel_specs = panel_fragments(request)
+    (coming, candidates), *panel_values = fragments_with_roles(
         user,
         [
             (
@@ -130,7 +132,8 @@ def home(request):
                     ),
                     _catch_up_candidates(user, minute),
                 ),
-            )
+            ),
+            *panel_specs,
         ],
     )
     mine, teaching, attended, opened = services.home_state(
@@ -169,9 +172,11 @@ def home(request):
     sessions_html = fragment(
         f"home-sessions:{digest}", ("teaching",), lambda: _home_sessions_html(*inputs[1:])
     )
+    with reusing(panel_specs, panel_values):
+        panels = home_panels(request)
     context = {
         "sessions_html": mark_safe(sessions_html),  # noqa: S308 (rendered by our template)
-        "panels": home_panels(request),
+        "panels": panels,
     }
     return render(request, "teaching/member_home.html", context)
 
