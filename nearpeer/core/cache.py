@@ -206,7 +206,9 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
     """Several `fragment`s of one page read in one round trip: `specs` is a list of
     (key, topics, build), and the values come back in that order. Every version and every
     stored fragment is read in one MGET; those missing or stale are built and written back
-    together."""
+    together. A spec whose build is None is only looked at: its value is None unless stored
+    at the current versions (for a page that guesses which key it will need before it knows,
+    then asks again with a build when the guess was wrong or the fragment missing)."""
     from django.core.cache import cache
 
     known = _read_already.get()
@@ -219,7 +221,7 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
         topics = [k.removeprefix(_version_key("")) for k in version_keys]
         joined = data_versions(*topics)
         if joined is None:
-            return [build() for _, _, build in specs]
+            return [build() if build else None for _, _, build in specs]
         found |= dict(zip(version_keys, joined.split("."), strict=True))
         found = {k: v for k, v in found.items() if k not in full_keys}  # built afresh below
     values, fresh = [], {}
@@ -228,6 +230,9 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
         stored = found.get(full_key)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions:
             values.append(stored[1])
+            continue
+        if build is None:
+            values.append(None)
             continue
         value = build()
         fresh[full_key] = (versions, value)
