@@ -341,7 +341,13 @@ def run_one(args, database: str) -> None:
         cursor.execute("VACUUM ANALYZE" if database == "postgres" else "ANALYZE")
     client = Client()
     client.force_login(facts["me"])
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    # A browser sends back the CSRF cookie the first page set: without it every page would
+    # make a new secret and set the cookie again, which no member's browser makes it do.
+    assert client.get("/", HTTP_HOST="127.0.0.1").status_code == 200
+    cookie = (
+        f"sessionid={client.cookies['sessionid'].value}; "
+        f"csrftoken={client.cookies['csrftoken'].value}"
+    )
     connection.close()
 
     port = _free_port()

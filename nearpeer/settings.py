@@ -133,6 +133,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
         ),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "NEARPEER_PG_PREPARE", True
+):
+    # Parameters bound on the server and each query prepared once per connection after its
+    # second use: a page's few queries are then not parsed and planned again on every request
+    # (0.3-0.8 ms each at 40,000 members). Switch off behind a pooler in transaction mode
+    # (PgBouncer before 1.21), where a connection's prepared statements are not its own.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, tasks ----------------------------------------------------------------

@@ -7,6 +7,8 @@ see the caching section of docs/architecture.md."""
 
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -180,13 +182,38 @@ def fragment(key: str, topics: tuple[str, ...], build, timeout: int = FRAGMENT_S
     return fragments([(key, topics, build)], timeout)[0]
 
 
+# Fragments a page has already read, by key, while it is being built (see `reusing`).
+_read_already: ContextVar[dict | None] = ContextVar("nearpeer_fragments_read", default=None)
+
+
+@contextmanager
+def reusing(specs, values):
+    """Within the block, `fragment`/`fragments` of these specs' keys return `values` (read by
+    the caller, in the same order, in one earlier round trip of this request) instead of asking
+    the cache again. It lets a page read the fragments of code it calls (the home panels) in
+    its own MGET. Only for the length of one request's rendering: the values are as fresh as
+    that read, and nothing outlives the block."""
+    known = dict(_read_already.get() or {})
+    known.update((key, value) for (key, _, _), value in zip(specs, values, strict=True))
+    token = _read_already.set(known)
+    try:
+        yield
+    finally:
+        _read_already.reset(token)
+
+
 def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
     """Several `fragment`s of one page read in one round trip: `specs` is a list of
     (key, topics, build), and the values come back in that order. Every version and every
     stored fragment is read in one MGET; those missing or stale are built and written back
-    together."""
+    together. A spec whose build is None is only looked at: its value is None unless stored
+    at the current versions (for a page that guesses which key it will need before it knows,
+    then asks again with a build when the guess was wrong or the fragment missing)."""
     from django.core.cache import cache
 
+    known = _read_already.get()
+    if known and all(key in known for key, _, _ in specs):
+        return [known[key] for key, _, _ in specs]
     version_keys = list(dict.fromkeys(_version_key(t) for _, topics, _ in specs for t in topics))
     full_keys = [f"nearpeer:fragment:{key}" for key, _, _ in specs]
     found = cache.get_many([*version_keys, *full_keys])
@@ -194,7 +221,7 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
         topics = [k.removeprefix(_version_key("")) for k in version_keys]
         joined = data_versions(*topics)
         if joined is None:
-            return [build() for _, _, build in specs]
+            return [build() if build else None for _, _, build in specs]
         found |= dict(zip(version_keys, joined.split("."), strict=True))
         found = {k: v for k, v in found.items() if k not in full_keys}  # built afresh below
     values, fresh = [], {}
@@ -203,6 +230,9 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
         stored = found.get(full_key)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions:
             values.append(stored[1])
+            continue
+        if build is None:
+            values.append(None)
             continue
         value = build()
         fresh[full_key] = (versions, value)

@@ -3,7 +3,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 
 from nearpeer.members import permissions
@@ -75,6 +74,9 @@ def nav_links(can: dict) -> SafeString:
 
 
 def nearpeer(request) -> dict:
+    # Plain values, not lazy ones: each is a lookup in a per-process cache, cheaper than the
+    # template engine's attribute probes through a SimpleLazyObject (an AttributeError raised
+    # and caught for each), which cost more than the values on every page.
     user = getattr(request, "user", None)
     can = {
         "teach": permissions.is_teacher(user),
@@ -85,8 +87,8 @@ def nearpeer(request) -> dict:
     return {
         "society_name": settings.NEARPEER_SOCIETY_NAME,
         "can": can,
-        "nav_links": SimpleLazyObject(lambda: nav_links(can)),
-        "site_urls": SimpleLazyObject(site_urls),
-        "head_links": SimpleLazyObject(head_links),
-        "header_search": SimpleLazyObject(lambda: header_search(request)),
+        "nav_links": nav_links(can),
+        "site_urls": site_urls(),
+        "head_links": head_links(),
+        "header_search": header_search(request),
     }

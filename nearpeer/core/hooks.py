@@ -1,5 +1,6 @@
 """Finding the optional per-app modules through which apps contribute to shared features
-(`demo` for seed_demo, `privacy` for data download and erasure, `home` for the home page)."""
+(`demo` for seed_demo, `privacy` for data download and erasure, `home` for the home page,
+`session_page` for what other apps show on a session's page)."""
 
 import importlib
 from collections.abc import Iterator

@@ -21,6 +21,11 @@ def _not_closed() -> list[Survey]:
     )
 
 
+def fragments(request) -> list[tuple]:
+    """The surveys not yet closed, shared by everyone (see nearpeer.core.panels)."""
+    return [("home:surveys", ("evaluation",), _not_closed)]
+
+
 def panels(request) -> list[Panel]:
     """One query when warm: the surveys not yet closed are shared by everyone (cached under
     the `evaluation` version, bumped by survey writes), checked per request against the clock
@@ -32,7 +37,7 @@ def panels(request) -> list[Panel]:
     now = timezone.now()
     candidates = [
         survey
-        for survey in fragment("home:surveys", ("evaluation",), _not_closed)
+        for survey in fragment(*fragments(request)[0])
         if survey.is_open(now) and can_answer(user, survey)
     ]
     answered = answered_scopes(scopes=[f"survey:{s.pk}" for s in candidates], user=user)

@@ -8,15 +8,22 @@ from nearpeer.core.panels import Panel
 from .models import Notification
 
 
-def panels(request) -> list[Panel]:
+def fragments(request) -> list[tuple]:
     """The member's unread count, cached per member under a version every write to their
-    notifications bumps (no query when warm); no panel when nothing is unread."""
+    notifications bumps (see nearpeer.core.panels)."""
     pk = request.user.pk
-    unread = fragment(
-        f"home:unread:{pk}",
-        (owner_topic("notifications", pk),),
-        lambda: Notification.objects.filter(recipient_id=pk).unread().count(),
-    )
+    return [
+        (
+            f"home:unread:{pk}",
+            (owner_topic("notifications", pk),),
+            lambda: Notification.objects.filter(recipient_id=pk).unread().count(),
+        )
+    ]
+
+
+def panels(request) -> list[Panel]:
+    """The member's unread count (no query when warm); no panel when nothing is unread."""
+    unread = fragment(*fragments(request)[0])
     if not unread:
         return []
     return [

@@ -17,8 +17,9 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from nearpeer.core.cache import fragment, fragments
+from nearpeer.core.cache import fragment
 from nearpeer.core.jobs import start_job
+from nearpeer.members.models import fragments_with_roles
 
 from . import formats, itemstats, scoring, services
 from .forms import (
@@ -132,7 +133,8 @@ def home(request):
 
     filters = urlencode(sorted((k, str(v)) for k, v in initial.items()))
     # The shared part, the member's own questions and their due times: one cache round trip.
-    practise_html, mine_html, times = fragments(
+    # (With the member's roles, which the page's permissions ask for.)
+    practise_html, mine_html, times = fragments_with_roles(user,
         [(f"bank:{filters}", TOPICS, practise), (f"bank-mine:{user.pk}", TOPICS, mine),
          due_times(user.pk)]
     )  # fmt: skip
@@ -300,6 +302,10 @@ def question_practise(request, pk: int):
     if posted:
         questions = questions.select_related("author", "latest_version", "published_version")
     question = get_object_or_404(questions, pk=pk)
+    key = f"practise:{question.published_version_id}"
+    # The cached parts are looked at (never built) with the member's roles, which the
+    # permission needs: one round trip when warm.
+    [shown] = fragments_with_roles(request.user, [(key, TOPICS, None)]) if not posted else [None]
     if not can_see_question(request.user, question) or question.published_version_id is None:
         raise Http404
     from_queue = request.GET.get("from") == "queue"
@@ -343,11 +349,8 @@ def question_practise(request, pk: int):
         }
         return {"title": version.title, **html}
 
-    shown = (
-        fragment(f"practise:{question.published_version_id}", TOPICS, parts)
-        if not posted
-        else parts()
-    )
+    if shown is None:
+        shown = fragment(key, TOPICS, parts) if not posted else parts()
     context |= {
         name: value if name == "title" else mark_safe(value)  # noqa: S308 (our templates)
         for name, value in shown.items()

@@ -371,7 +371,8 @@ def send_held_series_notices(*, now: datetime | None = None) -> int:
     for pk in list(due):
         with transaction.atomic():
             held = (
-                SeriesCancellation.objects.select_for_update()
+                # Only this row: PostgreSQL refuses FOR UPDATE on the outer join to `by`.
+                SeriesCancellation.objects.select_for_update(of=("self",))
                 .filter(pk=pk, undone_at=None, notified_at=None)
                 .select_related("by")
                 .first()

@@ -1,4 +1,5 @@
 import calendar
+import functools
 import hashlib
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -22,9 +23,10 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core import throttle
-from nearpeer.core.cache import fragment
+from nearpeer.core.cache import fragment, reusing
 from nearpeer.core.files import private_file_response
-from nearpeer.core.panels import home_panels
+from nearpeer.core.hooks import app_modules
+from nearpeer.core.panels import home_panels, panel_fragments
 from nearpeer.members.models import User, fragments_with_roles
 from nearpeer.members.permissions import is_committee
 
@@ -114,8 +116,10 @@ def home(request):
     now = timezone.now()
     minute = now.replace(second=0, microsecond=0)
     stamp = f"{user.year}:{minute:%Y%m%d%H%M}"
-    # The member's roles (for the page's menu) come in the same round trip.
-    [(coming, candidates)] = fragments_with_roles(
+    # The member's roles (for the page's menu) and the fragments the other apps' panels read
+    # come in the same round trip.
+    panel_specs = panel_fragments(request)
+    (coming, candidates), *panel_values = fragments_with_roles(
         user,
         [
             (
@@ -130,7 +134,8 @@ def home(request):
                     ),
                     _catch_up_candidates(user, minute),
                 ),
-            )
+            ),
+            *panel_specs,
         ],
     )
     mine, teaching, attended, opened = services.home_state(
@@ -169,9 +174,11 @@ def home(request):
     sessions_html = fragment(
         f"home-sessions:{digest}", ("teaching",), lambda: _home_sessions_html(*inputs[1:])
     )
+    with reusing(panel_specs, panel_values):
+        panels = home_panels(request)
     context = {
         "sessions_html": mark_safe(sessions_html),  # noqa: S308 (rendered by our template)
-        "panels": home_panels(request),
+        "panels": panels,
     }
     return render(request, "teaching/member_home.html", context)
 
@@ -248,9 +255,6 @@ def timetable(request):
     filled in per request (teaching/fragments.py)."""
     user = request.user
     now = timezone.now().replace(second=0, microsecond=0)  # a minute's grain, for the cache
-    # The scope is confirmed in the same query as the member's own states (below); a cold
-    # build confirms it first, so nothing built for one member is stored for a year.
-    scope = services.likely_timetable_scope(user)
     # Only the parameters the page reads, in a fixed order: anything else in the address
     # must neither split the cache nor find its way into links cached for others.
     query = QueryDict(mutable=True)
@@ -259,6 +263,19 @@ def timetable(request):
             query.setlist(name, request.GET.getlist(name))
     params = [(k, query.get(k, "")) for k in (*TIMETABLE_PARAMS, "page")]
     partial = bool(request.htmx and not request.htmx.boosted)
+
+    def key(scope: str) -> str:
+        return f"timetable:{scope}:{now:%Y%m%d%H%M}:{int(partial)}:{urlencode(params)}"
+
+    # Most members see their year's timetable: that fragment is looked at in the round trip
+    # that reads the member's roles, and used only if the roles confirm the guess.
+    guess = f"year:{user.year}" if user.year else None
+    guessed = None
+    if guess:
+        [guessed] = fragments_with_roles(user, [(key(guess), ("teaching",), None)])
+    # The scope is confirmed in the same query as the member's own states (below); a cold
+    # build confirms it first, so nothing built for one member is stored for a year.
+    scope = services.likely_timetable_scope(user)
 
     def build() -> dict:
         return _timetable_parts(query, user, now, partial=partial)
@@ -270,9 +287,11 @@ def timetable(request):
 
     parts = None
     if scope is not None:
-        key = f"timetable:{scope}:{now:%Y%m%d%H%M}:{int(partial)}:{urlencode(params)}"
         try:
-            parts = fragment(key, ("teaching",), build_shared)
+            if scope == guess and guessed is not None:
+                parts = guessed
+            else:
+                parts = fragment(key(scope), ("teaching",), build_shared)
         except _NotShared:
             pass
         else:
@@ -409,9 +428,12 @@ def session_detail(request, pk: int):
     materials come from the cache (nearpeer.core.cache.fragment). Who may see it is decided
     from both, as Session.objects.visible_to does."""
     user = request.user
-    # The member's roles (for the permissions below) come in the same round trip.
-    [shared] = fragments_with_roles(
-        user, [(f"session-page:{pk}", ("teaching",), lambda: services.session_page_shared(pk))]
+    # The member's roles (for the permissions below) and the fragments other apps show on
+    # the page (the library's resources) come in the same round trip.
+    others = [spec for module in _session_page_modules() for spec in module.fragments(pk)]
+    shared, *other_values = fragments_with_roles(
+        user,
+        [(f"session-page:{pk}", ("teaching",), lambda: services.session_page_shared(pk)), *others],
     )
     if shared is None:
         raise Http404("No such session.")
@@ -444,7 +466,15 @@ def session_detail(request, pk: int):
         "attended": session.attended,
         "materials": shared["materials"],
     }
-    return render(request, "teaching/session_detail.html", context)
+    with reusing(others, other_values):
+        return render(request, "teaching/session_detail.html", context)
+
+
+@functools.cache
+def _session_page_modules() -> tuple:
+    """The apps showing something on the session page (a `session_page` module with
+    `fragments(session_pk)`), looked up once per process."""
+    return tuple(module for _, module in app_modules("session_page"))
 
 
 @require_POST

@@ -32,16 +32,20 @@ def _candidates(user) -> tuple[list, list]:
     return open_programmes, groups
 
 
+def fragments(request) -> list[tuple]:
+    """The member's candidates, cached per member under the `tutorials` version (see
+    nearpeer.core.panels)."""
+    user = request.user
+    return [(f"home:tutorials:{user.pk}:{user.year}", ("tutorials",), lambda: _candidates(user))]
+
+
 def panels(request) -> list[Panel]:
     """Programmes still open for sign-up that the member has not joined, and their published
     groups whose weeks are not over. The candidates are cached per member under the
     `tutorials` version (bumped by every write to programmes, slots, sign-ups and groups, see
     apps.py), and the dates are checked against the clock on each request: no query when
     warm. No panel when both are empty."""
-    user = request.user
-    candidates, all_groups = fragment(
-        f"home:tutorials:{user.pk}:{user.year}", ("tutorials",), lambda: _candidates(user)
-    )
+    candidates, all_groups = fragment(*fragments(request)[0])
     now = timezone.now()
     open_programmes = [p for p in candidates if p.signup_deadline > now][:MAX_ITEMS]
     today = timezone.localdate()

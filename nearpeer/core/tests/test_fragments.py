@@ -125,3 +125,24 @@ def test_several_fragments_are_read_in_one_round_trip(redis_url, settings, topic
     finally:
         redis.Redis.execute_command = real
     assert commands == ["MGET"]
+
+
+def test_fragments_read_already_are_reused_only_within_the_block(topic):
+    from nearpeer.core.cache import reusing
+
+    built = []
+
+    def build():
+        built.append(1)
+        return len(built)
+
+    spec = ("t:reused", (topic,), build)
+    [value] = fragments([spec])
+    assert value == 1
+    with reusing([spec], [value]):
+        bump(topic)  # (a page reads once: within it, what it read is what it shows)
+        assert fragment(*spec) == 1 and fragments([spec, spec]) == [1, 1]
+        assert built == [1]
+        # A key not read before is read from the cache as usual.
+        assert fragment("t:other", (topic,), lambda: "other") == "other"
+    assert fragment(*spec) == 2  # after the block the bump is seen

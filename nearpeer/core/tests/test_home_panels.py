@@ -267,3 +267,48 @@ def test_surveys_panel_follows_survey_changes_and_the_clock_at_once(member, monk
     later = timezone.now() + timedelta(hours=2)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert _survey_titles(member) == []  # closed by the clock, no write needed
+
+
+@pytest.mark.redis
+def test_home_reads_every_panels_fragments_in_its_own_round_trip_and_never_a_stale_one(
+    client, member, redis_url, settings
+):
+    import uuid
+
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    _fill_every_panel(member, 2)
+    client.force_login(member)
+    client.get(reverse("teaching:home"))  # cold: builds and stores every fragment
+    commands = []
+    real = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        commands.append(args[0])
+        return real(self, *args, **options)
+
+    redis.Redis.execute_command = counting
+    try:
+        html = client.get(reverse("teaching:home")).content.decode()
+    finally:
+        redis.Redis.execute_command = real
+    # The roles, the year's sessions and the four panels' fragments; then the sessions part
+    # (keyed by the member's live state, so it cannot be read before that is known).
+    assert commands == ["MGET", "MGET"]
+    assert "2 unread" in html and "2 questions are ready" in html
+
+    # A write between two pages shows on the next: nothing read for one page is kept.
+    Notification.objects.create(recipient=member, category="sessions", title="Third")
+    other = UserFactory(year=2)
+    Notification.objects.create(recipient=other, category="sessions", title="Not mine")
+    assert "3 unread" in client.get(reverse("teaching:home")).content.decode()
+    client.force_login(other)
+    html = client.get(reverse("teaching:home")).content.decode()
+    assert "1 unread" in html and "Question review" not in html

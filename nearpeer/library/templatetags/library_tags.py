@@ -25,15 +25,22 @@ def session_resources(context, session) -> list[Resource]:
     user = getattr(request, "user", None)
     if user is None or session is None or not is_member(user):
         return []
-    published = fragment(
-        f"library:session:{session.pk}", ("library",), lambda: _published_for(session.pk)
-    )
+    published = fragment(*published_fragment(session.pk))
     teacher_too = sees_teacher_only(user)
     return [
         r
         for r in published
         if r.audience == Audience.EVERYONE or teacher_too or user.pk in r.author_ids
     ][:MAX_SESSION_RESOURCES]
+
+
+def published_fragment(session_id: int) -> tuple:
+    """The (key, topics, build) of a session's published resources in the shared cache."""
+    return (
+        f"library:session:{session_id}",
+        ("library",),
+        lambda: _published_for(session_id),
+    )
 
 
 def _published_for(session_id: int) -> list[Resource]:

@@ -155,3 +155,40 @@ def test_bank_page_queries_are_constant_when_warm(client, django_assert_num_quer
         html = _get(client, reverse("questions:home"))
 
     assert "Mine 2" in html and "Nothing due right now." in html
+
+
+@pytest.mark.redis
+def test_practise_and_bank_pages_read_the_cache_once_when_warm(
+    client, published, redis_url, settings
+):
+    import uuid
+
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    practise = reverse("questions:question-practise", args=[published.pk])
+    client.force_login(UserFactory(year=3))
+    _get(client, practise), _get(client, reverse("questions:home"))  # cold
+    reads = {}
+    real = redis.Redis.execute_command
+    for url in (practise, reverse("questions:home")):
+        commands = reads[url] = []
+
+        def counting(self, *args, commands=commands, **options):
+            commands.append(args[0])
+            return real(self, *args, **options)
+
+        redis.Redis.execute_command = counting
+        try:
+            html = _get(client, url)
+        finally:
+            redis.Redis.execute_command = real
+        assert published.published_version.title in html or "Question bank" in html
+    # The member's roles (which the permissions ask for) with the page's fragments.
+    assert reads == {practise: ["MGET"], reverse("questions:home"): ["MGET"]}

@@ -389,3 +389,58 @@ def test_the_session_page_and_home_follow_a_granted_role_at_once(client, member,
     assert edit not in before and edit in granted and edit not in revoked
     dashboard = reverse("teaching:dashboard")
     assert dashboard not in home_before and dashboard in home_granted
+
+
+@pytest.mark.redis
+def test_timetable_and_session_page_read_the_cache_once_and_never_a_stale_resource(
+    client, member, session, redis_url, settings
+):
+    import uuid
+
+    import redis
+
+    from nearpeer.library import services as library
+    from nearpeer.library.tests.factories import make_resource
+    from nearpeer.members.tests.factories import teacher
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    page = reverse("teaching:session-detail", args=[session.pk])
+    client.force_login(member)
+    _get(client, TIMETABLE), _get(client, page)  # cold: builds and stores
+    commands = []
+    real = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        commands.append(args[0])
+        return real(self, *args, **options)
+
+    redis.Redis.execute_command = counting
+    try:
+        timetable = _get(client, TIMETABLE)
+        read_timetable, commands[:] = list(commands), []
+        before = _get(client, page)
+        read_page = list(commands)
+    finally:
+        redis.Redis.execute_command = real
+    # The roles with the year's timetable (guessed); the roles, the session and the library's
+    # resources for it.
+    assert read_timetable == ["MGET"] and read_page == ["MGET"]
+    assert "Cardiac cycle" in timetable and "2 of 2 places left" in timetable
+
+    tutor = teacher()
+    resource = make_resource(title="Murmurs by ear", author=tutor)
+    library.use_in_session(resource=resource, session=session, by=tutor)
+    assert "Murmurs by ear" not in before and "Murmurs by ear" in _get(client, page)
+    # The committee see every year's sessions: the year's guess is not theirs.
+    elsewhere = SessionFactory(title="Final-year ward round", target_years_mask=1 << 5)
+    client.force_login(committee())
+    everyone = _get(client, TIMETABLE)
+    assert "Final-year ward round" in everyone and "Cardiac cycle" in everyone
+    client.force_login(member)
+    assert elsewhere.title not in _get(client, TIMETABLE)
