@@ -98,12 +98,19 @@ def _term(text_: str) -> str:
     return "".join(c for c in text_.lower() if c.isascii() and c.isalnum())
 
 
+@cache
 def group_term(kind: str, group: str) -> str:
     return _term(f"{kind}{group}")
 
 
+@cache
+def _object_prefix(kind: str) -> str:
+    return _term(f"{kind}id")
+
+
 def object_term(kind: str, object_id: int) -> str:
-    return _term(f"{kind}id{int(object_id)}")
+    # _term(f"{kind}id{n}"), with the kind's part made once (a search makes one per held session).
+    return f"{_object_prefix(kind)}{int(object_id)}"
 
 
 def tag_term(tag_id: int) -> str:
@@ -266,8 +273,16 @@ class _SQLite:
         f"snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24) FROM {FTS_TABLE} f "
         "JOIN search_document d INDEXED BY search_doc_access ON d.id = f.rowid "
     )
+    # The header's short list shows no snippets: none made.
+    SELECT_NO_SNIPPETS = SELECT.replace(
+        f"snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24)", "''"
+    )
 
-    def __init__(self, words: list[str], held: list[str], tag: str | None):
+    def __init__(
+        self, words: list[str], held: list[str], tag: str | None, *, snippets: bool = True
+    ):
+        if not snippets:
+            self.SELECT = self.SELECT_NO_SNIPPETS
         match = text.fts5_match(words)
         in_title = f"{{title}} : ({match})"
         everywhere = f"{{title body}} : ({match})"
@@ -355,8 +370,12 @@ class _Postgres:
     # Enough of the body around the first word's first occurrence for `text.highlight`.
     EXCERPT = "substr(body, greatest(1, strpos(lower(body), %s) - 200), 1200)"
 
-    def __init__(self, words: list[str], held: list[str], tag: str | None, key: str):
+    def __init__(
+        self, words: list[str], held: list[str], tag: str | None, key: str, *,
+        snippets: bool = True,
+    ):  # fmt: skip
         self.words = words
+        self.snippets = snippets
         self.query = text.tsquery(words)
         self.key = key
         self.access = self.ACCESS + (self.TAG if tag else "")
@@ -393,13 +412,15 @@ class _Postgres:
         return sql, [self.query, *params, self.key, *self.access_params]
 
     def _page(self, inner: str, params: list, limit: int, offset: int) -> list[Row]:
+        """The page's rows, each with an excerpt of its body (highlighted by the caller, for
+        the rows shown only) or "" without snippets."""
+        excerpt, first = (self.EXCERPT, [self.first_word]) if self.snippets else ("''", [])
         sql = (
-            f"SELECT {self.COLUMNS}, {self.EXCERPT} FROM ({inner} "  # noqa: S608
+            f"SELECT {self.COLUMNS}, {excerpt} FROM ({inner} "  # noqa: S608
             f"ORDER BY tier, r DESC, id DESC LIMIT %s OFFSET %s) AS page "
             "ORDER BY tier, r DESC, id DESC"
         )
-        rows = self._run(sql, [self.first_word, *params, limit, offset])
-        return [(*row[:5], text.highlight(row[5] or "", self.words)) for row in rows]
+        return self._run(sql, [*first, *params, limit, offset])
 
     def title_tiers(self, limit: int, offset: int) -> list[Row]:
         """Exact title matches (newest first), then the title tier by rank."""
@@ -508,13 +529,14 @@ def cached(key: str | None, build: Callable[[], T]) -> T:
     return found
 
 
-def run(prepared: Prepared) -> Page:
-    """The page of a prepared search, from the database (no cache)."""
+def run(prepared: Prepared, *, snippets: bool = True) -> Page:
+    """The page of a prepared search, from the database (no cache); without snippets (every
+    result's `snippet` empty) when the caller shows none."""
     if not prepared.words or not prepared.held:
         return Page([], False, prepared.words)
     return _search(
         prepared.words, prepared.query, prepared.held, prepared.tag_id, prepared.page,
-        prepared.per_page,
+        prepared.per_page, snippets=snippets,
     )  # fmt: skip
 
 
@@ -536,15 +558,16 @@ def search(
 
 
 def _search(
-    words: list[str], query: str, held: list[str], tag_id: int | None, page: int, per_page: int
-) -> Page:
+    words: list[str], query: str, held: list[str], tag_id: int | None, page: int, per_page: int,
+    *, snippets: bool = True,
+) -> Page:  # fmt: skip
     tag = tag_term(tag_id) if tag_id else None
     key = text.title_key(query)
     skip = (max(page, 1) - 1) * per_page
     want = per_page + 1  # one more than shown: is there a next page?
     rows: list[Row]
     if is_postgres():
-        pg = _Postgres(words, held, tag, key)
+        pg = _Postgres(words, held, tag, key, snippets=snippets)
         rows = pg.title_tiers(want, skip)
         if len(rows) < want:
             # The page runs on into the other tier: how far in (without a count when the page
@@ -552,7 +575,7 @@ def _search(
             ahead = pg.count_title_tiers() if not rows and skip else skip + len(rows)
             rows += pg.other_tier(want - len(rows), max(0, skip - ahead))
     else:
-        lite = _SQLite(words, held, tag)
+        lite = _SQLite(words, held, tag, snippets=snippets)
         exact = _exact_ids(key, held, tag)
         rows = lite.rows(exact[skip : skip + want]) if skip < len(exact) else []
         skip = max(0, skip - len(exact))
@@ -567,6 +590,9 @@ def _search(
             rows += got
     has_next = len(rows) > per_page
     all_providers = providers()
+    # PostgreSQL gives an excerpt, highlighted here for the rows shown only (not the one past
+    # the page); SQLite gives FTS5's snippet, already marked.
+    mark = (lambda raw: text.highlight(raw, words)) if is_postgres() else (lambda raw: raw)
     results = [
         Result(
             kind=kind,
@@ -575,7 +601,7 @@ def _search(
             title=title,
             subkind=subkind,
             url=result_url(kind, int(object_id)),
-            snippet=text.render_snippet(snippet or ""),
+            snippet=text.render_snippet(mark(snippet)) if snippet else "",
         )
         for _, kind, object_id, title, subkind, snippet in rows[:per_page]
     ]

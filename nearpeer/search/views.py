@@ -46,7 +46,7 @@ def results(request):
         )
 
         def draw() -> str:
-            context["page"] = index.run(prepared)
+            context["page"] = index.run(prepared, snippets=not compact)
             context["items"] = _items(context["page"].results, compact=compact)
             return render_to_string("search/_results.html", context)
 
