@@ -65,3 +65,15 @@ def test_the_tag_filter_keeps_the_chosen_tag_and_escapes_names(client):
     html = html.decode()
     assert f'<option value="{chosen.pk}" selected>Cardiology</option>' in html
     assert f'<option value="{other.pk}">&lt;b&gt;Renal&lt;/b&gt;</option>' in html
+
+
+def test_the_header_list_has_no_snippets_and_the_page_has_them(client, settings):
+    settings.NEARPEER_SEARCH_CACHE_SECONDS = 0
+    make_resource(title="Heart block", summary="Complete heart block needs pacing.")
+    client.force_login(UserFactory())
+    header = client.get(
+        reverse("search:results"), {"q": "pacing", "from": "header"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Heart block" in header and 'class="snippet"' not in header
+    page = client.get(reverse("search:results"), {"q": "pacing"}).content.decode()
+    assert '<p class="snippet">Complete heart block needs <mark>pacing</mark>.' in page
