@@ -1,4 +1,5 @@
 import hashlib
+from functools import lru_cache
 from html import escape
 
 from django.db import connection
@@ -81,7 +82,13 @@ def _tags() -> list[tuple[int, str]]:
 
 def _options(choices, selected) -> str:
     """A select's options as one string of escaped values and labels: a template loop (or
-    format_html per option) cost more than the search itself."""
+    format_html per option) cost more than the search itself. Kept per process for the last
+    few (choices, selected): the tags and kinds seldom change."""
+    return _options_html(tuple(choices), selected)
+
+
+@lru_cache(maxsize=256)
+def _options_html(choices: tuple, selected) -> str:
     return mark_safe(  # noqa: S308 - every value and label escaped here
         "".join(
             f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
