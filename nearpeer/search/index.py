@@ -244,18 +244,58 @@ def broad_terms() -> frozenset[str]:
 
 def access_for(user, *, kinds: Iterable[str] | None = None) -> list[str]:
     """The access terms this user holds among the wanted kinds' documents: a document is open to
-    the user when it carries any of them. Each provider's `reach` costs at most one query."""
+    the user when it carries any of them. The providers' queries are one round trip at most."""
+    return _access_and(user, kinds, [])[0]
+
+
+def _access_and(
+    user, kinds: Iterable[str] | None, statements: list[str]
+) -> tuple[list[str], list[list[tuple]]]:
+    """`access_for`, and the rows of `statements` (see `_together`), in one round trip with
+    the queries of the providers offering theirs (`reach_query` / `reach_from_rows`; the
+    others answer `reach`)."""
     wanted = set(kinds) if kinds else None
+    chosen = [(k, p) for k, p in providers().items() if wanted is None or k in wanted]
+    queries = {}
+    for kind, provider in chosen:
+        if hasattr(provider, "reach_query") and (query := provider.reach_query(user)):
+            queries[kind] = query
+    parts = [(sql, []) for sql in statements]
+    # A provider's query selects (id, an integer): the union's first two columns.
+    parts += [
+        (f"SELECT held.*, CAST(NULL AS TEXT), 0 FROM ({sql}) AS held", params)  # noqa: S608
+        for sql, params in queries.values()
+    ]
+    found = _together(parts) if parts else []
+    rows = dict(zip(queries, found[len(statements) :], strict=True))
     held: list[str] = []
-    for kind, provider in providers().items():
-        if wanted is not None and kind not in wanted:
-            continue
-        reach = provider.reach(user)
+    for kind, provider in chosen:
+        if hasattr(provider, "reach_query"):
+            reach = provider.reach_from_rows(user, [r[:2] for r in rows.get(kind, [])])
+        else:
+            reach = provider.reach(user)
         if reach is None:
             continue
         held += [group_term(kind, g) for g in sorted(reach.groups)]
         held += [object_term(kind, i) for i in sorted(reach.object_ids)]
-    return held
+    return held, found[: len(statements)]
+
+
+def _together(parts: list[tuple[str, list]]) -> list[list[tuple]]:
+    """Several small SELECTs in one statement (one round trip): each selects (integer, integer,
+    text, order), NULLs written with their type (CAST(NULL AS BIGINT)); their rows come back
+    apart, each statement's in its `order`."""
+    sql = " UNION ALL ".join(
+        f"SELECT {n} AS part, s{n}.* FROM ({part}) AS s{n}"  # noqa: S608 - our constant SQL
+        for n, (part, _) in enumerate(parts)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY 1, 5", [p for _, params in parts for p in params])
+        rows = cursor.fetchall()
+    found: list[list[tuple]] = [[] for _ in parts]
+    for row in rows:
+        found[row[0]].append(row[1:4])
+    return found
 
 
 Row = tuple[int, str, int, str, str, str]  # id, kind, object_id, title, subkind, raw snippet
@@ -467,6 +507,12 @@ def _exact_ids(key: str, held: list[str], tag: str | None) -> list[int]:
     return found[:RANK_CANDIDATES]
 
 
+VERSION_SQL = (
+    "SELECT token, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), 0 FROM search_indexversion "
+    "WHERE id = 1"
+)
+
+
 def index_version() -> int | None:
     """The index's version token (changed by the database with every write to the documents,
     migration 0004); None when its row is missing (until the next write puts it back)."""
@@ -495,25 +541,32 @@ class Prepared:
     page: int
     per_page: int
     key: str | None
+    also: tuple = ()  # the rows of each of `prepare`'s `also` statements
 
 
 def prepare(
     user, query: str, *, kinds: Iterable[str] | None = None, tag_id: int | None = None,
-    page: int = 1, per_page: int = 20,
+    page: int = 1, per_page: int = 20, also: Iterable[str] = (),
 ) -> Prepared:  # fmt: skip
-    """The words, the user's access terms (a query per provider at most) and, with the cache
-    on, the index's version (a query) folded into the cache key."""
+    """The words, the user's access terms and, with the cache on, the index's version folded
+    into the cache key: one round trip with the providers' queries and the caller's `also`
+    statements (without parameters; see `_together`), whose rows come back in `also`."""
     words = text.terms(query)
-    held = access_for(user, kinds=kinds) if words else []
+    also = list(also)
+    caching = bool(words) and settings.NEARPEER_SEARCH_CACHE_SECONDS > 0
+    statements = [*also, *([VERSION_SQL] if caching else [])]
+    if words:
+        held, found = _access_and(user, kinds, statements)
+    else:
+        held, found = [], _together([(sql, []) for sql in statements]) if statements else []
     key = None
-    if words and held and settings.NEARPEER_SEARCH_CACHE_SECONDS > 0:
-        version = index_version()
-        if version is not None:
-            key = _cache_key(
-                version, held, words, text.title_key(query), sorted(kinds or ()), tag_id,
-                page, per_page,
-            )  # fmt: skip
-    return Prepared(query, words, held, tag_id, page, per_page, key)
+    version = found[len(also)] if caching else []
+    if held and version:
+        key = _cache_key(
+            version[0][0], held, words, text.title_key(query), sorted(kinds or ()), tag_id,
+            page, per_page,
+        )  # fmt: skip
+    return Prepared(query, words, held, tag_id, page, per_page, key, tuple(found[: len(also)]))
 
 
 def cached(key: str | None, build: Callable[[], T]) -> T:
