@@ -632,6 +632,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="with --cpu: cProfile searches")
     parser.add_argument("--redis-url", default="", help="the cache in Redis (a db of your own)")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free)")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.workers)
@@ -680,7 +681,7 @@ def main() -> None:
         stdout(f"\n== Result cache {'on' if cache_on else 'off'} "
                f"(NEARPEER_SEARCH_CACHE_SECONDS={seconds}), a fresh server, cache in "
                f"{'Redis' if args.redis_url else 'each worker (local memory)'}")  # fmt: skip
-        port = _free_port()
+        port = args.port or _free_port()
         server = subprocess.Popen(  # noqa: S603 - our own script
             [sys.executable, __file__, "--serve", str(port), "--workers", str(args.workers)],
             env=os.environ.copy() | {"NEARPEER_SEARCH_CACHE_SECONDS": seconds},

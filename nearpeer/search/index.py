@@ -98,12 +98,19 @@ def _term(text_: str) -> str:
     return "".join(c for c in text_.lower() if c.isascii() and c.isalnum())
 
 
+@cache
 def group_term(kind: str, group: str) -> str:
     return _term(f"{kind}{group}")
 
 
+@cache
+def _object_prefix(kind: str) -> str:
+    return _term(f"{kind}id")
+
+
 def object_term(kind: str, object_id: int) -> str:
-    return _term(f"{kind}id{int(object_id)}")
+    # _term(f"{kind}id{n}"), with the kind's part made once (a search makes one per held session).
+    return f"{_object_prefix(kind)}{int(object_id)}"
 
 
 def tag_term(tag_id: int) -> str:
@@ -237,18 +244,58 @@ def broad_terms() -> frozenset[str]:
 
 def access_for(user, *, kinds: Iterable[str] | None = None) -> list[str]:
     """The access terms this user holds among the wanted kinds' documents: a document is open to
-    the user when it carries any of them. Each provider's `reach` costs at most one query."""
+    the user when it carries any of them. The providers' queries are one round trip at most."""
+    return _access_and(user, kinds, [])[0]
+
+
+def _access_and(
+    user, kinds: Iterable[str] | None, statements: list[str]
+) -> tuple[list[str], list[list[tuple]]]:
+    """`access_for`, and the rows of `statements` (see `_together`), in one round trip with
+    the queries of the providers offering theirs (`reach_query` / `reach_from_rows`; the
+    others answer `reach`)."""
     wanted = set(kinds) if kinds else None
+    chosen = [(k, p) for k, p in providers().items() if wanted is None or k in wanted]
+    queries = {}
+    for kind, provider in chosen:
+        if hasattr(provider, "reach_query") and (query := provider.reach_query(user)):
+            queries[kind] = query
+    parts = [(sql, []) for sql in statements]
+    # A provider's query selects (id, an integer): the union's first two columns.
+    parts += [
+        (f"SELECT held.*, CAST(NULL AS TEXT), 0 FROM ({sql}) AS held", params)  # noqa: S608
+        for sql, params in queries.values()
+    ]
+    found = _together(parts) if parts else []
+    rows = dict(zip(queries, found[len(statements) :], strict=True))
     held: list[str] = []
-    for kind, provider in providers().items():
-        if wanted is not None and kind not in wanted:
-            continue
-        reach = provider.reach(user)
+    for kind, provider in chosen:
+        if hasattr(provider, "reach_query"):
+            reach = provider.reach_from_rows(user, [r[:2] for r in rows.get(kind, [])])
+        else:
+            reach = provider.reach(user)
         if reach is None:
             continue
         held += [group_term(kind, g) for g in sorted(reach.groups)]
         held += [object_term(kind, i) for i in sorted(reach.object_ids)]
-    return held
+    return held, found[: len(statements)]
+
+
+def _together(parts: list[tuple[str, list]]) -> list[list[tuple]]:
+    """Several small SELECTs in one statement (one round trip): each selects (integer, integer,
+    text, order), NULLs written with their type (CAST(NULL AS BIGINT)); their rows come back
+    apart, each statement's in its `order`."""
+    sql = " UNION ALL ".join(
+        f"SELECT {n} AS part, s{n}.* FROM ({part}) AS s{n}"  # noqa: S608 - our constant SQL
+        for n, (part, _) in enumerate(parts)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY 1, 5", [p for _, params in parts for p in params])
+        rows = cursor.fetchall()
+    found: list[list[tuple]] = [[] for _ in parts]
+    for row in rows:
+        found[row[0]].append(row[1:4])
+    return found
 
 
 Row = tuple[int, str, int, str, str, str]  # id, kind, object_id, title, subkind, raw snippet
@@ -266,8 +313,16 @@ class _SQLite:
         f"snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24) FROM {FTS_TABLE} f "
         "JOIN search_document d INDEXED BY search_doc_access ON d.id = f.rowid "
     )
+    # The header's short list shows no snippets: none made.
+    SELECT_NO_SNIPPETS = SELECT.replace(
+        f"snippet({FTS_TABLE}, 1, char(2), char(3), ' … ', 24)", "''"
+    )
 
-    def __init__(self, words: list[str], held: list[str], tag: str | None):
+    def __init__(
+        self, words: list[str], held: list[str], tag: str | None, *, snippets: bool = True
+    ):
+        if not snippets:
+            self.SELECT = self.SELECT_NO_SNIPPETS
         match = text.fts5_match(words)
         in_title = f"{{title}} : ({match})"
         everywhere = f"{{title body}} : ({match})"
@@ -355,8 +410,12 @@ class _Postgres:
     # Enough of the body around the first word's first occurrence for `text.highlight`.
     EXCERPT = "substr(body, greatest(1, strpos(lower(body), %s) - 200), 1200)"
 
-    def __init__(self, words: list[str], held: list[str], tag: str | None, key: str):
+    def __init__(
+        self, words: list[str], held: list[str], tag: str | None, key: str, *,
+        snippets: bool = True,
+    ):  # fmt: skip
         self.words = words
+        self.snippets = snippets
         self.query = text.tsquery(words)
         self.key = key
         self.access = self.ACCESS + (self.TAG if tag else "")
@@ -393,13 +452,15 @@ class _Postgres:
         return sql, [self.query, *params, self.key, *self.access_params]
 
     def _page(self, inner: str, params: list, limit: int, offset: int) -> list[Row]:
+        """The page's rows, each with an excerpt of its body (highlighted by the caller, for
+        the rows shown only) or "" without snippets."""
+        excerpt, first = (self.EXCERPT, [self.first_word]) if self.snippets else ("''", [])
         sql = (
-            f"SELECT {self.COLUMNS}, {self.EXCERPT} FROM ({inner} "  # noqa: S608
+            f"SELECT {self.COLUMNS}, {excerpt} FROM ({inner} "  # noqa: S608
             f"ORDER BY tier, r DESC, id DESC LIMIT %s OFFSET %s) AS page "
             "ORDER BY tier, r DESC, id DESC"
         )
-        rows = self._run(sql, [self.first_word, *params, limit, offset])
-        return [(*row[:5], text.highlight(row[5] or "", self.words)) for row in rows]
+        return self._run(sql, [*first, *params, limit, offset])
 
     def title_tiers(self, limit: int, offset: int) -> list[Row]:
         """Exact title matches (newest first), then the title tier by rank."""
@@ -446,6 +507,12 @@ def _exact_ids(key: str, held: list[str], tag: str | None) -> list[int]:
     return found[:RANK_CANDIDATES]
 
 
+VERSION_SQL = (
+    "SELECT token, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), 0 FROM search_indexversion "
+    "WHERE id = 1"
+)
+
+
 def index_version() -> int | None:
     """The index's version token (changed by the database with every write to the documents,
     migration 0004); None when its row is missing (until the next write puts it back)."""
@@ -474,25 +541,32 @@ class Prepared:
     page: int
     per_page: int
     key: str | None
+    also: tuple = ()  # the rows of each of `prepare`'s `also` statements
 
 
 def prepare(
     user, query: str, *, kinds: Iterable[str] | None = None, tag_id: int | None = None,
-    page: int = 1, per_page: int = 20,
+    page: int = 1, per_page: int = 20, also: Iterable[str] = (),
 ) -> Prepared:  # fmt: skip
-    """The words, the user's access terms (a query per provider at most) and, with the cache
-    on, the index's version (a query) folded into the cache key."""
+    """The words, the user's access terms and, with the cache on, the index's version folded
+    into the cache key: one round trip with the providers' queries and the caller's `also`
+    statements (without parameters; see `_together`), whose rows come back in `also`."""
     words = text.terms(query)
-    held = access_for(user, kinds=kinds) if words else []
+    also = list(also)
+    caching = bool(words) and settings.NEARPEER_SEARCH_CACHE_SECONDS > 0
+    statements = [*also, *([VERSION_SQL] if caching else [])]
+    if words:
+        held, found = _access_and(user, kinds, statements)
+    else:
+        held, found = [], _together([(sql, []) for sql in statements]) if statements else []
     key = None
-    if words and held and settings.NEARPEER_SEARCH_CACHE_SECONDS > 0:
-        version = index_version()
-        if version is not None:
-            key = _cache_key(
-                version, held, words, text.title_key(query), sorted(kinds or ()), tag_id,
-                page, per_page,
-            )  # fmt: skip
-    return Prepared(query, words, held, tag_id, page, per_page, key)
+    version = found[len(also)] if caching else []
+    if held and version:
+        key = _cache_key(
+            version[0][0], held, words, text.title_key(query), sorted(kinds or ()), tag_id,
+            page, per_page,
+        )  # fmt: skip
+    return Prepared(query, words, held, tag_id, page, per_page, key, tuple(found[: len(also)]))
 
 
 def cached(key: str | None, build: Callable[[], T]) -> T:
@@ -508,13 +582,14 @@ def cached(key: str | None, build: Callable[[], T]) -> T:
     return found
 
 
-def run(prepared: Prepared) -> Page:
-    """The page of a prepared search, from the database (no cache)."""
+def run(prepared: Prepared, *, snippets: bool = True) -> Page:
+    """The page of a prepared search, from the database (no cache); without snippets (every
+    result's `snippet` empty) when the caller shows none."""
     if not prepared.words or not prepared.held:
         return Page([], False, prepared.words)
     return _search(
         prepared.words, prepared.query, prepared.held, prepared.tag_id, prepared.page,
-        prepared.per_page,
+        prepared.per_page, snippets=snippets,
     )  # fmt: skip
 
 
@@ -536,15 +611,16 @@ def search(
 
 
 def _search(
-    words: list[str], query: str, held: list[str], tag_id: int | None, page: int, per_page: int
-) -> Page:
+    words: list[str], query: str, held: list[str], tag_id: int | None, page: int, per_page: int,
+    *, snippets: bool = True,
+) -> Page:  # fmt: skip
     tag = tag_term(tag_id) if tag_id else None
     key = text.title_key(query)
     skip = (max(page, 1) - 1) * per_page
     want = per_page + 1  # one more than shown: is there a next page?
     rows: list[Row]
     if is_postgres():
-        pg = _Postgres(words, held, tag, key)
+        pg = _Postgres(words, held, tag, key, snippets=snippets)
         rows = pg.title_tiers(want, skip)
         if len(rows) < want:
             # The page runs on into the other tier: how far in (without a count when the page
@@ -552,7 +628,7 @@ def _search(
             ahead = pg.count_title_tiers() if not rows and skip else skip + len(rows)
             rows += pg.other_tier(want - len(rows), max(0, skip - ahead))
     else:
-        lite = _SQLite(words, held, tag)
+        lite = _SQLite(words, held, tag, snippets=snippets)
         exact = _exact_ids(key, held, tag)
         rows = lite.rows(exact[skip : skip + want]) if skip < len(exact) else []
         skip = max(0, skip - len(exact))
@@ -567,6 +643,9 @@ def _search(
             rows += got
     has_next = len(rows) > per_page
     all_providers = providers()
+    # PostgreSQL gives an excerpt, highlighted here for the rows shown only (not the one past
+    # the page); SQLite gives FTS5's snippet, already marked.
+    mark = (lambda raw: text.highlight(raw, words)) if is_postgres() else (lambda raw: raw)
     results = [
         Result(
             kind=kind,
@@ -575,7 +654,7 @@ def _search(
             title=title,
             subkind=subkind,
             url=result_url(kind, int(object_id)),
-            snippet=text.render_snippet(snippet or ""),
+            snippet=text.render_snippet(mark(snippet)) if snippet else "",
         )
         for _, kind, object_id, title, subkind, snippet in rows[:per_page]
     ]

@@ -5,9 +5,11 @@ dropped here, before either sees the query: "the heart" means "heart" on both.
 """
 
 import bisect
+import functools
 import html
 import re
 import unicodedata
+from collections.abc import Iterator
 
 # PostgreSQL's English stop-word list (snowball), so both databases ignore the same words.
 _STOP_WORDS_TEXT = """
@@ -68,6 +70,7 @@ def render_snippet(raw: str) -> str:
 # shown body, several ms a page; the database has already decided what matches) -------------
 
 _TOKEN = re.compile(r"[^\W_]+")
+_WORD_CHAR = re.compile(r"\w")
 _SUFFIXES = ("ies", "es", "s", "ed", "ing", "ly")
 SNIPPET_TOKENS = 24
 
@@ -81,7 +84,11 @@ def stem(word: str) -> str:
     return word
 
 
-def _matcher(words: list[str]):
+@functools.lru_cache(maxsize=64)
+def _matcher(words: tuple[str, ...]):
+    """Whether a token matches the query, and (for ASCII text) one regular expression finding
+    the tokens that start with a stem or the last word; kept per query (a page highlights up
+    to 20 rows with the same words)."""
     stems = [stem(w) for w in words]
     last = words[-1] if words else ""
 
@@ -91,21 +98,64 @@ def _matcher(words: list[str]):
             return True  # the last word is also a prefix (results as you type)
         return stem(folded) in stems
 
-    return matches
+    heads = sorted({stem(w) for w in words} | {last}, key=len, reverse=True)
+    # Matched against the lower-cased text (cheaper than IGNORECASE; the same offsets in ASCII),
+    # without a leading \b (which keeps the regular expression engine from skipping ahead to
+    # the heads' first letters): matches inside a word are left out by the caller.
+    pattern = re.compile(r"(?:" + "|".join(map(re.escape, heads)) + r")\w*")
+    return matches, pattern
 
 
-def _hits(body: str, tokens: list[re.Match], words: list[str]) -> list[int]:
-    """The indexes of the tokens matching the query. ASCII text is searched with one regular
-    expression for the tokens starting with a stem (then checked); other text token by token."""
-    matches = _matcher(words)
+class _Tokens:
+    """The body's words, read from the start only as far as asked: a snippet shows a few dozen
+    words of an excerpt of a few hundred, and reading them all was most of its cost."""
+
+    def __init__(self, body: str):
+        self._found = _TOKEN.finditer(body)
+        self.read: list[re.Match] = []
+        self.starts: list[int] = []
+        self._done = False
+
+    def _more(self) -> bool:
+        if not self._done:
+            token = next(self._found, None)
+            if token is not None:
+                self.read.append(token)
+                self.starts.append(token.start())
+                return True
+            self._done = True
+        return False
+
+    def upto(self, n: int) -> int:
+        """min(n, the number of words in the body)."""
+        while len(self.read) < n and self._more():
+            pass
+        return min(n, len(self.read))
+
+    def index_at(self, position: int) -> int:
+        """The index of the first word starting at or after `position`."""
+        while (not self.starts or self.starts[-1] < position) and self._more():
+            pass
+        return bisect.bisect_left(self.starts, position)
+
+
+def _hits(body: str, tokens: _Tokens, words: list[str]) -> Iterator[int]:
+    """The indexes of the tokens matching the query, in order, found as far as asked. ASCII
+    text is searched with one regular expression for the tokens starting with a stem (then
+    checked); other text token by token."""
+    matches, pattern = _matcher(tuple(words))
     if not body.isascii():
-        return [i for i, t in enumerate(tokens) if matches(t.group())]
-    heads = sorted({stem(w) for w in words} | {words[-1]}, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")\w*", re.IGNORECASE)
-    starts = [t.start() for t in tokens]
-    return [
-        bisect.bisect_left(starts, m.start()) for m in pattern.finditer(body) if matches(m.group())
-    ]
+        i = 0
+        while tokens.upto(i + 1) > i:
+            if matches(tokens.read[i].group()):
+                yield i
+            i += 1
+        return
+    lowered = body.lower()
+    for m in pattern.finditer(lowered):
+        at = m.start()
+        if (at == 0 or not _WORD_CHAR.match(lowered, at - 1)) and matches(m.group()):
+            yield tokens.index_at(at)
 
 
 def highlight(body: str, words: list[str], *, size: int = SNIPPET_TOKENS) -> str:
@@ -113,39 +163,53 @@ def highlight(body: str, words: list[str], *, size: int = SNIPPET_TOKENS) -> str
     `size` words from a little before the first match (the start when nothing matches), and
     a second part around the next match beyond them, joined with " … ". Raw text: escape it
     with `render_snippet`."""
-    tokens = list(_TOKEN.finditer(body))
-    if not tokens:
+    tokens = _Tokens(body)
+    if not tokens.upto(1):
         return ""
-    hits = _hits(body, tokens, words) if words else []
+    found = _hits(body, tokens, words) if words else iter(())
+    hits: list[int] = []
+
+    def next_hit() -> int | None:
+        hit = next(found, None)
+        if hit is not None:
+            hits.append(hit)
+        return hit
+
     spans: list[tuple[int, int]] = []
-    if hits:
-        start = max(0, hits[0] - size // 4)
-        spans.append(
-            (start, min(len(tokens), start + size // 2 if len(hits) > 1 else start + size))
-        )
-        later = [i for i in hits if i >= spans[0][1]]
-        if later:
-            start = max(spans[0][1], later[0] - size // 4)
-            spans.append((start, min(len(tokens), start + size // 2)))
+    first_hit = next_hit()
+    if first_hit is not None:
+        start = max(0, first_hit - size // 4)
+        more = next_hit() is not None
+        spans.append((start, tokens.upto(start + size // 2 if more else start + size)))
+        later = hits[-1] if more else None
+        while later is not None and later < spans[0][1]:
+            later = next_hit()
+        if later is not None:
+            start = max(spans[0][1], later - size // 4)
+            spans.append((start, tokens.upto(start + size // 2)))
         else:
-            spans[0] = (spans[0][0], min(len(tokens), spans[0][0] + size))
+            spans[0] = (spans[0][0], tokens.upto(spans[0][0] + size))
+        # Every match inside the shown words.
+        while hits[-1] < spans[-1][1] and next_hit() is not None:
+            pass
     else:
-        spans.append((0, min(len(tokens), size)))
+        spans.append((0, tokens.upto(size)))
     hit_set = set(hits)
+    read = tokens.read
     parts = []
     for first, end in spans:
         out = []
         # From the text's very start (or the first word), to its very end (or the last word).
-        position = 0 if first == 0 else tokens[first].start()
+        position = 0 if first == 0 else read[first].start()
         for i in range(first, end):
-            token = tokens[i]
+            token = read[i]
             out.append(body[position : token.start()])
             if i in hit_set:
                 out.append(f"{HIGHLIGHT_START}{token.group()}{HIGHLIGHT_END}")
             else:
                 out.append(token.group())
             position = token.end()
-        if end == len(tokens):
+        if tokens.upto(end + 1) == end:
             out.append(body[position : position + 20])
         parts.append("".join(out))
     return " … ".join(parts)

@@ -1,4 +1,5 @@
 import hashlib
+from functools import lru_cache
 from html import escape
 
 from django.db import connection
@@ -35,6 +36,8 @@ def results(request):
         "first_number": (page_number - 1) * index.PER_PAGE + 1,
         "query": query.urlencode(),
     }
+    whole_page = not (request.htmx and not request.htmx.boosted)
+    tags = None
     if data.get("q"):
         prepared = index.prepare(
             request.user,
@@ -43,10 +46,13 @@ def results(request):
             tag_id=data["tag"].pk if data["tag"] else None,
             page=page_number,
             per_page=index.PER_PAGE,
+            # The tag filter's options, read in the same round trip as the search's own.
+            also=[TAGS_SQL] if whole_page else [],
         )
+        tags = [(pk, name) for pk, _, name in prepared.also[0]] if whole_page else None
 
         def draw() -> str:
-            context["page"] = index.run(prepared)
+            context["page"] = index.run(prepared, snippets=not compact)
             context["items"] = _items(context["page"].results, compact=compact)
             return render_to_string("search/_results.html", context)
 
@@ -56,7 +62,7 @@ def results(request):
     else:
         results_html = render_to_string("search/_results.html", context)
     status = 400 if form.is_bound and not form.is_valid() else 200
-    if request.htmx and not request.htmx.boosted:
+    if not whole_page:
         return HttpResponse(results_html, status=status)
     context |= {
         "form": form,
@@ -64,9 +70,18 @@ def results(request):
         # The filters are written out here (Django's widget templates cost more than the search
         # itself); the tags are read only when the whole page is drawn.
         "kind_options": _options(form.fields["kind"].choices, data.get("kind", "")),
-        "tag_options": _options(_tags(), data["tag"].pk if data.get("tag") else None),
+        "tag_options": _options(
+            _tags() if tags is None else tags, data["tag"].pk if data.get("tag") else None
+        ),
     }
     return render(request, "search/results.html", context, status=status)
+
+
+# The tag filter's choices in `index.prepare`'s shape (see index._together).
+TAGS_SQL = (
+    "SELECT id, CAST(NULL AS BIGINT), name, row_number() OVER (ORDER BY kind, name) "  # noqa: S608
+    f"FROM {Tag._meta.db_table}"
+)
 
 
 def _tags() -> list[tuple[int, str]]:
@@ -81,7 +96,13 @@ def _tags() -> list[tuple[int, str]]:
 
 def _options(choices, selected) -> str:
     """A select's options as one string of escaped values and labels: a template loop (or
-    format_html per option) cost more than the search itself."""
+    format_html per option) cost more than the search itself. Kept per process for the last
+    few (choices, selected): the tags and kinds seldom change."""
+    return _options_html(tuple(choices), selected)
+
+
+@lru_cache(maxsize=256)
+def _options_html(choices: tuple, selected) -> str:
     return mark_safe(  # noqa: S308 - every value and label escaped here
         "".join(
             f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'

@@ -55,16 +55,31 @@ class SessionProvider(SearchProvider):
             )
 
     def reach(self, user):
+        query = self.reach_query(user)
+        rows = []
+        if query is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*query)
+                rows = cursor.fetchall()
+        return self.reach_from_rows(user, rows)
+
+    def reach_query(self, user) -> tuple[str, list] | None:
+        """The sessions one teaches or holds a place in (invite-only ones, other years'), as
+        (sql, params) selecting (id, target years mask), for the search to read in the same
+        round trip as what else it needs (it runs on every search; written out: the ORM's
+        compilation cost more than the query); None when the user's groups are enough."""
+        groups = _year_reach(user)
+        if groups is None or STAFF in groups:
+            return None
+        return _HELD_SESSIONS_SQL, [user.pk, user.pk, Registration.Status.CANCELLED]
+
+    def reach_from_rows(self, user, rows) -> Reach | None:
+        """`reach`, from the rows of `reach_query` (none when it gave no query)."""
         groups = _year_reach(user)
         if groups is None or STAFF in groups:
             return None if groups is None else Reach(groups)
-        # Sessions one teaches or holds a place in (invite-only ones, other years'): one query,
-        # written out (it runs on every search; the ORM's compilation cost more than the query).
-        with connection.cursor() as cursor:
-            cursor.execute(_HELD_SESSIONS_SQL, [user.pk, user.pk, Registration.Status.CANCELLED])
-            rows = cursor.fetchall()
         bit = 1 << user.year if user.year is not None else 0
-        return Reach(groups, frozenset(pk for pk, mask in rows if not mask & bit))
+        return Reach(groups, frozenset(int(pk) for pk, mask in rows if not int(mask) & bit))
 
     def url(self, object_id: int) -> str:
         return reverse("teaching:session-detail", kwargs={"pk": object_id})

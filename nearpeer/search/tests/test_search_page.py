@@ -15,16 +15,17 @@ def test_results_page_query_count(client, django_assert_num_queries, n):
     for i in range(n):
         make_resource(title=f"Bradycardia {i}", summary="Slow heart rates and atropine.")
     client.force_login(UserFactory())
-    # Session, user, roles, tags for the filter; the sessions one teaches or holds a place in;
-    # the index's version; exact title matches; the title tier's page (empty here); the other
-    # tier's page with snippets (SQLite; each page one statement with its candidates' bound).
-    with django_assert_num_queries(9):
+    # Session, user, roles; one statement for the tags of the filter, the sessions one teaches
+    # or holds a place in and the index's version; exact title matches; the title tier's page
+    # (empty here); the other tier's page with snippets (SQLite; each page one statement with
+    # its candidates' bound).
+    with django_assert_num_queries(7):
         response = client.get(reverse("search:results"), {"q": "atropine"})
     assert len(response.context["page"].results) == n
     assert response.content.decode().count('class="search-result"') == n
     # The same search again, by another member who may open the same things: from the cache.
     client.force_login(UserFactory())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(reverse("search:results"), {"q": "atropine"})
     assert response.content.decode().count('class="search-result"') == n
 
@@ -65,3 +66,42 @@ def test_the_tag_filter_keeps_the_chosen_tag_and_escapes_names(client):
     html = html.decode()
     assert f'<option value="{chosen.pk}" selected>Cardiology</option>' in html
     assert f'<option value="{other.pk}">&lt;b&gt;Renal&lt;/b&gt;</option>' in html
+
+
+def test_the_header_list_has_no_snippets_and_the_page_has_them(client, settings):
+    settings.NEARPEER_SEARCH_CACHE_SECONDS = 0
+    make_resource(title="Heart block", summary="Complete heart block needs pacing.")
+    client.force_login(UserFactory())
+    header = client.get(
+        reverse("search:results"), {"q": "pacing", "from": "header"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Heart block" in header and 'class="snippet"' not in header
+    page = client.get(reverse("search:results"), {"q": "pacing"}).content.decode()
+    assert '<p class="snippet">Complete heart block needs <mark>pacing</mark>.' in page
+
+
+def test_the_page_reads_held_sessions_with_the_filters_tags_and_never_shares_them(client):
+    """The sessions one holds a place in, the tags and the index version come in one statement:
+    a held invite-only session shows on the page of its holder only, whoever searches first,
+    and the tags are listed in order."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nearpeer.questions.tests.factories import tag
+    from nearpeer.teaching.models import Registration
+    from nearpeer.teaching.tests.factories import SessionFactory
+
+    tag("Renal"), tag("Cardiology")
+    start = timezone.now() + timedelta(days=2)
+    invited = SessionFactory(
+        title="Syncope small group", target_years_mask=0, starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )  # fmt: skip
+    holder, other = UserFactory(year=2), UserFactory(year=2)
+    Registration.objects.create(session=invited, member=holder, status="registered")
+    for user, shown in ((other, False), (holder, True), (other, False)):
+        client.force_login(user)
+        html = client.get(reverse("search:results"), {"q": "syncope"}).content.decode()
+        assert ("Syncope small group" in html) is shown
+        assert html.index(">Cardiology</option>") < html.index(">Renal</option>")
