@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--pages", default="")
     parser.add_argument("--profile", default="", help="a page to profile (cProfile) after timing")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats)")
+    parser.add_argument("--callers", default="", help="with --profile: who calls what matches")
     args = parser.parse_args()
 
     var = Path(args.var_dir)
@@ -137,7 +138,11 @@ def main() -> None:
         for _ in range(30):
             client.get(path)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(60)
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        if args.callers:
+            stats.print_callers(args.callers)
+        else:
+            stats.print_stats(60)
 
 
 if __name__ == "__main__":
