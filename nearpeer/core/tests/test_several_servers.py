@@ -52,7 +52,7 @@ def _wait_for(url: str, seconds: float = 120.0) -> None:  # a loaded machine sta
     raise AssertionError(f"{url} did not answer within {seconds:.0f} s")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def object_store():
     from moto.server import ThreadedMotoServer
 
@@ -80,11 +80,12 @@ def _s3(endpoint: str):
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server_env(object_store, redis_url, django_db_setup, tmp_path_factory) -> dict:
     """The production environment every process of the deployment shares (one deployment for
-    the module: starting it takes most of each test's time; `_fresh_deployment` empties what a
-    test leaves in the bucket and in Redis)."""
+    the run, session-scoped because xdist may run another module's test between two of these:
+    starting it takes most of each test's time; `_fresh_deployment` empties what a test leaves
+    in the bucket and in Redis)."""
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     var_dir = tmp_path_factory.mktemp("several-servers")
@@ -109,7 +110,7 @@ def server_env(object_store, redis_url, django_db_setup, tmp_path_factory) -> di
         "AWS_SECRET_ACCESS_KEY": "test",
         # Tasks are rows in PostgreSQL, run by `nearpeer db_worker` (the `worker` fixture).
         "NEARPEER_TASKS": "database",
-        # Cache keys of this module only: a test database starts its ids again, and a role or
+        # Cache keys of this deployment only: a test database starts its ids again, and a role or
         # fragment cached in Redis by an earlier run for the same id must not be read.
         "NEARPEER_REDIS_PREFIX": f"several-servers-{uuid.uuid4().hex[:8]}",
     }
@@ -150,7 +151,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_servers(server_env):
     env = server_env
     root = Path(django_settings.BASE_DIR)
