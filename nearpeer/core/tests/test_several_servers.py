@@ -52,34 +52,43 @@ def _wait_for(url: str, seconds: float = 120.0) -> None:  # a loaded machine sta
     raise AssertionError(f"{url} did not answer within {seconds:.0f} s")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def object_store():
-    import boto3
     from moto.server import ThreadedMotoServer
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="eu-west-2",
-    ).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    _s3(endpoint).create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+    )
     yield endpoint
     httpx.post(f"{endpoint}/moto-api/reset", timeout=5)  # moto keeps buckets per process
     server.stop()
 
 
-@pytest.fixture
-def server_env(object_store, redis_url, tmp_path, settings) -> dict:
-    """The production environment every process of the deployment shares."""
-    # Passwords made here must verify in the servers, which do not know the tests' fast hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+def _s3(endpoint: str):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="eu-west-2",
+    )
+
+
+@pytest.fixture(scope="session")
+def server_env(object_store, redis_url, django_db_setup, tmp_path_factory) -> dict:
+    """The production environment every process of the deployment shares (one deployment for
+    the run, session-scoped because xdist may run another module's test between two of these:
+    starting it takes most of each test's time; `_fresh_deployment` empties what a test leaves
+    in the bucket and in Redis)."""
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    var_dir = tmp_path_factory.mktemp("several-servers")
     env = {
         **os.environ,
         "DATABASE_URL": (
@@ -91,8 +100,8 @@ def server_env(object_store, redis_url, tmp_path, settings) -> dict:
         "NEARPEER_DEBUG": "0",
         "NEARPEER_ANONYMITY_KEY": "several-servers-anonymity-key-" + "a" * 40,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "NEARPEER_VAR_DIR": str(tmp_path),
-        "NEARPEER_STATIC_ROOT": str(tmp_path / "static"),
+        "NEARPEER_VAR_DIR": str(var_dir),
+        "NEARPEER_STATIC_ROOT": str(var_dir / "static"),
         "NEARPEER_S3_BUCKET": BUCKET,
         "NEARPEER_S3_ENDPOINT_URL": object_store,
         "NEARPEER_S3_REGION": "eu-west-2",
@@ -101,11 +110,34 @@ def server_env(object_store, redis_url, tmp_path, settings) -> dict:
         "AWS_SECRET_ACCESS_KEY": "test",
         # Tasks are rows in PostgreSQL, run by `nearpeer db_worker` (the `worker` fixture).
         "NEARPEER_TASKS": "database",
-        # Cache keys of this test only: a test database starts its ids again, and a role or
+        # Cache keys of this deployment only: a test database starts its ids again, and a role or
         # fragment cached in Redis by an earlier run for the same id must not be read.
         "NEARPEER_REDIS_PREFIX": f"several-servers-{uuid.uuid4().hex[:8]}",
     }
     return env
+
+
+@pytest.fixture(autouse=True)
+def _fresh_deployment(server_env, object_store, redis_url, settings):
+    """Each test starts as on a new deployment: an empty bucket and no key under the
+    deployment's Redis prefix (cached pages, roles, sessions, throttle counters), as a prefix
+    of its own per test would give."""
+    # Passwords made here must verify in the servers, which do not know the tests' fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    import redis
+
+    s3 = _s3(object_store)
+    for found in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        s3.delete_object(Bucket=BUCKET, Key=found["Key"])
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"*{server_env['NEARPEER_REDIS_PREFIX']}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+    assert not _bucket_keys(object_store)
+    yield
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -119,7 +151,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def two_servers(server_env):
     env = server_env
     root = Path(django_settings.BASE_DIR)
@@ -319,16 +351,7 @@ def _follow_job(client: httpx.Client, path: str, seconds: float = 120.0) -> str:
 
 
 def _bucket_keys(endpoint: str) -> set[str]:
-    import boto3
-
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="eu-west-2",
-    )
-    return {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    return {o["Key"] for o in _s3(endpoint).list_objects_v2(Bucket=BUCKET).get("Contents", [])}
 
 
 def test_long_work_runs_on_a_worker_and_is_followed_and_downloaded_through_the_other_server(

@@ -12,6 +12,8 @@ from nearpeer.members.tests.factories import UserFactory
 from nearpeer.members.tests.oidc_provider.serve import CLIENT_ID, CLIENT_SECRET
 
 SHOTS = os.environ.get("NEARPEER_SHOTS_DIR", "")
+# One worker runs the module under xdist, so the provider process starts (and migrates) once.
+pytestmark = pytest.mark.xdist_group("oidc")
 
 
 @pytest.fixture(scope="module")
