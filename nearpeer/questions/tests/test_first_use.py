@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory, committee
 from nearpeer.questions import services
@@ -94,10 +95,12 @@ def test_mock_submit_asks_first_then_results_explain(
     page.get_by_role("button", name="Start Year 3 mock").click()
     page.locator("#answer-0").check()
     page.get_by_role("button", name="Save and next").click()
+    # The save has landed once the next question shows; a click before that would abort it.
+    expect(page.get_by_role("heading", name="Question 2 of 3")).to_be_visible()
 
     page.get_by_role("link", name="Submit my answers…").click()
 
-    assert page.get_by_text("2 of 3 questions not answered.").is_visible()
+    expect(page.get_by_text("2 of 3 questions not answered.")).to_be_visible()
     assert axe(page) == []
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/h14-mock-confirm-{width}.png", full_page=True)
