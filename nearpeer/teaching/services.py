@@ -717,9 +717,19 @@ def session_shared_part(session: Session) -> dict:
     }
 
 
-def _placeholders(n: int) -> str:
-    """`%s, %s, …` for an IN list of n values."""
-    return ", ".join(["%s"] * n)
+def _in_list(column: str, values, *, negate: bool = False) -> tuple[str, list]:
+    """`column IN (…)` (or NOT IN) over `values`, as SQL and its parameters. On PostgreSQL one
+    array parameter (`= ANY(%s)`, `<> ALL(%s)`): the statement's text is then the same however
+    many values there are, so psycopg converts it once (it re-parses a statement of more than 50
+    parameters on every call) and the server prepares it once, instead of a statement per list
+    length; SQLite has no arrays and takes a placeholder per value."""
+    from django.db import connection
+
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return (f"{column} <> ALL(%s)" if negate else f"{column} = ANY(%s)"), [values]
+    placeholders = ", ".join(["%s"] * len(values))
+    return f"{column} {'NOT IN' if negate else 'IN'} ({placeholders})", values
 
 
 def _waitlist_position_sql(reg: str) -> str:
@@ -756,19 +766,19 @@ def home_state(
     ]
     params: list = [Registration.Status.WAITLISTED, member.pk, at, member.pk, at]
     if session_ids:
+        among, among_params = _in_list("session_id", session_ids)
         parts.append(
             "SELECT 'att', session_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
-            f"FROM {Attendance._meta.db_table} WHERE member_id = %s "
-            f"AND session_id IN ({_placeholders(len(session_ids))})"
+            f"FROM {Attendance._meta.db_table} WHERE member_id = %s AND {among}"
         )
-        params += [member.pk, *session_ids]
+        params += [member.pk, *among_params]
     if material_ids:
+        among, among_params = _in_list("material_id", material_ids)
         parts.append(
             "SELECT 'open', material_id, '', 0, NULL "  # noqa: S608 (table names and placeholders only)
-            f"FROM {MaterialView._meta.db_table} WHERE member_id = %s "
-            f"AND material_id IN ({_placeholders(len(material_ids))})"
+            f"FROM {MaterialView._meta.db_table} WHERE member_id = %s AND {among}"
         )
-        params += [member.pk, *material_ids]
+        params += [member.pk, *among_params]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
@@ -810,39 +820,40 @@ def timetable_live(
         Registration.Status.WAITLISTED,
     )
     if session_ids:
-        ids = _placeholders(len(session_ids))
+        among, ids = _in_list("session_id", session_ids)
         parts.append(
             f"SELECT 'state', session_id, status, 0, 0 FROM {reg} "  # noqa: S608 (table names and placeholders only)
-            f"WHERE member_id = %s AND session_id IN ({ids}) AND status <> %s"
+            f"WHERE member_id = %s AND {among} AND status <> %s"
         )
-        params += [member.pk, *session_ids, cancelled]
+        params += [member.pk, *ids, cancelled]
         parts.append(
             f"SELECT 'attended', session_id, '', 0, 0 FROM {att} "  # noqa: S608 (table names and placeholders only)
-            f"WHERE member_id = %s AND session_id IN ({ids})"
+            f"WHERE member_id = %s AND {among}"
         )
-        params += [member.pk, *session_ids]
+        params += [member.pk, *ids]
         if counts:
             parts.append(
                 "SELECT 'count', session_id, '', "  # noqa: S608 (table names and placeholders only)
                 "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), "
                 "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) "
-                f"FROM {reg} WHERE session_id IN ({ids}) GROUP BY session_id"
+                f"FROM {reg} WHERE {among} GROUP BY session_id"
             )
-            params += [registered, waitlisted, *session_ids]
+            params += [registered, waitlisted, *ids]
     if outside_year and member.year:
         from .models import SessionTeacher
 
         masks = masks_with_year(member.year)
+        not_among, mask_params = _in_list("s.target_years_mask", masks, negate=True)
         # One IN over both lists (not two joined by OR): PostgreSQL then looks the member's
         # few sessions up by key instead of scanning every session.
         parts.append(
             f"SELECT 'outside', s.id, '', 0, 0 FROM {Session._meta.db_table} s "  # noqa: S608 (table names and placeholders only)
-            f"WHERE s.target_years_mask NOT IN ({_placeholders(len(masks))}) AND "
+            f"WHERE {not_among} AND "
             f"s.id IN (SELECT session_id FROM {SessionTeacher._meta.db_table} "
             "WHERE teacher_id = %s "
             f"UNION ALL SELECT session_id FROM {reg} WHERE member_id = %s AND status <> %s)"
         )
-        params += [*masks, member.pk, member.pk, cancelled]
+        params += [*mask_params, member.pk, member.pk, cancelled]
     found: dict[int, tuple[int, int]] = {}
     states: dict[int, str] = {}
     outside = False
