@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from nearpeer.core.cache import ResilientRedisCache, bump, fragment, fragments
+from nearpeer.core.tests.redis_commands import redis_commands
 
 
 @pytest.fixture
@@ -101,7 +102,6 @@ def test_several_fragments_never_serve_one_stored_at_another_version(topic):
 
 @pytest.mark.redis
 def test_several_fragments_are_read_in_one_round_trip(redis_url, settings, topic):
-    import redis
 
     settings.CACHES = {
         "default": {
@@ -112,18 +112,8 @@ def test_several_fragments_are_read_in_one_round_trip(redis_url, settings, topic
     }
     specs = [("t:h1", (topic,), lambda: "a"), ("t:h2", (topic, "x" + topic), lambda: "b")]
     fragments(specs)  # builds and stores
-    commands = []
-    real = redis.Redis.execute_command
-
-    def counting(self, *args, **options):
-        commands.append(args[0])
-        return real(self, *args, **options)
-
-    redis.Redis.execute_command = counting
-    try:
+    with redis_commands() as commands:
         assert fragments(specs) == ["a", "b"]
-    finally:
-        redis.Redis.execute_command = real
     assert commands == ["MGET"]
 
 

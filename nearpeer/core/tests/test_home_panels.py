@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from nearpeer.core.hooks import app_modules
 from nearpeer.core.panels import Panel, home_panels
+from nearpeer.core.tests.redis_commands import redis_commands
 from nearpeer.evaluation.models import Survey
 from nearpeer.members.tests.factories import UserFactory
 from nearpeer.notifications.models import Notification
@@ -275,8 +276,6 @@ def test_home_reads_every_panels_fragments_in_its_own_round_trip_and_never_a_sta
 ):
     import uuid
 
-    import redis
-
     settings.CACHES = {
         "default": {
             "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
@@ -287,18 +286,8 @@ def test_home_reads_every_panels_fragments_in_its_own_round_trip_and_never_a_sta
     _fill_every_panel(member, 2)
     client.force_login(member)
     client.get(reverse("teaching:home"))  # cold: builds and stores every fragment
-    commands = []
-    real = redis.Redis.execute_command
-
-    def counting(self, *args, **options):
-        commands.append(args[0])
-        return real(self, *args, **options)
-
-    redis.Redis.execute_command = counting
-    try:
+    with redis_commands() as commands:
         html = client.get(reverse("teaching:home")).content.decode()
-    finally:
-        redis.Redis.execute_command = real
     # The roles, the year's sessions and the four panels' fragments; then the sessions part
     # (keyed by the member's live state, so it cannot be read before that is known).
     assert commands == ["MGET", "MGET"]

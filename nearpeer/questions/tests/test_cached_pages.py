@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from nearpeer.core.tests.redis_commands import redis_commands
 from nearpeer.members.tests.factories import UserFactory
 from nearpeer.questions import services
 from nearpeer.questions.models import Status
@@ -163,8 +164,6 @@ def test_practise_and_bank_pages_read_the_cache_once_when_warm(
 ):
     import uuid
 
-    import redis
-
     settings.CACHES = {
         "default": {
             "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
@@ -176,19 +175,9 @@ def test_practise_and_bank_pages_read_the_cache_once_when_warm(
     client.force_login(UserFactory(year=3))
     _get(client, practise), _get(client, reverse("questions:home"))  # cold
     reads = {}
-    real = redis.Redis.execute_command
     for url in (practise, reverse("questions:home")):
-        commands = reads[url] = []
-
-        def counting(self, *args, commands=commands, **options):
-            commands.append(args[0])
-            return real(self, *args, **options)
-
-        redis.Redis.execute_command = counting
-        try:
+        with redis_commands() as reads[url]:
             html = _get(client, url)
-        finally:
-            redis.Redis.execute_command = real
         assert published.published_version.title in html or "Question bank" in html
     # The member's roles (which the permissions ask for) with the page's fragments.
     assert reads == {practise: ["MGET"], reverse("questions:home"): ["MGET"]}

@@ -4,6 +4,7 @@ cached per scope and data version; place counts and each member's own state neve
 import pytest
 from django.urls import reverse
 
+from nearpeer.core.tests.redis_commands import redis_commands
 from nearpeer.members.tests.factories import UserFactory, committee
 from nearpeer.teaching import services
 from nearpeer.teaching.models import Registration, Series, Session, SessionTeacher
@@ -397,8 +398,6 @@ def test_timetable_and_session_page_read_the_cache_once_and_never_a_stale_resour
 ):
     import uuid
 
-    import redis
-
     from nearpeer.library import services as library
     from nearpeer.library.tests.factories import make_resource
     from nearpeer.members.tests.factories import teacher
@@ -413,21 +412,11 @@ def test_timetable_and_session_page_read_the_cache_once_and_never_a_stale_resour
     page = reverse("teaching:session-detail", args=[session.pk])
     client.force_login(member)
     _get(client, TIMETABLE), _get(client, page)  # cold: builds and stores
-    commands = []
-    real = redis.Redis.execute_command
-
-    def counting(self, *args, **options):
-        commands.append(args[0])
-        return real(self, *args, **options)
-
-    redis.Redis.execute_command = counting
-    try:
+    with redis_commands() as commands:
         timetable = _get(client, TIMETABLE)
         read_timetable, commands[:] = list(commands), []
         before = _get(client, page)
         read_page = list(commands)
-    finally:
-        redis.Redis.execute_command = real
     # The roles with the year's timetable (guessed); the roles, the session and the library's
     # resources for it.
     assert read_timetable == ["MGET"] and read_page == ["MGET"]
