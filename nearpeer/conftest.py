@@ -7,6 +7,7 @@ NEARPEER_REQUIRE_SERVICES=1 (CI), which turns each such skip into a failure.
 import os
 import shutil
 import socket
+import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -76,6 +77,21 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     return REDIS_URL
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url) -> str:
+    """The default cache in the test Redis, as in production, under a key prefix of this test's
+    own (returned)."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    return prefix
 
 
 @pytest.fixture(scope="session")

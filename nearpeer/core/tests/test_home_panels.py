@@ -272,17 +272,8 @@ def test_surveys_panel_follows_survey_changes_and_the_clock_at_once(member, monk
 
 @pytest.mark.redis
 def test_home_reads_every_panels_fragments_in_its_own_round_trip_and_never_a_stale_one(
-    client, member, redis_url, settings
+    client, member, redis_cache
 ):
-    import uuid
-
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
     _fill_every_panel(member, 2)
     client.force_login(member)
     client.get(reverse("teaching:home"))  # cold: builds and stores every fragment

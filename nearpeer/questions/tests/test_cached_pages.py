@@ -159,18 +159,7 @@ def test_bank_page_queries_are_constant_when_warm(client, django_assert_num_quer
 
 
 @pytest.mark.redis
-def test_practise_and_bank_pages_read_the_cache_once_when_warm(
-    client, published, redis_url, settings
-):
-    import uuid
-
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
+def test_practise_and_bank_pages_read_the_cache_once_when_warm(client, published, redis_cache):
     practise = reverse("questions:question-practise", args=[published.pk])
     client.force_login(UserFactory(year=3))
     _get(client, practise), _get(client, reverse("questions:home"))  # cold

@@ -394,21 +394,12 @@ def test_the_session_page_and_home_follow_a_granted_role_at_once(client, member,
 
 @pytest.mark.redis
 def test_timetable_and_session_page_read_the_cache_once_and_never_a_stale_resource(
-    client, member, session, redis_url, settings
+    client, member, session, redis_cache
 ):
-    import uuid
-
     from nearpeer.library import services as library
     from nearpeer.library.tests.factories import make_resource
     from nearpeer.members.tests.factories import teacher
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "nearpeer.core.cache.ResilientRedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
     page = reverse("teaching:session-detail", args=[session.pk])
     client.force_login(member)
     _get(client, TIMETABLE), _get(client, page)  # cold: builds and stores
