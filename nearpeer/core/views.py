@@ -75,6 +75,20 @@ def help_page(request):
     return render(request, "core/help.html")
 
 
+def follow_job(request, job, created: bool, *, already: str):
+    """The page a view sends its user to after `start_job`: the job's own. When the job was
+    already running (someone else started the same work), a message says who and what, e.g.
+    already="is already building this file" gives "Ann is already building this file; here it
+    is."."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    if not created:
+        who = job.started_by.name if job.started_by else "someone"
+        messages.info(request, f"{who} {already}; here it is.")
+    return redirect("core:job-detail", pk=job.pk)
+
+
 @require_GET
 @never_cache
 def job_detail(request, pk: int):

@@ -20,6 +20,7 @@ from nearpeer.anonymity.store import (
     respondent_count,
 )
 from nearpeer.core.jobs import start_job
+from nearpeer.core.views import follow_job
 
 from . import services
 from .agreement import CodeAgreement
@@ -309,10 +310,7 @@ def survey_import(request, slug):
             },
             upload=(data["file"].name or "export", data["file"].read()),
         )
-        if not created:
-            who = job.started_by.name if job.started_by else "someone"
-            messages.info(request, f"{who} is already importing into this survey; here it is.")
-        return redirect("core:job-detail", pk=job.pk)
+        return follow_job(request, job, created, already="is already importing into this survey")
     try:
         parsed = parse(
             data["file"].read(), fmt=data["format"], types=data["types"], keep=data["keep"]
@@ -440,10 +438,7 @@ def report_build(request, slug):
             "back_label": "Back to the report",
         },
     )
-    if not created:
-        who = job.started_by.name if job.started_by else "someone"
-        messages.info(request, f"{who} is already building this file; here it is.")
-    return redirect("core:job-detail", pk=job.pk)
+    return follow_job(request, job, created, already="is already building this file")
 
 
 @require_GET
@@ -816,10 +811,7 @@ def _coding_import_job(
         },
         upload=(filename, data),
     )
-    if not created:
-        who = job.started_by.name if job.started_by else "someone"
-        messages.info(request, f"{who} is already {doing}; here it is.")
-    return redirect("core:job-detail", pk=job.pk)
+    return follow_job(request, job, created, already=f"is already {doing}")
 
 
 @require_GET
@@ -924,7 +916,4 @@ def value_report_build(request, slug):
             "back_label": "Back to the value report",
         },
     )
-    if not created:
-        who = job.started_by.name if job.started_by else "someone"
-        messages.info(request, f"{who} is already building this file; here it is.")
-    return redirect("core:job-detail", pk=job.pk)
+    return follow_job(request, job, created, already="is already building this file")
