@@ -9,6 +9,7 @@ verifiable.
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -77,7 +78,11 @@ def new_key() -> ECKey:
 
 def rotate_key_file(*, only_if_missing: bool = False) -> tuple[str, bool]:
     """Put a new key first in the key file, keeping the old ones for verification.
-    Returns (kid of the current key, whether a key was created). Written with mode 0600."""
+    Returns (kid of the current key, whether a key was created). Written with mode 0600.
+
+    Safe when several processes do it at once (app server workers, test workers): each writes
+    its own temporary file, and "only if missing" creates the file with a link that fails when
+    another process got there first, whose key is then used."""
     path = _keys_file()
     existing = json.loads(path.read_text()) if path.exists() else {"keys": []}
     if only_if_missing and existing["keys"]:
@@ -87,8 +92,19 @@ def rotate_key_file(*, only_if_missing: bool = False) -> tuple[str, bool]:
     entry["kid"] = key.kid
     data = {"keys": [entry, *existing["keys"]]}
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle)
-    os.replace(path.with_suffix(".tmp"), path)
+    fd, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:  # mkstemp creates it with mode 0600
+            json.dump(data, handle)
+        if only_if_missing:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                return _with_kids(json.loads(path.read_text()))[0].kid, False
+        else:
+            os.replace(temporary, path)
+            temporary = ""
+    finally:
+        if temporary:
+            os.unlink(temporary)
     return key.kid, True

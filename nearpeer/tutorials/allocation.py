@@ -595,7 +595,11 @@ def _lexicographic(
             values = start  # the improved start is what we keep if HiGHS finds nothing better
         if values is not None:
             kept = sum(values[j] * c for j, c in costs.items())
-            worse = stage is None or (stage.value < kept if maximise else stage.value > kept)
+            # The kept values carry rounding noise (3.999999999999995 against HiGHS's 4.0):
+            # only a difference beyond it means HiGHS stopped short of what we had.
+            worse = stage is None or (
+                stage.value < kept - _EPS if maximise else stage.value > kept + _EPS
+            )
             if worse:  # the time ran out before HiGHS got back to what we already had
                 bound = highs.getInfo().mip_dual_bound
                 stages.append(_Stage(kept, False, _relative_gap(kept, bound), bound))

@@ -237,3 +237,51 @@ def test_a_session_certificate_needs_the_session_to_be_over_and_taught(holder):
     with pytest.raises(services.TeachersError, match="did not teach"):
         services.issue_session_certificate(holder=holder, session=not_mine)
     assert future.starts_at > timezone.now() - timedelta(hours=1)
+
+
+def test_processes_creating_the_missing_key_file_at_once_agree_on_one_key(settings, tmp_path):
+    """App server workers (and test workers) that start together each find no key file."""
+    import threading
+
+    settings.NEARPEER_CERTIFICATE_KEYS_FILE = str(tmp_path / "fresh" / "certificate-keys.json")
+    start = threading.Barrier(8)
+    kids, errors = [], []
+
+    def create() -> None:
+        start.wait()
+        try:
+            kids.append(keys.rotate_key_file(only_if_missing=True)[0])
+        except Exception as error:  # noqa: BLE001 - the test reports any failure below
+            errors.append(error)
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    stored = json.loads((tmp_path / "fresh" / "certificate-keys.json").read_text())["keys"]
+    assert errors == []
+    assert len(stored) == 1 and set(kids) == {stored[0]["kid"]}
+    assert [p.name for p in (tmp_path / "fresh").iterdir()] == ["certificate-keys.json"]
+
+
+def test_a_key_file_created_by_another_process_meanwhile_is_kept(settings, tmp_path, monkeypatch):
+    path = tmp_path / "fresh" / "certificate-keys.json"
+    path.parent.mkdir()
+    settings.NEARPEER_CERTIFICATE_KEYS_FILE = str(path)
+    theirs = keys.new_key()
+    entry = {**theirs.as_dict(private=True), "kid": theirs.kid}
+    real_new_key = keys.new_key
+
+    def another_process_wins():
+        path.write_text(json.dumps({"keys": [entry]}))
+        return real_new_key()
+
+    monkeypatch.setattr(keys, "new_key", another_process_wins)
+
+    kid, created = keys.rotate_key_file(only_if_missing=True)
+
+    assert (kid, created) == (theirs.kid, False)
+    assert json.loads(path.read_text()) == {"keys": [entry]}
+    assert [p.name for p in path.parent.iterdir()] == ["certificate-keys.json"]
