@@ -195,7 +195,6 @@ def test_solver_keeps_every_rule_and_matches_brute_force(problem):
     )
 
 
-
 def test_rounding_noise_in_a_kept_start_does_not_leave_a_stage_unproven():
     """Found by the property test above: the group-instance model's last stage ("if need be")
     kept an improved start worth 3.999999999999995 against HiGHS's proven 4.0, called it
