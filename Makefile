@@ -10,9 +10,10 @@ HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/nearpeer
 export NEARPEER_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # pytest-xdist workers for make test (one per core of the 2-core CI machine; 1 = no xdist).
-# loadgroup: tests spread one by one, except the Redis ones, kept in one worker (conftest.py).
+# Tests are spread one by one (--dist load). Each Redis-marked test keeps its keys under a prefix
+# of its own or names them after its own objects, so they may run side by side.
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist load)
 
 PIP := $(BIN)/pip --disable-pip-version-check -q
 # No byte-compiling of every installed file (some 18,000, ~40 s of CPU): Python compiles the

@@ -62,11 +62,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if message:
             item.add_marker(pytest.mark.skip(reason=message))
-        # Under pytest-xdist (make test: -n 2 --dist loadgroup) the tests that talk to the one
-        # Redis test database run in one worker, one after another, as without xdist: some of
-        # them (and the servers they start) use keys without a per-test prefix.
-        if item.get_closest_marker("redis"):
-            item.add_marker(pytest.mark.xdist_group("redis"))
 
 
 @pytest.fixture(autouse=True)

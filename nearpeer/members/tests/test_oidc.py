@@ -13,9 +13,6 @@ from nearpeer.members.tests.oidc_provider.serve import CLIENT_ID, CLIENT_SECRET
 
 SHOTS = os.environ.get("NEARPEER_SHOTS_DIR", "")
 # One worker runs the module under xdist, so the provider process starts (and migrates) once.
-pytestmark = pytest.mark.xdist_group("oidc")
-
-
 @pytest.fixture(scope="module")
 def _provider_process(live_server, tmp_path_factory):
     """One provider process for the module (migrating it takes seconds)."""
