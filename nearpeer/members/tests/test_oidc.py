@@ -12,6 +12,8 @@ from nearpeer.members.tests.factories import UserFactory
 from nearpeer.members.tests.oidc_provider.serve import CLIENT_ID, CLIENT_SECRET
 
 SHOTS = os.environ.get("NEARPEER_SHOTS_DIR", "")
+
+
 # One worker runs the module under xdist, so the provider process starts (and migrates) once.
 @pytest.fixture(scope="module")
 def _provider_process(live_server, tmp_path_factory):
