@@ -1897,35 +1897,48 @@ def _anneal(
     finds far more pairs than the descent with kicks (`_local_search`), which stalls in the
     first deep local optimum."""
     p = pool.problem
+    gmin, gmax = p.group_min, p.group_max
     rng = random.Random(len(pool.tutees) * 7919 + len(groups) + 104729 * seed)
+    choice, uniform = rng.choice, rng.random
     index = {u.id: i for i, u in enumerate(pool.tutees)}
+    n = len(pool.tutees)
+    # Plain lists indexed by tutee and group (the groups are fixed here): where[i] is i's group
+    # or -1, ties[i][k] i's friends in group k. Same steps, same random draws, as with dicts.
     members: list[list[int]] = [[index[u] for u in g.tutees] for g in groups]
-    where = {i: k for k, m in enumerate(members) for i in m}
-    seat = {i: n for m in members for n, i in enumerate(m)}
-    friends: dict = defaultdict(set)
+    where = [-1] * n
+    seat = [0] * n
+    for k, m in enumerate(members):
+        for pos, i in enumerate(m):
+            where[i], seat[i] = k, pos
+    friend_sets: dict = defaultdict(set)
     for i, j in pool.pairs:
-        friends[i].add(j)
-        friends[j].add(i)
-    # ties[i][k]: friends of i in group k
-    ties: list[dict[int, int]] = [defaultdict(int) for _ in pool.tutees]
-    for i, k in where.items():
-        for j in friends[i]:
-            ties[j][k] += 1
-    can = [[pool.tutees[i].can_attend(g.slot) for g in groups] for i in range(len(pool.tutees))]
-    options = {i: [k for k in range(len(groups)) if can[i][k]] for i in where}
-    movable = sorted(i for i in where if len(options[i]) > 1)
-    value = best = sum(1 for i, j in pool.pairs if i in where and where.get(j) == where[i])
-    best_where = dict(where)
+        friend_sets[i].add(j)
+        friend_sets[j].add(i)
+    friends = [list(friend_sets[i]) for i in range(n)]
+    ties = [[0] * len(groups) for _ in range(n)]
+    for i in range(n):
+        k = where[i]
+        if k >= 0:
+            for j in friends[i]:
+                ties[j][k] += 1
+    can = [[pool.tutees[i].can_attend(g.slot) for g in groups] for i in range(n)]
+    placed = [i for i in range(n) if where[i] >= 0]
+    options = {i: [k for k in range(len(groups)) if can[i][k]] for i in placed}
+    movable = [i for i in placed if len(options[i]) > 1]
+    value = best = sum(1 for i, j in pool.pairs if where[i] >= 0 and where[j] == where[i])
+    best_where = list(where)
 
     def move(i: int, b: int) -> None:
         a = where[i]
         for j in friends[i]:
-            ties[j][a] -= 1
-            ties[j][b] += 1
-        last = members[a][-1]  # take i out of a: the last member fills its seat
-        members[a][seat[i]] = last
+            tj = ties[j]
+            tj[a] -= 1
+            tj[b] += 1
+        ma = members[a]
+        last = ma[-1]  # take i out of a: the last member fills its seat
+        ma[seat[i]] = last
         seat[last] = seat[i]
-        members[a].pop()
+        ma.pop()
         seat[i] = len(members[b])
         members[b].append(i)
         where[i] = b
@@ -1934,6 +1947,7 @@ def _anneal(
     span = max(deadline - started, 1e-9)
     temperature = hot
     step = 0
+    exp = math.exp
     while movable:
         step += 1
         if steps is not None:
@@ -1945,38 +1959,41 @@ def _anneal(
             if now >= deadline:
                 break
             temperature = hot * (cold / hot) ** ((now - started) / span)
-        i = rng.choice(movable)
+        i = choice(movable)
         a = where[i]
-        if rng.random() < 0.7:  # mostly towards a friend
-            near = [where[j] for j in friends[i] if j in where and where[j] != a]
-            near = [k for k in near if can[i][k]]
+        can_i = can[i]
+        if uniform() < 0.7:  # mostly towards a friend
+            near = [k for k in (where[j] for j in friends[i]) if k >= 0 and k != a and can_i[k]]
             if not near:
                 continue
-            b = rng.choice(near)
+            b = choice(near)
         else:
-            b = rng.choice(options[i])
+            b = choice(options[i])
             if b == a:
                 continue
-        if len(members[b]) < p.group_max and len(members[a]) > p.group_min:
-            gain = ties[i][b] - ties[i][a]
-            if gain >= 0 or rng.random() < math.exp(gain / temperature):
+        ties_i = ties[i]
+        if len(members[b]) < gmax and len(members[a]) > gmin:
+            gain = ties_i[b] - ties_i[a]
+            if gain >= 0 or uniform() < exp(gain / temperature):
                 move(i, b)
                 value += gain
         else:
-            w = rng.choice(members[b])
+            w = choice(members[b])
             if not can[w][a]:
                 continue
-            linked = 1 if w in friends[i] else 0
-            gain = ties[i][b] - ties[i][a] + ties[w][a] - ties[w][b] - 2 * linked
-            if gain >= 0 or rng.random() < math.exp(gain / temperature):
+            linked = 1 if w in friend_sets[i] else 0
+            ties_w = ties[w]
+            gain = ties_i[b] - ties_i[a] + ties_w[a] - ties_w[b] - 2 * linked
+            if gain >= 0 or uniform() < exp(gain / temperature):
                 move(i, b)
                 move(w, a)
                 value += gain
         if value > best:
-            best, best_where = value, dict(where)
+            best, best_where = value, list(where)
     out: list[list[int]] = [[] for _ in groups]
-    for i, k in best_where.items():
-        out[k].append(i)
+    for i, k in enumerate(best_where):
+        if k >= 0:
+            out[k].append(i)
     return [
         Group(g.slot, g.tutors, tuple(pool.tutees[i].id for i in sorted(m)))
         for g, m in zip(groups, out, strict=True)
