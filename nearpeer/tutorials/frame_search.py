@@ -62,20 +62,24 @@ class FrameState:
         for k, ts in enumerate(self.tutors):
             for t in ts:
                 self.busy[t].add(self.slot[k])
-        self.where = {i: k for k, m in enumerate(self.members) for i in m}
-        self.seat = {i: n for m in self.members for n, i in enumerate(m)}
+        # where[i]: tutee i's group, or -1 when unplaced; seat[i]: its index in that group
+        self.where = [-1] * len(pool.tutees)
+        self.seat = [0] * len(pool.tutees)
+        for k, m in enumerate(self.members):
+            for n, i in enumerate(m):
+                self.where[i], self.seat[i] = k, n
         self.ties: list[dict[int, int]] = [defaultdict(int) for _ in pool.tutees]
-        for i, k in self.where.items():
+        self.placed = [i for i, k in enumerate(self.where) if k >= 0]
+        for i in self.placed:
             for j in self.friends[i]:
-                self.ties[j][k] += 1
-        self.placed = sorted(self.where)
+                self.ties[j][self.where[i]] += 1
         self.value = self.recount()
 
     # --- exact bookkeeping ----------------------------------------------------------------------
 
     def recount(self) -> int:
         w = self.where
-        return sum(1 for i, j in self.pool.pairs if i in w and w.get(j) == w[i])
+        return sum(1 for i, j in self.pool.pairs if w[i] >= 0 and w[j] == w[i])
 
     def _move(self, i: int, b: int) -> None:
         a = self.where[i]
@@ -126,36 +130,45 @@ class FrameState:
     def tutee_step(self, temperature: float) -> int:
         if not self.placed:
             return 0
-        rng = self.rng
-        i = rng.choice(self.placed)
-        a = self.where[i]
-        if rng.random() < 0.7:
-            near = [self.where[j] for j in self.friends[i] if j in self.where]
-            near = [k for k in near if k != a and self.slot[k] in self.tutee_slots[i]]
+        # The hot path: random picks as seq[int(random() * len(seq))] (a third faster than
+        # rng.choice; still seeded and repeatable).
+        uniform = self.rng.random
+        placed = self.placed
+        i = placed[int(uniform() * len(placed))]
+        where = self.where
+        a = where[i]
+        if uniform() < 0.7:
+            slot, free = self.slot, self.tutee_slots[i]
+            near = [
+                k for j in self.friends[i] if (k := where[j]) >= 0 and k != a and slot[k] in free
+            ]
             if not near:
                 return 0
-            b = rng.choice(near)
+            b = near[int(uniform() * len(near))]
         else:
-            there = self.at[rng.choice(self.tutee_slot_list[i])]
+            slots = self.tutee_slot_list[i]
+            there = self.at[slots[int(uniform() * len(slots))]]
             if not there:
                 return 0
-            b = rng.choice(there)
+            b = there[int(uniform() * len(there))]
             if b == a:
                 return 0
-        ties = self.ties
-        if len(self.members[b]) < self.gmax and len(self.members[a]) > self.gmin:
-            gain = ties[i][b] - ties[i][a]
-            if self._accept(gain, temperature):
+        ties_i = self.ties[i]
+        mb, ma = self.members[b], self.members[a]
+        if len(mb) < self.gmax and len(ma) > self.gmin:
+            gain = ties_i[b] - ties_i[a]
+            if gain >= 0 or uniform() < math.exp(gain / temperature):
                 self._move(i, b)
                 self.value += gain
                 return gain
             return 0
-        w = rng.choice(self.members[b])
+        w = mb[int(uniform() * len(mb))]
         if self.slot[a] not in self.tutee_slots[w]:
             return 0
         linked = 2 if w in self.friends[i] else 0
-        gain = ties[i][b] - ties[i][a] + ties[w][a] - ties[w][b] - linked
-        if self._accept(gain, temperature):
+        ties_w = self.ties[w]
+        gain = ties_i[b] - ties_i[a] + ties_w[a] - ties_w[b] - linked
+        if gain >= 0 or uniform() < math.exp(gain / temperature):
             self._move(i, b)
             self._move(w, a)
             self.value += gain
@@ -261,7 +274,7 @@ class FrameState:
         frontier = [i]
         while frontier and len(chosen) < target:
             j = frontier.pop(rng.randrange(len(frontier)))
-            if j in taken or j not in self.where or not can_take(j):
+            if j in taken or self.where[j] < 0 or not can_take(j):
                 continue
             taken.add(j)
             chosen.append(j)
@@ -274,8 +287,8 @@ class FrameState:
             for f in self.friends[j]:
                 if f in taken:
                     if j < f:
-                        gain += 1 - (self.where[j] == self.where.get(f))
-                elif self.where.get(f) == self.where[j]:
+                        gain += 1 - (self.where[j] == self.where[f])
+                elif self.where[f] == self.where[j]:
                     gain -= 1
         if not self._accept(gain, temperature):
             return 0
