@@ -25,7 +25,16 @@ process. Whatever the single statement did not store (a duplicate, a closed item
 item, a signed-in member's answer that feeds the review queue) goes through
 ``services.store_answers`` on the database thread as before, which says exactly why.
 
-The ack is sent only after the INSERT has returned, i.e. committed (autocommit).
+The ack is sent only after the INSERT has returned, i.e. committed (autocommit): the answer is
+in the database and every reader (presenters' tallies, other processes, `nearpeer live results`)
+sees it. On PostgreSQL, with NEARPEER_LIVE_ASYNC_COMMIT on (the default), the fast path's own
+connections run with ``synchronous_commit = off``: the commit returns before its WAL record is
+flushed to disk, which the WAL writer does within wal_writer_delay (PostgreSQL guarantees at most
+three times that: 0.6 s by default). A crash of PostgreSQL or of its machine in that window loses
+those acked answers (never corrupts anything: the database comes back consistent, without them).
+That is the trade-off for poll answers, documented in docs/live-protocol.md; answers that feed a
+review queue take the ORM path, whose commits stay synchronous. With the setting off, every ack
+also waits for the flush: a WAL fsync per batch (bench/live_load.py --floor measures it).
 """
 
 import asyncio
@@ -37,6 +46,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections
 
 from . import services
@@ -218,6 +228,10 @@ class PostgresWriter(Writer):
         conn = await psycopg.AsyncConnection.connect(
             autocommit=True, **{k: v for k, v in params.items() if v is not None}, **options
         )
+        if settings.NEARPEER_LIVE_ASYNC_COMMIT:
+            # This connection runs the answer INSERT and nothing else, so the session setting
+            # is SET LOCAL for every batch without its round trip. See the module docstring.
+            await conn.execute("SET synchronous_commit TO off")
         self.opened += 1
         return conn
 

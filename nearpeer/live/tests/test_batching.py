@@ -218,3 +218,32 @@ def test_sqlite_fast_path_leaves_wal_checkpoints_to_the_database_thread(live_dec
     assert (fast_stored, autocheckpoint) == (5, 0)
     assert 1 <= checkpoints <= 2
     assert services.tally(item)["counts"] == [3, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+@pytest.mark.parametrize("async_commit", [True, False])
+def test_postgres_fast_path_skips_the_wal_flush_only_when_set(live_deck, settings, async_commit):
+    """NEARPEER_LIVE_ASYNC_COMMIT: the fast path's own connections commit without waiting for
+    the WAL flush (synchronous_commit off) or, turned off, as every other connection does. Either
+    way the answer is committed, and visible to another connection, when it is acked."""
+    settings.NEARPEER_LIVE_ASYNC_COMMIT = async_commit
+    item = live_deck.items.get(position=1)
+    entry = services.AnswerEntry(
+        deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=1
+    )
+
+    async def scenario():
+        outcome = await consumers.batcher().submit(entry)
+        writer = fastpath.writer()
+        (conn,) = writer.idle
+        cursor = await conn.execute("SHOW synchronous_commit")
+        return outcome, (await cursor.fetchone())[0], writer.fast_stored
+
+    outcome, mode, fast_stored = run(scenario())
+    assert (outcome, fast_stored) == (services.Stored(item.pk, duplicate=False), 1)
+    assert mode == ("off" if async_commit else "on")
+    assert services.tally(item)["counts"] == [0, 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
