@@ -454,6 +454,8 @@ def nearpeer_env(args, var_dir: str) -> dict:
         "REDIS_URL": args.redis_url or "",
         "NEARPEER_REDIS_PREFIX": args.prefix or "",
     }
+    if args.sync_commit:
+        env["NEARPEER_LIVE_ASYNC_COMMIT"] = "0"
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     else:
@@ -508,6 +510,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-deflate", action="store_true", help="the client offers no permessage-deflate"
+    )
+    parser.add_argument(
+        "--sync-commit",
+        action="store_true",
+        help="PostgreSQL: every ack also waits for the WAL flush (NEARPEER_LIVE_ASYNC_COMMIT=0; "
+        "the default commits answer batches with synchronous_commit off)",
     )
     parser.add_argument(
         "--nearpeer-first", action="store_true", help="measure Nearpeer before the bare server"
@@ -565,6 +573,10 @@ def main() -> None:
             wait_for_port(bare_port)
             db = "PostgreSQL" if args.database_url else "SQLite"
             layer = "Redis pub/sub" if args.redis_url else "in-memory layer"
+            if args.database_url:
+                db += ", answers acked " + (
+                    "after the WAL flush" if args.sync_commit else "before the WAL flush"
+                )
             options = " ".join(DEPLOYMENT_ARGS + args.uvicorn_arg)
             print(f"N={args.n}, spread {args.spread:g} s, {args.rounds} round(s) each; "
                   f"Nearpeer on {db}, {layer}, "
