@@ -608,7 +608,8 @@ def main() -> None:
                     commit_floor(args.database_url, var_dir, args.n / args.spread)
                 )
                 print(
-                    f"commit floor ({db.partition(',')[0]}, one-row synchronous autocommit INSERT at "
+                    f"commit floor ({db.partition(',')[0]}, one-row synchronous autocommit "
+                    f"INSERT at "
                     f"{args.n / args.spread:.0f}/s): "
                     f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; load average {os.getloadavg()[0]:.1f}"
                 )
