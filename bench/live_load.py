@@ -13,9 +13,11 @@ PostgreSQL database, created if missing and migrated) on free ports, and the loa
 beside them on the same machine. Two scenarios per server, with the same participants:
   spread  each participant answers once at a random moment within --spread seconds;
   burst   all answer the next item at once.
-Printed per server and scenario: connect time (handshake to first snapshot), answer→ack p50 and
-p99, time from the last answer sent to the presenter's complete tally, answers lost, and the
-server process's CPU time per answer (from /proc; the least noisy figure on a shared machine).
+Each scenario runs --rounds times (default 3), each round on an item of its own. Printed per
+server and scenario: connect time (handshake to first snapshot), answer→ack p50 and p99 pooled
+over the rounds, time from the last answer sent to the presenter's complete tally (one sample per
+round, so the median of the rounds is the figure and every round is printed), answers lost, and
+the server process's CPU time per answer (from /proc; the least noisy figure on a shared machine).
 The bare server coalesces its presenter results on the same two clocks as Nearpeer: at most one
 per 0.25 s while answers arrive, and at once when answers pause for QUIET (0.05 s; at most once
 per 0.25 s). Those clocks are part of the protocol ("a few a second at most", "the final counts
@@ -64,8 +66,8 @@ OPTIONS = ["A", "B", "C", "D"]
 async def serve_bare(port: int) -> None:
     """Counts answers per item in memory (once per participant), acks them, and pushes
     coalesced results to presenters. Nothing else: the floor for this protocol in Python."""
-    items = {1: set(), 2: set()}
-    counts = {1: [0] * len(OPTIONS), 2: [0] * len(OPTIONS)}
+    items: dict = collections.defaultdict(set)
+    counts: dict = collections.defaultdict(lambda: [0] * len(OPTIONS))
     state = {"item": 1, "version": 1}
     participants: set = set()
     presenters: set = set()
@@ -149,7 +151,7 @@ async def serve_bare(port: int) -> None:
                         )
                     )
                 elif data["type"] == "control" and is_presenter:
-                    state["item"], state["version"] = 2, state["version"] + 1
+                    state["item"], state["version"] = state["item"] + 1, state["version"] + 1
                     websockets.broadcast(participants | presenters, snapshot())
         finally:
             participants.discard(ws)
@@ -284,7 +286,14 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def drive(
-    name: str, ws_base: str, code: str, token: str, n: int, spread: float, pid: int | None = None
+    name: str,
+    ws_base: str,
+    code: str,
+    token: str,
+    n: int,
+    spread: float,
+    pid: int | None = None,
+    rounds: int = 1,
 ) -> dict:
     origin = ws_base.replace("ws://", "http://")
     presenter = Presenter(f"{ws_base}/ws/live/{code}/present/?token={token}", origin)
@@ -309,50 +318,66 @@ async def drive(
     result["connect_p99_ms"] = pct(connect_times, 0.99) * 1000
 
     for scenario in ("spread", "burst"):
-        item = presenter.current
-        choices = [rng.randrange(len(OPTIONS)) for _ in people]
-        presenter.want[item] = n
-        sent: list[float] = []
+        acked: list[float] = []
+        refused: collections.Counter = collections.Counter()
+        tallies: list[float] = []
+        totals_ok, counts_ok = True, True
         cpu_before = cpu_seconds(pid)
+        for round_ in range(rounds):
+            item = presenter.current
+            choices = [rng.randrange(len(OPTIONS)) for _ in people]
+            presenter.want[item] = n
+            sent: list[float] = []
 
-        async def one(p: Participant, choice: int, delay: float, item=item, sent=sent):
-            if delay:
-                await asyncio.sleep(delay)
-            return await p.answer(item, choice, sent)
+            async def one(p: Participant, choice: int, delay: float, item=item, sent=sent):
+                if delay:
+                    await asyncio.sleep(delay)
+                return await p.answer(item, choice, sent)
 
-        delays = [rng.uniform(0, spread) if scenario == "spread" else 0.0 for _ in people]
-        print(f"{name}: {scenario} starts", flush=True)
-        outcomes = await asyncio.gather(
-            *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
-        )
-        acked = [lat for lat, msg in outcomes if msg["type"] == "ack"]
-        # Not acked: an error reply (by code) or nothing within 60 s ("timeout").
-        refused = collections.Counter(
-            msg.get("code", msg["type"]) for _, msg in outcomes if msg["type"] != "ack"
-        )
-        deadline = time.perf_counter() + 30
-        while item not in presenter.complete and time.perf_counter() < deadline:
-            await asyncio.sleep(0.01)
-        last_sent = max(sent)
-        latest = presenter.latest.get(item, {"counts": [], "total": 0})
-        expected = [choices.count(i) for i in range(len(OPTIONS))]
+            delays = [rng.uniform(0, spread) if scenario == "spread" else 0.0 for _ in people]
+            print(f"{name}: {scenario} round {round_ + 1} of {rounds} starts", flush=True)
+            outcomes = await asyncio.gather(
+                *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
+            )
+            acked += [lat for lat, msg in outcomes if msg["type"] == "ack"]
+            # Not acked: an error reply (by code) or nothing within 60 s ("timeout").
+            refused.update(
+                msg.get("code", msg["type"]) for _, msg in outcomes if msg["type"] != "ack"
+            )
+            deadline = time.perf_counter() + 30
+            while item not in presenter.complete and time.perf_counter() < deadline:
+                await asyncio.sleep(0.01)
+            last_sent = max(sent)
+            latest = presenter.latest.get(item, {"counts": [], "total": 0})
+            expected = [choices.count(i) for i in range(len(OPTIONS))]
+            tallies.append(
+                (presenter.complete[item] - last_sent) * 1000
+                if item in presenter.complete
+                else float("inf")
+            )
+            totals_ok = totals_ok and latest["total"] == n
+            counts_ok = counts_ok and latest.get("counts") == expected
+            # Every round but the very last moves to the next item (spread rounds, then burst).
+            if scenario == "spread" or round_ < rounds - 1:
+                await presenter.next_item()
+                await asyncio.sleep(0.5)
+        total = n * rounds
         result[scenario] = {
             "acked": len(acked),
-            "lost": n - len(acked),
+            "lost": total - len(acked),
             "not_acked": dict(refused),
+            # Pooled over the rounds: rounds × n answers.
             "ack_p50_ms": pct(acked, 0.5) * 1000 if acked else float("nan"),
             "ack_p99_ms": pct(acked, 0.99) * 1000 if acked else float("nan"),
             "ack_mean_ms": statistics.fmean(acked) * 1000 if acked else float("nan"),
-            "tally_ms": (presenter.complete[item] - last_sent) * 1000
-            if item in presenter.complete
-            else float("inf"),
-            "presenter_total": latest["total"],
-            "counts_match": latest.get("counts") == expected,
-            "cpu_ms_per_answer": (cpu_seconds(pid) - cpu_before) * 1000 / n,
+            # One sample per round: the median is the figure, every round is printed.
+            "tally_ms": statistics.median(tallies),
+            "tallies_ms": tallies,
+            "presenter_total_ok": totals_ok,
+            "counts_match": counts_ok,
+            # Includes the pauses between rounds (next item, 0.5 s): idle, a few ms at most.
+            "cpu_ms_per_answer": (cpu_seconds(pid) - cpu_before) * 1000 / total,
         }
-        if scenario == "spread":
-            await presenter.next_item()
-            await asyncio.sleep(0.5)
     for p in people:
         await p.close()
     await presenter.ws.close()
@@ -429,6 +454,8 @@ def nearpeer_env(args, var_dir: str) -> dict:
         "REDIS_URL": args.redis_url or "",
         "NEARPEER_REDIS_PREFIX": args.prefix or "",
     }
+    if args.sync_commit:
+        env["NEARPEER_LIVE_ASYNC_COMMIT"] = "0"
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     else:
@@ -463,6 +490,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=300, help="participants (the issue: 2000)")
     parser.add_argument("--spread", type=float, default=5.0, help="seconds to spread answers over")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of each scenario, each on an item of its own: ack percentiles pooled over "
+        "them, the tally the median of one sample per round",
+    )
     parser.add_argument("--database-url", help="PostgreSQL URL (default: a fresh SQLite file)")
     parser.add_argument("--redis-url", help="Redis for the channel layer (default: in-memory)")
     parser.add_argument("--prefix", default="bench-live", help="Redis channel prefix")
@@ -476,6 +510,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-deflate", action="store_true", help="the client offers no permessage-deflate"
+    )
+    parser.add_argument(
+        "--sync-commit",
+        action="store_true",
+        help="PostgreSQL: every ack also waits for the WAL flush (NEARPEER_LIVE_ASYNC_COMMIT=0; "
+        "the default commits answer batches with synchronous_commit off)",
     )
     parser.add_argument(
         "--nearpeer-first", action="store_true", help="measure Nearpeer before the bare server"
@@ -509,19 +549,11 @@ def main() -> None:
             if args.database_url:
                 ensure_postgres_database(args.database_url)
             nearpeer_cli(env, "migrate", "-v0")
+            items = []
+            for i in range(2 * args.rounds):
+                items += ["--item", f"choice:Item {i + 1}:" + "|".join(OPTIONS)]
             opened = json.loads(
-                nearpeer_cli(
-                    env,
-                    "live",
-                    "open",
-                    "--title",
-                    "Load",
-                    "--anonymous",
-                    "--item",
-                    "choice:First:" + "|".join(OPTIONS),
-                    "--item",
-                    "choice:Second:" + "|".join(OPTIONS),
-                )  # fmt: skip
+                nearpeer_cli(env, "live", "open", "--title", "Load", "--anonymous", *items)
             )
             port, bare_port = free_port(), free_port()
             app = "bench.live_trace:application" if args.trace else "nearpeer.asgi:application"
@@ -541,8 +573,13 @@ def main() -> None:
             wait_for_port(bare_port)
             db = "PostgreSQL" if args.database_url else "SQLite"
             layer = "Redis pub/sub" if args.redis_url else "in-memory layer"
+            if args.database_url:
+                db += ", answers acked " + (
+                    "after the WAL flush" if args.sync_commit else "before the WAL flush"
+                )
             options = " ".join(DEPLOYMENT_ARGS + args.uvicorn_arg)
-            print(f"N={args.n}, spread {args.spread:g} s; Nearpeer on {db}, {layer}, "
+            print(f"N={args.n}, spread {args.spread:g} s, {args.rounds} round(s) each; "
+                  f"Nearpeer on {db}, {layer}, "
                   f"{args.workers} uvicorn worker(s) {options}; "
                   f"client deflate {CLIENT['compression'] or 'off'}; {os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f} at start")  # fmt: skip
@@ -562,7 +599,7 @@ def main() -> None:
             for name, base, code, token, pid in runs[::-1] if args.nearpeer_first else runs:
                 TRACE["on"] = bool(args.trace) and name == "nearpeer"
                 results[name] = asyncio.run(
-                    drive(name, base, code, token, args.n, args.spread, pid)
+                    drive(name, base, code, token, args.n, args.spread, pid, args.rounds)
                 )
                 print(f"load average after {name}: {os.getloadavg()[0]:.1f}", flush=True)
             report([results["bare"], results["nearpeer"]])
@@ -571,7 +608,8 @@ def main() -> None:
                     commit_floor(args.database_url, var_dir, args.n / args.spread)
                 )
                 print(
-                    f"commit floor ({db}, one-row autocommit INSERT at "
+                    f"commit floor ({db.partition(',')[0]}, one-row synchronous autocommit "
+                    f"INSERT at "
                     f"{args.n / args.spread:.0f}/s): "
                     f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; load average {os.getloadavg()[0]:.1f}"
                 )
@@ -664,6 +702,7 @@ def trace_report(folder: str, pid: int, client: dict) -> None:
 
 
 def report(results: list[dict]) -> None:
+    """Ack percentiles pooled over the rounds; tally* the median of the rounds' tallies."""
     bare, ours = results
     print(
         f"connect (handshake + snapshot): bare p50 {bare['connect_p50_ms']:.0f} ms "
@@ -672,7 +711,7 @@ def report(results: list[dict]) -> None:
         f"all in {ours['connect_wall_s']:.1f} s"
     )
     header = f"{'scenario':8} {'server':9} {'acked':>6} {'lost':>5} {'ack p50':>9} "
-    header += f"{'ack p99':>9} {'tally':>9} {'presenter total':>16} {'counts ok':>9}"
+    header += f"{'ack p99':>9} {'tally*':>9} {'total ok':>9} {'counts ok':>9}"
     header += f" {'server CPU/answer':>18}"
     print(header)
     for scenario in ("spread", "burst"):
@@ -681,9 +720,12 @@ def report(results: list[dict]) -> None:
             print(
                 f"{scenario:8} {r['server']:9} {s['acked']:>6} {s['lost']:>5} "
                 f"{s['ack_p50_ms']:>7.0f}ms {s['ack_p99_ms']:>7.0f}ms {s['tally_ms']:>7.0f}ms "
-                f"{s['presenter_total']:>16} {str(s['counts_match']):>9} "
+                f"{str(s['presenter_total_ok']):>9} {str(s['counts_match']):>9} "
                 f"{s['cpu_ms_per_answer']:>15.2f} ms"
             )
+        for r in results:
+            rounds = ", ".join(f"{t:.0f}" for t in r[scenario]["tallies_ms"])
+            print(f"{scenario:8} {r['server']:9} tally per round ms: {rounds}")
         for r in results:
             if r[scenario]["not_acked"]:
                 print(f"{scenario:8} {r['server']:9} not acked: {r[scenario]['not_acked']}")

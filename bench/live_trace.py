@@ -10,7 +10,8 @@ the answer path wrapped to stamp each answer (keyed by participant and item) at 
   ack      the ack frame was handed to uvicorn
 
 plus the event loop's lag (a 2 ms ticker's overshoot), the garbage collector's pauses and every
-presenter recount (services.presenter_results on the database thread). Times are
+presenter recount (fastpath.Writer.results from the loop, or services.presenter_results on the
+database thread for items that are not of a choice kind). Times are
 time.perf_counter(), which on Linux is CLOCK_MONOTONIC and so comparable with the load
 generator's own stamps in another process. Everything is written to DIR/server-PID.json when the
 load generator asks for it (GET /__trace__/ on the server; uvicorn ends on a re-raised SIGTERM,
@@ -137,6 +138,17 @@ def presenter_results(**kwargs):
         recounts.append((start, now() - start))
 
 
+_fast_results = fastpath.Writer.results
+
+
+async def fast_results(self, deck_id, item_ids):
+    start = now()
+    try:
+        return await _fast_results(self, deck_id, item_ids)
+    finally:
+        recounts.append((start, now() - start))
+
+
 notes: list[tuple[float, bool]] = []
 _live_dirty = consumers.PresenterConsumer.live_dirty
 
@@ -183,6 +195,7 @@ consumers.AnswerBatcher.submit = submit
 fastpath.Writer.store = store
 participant_socket.Participant.send_json = send_json
 services.presenter_results = presenter_results
+fastpath.Writer.results = fast_results
 consumers.PresenterConsumer.live_dirty = live_dirty
 consumers.PresenterConsumer.send_results = send_results
 

@@ -342,6 +342,11 @@ AUTHENTICATION_BACKENDS = [
 # A prefix for the channel layer's pub/sub channels and the cache's keys, so that several
 # deployments (or test runs) can share one Redis without hearing each other.
 NEARPEER_REDIS_PREFIX = os.environ.get("NEARPEER_REDIS_PREFIX", "")
+# On PostgreSQL, live answers stored by the event loop's fast path are acked once committed and
+# visible, before their WAL record reaches the disk (synchronous_commit = off on those
+# connections only): a PostgreSQL or machine crash can lose the last ~0.6 s of acked poll
+# answers. Off: every ack waits for the flush too. docs/live-protocol.md, "How an answer is stored".
+NEARPEER_LIVE_ASYNC_COMMIT = env_bool("NEARPEER_LIVE_ASYNC_COMMIT", True)
 if REDIS_URL and NEARPEER_REDIS_PREFIX and not TESTING:
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = NEARPEER_REDIS_PREFIX
     CACHES["default"]["KEY_PREFIX"] = NEARPEER_REDIS_PREFIX

@@ -25,7 +25,16 @@ process. Whatever the single statement did not store (a duplicate, a closed item
 item, a signed-in member's answer that feeds the review queue) goes through
 ``services.store_answers`` on the database thread as before, which says exactly why.
 
-The ack is sent only after the INSERT has returned, i.e. committed (autocommit).
+The ack is sent only after the INSERT has returned, i.e. committed (autocommit): the answer is
+in the database and every reader (presenters' tallies, other processes, `nearpeer live results`)
+sees it. On PostgreSQL, with NEARPEER_LIVE_ASYNC_COMMIT on (the default), the fast path's own
+connections run with ``synchronous_commit = off``: the commit returns before its WAL record is
+flushed to disk, which the WAL writer does within wal_writer_delay (PostgreSQL guarantees at most
+three times that: 0.6 s by default). A crash of PostgreSQL or of its machine in that window loses
+those acked answers (never corrupts anything: the database comes back consistent, without them).
+That is the trade-off for poll answers, documented in docs/live-protocol.md; answers that feed a
+review queue take the ORM path, whose commits stay synchronous. With the setting off, every ack
+also waits for the flush: a WAL fsync per batch (bench/live_load.py --floor measures it).
 """
 
 import asyncio
@@ -37,11 +46,12 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections
 
 from . import services
 from .batching import hop
-from .models import CHOICE_KINDS, Answer, Deck, Item, ItemKind
+from .models import CHOICE_KINDS, Answer, Deck, Item, ItemKind, Phase
 from .protocol import MAX_WORD_CHARS
 
 logger = logging.getLogger("nearpeer.live")
@@ -167,6 +177,55 @@ class Writer:
     async def _insert(self, entries: list[services.AnswerEntry]) -> set[tuple[int, uuid.UUID]]:
         raise NotImplementedError
 
+    async def results(self, deck_id: int, item_ids) -> list[dict] | None:
+        """services.presenter_results, from the loop, for items of a choice kind: one grouped
+        query, no thread hop. None when an item is of another kind or not this deck's (the
+        caller then asks the ORM on the database thread, which also counts words).
+
+        Why from the loop: a presenter's recount on the database thread waited for the GIL
+        after each query while the loop was busy with a room's sockets (recount p50 8-14 ms,
+        up to 68 ms, at load 6-10: bench/live_load.py --trace), and the final tally waits for
+        that recount."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return []
+        await self._learn(set(ids))
+        facts = {pk: self.items.get(pk) for pk in ids}
+        if any(
+            f is None or f.deck_id != deck_id or f.kind not in CHOICE_KINDS for f in facts.values()
+        ):
+            return None
+        counts: dict[int, list[int]] = {pk: [0] * facts[pk].n_options for pk in ids}
+        order: dict[int, tuple[int, int]] = {}
+        for pk, position, version, choice, n in await self._count(deck_id, ids):
+            order[pk] = (position, version)
+            if choice is not None and 0 <= choice < len(counts[pk]):
+                counts[pk][choice] += n
+        return [
+            {
+                "type": "results",
+                "item": pk,
+                "phase": Phase.LIVE.value,
+                "counts": counts[pk],
+                "total": sum(counts[pk]),
+                "version": order[pk][1],
+            }
+            for pk in sorted(order, key=lambda pk: order[pk][0])
+        ]
+
+    def _count_sql(self, ids_param: str) -> str:
+        t = _tables()
+        return (
+            "SELECT i.id, i.position, d.version, a.choice, COUNT(a.item_id) "  # noqa: S608
+            f"FROM {t['item']} i JOIN {t['deck']} d ON d.id = i.deck_id "
+            f"LEFT JOIN {t['answer']} a ON a.item_id = i.id AND a.phase = '{Phase.LIVE.value}' "
+            f"WHERE i.deck_id = {self.param} AND i.id {ids_param} "
+            "GROUP BY i.id, i.position, d.version, a.choice"
+        )
+
+    async def _count(self, deck_id: int, ids: list[int]) -> list[tuple]:
+        raise NotImplementedError
+
     def close_now(self) -> None:
         raise NotImplementedError
 
@@ -218,8 +277,25 @@ class PostgresWriter(Writer):
         conn = await psycopg.AsyncConnection.connect(
             autocommit=True, **{k: v for k, v in params.items() if v is not None}, **options
         )
+        if settings.NEARPEER_LIVE_ASYNC_COMMIT:
+            # This connection runs the answer INSERT and nothing else, so the session setting
+            # is SET LOCAL for every batch without its round trip. See the module docstring.
+            await conn.execute("SET synchronous_commit TO off")
         self.opened += 1
         return conn
+
+    param = "%s"
+
+    async def _count(self, deck_id: int, ids: list[int]) -> list[tuple]:
+        conn = await self._connect()
+        try:
+            cursor = await conn.execute(self._count_sql("= ANY(%s)"), [deck_id, ids])
+            rows = await cursor.fetchall()
+        except Exception:
+            await conn.close()
+            raise
+        self.idle.append(conn)
+        return rows
 
     def close_now(self) -> None:
         for conn in self.idle:
@@ -309,6 +385,19 @@ class SqliteWriter(Writer):
             if len(self.sql_for) > 64:
                 self.sql_for.pop(next(iter(self.sql_for)))
         return self.sql_for[n]
+
+    param = "?"
+
+    async def _count(self, deck_id: int, ids: list[int]) -> list[tuple]:
+        conn = self._connect()
+        try:
+            return conn.execute(
+                self._count_sql("IN (" + ", ".join("?" * len(ids)) + ")"), [deck_id, *ids]
+            ).fetchall()
+        except sqlite3.Error:
+            conn.close()
+            self.conn = None
+            raise
 
     def close_now(self) -> None:
         if self.conn is not None:

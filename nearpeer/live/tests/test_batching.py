@@ -13,6 +13,7 @@ from django.db import connection
 from nearpeer.live import broadcast, consumers, fastpath, services
 from nearpeer.live.models import Answer
 
+from .conftest import make_deck as conftest_make_deck
 from .conftest import run
 from .test_consumers import connected, participant, presenter, until
 
@@ -218,3 +219,62 @@ def test_sqlite_fast_path_leaves_wal_checkpoints_to_the_database_thread(live_dec
     assert (fast_stored, autocheckpoint) == (5, 0)
     assert 1 <= checkpoints <= 2
     assert services.tally(item)["counts"] == [3, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+@pytest.mark.parametrize("async_commit", [True, False])
+def test_postgres_fast_path_skips_the_wal_flush_only_when_set(live_deck, settings, async_commit):
+    """NEARPEER_LIVE_ASYNC_COMMIT: the fast path's own connections commit without waiting for
+    the WAL flush (synchronous_commit off) or, turned off, as every other connection does. Either
+    way the answer is committed, and visible to another connection, when it is acked."""
+    settings.NEARPEER_LIVE_ASYNC_COMMIT = async_commit
+    item = live_deck.items.get(position=1)
+    entry = services.AnswerEntry(
+        deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=1
+    )
+
+    async def scenario():
+        outcome = await consumers.batcher().submit(entry)
+        writer = fastpath.writer()
+        (conn,) = writer.idle
+        cursor = await conn.execute("SHOW synchronous_commit")
+        return outcome, (await cursor.fetchone())[0], writer.fast_stored
+
+    outcome, mode, fast_stored = run(scenario())
+    assert (outcome, fast_stored) == (services.Stored(item.pk, duplicate=False), 1)
+    assert mode == ("off" if async_commit else "on")
+    assert services.tally(item)["counts"] == [0, 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_presenter_recount_from_the_loop_matches_the_orm(live_deck, session):
+    """fastpath.Writer.results counts choice items in one query from the loop, exactly as
+    services.presenter_results does on the database thread (live answers only, in item order,
+    with the deck's version); for any other kind, or another deck's item, it leaves the recount
+    to the ORM (None)."""
+    choice, cloud, rating = live_deck.items.order_by("position")
+    rows = [(choice, 1, "live"), (choice, 1, "live"), (choice, 0, "live"), (choice, 0, "after")]
+    rows += [(rating, 4, "live"), (rating, 2, "live")]
+    Answer.objects.bulk_create(
+        Answer(item=item, participant=uuid.uuid4(), choice=c, phase=phase)
+        for item, c, phase in rows
+    )
+    foreign_item = conftest_make_deck(session).items.first().pk
+
+    async def scenario():
+        writer = fastpath.writer()
+        return (
+            await writer.results(live_deck.pk, {rating.pk, choice.pk}),
+            await writer.results(live_deck.pk, {choice.pk, cloud.pk}),
+            await writer.results(live_deck.pk, {foreign_item}),
+            await writer.results(live_deck.pk, set()),
+        )
+
+    both, with_cloud, foreign, empty = run(scenario())
+    expected = services.presenter_results(deck_id=live_deck.pk, item_ids=[choice.pk, rating.pk])
+    assert both == expected
+    assert [m["counts"] for m in both] == [[1, 2], [0, 0, 1, 0, 1]]
+    assert (with_cloud, foreign, empty) == (None, None, [])

@@ -94,7 +94,11 @@
 
   function render(snapshot) {
     current = snapshot;
-    if (snapshot.answered && snapshot.item) answered[snapshot.item.id] = true;
+    // A connect snapshot says whether the server has this participant's answer: it is the truth
+    // (an acked answer lost in a database crash is offered again; docs/live-protocol.md §9).
+    // Taken once: render() runs again on the same snapshot after an ack.
+    if (snapshot.item && typeof snapshot.answered === "boolean") answered[snapshot.item.id] = snapshot.answered;
+    delete snapshot.answered;
     itemEl.textContent = "";
     var item = snapshot.item;
     var heading = L.el("h2", null, item ? item.prompt : "Waiting for the first question…");
