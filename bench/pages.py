@@ -350,7 +350,7 @@ def run_one(args, database: str) -> None:
     )
     connection.close()
 
-    port = _free_port()
+    port = args.port or _free_port()
     env = {**os.environ, "NEARPEER_BENCH_SERVE": "1"}
     server = subprocess.Popen(
         [
@@ -462,6 +462,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data")
+    parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     args = parser.parse_args()
     if args.database != "both":
         run_one(args, args.database)
@@ -477,7 +478,7 @@ def main() -> None:
             "--redis-url", args.redis_url,
             "--seconds", str(args.seconds), "--rounds", str(args.rounds),
             "--clients", str(args.clients), "--workers", str(args.workers),
-            "--scale", str(args.scale),
+            "--scale", str(args.scale), "--port", str(args.port),
         ]  # fmt: skip
         subprocess.run([sys.executable, __file__, *argv], check=True)
 

@@ -232,7 +232,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("NEARPEER_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "nearpeer.core.staticfiles.StaticFilesStorage"},
 }
 if os.environ.get("NEARPEER_S3_BUCKET"):
     STORAGES["default"] = {

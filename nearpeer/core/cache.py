@@ -202,13 +202,16 @@ def reusing(specs, values):
         _read_already.reset(token)
 
 
-def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
+def fragments(specs, timeout: int = FRAGMENT_SECONDS, *, versions: dict | None = None) -> list:
     """Several `fragment`s of one page read in one round trip: `specs` is a list of
     (key, topics, build), and the values come back in that order. Every version and every
     stored fragment is read in one MGET; those missing or stale are built and written back
     together. A spec whose build is None is only looked at: its value is None unless stored
     at the current versions (for a page that guesses which key it will need before it knows,
-    then asks again with a build when the guess was wrong or the fragment missing)."""
+    then asks again with a build when the guess was wrong or the fragment missing).
+
+    `versions`, a dict, receives the version of each topic as read here (for `remember`);
+    it stays empty when nothing was read."""
     from django.core.cache import cache
 
     known = _read_already.get()
@@ -224,6 +227,8 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
             return [build() if build else None for _, _, build in specs]
         found |= dict(zip(version_keys, joined.split("."), strict=True))
         found = {k: v for k, v in found.items() if k not in full_keys}  # built afresh below
+    if versions is not None:
+        versions.update((k.removeprefix(_version_key("")), str(found[k])) for k in version_keys)
     values, fresh = [], {}
     for (_, topics, build), full_key in zip(specs, full_keys, strict=True):
         versions = ".".join(str(found[_version_key(t)]) for t in topics)
@@ -240,6 +245,17 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS) -> list:
     if fresh:
         cache.set_many(fresh, timeout)
     return values
+
+
+def remember(key: str, topics: tuple[str, ...], versions: dict, value, timeout=FRAGMENT_SECONDS):
+    """Store `value` under `key` as of `versions` (filled by an earlier `fragments` call of
+    this request, before the data `value` shows was read): a later `fragments` serves it
+    only while those versions are current, so a write since that read is never hidden."""
+    from django.core.cache import cache
+
+    if all(t in versions for t in topics):
+        joined = ".".join(versions[t] for t in topics)
+        cache.set(f"nearpeer:fragment:{key}", (joined, value), timeout)
 
 
 def bump_on_writes(topic: str, *models, unless_only: frozenset[str] = frozenset()) -> None:

@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from nearpeer.core.csrf import masked_token
 from nearpeer.members import permissions
 
 
@@ -91,4 +92,6 @@ def nearpeer(request) -> dict:
         "site_urls": site_urls(),
         "head_links": head_links(),
         "header_search": header_search(request),
+        # In place of Django's lazy token (its built-in context processor runs before this).
+        "csrf_token": masked_token(request),
     }

@@ -141,7 +141,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return role in self.roles
 
 
-def fragments_with_roles(user, specs: list) -> list:
+def fragments_with_roles(user, specs: list, **options) -> list:
     """nearpeer.core.cache.fragments(specs) for a page, with the user's roles (which every
     page asks for: menu, permissions) read in the same round trip unless already read."""
     from django.utils.functional import LazyObject
@@ -149,12 +149,12 @@ def fragments_with_roles(user, specs: list) -> list:
     from nearpeer.core.cache import fragments
 
     if not getattr(user, "pk", None):  # (this also looks a lazy request.user up)
-        return fragments(specs)
+        return fragments(specs, **options)
     if isinstance(user, LazyObject):
         user = user._wrapped
     if "roles" in user.__dict__:
-        return fragments(specs)
-    roles, *values = fragments([user.roles_fragment(), *specs])
+        return fragments(specs, **options)
+    roles, *values = fragments([user.roles_fragment(), *specs], **options)
     user.__dict__["roles"] = roles  # what the cached_property would have stored
     return values
 

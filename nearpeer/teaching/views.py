@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core import throttle
-from nearpeer.core.cache import fragment, reusing
+from nearpeer.core.cache import fragment, remember, reusing
 from nearpeer.core.files import private_file_response
 from nearpeer.core.hooks import app_modules
 from nearpeer.core.panels import home_panels, panel_fragments
@@ -119,7 +119,8 @@ def home(request):
     # The member's roles (for the page's menu) and the fragments the other apps' panels read
     # come in the same round trip.
     panel_specs = panel_fragments(request)
-    (coming, candidates), *panel_values = fragments_with_roles(
+    read_at: dict = {}
+    (coming, candidates), last, *panel_values = fragments_with_roles(
         user,
         [
             (
@@ -135,8 +136,12 @@ def home(request):
                     _catch_up_candidates(user, minute),
                 ),
             ),
+            # The sessions part this member was last shown, with the digest of its inputs
+            # (looked at, never built here).
+            (f"home-mine:{user.pk}", ("teaching",), None),
             *panel_specs,
         ],
+        versions=read_at,
     )
     mine, teaching, attended, opened = services.home_state(
         user,
@@ -171,9 +176,16 @@ def home(request):
         tuple((pk, tuple((m, m in opened) for m in materials)) for pk, materials in chosen),
     )
     digest = hashlib.sha256(repr(inputs).encode()).hexdigest()
-    sessions_html = fragment(
-        f"home-sessions:{digest}", ("teaching",), lambda: _home_sessions_html(*inputs[1:])
-    )
+    if isinstance(last, tuple) and len(last) == 2 and last[0] == digest:
+        # Read in the first round trip: the same inputs, at the current teaching version.
+        sessions_html = last[1]
+    else:
+        sessions_html = fragment(
+            f"home-sessions:{digest}", ("teaching",), lambda: _home_sessions_html(*inputs[1:])
+        )
+        # Kept as of the versions read before this member's state was: any write since
+        # leaves it unread.
+        remember(f"home-mine:{user.pk}", ("teaching",), read_at, (digest, sessions_html))
     with reusing(panel_specs, panel_values):
         panels = home_panels(request)
     context = {

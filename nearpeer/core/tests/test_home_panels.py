@@ -279,9 +279,9 @@ def test_home_reads_every_panels_fragments_in_its_own_round_trip_and_never_a_sta
     client.get(reverse("teaching:home"))  # cold: builds and stores every fragment
     with redis_commands() as commands:
         html = client.get(reverse("teaching:home")).content.decode()
-    # The roles, the year's sessions and the four panels' fragments; then the sessions part
-    # (keyed by the member's live state, so it cannot be read before that is known).
-    assert commands == ["MGET", "MGET"]
+    # The roles, the year's sessions, the sessions part this member was last shown (used when
+    # their live state, read next, is the same) and the four panels' fragments.
+    assert commands == ["MGET"]
     assert "2 unread" in html and "2 questions are ready" in html
 
     # A write between two pages shows on the next: nothing read for one page is kept.

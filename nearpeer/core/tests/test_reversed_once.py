@@ -46,3 +46,38 @@ def test_each_urlconf_has_its_own_address():
 
 def test_a_template_made_directly_gives_the_same_address():
     assert Template("{% url 'core:help' %}").render(Context()) == reverse("core:help")
+
+
+@pytest.mark.parametrize("pk", [0, 7, 123456789])
+def test_whole_number_arguments_fill_the_address_reversed_once(pk):
+    template = "{% url 'teaching:session-register' pk %}|{% url 'questions:version-file' pk 3 %}"
+    expected = (
+        f"{reverse('teaching:session-register', args=[pk])}|"
+        f"{reverse('questions:version-file', args=[pk, 3])}"
+    )
+    assert _render(template, pk=pk) == expected
+    assert ("teaching:session-register", "nearpeer.urls", "/", None, 1) in reversed_once._REVERSED
+
+
+@pytest.mark.parametrize("value", ["7", -1, True, 2.0])
+def test_other_arguments_go_through_djangos_tag(value):
+    source = "{% url 'teaching:session-detail' value %}"
+    try:
+        expected = reverse("teaching:session-detail", args=[value])
+    except NoReverseMatch:
+        with pytest.raises(NoReverseMatch):
+            _render(source, value=value)
+    else:
+        assert _render(source, value=value) == expected
+
+
+def test_arguments_under_a_script_prefix():
+    set_script_prefix("/society/")
+    try:
+        prefixed = _render("{% url 'teaching:session-detail' 5 %}")
+    finally:
+        set_script_prefix("/")
+    assert prefixed == "/society" + reverse("teaching:session-detail", args=[5])
+    assert _render("{% url 'teaching:session-detail' 5 %}") == reverse(
+        "teaching:session-detail", args=[5]
+    )
