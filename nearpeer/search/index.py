@@ -407,7 +407,6 @@ class _Postgres:
     ACCESS = "string_to_array(access, ' ') && %s::text[]"
     TAG = " AND string_to_array(access, ' ') @> %s::text[]"
     COLUMNS = "id, kind, object_id, title, subkind"
-    D_COLUMNS = "d.id, d.kind, d.object_id, d.title, d.subkind"
     # Enough of the body around the first word's first occurrence for `text.highlight`.
     EXCERPT = "substr(body, greatest(1, strpos(lower(body), %s) - 200), 1200)"
 
@@ -444,14 +443,11 @@ class _Postgres:
             f"vector @@ {self.found} AND NOT head @@ {self.WORDS}"
         )  # fmt: skip
         params = [*self.found_params] if tier == 1 else [*self.found_params, self.query]
-        # The candidates are chosen by id alone and their rows read again by primary key to be
-        # ranked: sorting every match's whole row (body and vector, about 1.3 kB) to keep the
-        # newest thousand cost a third of a common word's query.
         sql = (
-            f"SELECT {self.D_COLUMNS}, d.body, {tier} AS tier, "  # noqa: S608
-            f"ts_rank(d.vector, {self.WORDS}) AS r FROM (SELECT id FROM search_document "
-            f"WHERE {match} AND title_key <> %s AND {self.access} ORDER BY id + 0 DESC "
-            f"LIMIT {RANK_CANDIDATES}) AS c{tier} JOIN search_document d ON d.id = c{tier}.id"
+            f"SELECT {self.COLUMNS}, body, {tier} AS tier, ts_rank(vector, {self.WORDS}) AS r "  # noqa: S608
+            f"FROM (SELECT {self.COLUMNS}, body, vector FROM search_document WHERE {match} "
+            f"AND title_key <> %s AND {self.access} ORDER BY id + 0 DESC "
+            f"LIMIT {RANK_CANDIDATES}) AS c{tier}"
         )
         return sql, [self.query, *params, self.key, *self.access_params]
 
@@ -475,28 +471,6 @@ class _Postgres:
         )
         inner = f"{exact} UNION ALL {candidates}"
         return self._page(inner, [self.key, *self.access_params, *params], limit, offset)
-
-    def first_page(self, limit: int) -> list[Row]:
-        """The first page in one statement: the exact and title tiers' best `limit` rows, then,
-        only when they are fewer, the other tier's. The other tier's part sits behind a
-        condition on the first part's size, which PostgreSQL checks before running it (a
-        one-time filter), so a page filled by the title tiers never reads the other tier."""
-        candidates, params = self._candidates(1)
-        others, other_params = self._candidates(2)
-        exact = (
-            f"SELECT {self.COLUMNS}, body, 0 AS tier, 0::real AS r FROM search_document "  # noqa: S608
-            f"WHERE title_key = %s AND {self.access}"
-        )
-        excerpt, first = (self.EXCERPT, [self.first_word]) if self.snippets else ("''", [])
-        order = "ORDER BY tier, r DESC, id DESC"
-        sql = (
-            f"WITH t AS MATERIALIZED (SELECT * FROM ({exact} UNION ALL {candidates}) AS a "  # noqa: S608
-            f"{order} LIMIT %s) SELECT {self.COLUMNS}, {excerpt} FROM (SELECT * FROM t "
-            f"UNION ALL SELECT * FROM ({others} ORDER BY r DESC, id DESC LIMIT %s) AS o "
-            f"WHERE (SELECT count(*) FROM t) < %s {order} LIMIT %s) AS page {order}"
-        )
-        params = [self.key, *self.access_params, *params, limit, *first, *other_params]
-        return self._run(sql, [*params, limit, limit, limit])
 
     def count_title_tiers(self) -> int:
         sql = (
@@ -647,8 +621,8 @@ def _search(
     rows: list[Row]
     if is_postgres():
         pg = _Postgres(words, held, tag, key, snippets=snippets)
-        rows = pg.first_page(want) if not skip else pg.title_tiers(want, skip)
-        if len(rows) < want and skip:
+        rows = pg.title_tiers(want, skip)
+        if len(rows) < want:
             # The page runs on into the other tier: how far in (without a count when the page
             # began in the title tiers, as it does unless the user paged past them).
             ahead = pg.count_title_tiers() if not rows and skip else skip + len(rows)
