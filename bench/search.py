@@ -459,14 +459,30 @@ def measure_latency(*, base: str, cookie: str, requests: int, tag_id: int, stdou
                    f"{p95 / bare95:10.2f}")  # fmt: skip
 
 
+SPLITS = {
+    "whole pages only": lambda params: "from" not in params,
+    "header's HTMX partial only": lambda params: "from" in params,
+}
+
+
 def measure_throughput(
-    *, base: str, cookie: str, seconds: float, clients: int, tag_id: int, stdout
+    *,
+    base: str,
+    cookie: str,
+    seconds: float,
+    clients: int,
+    tag_id: int,
+    stdout,
+    only: str = "",
 ) -> float:
-    """Bare view, then the Zipf stream of searches, in interleaved rounds; the ratio."""
+    """Bare view, then the Zipf stream of searches, in interleaved rounds; the ratio. With
+    `only` (a key of SPLITS), the stream's requests of that shape only."""
     import httpx
 
     rounds = 4
     stream, _ = query_stream(40_000, seed=2)
+    if only:
+        stream = [(name, params) for name, params in stream if SPLITS[only](params)]
     searches = [("/search/", _tagged(params, tag_id)) for _, params in stream]
 
     def run(url_params: list[tuple[str, dict]], start: int) -> tuple[int, float]:
@@ -505,7 +521,8 @@ def measure_throughput(
     repeated = 1 - len(set(used)) / max(len(used), 1)
     bare, search = bare_done / bare_time, search_done / search_time
     verdict = "met" if search >= bare / 2 else "NOT met"
-    stdout(f"\nThroughput, {clients} concurrent clients, {seconds:g} s each in {rounds} "
+    stdout(f"\nThroughput{f' ({only})' if only else ''}, {clients} concurrent clients, "
+           f"{seconds:g} s each in {rounds} "
            f"interleaved rounds; {search_done:,} searches from the Zipf stream, {repeated:.0%} "
            "of them repeating an earlier query:")  # fmt: skip
     stdout(f"  bare view {bare:8.1f} req/s")
@@ -630,6 +647,10 @@ def main() -> None:
         "--cpu", type=int, default=0, metavar="N",
         help="instead of serving: CPU per request in one process, N requests each",
     )  # fmt: skip
+    parser.add_argument(
+        "--split", action="store_true",
+        help="also the throughput of the whole pages alone and of the header's partial alone",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="with --cpu: cProfile searches")
     parser.add_argument("--redis-url", default="", help="the cache in Redis (a db of your own)")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free)")
@@ -696,6 +717,11 @@ def main() -> None:
                 base=base, cookie=cookie, seconds=args.seconds, clients=args.clients,
                 tag_id=data["tag_id"], stdout=stdout,
             )  # fmt: skip
+            for only in SPLITS if args.split else ():
+                measure_throughput(
+                    base=base, cookie=cookie, seconds=args.seconds, clients=args.clients,
+                    tag_id=data["tag_id"], stdout=stdout, only=only,
+                )  # fmt: skip
             stdout(f"Load average after: {_load()}")
         finally:
             server.terminate()

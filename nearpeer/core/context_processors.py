@@ -3,6 +3,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from nearpeer.core.csrf import masked_token
@@ -59,11 +60,19 @@ HEADER_SEARCH = "search/_header_search.html"
 def header_search(request) -> SafeString:
     """The header's search box: the same on every page unless the address holds a search
     (`q`), so rendered once per process for the empty box (its two reversed addresses were a
-    tenth of a page's rendering) and afresh, with the request, only when it shows a query."""
-    if request is not None and request.GET.get("q"):
-        return mark_safe(render_to_string(HEADER_SEARCH, {"request": request}))  # noqa: S308
+    tenth of a page's rendering); a query (`q`) is written, escaped, into that box's empty
+    value (rendering the template again with the request cost a tenth of a search page)."""
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return mark_safe(_header_search(str(urlconf), get_script_prefix()))  # noqa: S308
+    html = _header_search(str(urlconf), get_script_prefix())
+    q = request.GET.get("q") if request is not None else None
+    if q:
+        if html.count(EMPTY_VALUE) != 1:  # the template changed: render it with the request
+            return mark_safe(render_to_string(HEADER_SEARCH, {"request": request}))  # noqa: S308
+        html = html.replace(EMPTY_VALUE, f' value="{escape(q)}"', 1)
+    return mark_safe(html)  # noqa: S308 - our template; the query escaped
+
+
+EMPTY_VALUE = ' value=""'
 
 
 def nav_links(can: dict) -> SafeString:

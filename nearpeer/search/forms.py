@@ -1,7 +1,5 @@
 from django import forms
 
-from nearpeer.questions.models import Tag
-
 from . import text
 from .index import providers
 
@@ -11,9 +9,10 @@ class SearchForm(forms.Form):
         label="Search", max_length=text.MAX_QUERY_LENGTH, required=False, strip=True
     )
     kind = forms.ChoiceField(label="Show", required=False)
-    tag = forms.ModelChoiceField(
-        label="Tag", queryset=Tag.objects.all(), required=False, empty_label="Any tag"
-    )
+    # A tag's id, not a ModelChoiceField: its query (and the copy of its queryset every form
+    # makes) cost more than the rest of the form. The whole page checks it against the tags it
+    # reads for the filter anyway (views.results); an unknown id elsewhere finds nothing.
+    tag = forms.IntegerField(label="Tag", required=False, min_value=1, max_value=2**62)
     page = forms.IntegerField(min_value=1, max_value=50, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

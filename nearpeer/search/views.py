@@ -43,13 +43,18 @@ def results(request):
             request.user,
             data["q"],
             kinds=[data["kind"]] if data["kind"] else None,
-            tag_id=data["tag"].pk if data["tag"] else None,
+            tag_id=data["tag"],
             page=page_number,
             per_page=index.PER_PAGE,
             # The tag filter's options, read in the same round trip as the search's own.
             also=[TAGS_SQL] if whole_page else [],
         )
         tags = [(pk, name) for pk, _, name in prepared.also[0]] if whole_page else None
+        if tags is not None and data["tag"] and all(pk != data["tag"] for pk, _ in tags):
+            # ModelChoiceField's message, as before the tag became a plain id.
+            form.add_error("tag", "Select a valid choice. That choice is not one of the "
+                           "available choices.")  # fmt: skip
+            prepared = index.Prepared(prepared.query, [], [], None, 1, index.PER_PAGE, None)
 
         def draw() -> str:
             context["page"] = index.run(prepared, snippets=not compact)
@@ -70,9 +75,7 @@ def results(request):
         # The filters are written out here (Django's widget templates cost more than the search
         # itself); the tags are read only when the whole page is drawn.
         "kind_options": _options(form.fields["kind"].choices, data.get("kind", "")),
-        "tag_options": _options(
-            _tags() if tags is None else tags, data["tag"].pk if data.get("tag") else None
-        ),
+        "tag_options": _options(_tags() if tags is None else tags, data.get("tag")),
     }
     return render(request, "search/results.html", context, status=status)
 

@@ -105,3 +105,19 @@ def test_the_page_reads_held_sessions_with_the_filters_tags_and_never_shares_the
         html = client.get(reverse("search:results"), {"q": "syncope"}).content.decode()
         assert ("Syncope small group" in html) is shown
         assert html.index(">Cardiology</option>") < html.index(">Renal</option>")
+
+
+def test_an_unknown_tag_is_refused_on_the_page_and_finds_nothing_as_you_type(client):
+    make_resource(title="Murmurs", summary="Listen at the apex.")
+    client.force_login(UserFactory())
+    response = client.get(reverse("search:results"), {"q": "murmurs", "tag": 987654})
+    assert response.status_code == 400
+    assert response.context["form"].errors["tag"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert 'class="search-result"' not in response.content.decode()
+    partial = client.get(
+        reverse("search:results"), {"q": "murmurs", "tag": 987654}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'class="search-result"' not in partial
+    assert client.get(reverse("search:results"), {"q": "murmurs", "tag": "x"}).status_code == 400
