@@ -231,16 +231,16 @@ def fragments(specs, timeout: int = FRAGMENT_SECONDS, *, versions: dict | None =
         versions.update((k.removeprefix(_version_key("")), str(found[k])) for k in version_keys)
     values, fresh = [], {}
     for (_, topics, build), full_key in zip(specs, full_keys, strict=True):
-        versions = ".".join(str(found[_version_key(t)]) for t in topics)
+        stamp = ".".join(str(found[_version_key(t)]) for t in topics)
         stored = found.get(full_key)
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions:
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == stamp:
             values.append(stored[1])
             continue
         if build is None:
             values.append(None)
             continue
         value = build()
-        fresh[full_key] = (versions, value)
+        fresh[full_key] = (stamp, value)
         values.append(value)
     if fresh:
         cache.set_many(fresh, timeout)
