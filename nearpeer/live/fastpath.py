@@ -52,7 +52,7 @@ from django.db import connections
 from . import services
 from .batching import hop
 from .models import CHOICE_KINDS, Answer, Deck, Item, ItemKind, Phase
-from .protocol import MAX_WORD_CHARS
+from .protocol import MAX_WORD_CHARS, counts_for
 
 logger = logging.getLogger("nearpeer.live")
 BUSY_TIMEOUT = 0.05
@@ -195,23 +195,25 @@ class Writer:
             f is None or f.deck_id != deck_id or f.kind not in CHOICE_KINDS for f in facts.values()
         ):
             return None
-        counts: dict[int, list[int]] = {pk: [0] * facts[pk].n_options for pk in ids}
+        choices: dict[int, list[tuple[int, int]]] = {pk: [] for pk in ids}
         order: dict[int, tuple[int, int]] = {}
         for pk, position, version, choice, n in await self._count(deck_id, ids):
             order[pk] = (position, version)
-            if choice is not None and 0 <= choice < len(counts[pk]):
-                counts[pk][choice] += n
-        return [
-            {
-                "type": "results",
-                "item": pk,
-                "phase": Phase.LIVE.value,
-                "counts": counts[pk],
-                "total": sum(counts[pk]),
-                "version": order[pk][1],
-            }
-            for pk in sorted(order, key=lambda pk: order[pk][0])
-        ]
+            choices[pk].append((choice, n))
+        messages = []
+        for pk in sorted(order, key=lambda pk: order[pk][0]):
+            counts = counts_for(choices[pk], facts[pk].n_options)
+            messages.append(
+                {
+                    "type": "results",
+                    "item": pk,
+                    "phase": Phase.LIVE.value,
+                    "counts": counts,
+                    "total": sum(counts),
+                    "version": order[pk][1],
+                }
+            )
+        return messages
 
     def _count_sql(self, ids_param: str) -> str:
         t = _tables()

@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 from functools import lru_cache
 from html import escape
@@ -54,7 +55,7 @@ def results(request):
             # ModelChoiceField's message, as before the tag became a plain id.
             form.add_error("tag", "Select a valid choice. That choice is not one of the "
                            "available choices.")  # fmt: skip
-            prepared = index.Prepared(prepared.query, [], [], None, 1, index.PER_PAGE, None)
+            prepared = dataclasses.replace(prepared, words=[], key=None)  # nothing to find
 
         def draw() -> str:
             context["page"] = index.run(prepared, snippets=not compact)

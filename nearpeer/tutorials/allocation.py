@@ -2139,11 +2139,12 @@ FRAME_ANNEAL_HOT = 0.3
 # keeps all but a twentieth of the time.
 DESCENT_SHARE = 0.2
 GUIDED_DESCENT_SHARE = 0.05
-# The share of _polish's time the starts' descents share before the annealing when there are
-# piece relaxation's frames (a tenth otherwise, which the first start took nearly all of):
+# The share of _polish's time the starts' descents share before the annealing: a tenth, or when
+# there are piece relaxation's frames a hundredth (the first start took nearly all the tenth):
 # annealing from the frame as found or after the descent ends the same (600 tutees, six seeds of
 # 300,000 + 300,000 steps: 500.7 against 499.8 pairs; 300 tutees: 252.8 against 253.0), and
 # the descent took 0.4–0.7 s of a 10 s run.
+START_SHARE = 0.1
 GUIDED_START_SHARE = 0.01
 
 
@@ -2157,7 +2158,7 @@ def _polish(pool: _Pool, outcome: _Outcome, deadline: float) -> _Outcome:
     best = outcome.groups
     # Both starts get a short search (the greedy one always, even when the time is up: it
     # takes milliseconds); the better goes on searching until the deadline.
-    share = GUIDED_START_SHARE if outcome.starts else 0.1
+    share = GUIDED_START_SHARE if outcome.starts else START_SHARE
     short = time.perf_counter() + share * max(0.0, deadline - time.perf_counter())
     starts = []
     # (start, weight of its share of the annealing time): the piece relaxation's frames first
