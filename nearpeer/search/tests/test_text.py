@@ -1,5 +1,10 @@
 """Query words and snippets, the same for both databases (no database needed)."""
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from nearpeer.search import text
 from nearpeer.search.index import providers
 
@@ -59,3 +64,57 @@ def test_highlight_shows_the_start_when_no_word_is_in_the_text_and_a_second_part
     assert text.render_snippet(text.highlight("<b>stroke</b> & co", ["stroke"])) == (
         "&lt;b&gt;<mark>stroke</mark>&lt;/b&gt; &amp; co"
     )
+
+
+def _highlight_word_by_word(body: str, words: list[str], size: int = text.SNIPPET_TOKENS) -> str:
+    """The definition `text.highlight` is checked against: every word read, parts chosen by
+    word index (a quarter of `size` before the first match; half of `size` when another match
+    follows, and then a second part around the first match beyond the first part)."""
+    tokens = list(re.finditer(r"[^\W_]+", body))
+    if not tokens:
+        return ""
+    hit_starts = set(text._hits(body, words)) if words else set()
+    hits = [i for i, t in enumerate(tokens) if t.start() in hit_starts]
+    n = len(tokens)
+    if hits:
+        start = max(0, hits[0] - size // 4)
+        end = min(n, start + (size // 2 if len(hits) > 1 else size))
+        later = next((h for h in hits[1:] if h >= end), None)
+        if later is None:
+            spans = [(start, min(n, start + size))]
+        else:
+            second = max(end, later - size // 4)
+            spans = [(start, end), (second, min(n, second + size // 2))]
+    else:
+        spans = [(0, min(n, size))]
+    parts = []
+    for first, end in spans:
+        out = []
+        position = 0 if first == 0 else tokens[first].start()
+        for i in range(first, end):
+            out.append(body[position : tokens[i].start()])
+            word = tokens[i].group()
+            out.append(f"\x02{word}\x03" if i in hits else word)
+            position = tokens[i].end()
+        if end == n:
+            out.append(body[position : position + 20])
+        parts.append("".join(out))
+    return " … ".join(parts)
+
+
+_PIECES = st.sampled_from(
+    ["stroke", "strokes", "Stroke", "heart", "hearts", "ménière", "Ménière", "x", "a1", "_",
+     "__", " ", "  ", ", ", ".\n", "-", "é", "é", "filler", "word", "café", "strok", "(", "ß"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pieces=st.lists(_PIECES, max_size=120),
+    words=st.lists(st.sampled_from(["stroke", "heart", "meniere", "strok", "x", "cafe"]),
+                   min_size=0, max_size=3),
+    size=st.sampled_from([4, 8, 24]),
+)  # fmt: skip
+def test_highlight_agrees_with_the_word_by_word_definition(pieces, words, size):
+    body = "".join(pieces)
+    assert text.highlight(body, words, size=size) == _highlight_word_by_word(body, words, size)
