@@ -159,6 +159,30 @@ def fragments_with_roles(user, specs: list, **options) -> list:
     return values
 
 
+def roles_unread(user):
+    """The user object whose roles are still to be read (a lazy request.user unwrapped), or
+    None when they are known already or there is nobody to read them for."""
+    from django.utils.functional import LazyObject
+
+    if not getattr(user, "pk", None):  # (this also looks a lazy request.user up)
+        return None
+    if isinstance(user, LazyObject):
+        user = user._wrapped
+    return None if "roles" in user.__dict__ else user
+
+
+def roles_query(user_id: int) -> tuple[str, list]:
+    """SQL selecting (role,) for each role of the user, for a caller that reads them in a round
+    trip of its own (the database is the roles' source; the shared cache only keeps copies)."""
+    return f"SELECT role FROM {RoleGrant._meta.db_table} WHERE user_id = %s", [user_id]  # noqa: S608
+
+
+def set_roles_read(user, roles) -> None:
+    """Give `user` (from `roles_unread`) the roles a caller read with `roles_query`: what the
+    `roles` cached_property would have stored, so the rest of the request asks nobody again."""
+    user.__dict__["roles"] = frozenset(roles)
+
+
 def roles_topic(user_id: int) -> str:
     """The data-version topic of one user's roles (nearpeer.core.cache)."""
     return f"roles:{user_id}"

@@ -14,6 +14,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from nearpeer.core.hooks import app_modules
 from nearpeer.core.searching import EVERYONE, IndexEntry, SearchProvider
+from nearpeer.members.models import roles_query, roles_unread, set_roles_read
 
 from . import text
 from .models import Document
@@ -253,7 +254,9 @@ def _access_and(
 ) -> tuple[list[str], list[list[tuple]]]:
     """`access_for`, and the rows of `statements` (see `_together`), in one round trip with
     the queries of the providers offering theirs (`reach_query` / `reach_from_rows`; the
-    others answer `reach`)."""
+    others answer `reach`) and, unless this request has read them already, the user's roles
+    (which the providers' rules and the page's menu ask for: read here from the database,
+    they cost no round trip to the shared cache)."""
     wanted = set(kinds) if kinds else None
     chosen = [(k, p) for k, p in providers().items() if wanted is None or k in wanted]
     queries = {}
@@ -266,8 +269,16 @@ def _access_and(
         (f"SELECT held.*, CAST(NULL AS TEXT), 0 FROM ({sql}) AS held", params)  # noqa: S608
         for sql, params in queries.values()
     ]
+    unread = roles_unread(user)
+    if unread is not None:
+        sql, params = roles_query(unread.pk)
+        parts.append(
+            (f"SELECT CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), r.*, 0 FROM ({sql}) AS r", params)  # noqa: S608
+        )
     found = _together(parts) if parts else []
-    rows = dict(zip(queries, found[len(statements) :], strict=True))
+    if unread is not None:
+        set_roles_read(unread, [role for _, _, role in found[-1]])
+    rows = dict(zip(queries, found[len(statements) : len(statements) + len(queries)], strict=True))
     held: list[str] = []
     for kind, provider in chosen:
         if hasattr(provider, "reach_query"):

@@ -16,18 +16,18 @@ def test_results_page_query_count(client, django_assert_num_queries, n):
     for i in range(n):
         make_resource(title=f"Bradycardia {i}", summary="Slow heart rates and atropine.")
     client.force_login(UserFactory())
-    # Session, user, roles; one statement for the tags of the filter, the sessions one teaches
-    # or holds a place in and the index's version; exact title matches; the title tier's page
-    # (empty here); the other tier's page with snippets (SQLite; each page one statement with
-    # its candidates' bound). On PostgreSQL the exact title matches and the title tier are one
-    # statement.
-    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 7):
+    # Session, user; one statement for the user's roles, the tags of the filter, the sessions
+    # one teaches or holds a place in and the index's version; exact title matches; the title
+    # tier's page (empty here); the other tier's page with snippets (SQLite; each page one
+    # statement with its candidates' bound). On PostgreSQL the exact title matches and the
+    # title tier are one statement.
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6):
         response = client.get(reverse("search:results"), {"q": "atropine"})
     assert len(response.context["page"].results) == n
     assert response.content.decode().count('class="search-result"') == n
     # The same search again, by another member who may open the same things: from the cache.
     client.force_login(UserFactory())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(reverse("search:results"), {"q": "atropine"})
     assert response.content.decode().count('class="search-result"') == n
 
