@@ -425,7 +425,11 @@ class _Postgres:
         self.query = text.tsquery(words)
         self.key = key
         self.access = self.ACCESS + (self.TAG if tag else "")
-        self.access_params = [held, [tag]] if tag else [held]
+        # The terms most rows carry first: `&&` compares each of a row's terms with the array's
+        # in order until one is equal (a broad term last made most rows read the whole array).
+        broad = broad_terms()
+        terms = sorted(held, key=lambda t: t not in broad)
+        self.access_params = [terms, [tag]] if tag else [terms]
         self.first_word = text.stem(words[0])
         # Short access lists go to the GIN index with the words (a tag; a kind filter leaving
         # only sessions' or series' groups): found by intersecting posting lists rather than by
