@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from nearpeer.questions.models import Tag
 
-from . import index
-from .forms import SearchForm
+from . import index, text
+from .forms import SearchForm, quick_clean
 
 
 @require_GET
@@ -22,12 +22,15 @@ def results(request):
     results. Without JavaScript the forms submit here as ordinary GETs. The results' HTML is
     cached with the page of results it shows (`index.prepare`: the index's version and the
     searcher's access terms are in the key), plus what else it shows (the query string)."""
-    form = SearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = quick_clean(request.GET)
+    form = None  # built only to word errors (quick_clean: the plain requests need none)
+    if data is None:
+        form = SearchForm(request.GET)
+        data = form.cleaned_data if form.is_valid() else {}
     page_number = data.get("page") or 1
     query = request.GET.copy()
     query.pop("page", None)
-    q = data["q"] if data else request.GET.get("q", "")[: form.fields["q"].max_length]
+    q = data["q"] if data else request.GET.get("q", "")[: text.MAX_QUERY_LENGTH]
     compact = request.GET.get("from") == "header"
     context = {
         "q": q,
@@ -52,6 +55,9 @@ def results(request):
         )
         tags = [(pk, name) for pk, _, name in prepared.also[0]] if whole_page else None
         if tags is not None and data["tag"] and all(pk != data["tag"] for pk, _ in tags):
+            if form is None:
+                form = SearchForm(request.GET)
+                form.is_valid()
             # ModelChoiceField's message, as before the tag became a plain id.
             form.add_error("tag", "Select a valid choice. That choice is not one of the "
                            "available choices.")  # fmt: skip
@@ -67,7 +73,7 @@ def results(request):
         results_html = index.cached(key, draw)
     else:
         results_html = render_to_string("search/_results.html", context)
-    status = 400 if form.is_bound and not form.is_valid() else 200
+    status = 400 if form is not None and not form.is_valid() else 200
     if not whole_page:
         return HttpResponse(results_html, status=status)
     context |= {
@@ -75,7 +81,7 @@ def results(request):
         "results_html": results_html,
         # The filters are written out here (Django's widget templates cost more than the search
         # itself); the tags are read only when the whole page is drawn.
-        "kind_options": _options(form.fields["kind"].choices, data.get("kind", "")),
+        "kind_options": _options(SearchForm.base_fields["kind"].choices, data.get("kind", "")),
         "tag_options": _options(_tags() if tags is None else tags, data.get("tag")),
     }
     return render(request, "search/results.html", context, status=status)
