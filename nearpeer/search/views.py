@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from nearpeer.core.frames import framed
 from nearpeer.questions.models import Tag
 
 from . import index, text
@@ -84,7 +85,12 @@ def results(request):
         "kind_options": _options(SearchForm.base_fields["kind"].choices, data.get("kind", "")),
         "tag_options": _options(_tags() if tags is None else tags, data.get("tag")),
     }
-    return render(request, "search/results.html", context, status=status)
+    return framed(
+        request,
+        title=f"Search: {q}" if q else "Search",
+        content=lambda: render_to_string("search/_page.html", context),
+        status=status,
+    ) or render(request, "search/results.html", context, status=status)
 
 
 # The tag filter's choices in `index.prepare`'s shape (see index._together).
