@@ -237,9 +237,8 @@ def test_postgres_fast_path_skips_the_wal_flush_only_when_set(live_deck, setting
     async def scenario():
         outcome = await consumers.batcher().submit(entry)
         writer = fastpath.writer()
-        (conn,) = writer.idle
-        cursor = await conn.execute("SHOW synchronous_commit")
-        return outcome, (await cursor.fetchone())[0], writer.fast_stored
+        ((conn, _),) = writer.idle
+        return outcome, await conn.fetchval("SHOW synchronous_commit"), writer.fast_stored
 
     outcome, mode, fast_stored = run(scenario())
     assert (outcome, fast_stored) == (services.Stored(item.pk, duplicate=False), 1)
