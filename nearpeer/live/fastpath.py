@@ -319,7 +319,7 @@ class PostgresWriter(Writer):
                 # See the module docstring.
                 await conn.execute("SET synchronous_commit TO off")
             insert = await conn.prepare(self.sql)
-        except Exception:
+        except BaseException:  # cancelled too: the connection is in an unknown state
             conn.terminate()
             raise
         self.opened += 1
@@ -329,7 +329,7 @@ class PostgresWriter(Writer):
         conn, insert = await self._connect()
         try:
             rows = await conn.fetch(self._count_sql("= ANY($2::bigint[])"), deck_id, ids)
-        except Exception:
+        except BaseException:  # cancelled too: the connection is in an unknown state
             conn.terminate()
             raise
         self.idle.append((conn, insert))
@@ -350,7 +350,7 @@ class PostgresWriter(Writer):
                 [e.choice for e in entries],
                 [e.text for e in entries],
             )
-        except Exception:
+        except BaseException:  # cancelled too: the connection is in an unknown state
             conn.terminate()
             raise
         self.idle.append((conn, insert))
