@@ -79,7 +79,10 @@ class AnswerBatcher:
         future = asyncio.get_running_loop().create_future()
         self.queue.append((entry, future))
         fast = fastpath.writer()
-        if len(self.drains) < (fast.max_in_flight if fast else 1):
+        limit = fast.max_in_flight if fast else 1
+        if len(self.drains) < limit and not (fast and fast.store_in_caller):
+            self.drains.add(asyncio.create_task(self._drain()))
+        elif len(self.drains) < limit:
             # A batch slot is free, so nothing is waiting in the queue but this answer (and
             # any queued in this same loop step): the caller stores that batch itself. A task
             # per batch cost two turns of the event loop per answer, one before the INSERT
@@ -93,7 +96,7 @@ class AnswerBatcher:
             finally:
                 # In the same step as the batch's end (see _drain).
                 self.drains.discard(slot)
-                if self.queue and len(self.drains) < (fast.max_in_flight if fast else 1):
+                if self.queue and len(self.drains) < limit:
                     self.drains.add(asyncio.create_task(self._drain()))
         return await future
 

@@ -111,6 +111,12 @@ class Writer:
     vendor = ""
     # Batches the answer batcher may have in flight at once (consumers.AnswerBatcher).
     max_in_flight = 1
+    # Whether the caller that finds a batch slot free stores the batch itself (AnswerBatcher
+    # .submit). Only where storing waits on the network: the answers arriving meanwhile form
+    # the next batch. SQLite's INSERT never yields to the loop, so each answer of a burst would
+    # be stored alone (a burst of 2,000 took twice the CPU); a task started one turn later
+    # finds them queued and stores them together.
+    store_in_caller = False
 
     def __init__(self) -> None:
         self.items: OrderedDict[int, ItemFacts] = OrderedDict()
@@ -268,6 +274,7 @@ class PostgresWriter(Writer):
     # Each batch waits on the network for its commit, so a second one can go out meanwhile
     # (on a connection of its own); SQLite's INSERT runs on the loop, one at a time anyway.
     max_in_flight = 2
+    store_in_caller = True
     param = "$1"
 
     def __init__(self) -> None:
