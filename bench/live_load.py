@@ -532,6 +532,11 @@ def main() -> None:
         help="also time one-row commits into the bench database at the spread's rate (the least "
         "an ack after commit can cost), after the servers' runs",
     )
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="Nearpeer listens on PORT and the bare server on PORT + 1 (default: two free ports)",
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.no_deflate:
@@ -555,7 +560,9 @@ def main() -> None:
             opened = json.loads(
                 nearpeer_cli(env, "live", "open", "--title", "Load", "--anonymous", *items)
             )
-            port, bare_port = free_port(), free_port()
+            port, bare_port = (
+                (args.port, args.port + 1) if args.port else (free_port(), free_port())
+            )
             app = "bench.live_trace:application" if args.trace else "nearpeer.asgi:application"
             if args.trace:
                 os.makedirs(args.trace, exist_ok=True)

@@ -79,8 +79,25 @@ class AnswerBatcher:
         future = asyncio.get_running_loop().create_future()
         self.queue.append((entry, future))
         fast = fastpath.writer()
-        if len(self.drains) < (fast.max_in_flight if fast else 1):
+        limit = fast.max_in_flight if fast else 1
+        if len(self.drains) < limit and not (fast and fast.store_in_caller):
             self.drains.add(asyncio.create_task(self._drain()))
+        elif len(self.drains) < limit:
+            # A batch slot is free, so nothing is waiting in the queue but this answer (and
+            # any queued in this same loop step): the caller stores that batch itself. A task
+            # per batch cost two turns of the event loop per answer, one before the INSERT
+            # could start and one for the caller to resume after it; on a loop busy with a
+            # room's sockets each turn is a queue of its own (bench/live_load.py --trace).
+            # Answers that arrive while every slot is busy still wait for the next batch.
+            slot = object()
+            self.drains.add(slot)
+            try:
+                await self._store(self._take())
+            finally:
+                # In the same step as the batch's end (see _drain).
+                self.drains.discard(slot)
+                if self.queue and len(self.drains) < limit:
+                    self.drains.add(asyncio.create_task(self._drain()))
         return await future
 
     def busy(self) -> bool:
@@ -88,36 +105,44 @@ class AnswerBatcher:
 
     async def _drain(self) -> None:
         try:
-            await self._drain_queue()
+            while self.queue:
+                await self._store(self._take())
         finally:
-            # In the same step as the loop below finding the queue empty (a done-callback would
+            # In the same step as the loop above finding the queue empty (a done-callback would
             # run later, after the callers resumed: an answer submitted in between would find
             # this drain still counted and wait forever).
             self.drains.discard(asyncio.current_task())
 
-    async def _drain_queue(self) -> None:
-        while self.queue:
-            batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
-            entries = [entry for entry, _ in batch]
-            try:
-                fast = fastpath.writer()
-                outcomes = await (
-                    fast.store(entries) if fast else hop(services.store_answers)(entries)
-                )
-            except Exception:
-                logger.exception("live: storing %d answers failed", len(batch))
-                failure = ProtocolError("server_error", "The answer was not stored; send again.")
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(failure)
-                continue
-            changed: dict[int, set[int]] = {}
-            for (entry, future), outcome in zip(batch, outcomes, strict=True):
+    def _take(self) -> list:
+        batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+        return batch
+
+    async def _store(self, batch: list) -> None:
+        """Store one batch and settle every caller's future (an outcome or an error)."""
+        entries = [entry for entry, _ in batch]
+        try:
+            fast = fastpath.writer()
+            outcomes = await (fast.store(entries) if fast else hop(services.store_answers)(entries))
+        except Exception:
+            logger.exception("live: storing %d answers failed", len(batch))
+            failure = ProtocolError("server_error", "The answer was not stored; send again.")
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(outcome)
-                if isinstance(outcome, services.Stored) and not outcome.duplicate:
-                    changed.setdefault(entry.deck_id, set()).add(entry.item_id)
-            self.notify(changed)
+                    future.set_result(failure)
+            return
+        except BaseException:
+            # The storing task or caller was cancelled (the loop is shutting down). Whether the
+            # INSERT committed is unknown: the batch goes back to the queue, to be stored by the
+            # next batch (an answer that was committed is then acked as a duplicate, counted once).
+            self.queue[:0] = [(entry, future) for entry, future in batch if not future.done()]
+            raise
+        changed: dict[int, set[int]] = {}
+        for (entry, future), outcome in zip(batch, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
+            if isinstance(outcome, services.Stored) and not outcome.duplicate:
+                changed.setdefault(entry.deck_id, set()).add(entry.item_id)
+        self.notify(changed)
 
     def notify(self, changed: dict[int, set[int]]) -> None:
         if not changed:

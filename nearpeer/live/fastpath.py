@@ -5,10 +5,10 @@ switch each way, and while the event loop is busy (a room answering) the databas
 for the GIL after every piece of I/O: a profile of bench/live_load.py put most of an answer's
 latency there. So the socket path stores answers itself, from the loop:
 
-- PostgreSQL: psycopg's AsyncConnection (one per batch in flight, at most
-  PostgresWriter.max_in_flight per event loop, autocommit), one prepared
-  ``INSERT … SELECT … FROM unnest(…) JOIN live_deck … ON CONFLICT DO NOTHING RETURNING``;
-  the loop waits for the network, not for a thread.
+- PostgreSQL: asyncpg connections of the loop's own (one per batch in flight, at most
+  PostgresWriter.max_in_flight per event loop, no transaction block: each statement commits),
+  one prepared ``INSERT … SELECT … FROM unnest(…) JOIN live_deck … ON CONFLICT DO NOTHING
+  RETURNING``; the loop waits for the network, not for a thread. Django itself stays on psycopg.
 - SQLite: a sqlite3 connection of the loop's own; one INSERT of a batch takes well under a
   millisecond in-process, less than the hop it replaces. It waits at most BUSY_TIMEOUT for
   the write lock and otherwise leaves the batch to the ORM path. It never checkpoints the WAL
@@ -38,13 +38,17 @@ also waits for the flush: a WAL fsync per batch (bench/live_load.py --floor meas
 """
 
 import asyncio
+import contextlib
 import logging
+import os
+import socket
 import sqlite3
 import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connections
@@ -107,6 +111,12 @@ class Writer:
     vendor = ""
     # Batches the answer batcher may have in flight at once (consumers.AnswerBatcher).
     max_in_flight = 1
+    # Whether the caller that finds a batch slot free stores the batch itself (AnswerBatcher
+    # .submit). Only where storing waits on the network: the answers arriving meanwhile form
+    # the next batch. SQLite's INSERT never yields to the loop, so each answer of a burst would
+    # be stored alone (a burst of 2,000 took twice the CPU); a task started one turn later
+    # finds them queued and stores them together.
+    store_in_caller = False
 
     def __init__(self) -> None:
         self.items: OrderedDict[int, ItemFacts] = OrderedDict()
@@ -232,14 +242,45 @@ class Writer:
         raise NotImplementedError
 
 
+def _hang_up(conn, loop: asyncio.AbstractEventLoop) -> None:
+    """Close an asyncpg connection from any thread, its loop running, stopped or closed."""
+    if conn.is_closed():
+        return
+    if loop.is_running():
+        with contextlib.suppress(RuntimeError):  # the loop closed in between
+            loop.call_soon_threadsafe(conn.terminate)
+        return
+    # The loop has stopped (tests run one per test): terminate() would have to schedule the
+    # transport's close on it. Shutting the socket down ends the server's backend at once
+    # (the test database can then be dropped); the transport is released with the loop.
+    transport = getattr(conn, "_transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(sock.fileno())) as own:
+            own.shutdown(socket.SHUT_RDWR)
+
+
 class PostgresWriter(Writer):
+    """asyncpg connections of the loop's own, each with the answer INSERT prepared on it.
+
+    asyncpg rather than psycopg's AsyncConnection (which Django keeps using everywhere else):
+    at one answer per batch, which is what a spread of answers is, the driver's own Python work
+    per execute was the largest part of an answer's CPU on the server. A one-row INSERT of this
+    statement from a uvloop loop, 2,000 in a row: psycopg 0.26-0.28 ms of client CPU each
+    (0.19-0.21 ms with a kept cursor, binary parameters and prepare=True), asyncpg 0.12-0.14 ms;
+    round trip p50 0.46-0.49 ms against 0.31-0.37 ms (docs/live-protocol.md, 30 November)."""
+
     vendor = "postgresql"
     # Each batch waits on the network for its commit, so a second one can go out meanwhile
     # (on a connection of its own); SQLite's INSERT runs on the loop, one at a time anyway.
     max_in_flight = 2
+    store_in_caller = True
+    param = "$1"
 
     def __init__(self) -> None:
         super().__init__()
+        self.loop = asyncio.get_running_loop()
+        # (connection, its prepared INSERT) pairs not in use.
         self.idle: list = []
         self.opened = 0
         t = _tables()
@@ -247,83 +288,80 @@ class PostgresWriter(Writer):
             f"INSERT INTO {t['answer']} (item_id, participant, choice, text, phase) "  # noqa: S608
             "SELECT v.item_id, v.participant, v.choice, v.text, "
             "CASE WHEN d.status = 'ended' THEN 'after' ELSE 'live' END "
-            "FROM unnest(%s::bigint[], %s::bigint[], %s::uuid[], %s::smallint[], %s::text[]) "
+            "FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::smallint[], $5::text[]) "
             "AS v(deck_id, item_id, participant, choice, text) "
             f"JOIN {t['item']} i ON i.id = v.item_id JOIN {t['deck']} d ON d.id = i.deck_id "
             f"WHERE {_where('v.item_id', 'v.deck_id')} "
             "ON CONFLICT (item_id, participant) DO NOTHING RETURNING item_id, participant"
         )
 
-    async def _connect(self):
+    async def _connect(self) -> tuple:
         """An idle connection of this loop's, or a new one (at most one per batch in flight,
-        see consumers.MAX_IN_FLIGHT)."""
+        see AnswerBatcher, plus one for a presenter's recount while both are busy)."""
         while self.idle:
-            conn = self.idle.pop()
-            if not conn.closed:
-                return conn
-        import psycopg
+            conn, insert = self.idle.pop()
+            if not conn.is_closed():
+                return conn, insert
+        import asyncpg
 
         s = connections["default"].settings_dict
-        params = {
-            "dbname": s["NAME"],
-            "user": s.get("USER") or None,
-            "password": s.get("PASSWORD") or None,
-            "host": s.get("HOST") or None,
-            "port": s.get("PORT") or None,
-        }
-        options = {
-            k: v
-            for k, v in (s.get("OPTIONS") or {}).items()
-            if k in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout")
-        }
-        conn = await psycopg.AsyncConnection.connect(
-            autocommit=True, **{k: v for k, v in params.items() if v is not None}, **options
+        options = s.get("OPTIONS") or {}
+        tls = ("sslmode", "sslrootcert", "sslcert", "sslkey")
+        ssl = {k: options[k] for k in tls if k in options}
+        conn = await asyncpg.connect(
+            # asyncpg reads the TLS files from the DSN's query (or the PGSSL* variables).
+            dsn="postgresql://?" + urlencode(ssl) if ssl else None,
+            host=s.get("HOST") or None,
+            port=s.get("PORT") or None,
+            user=s.get("USER") or None,
+            password=s.get("PASSWORD") or None,
+            database=s["NAME"],
+            timeout=float(options.get("connect_timeout") or 60),
         )
-        if settings.NEARPEER_LIVE_ASYNC_COMMIT:
-            # This connection runs the answer INSERT and nothing else, so the session setting
-            # is SET LOCAL for every batch without its round trip. See the module docstring.
-            await conn.execute("SET synchronous_commit TO off")
+        try:
+            if settings.NEARPEER_LIVE_ASYNC_COMMIT:
+                # This connection runs the answer INSERT (and choice recounts) and nothing else,
+                # so the session setting is SET LOCAL for every batch without its round trip.
+                # A statement rather than a start-up parameter: PgBouncer refuses unknown ones.
+                # See the module docstring.
+                await conn.execute("SET synchronous_commit TO off")
+            insert = await conn.prepare(self.sql)
+        except BaseException:  # cancelled too: the connection is in an unknown state
+            conn.terminate()
+            raise
         self.opened += 1
-        return conn
-
-    param = "%s"
+        return conn, insert
 
     async def _count(self, deck_id: int, ids: list[int]) -> list[tuple]:
-        conn = await self._connect()
+        conn, insert = await self._connect()
         try:
-            cursor = await conn.execute(self._count_sql("= ANY(%s)"), [deck_id, ids])
-            rows = await cursor.fetchall()
-        except Exception:
-            await conn.close()
+            rows = await conn.fetch(self._count_sql("= ANY($2::bigint[])"), deck_id, ids)
+        except BaseException:  # cancelled too: the connection is in an unknown state
+            conn.terminate()
             raise
-        self.idle.append(conn)
-        return rows
+        self.idle.append((conn, insert))
+        return [tuple(row) for row in rows]
 
     def close_now(self) -> None:
-        for conn in self.idle:
-            if not conn.closed:
-                # Synchronous: the loop the connection belongs to may be gone.
-                conn.pgconn.finish()
+        for conn, _ in self.idle:
+            _hang_up(conn, self.loop)
         self.idle = []
 
     async def _insert(self, entries):
-        conn = await self._connect()
+        conn, insert = await self._connect()
         try:
-            cursor = await conn.execute(
-                self.sql,
-                [
-                    [e.deck_id for e in entries],
-                    [e.item_id for e in entries],
-                    [e.participant for e in entries],
-                    [e.choice for e in entries],
-                    [e.text for e in entries],
-                ],
+            rows = await insert.fetch(
+                [e.deck_id for e in entries],
+                [e.item_id for e in entries],
+                [e.participant for e in entries],
+                [e.choice for e in entries],
+                [e.text for e in entries],
             )
-            rows = await cursor.fetchall()
-        except Exception:
-            await conn.close()
+        except BaseException:  # cancelled too: the connection is in an unknown state
+            conn.terminate()
             raise
-        self.idle.append(conn)
+        self.idle.append((conn, insert))
+        # asyncpg's UUID is a uuid.UUID (equal, same hash).
         return {(item_id, participant) for item_id, participant in rows}
 
 

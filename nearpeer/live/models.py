@@ -146,7 +146,9 @@ class Phase(models.TextChoices):
 class Answer(models.Model):
     """One participant's answer to one item. Deliberately no user, time or address."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="answers")
+    # No index of its own: live_answer_once (item, participant) starts with the item, so it
+    # serves every lookup by item, and each stored answer maintains one index fewer.
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="answers", db_index=False)
     participant = models.UUIDField()
     choice = models.PositiveSmallIntegerField(null=True, blank=True)
     text = models.CharField(max_length=280, blank=True)

@@ -113,6 +113,55 @@ def test_presenter_recounts_at_once_on_a_settled_note(live_deck, monkeypatch):
     assert run(scenario()) == [[1, 0], [1, 1]]
 
 
+class GatedWriter(fastpath.Writer):
+    """Stores each batch once the test opens the gate; the caller stores, as on PostgreSQL."""
+
+    store_in_caller = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.batches: list = []
+
+    async def store(self, entries):
+        self.batches.append([e.participant for e in entries])
+        await self.gate.wait()
+        return [services.Stored(e.item_id, duplicate=False) for e in entries]
+
+
+def test_the_caller_stores_its_batch_and_a_cancelled_caller_hands_it_back(monkeypatch):
+    """Where storing waits on the network, the answer that finds the batch slot free is stored
+    by its own caller; answers arriving meanwhile wait for the next batch. A caller cancelled
+    while storing (the loop shutting down) puts its batch back in the queue, and the answers
+    still waiting for theirs are stored and acked all the same."""
+    writer = GatedWriter()
+    monkeypatch.setattr(fastpath, "writer", lambda: writer)
+    entries = [
+        services.AnswerEntry(deck_id=1, item_id=1, participant=uuid.uuid4(), choice=0)
+        for _ in range(3)
+    ]
+
+    async def scenario():
+        batcher = consumers.AnswerBatcher()
+        first = asyncio.create_task(batcher.submit(entries[0]))
+        await asyncio.sleep(0)
+        rest = [asyncio.create_task(batcher.submit(e)) for e in entries[1:]]
+        await asyncio.sleep(0)
+        in_flight = list(writer.batches)
+        first.cancel()
+        await asyncio.sleep(0)
+        writer.gate.set()
+        outcomes = await asyncio.wait_for(asyncio.gather(*rest), 5)
+        return in_flight, outcomes, first.cancelled()
+
+    in_flight, outcomes, cancelled = run(scenario())
+    people = [e.participant for e in entries]
+    assert in_flight == [people[:1]]
+    assert cancelled
+    assert writer.batches == [people[:1], people]
+    assert outcomes == [services.Stored(1, duplicate=False)] * 2
+
+
 class FailingWriter(fastpath.Writer):
     async def store(self, entries):
         raise RuntimeError("the database went away")
@@ -237,9 +286,8 @@ def test_postgres_fast_path_skips_the_wal_flush_only_when_set(live_deck, setting
     async def scenario():
         outcome = await consumers.batcher().submit(entry)
         writer = fastpath.writer()
-        (conn,) = writer.idle
-        cursor = await conn.execute("SHOW synchronous_commit")
-        return outcome, (await cursor.fetchone())[0], writer.fast_stored
+        ((conn, _),) = writer.idle
+        return outcome, await conn.fetchval("SHOW synchronous_commit"), writer.fast_stored
 
     outcome, mode, fast_stored = run(scenario())
     assert (outcome, fast_stored) == (services.Stored(item.pk, duplicate=False), 1)
