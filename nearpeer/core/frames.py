@@ -45,7 +45,7 @@ class _SignedOut:
 
 @lru_cache(maxsize=64)
 def _frame(
-    urlconf: str, prefix: str, static_url: str, signed_in: bool, can: tuple
+    urlconf: str, prefix: str, static_url: str, society: str, signed_in: bool, can: tuple
 ) -> tuple[list[str], list[str]]:
     """The frame cut at its holes: text, hole, text, …; returned as (texts, holes), one more
     text than holes."""
@@ -53,7 +53,7 @@ def _frame(
     html = render_to_string(
         "core/_frame.html",
         {
-            "society_name": settings.NEARPEER_SOCIETY_NAME,
+            "society_name": society,
             "can": roles,
             "nav_links": context_processors.nav_links(roles),
             "site_urls": context_processors.site_urls(),
@@ -87,7 +87,7 @@ def framed(
     )
     texts, holes = _frame(
         str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix(),
-        str(settings.STATIC_URL), signed_in, can,
+        str(settings.STATIC_URL), settings.NEARPEER_SOCIETY_NAME, signed_in, can,
     )  # fmt: skip
     values = {
         "title": escape(title),

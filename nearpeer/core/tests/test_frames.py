@@ -53,3 +53,12 @@ def test_a_request_with_messages_to_show_is_not_framed(rf):
     assert frames.framed(request, title="Search", content=lambda: "x") is not None
     messages.success(request, "Saved: your note.")
     assert frames.framed(request, title="Search", content=lambda: "x") is None
+
+
+def test_the_frame_follows_the_society_name(client, settings):
+    client.force_login(UserFactory())
+    settings.NEARPEER_SOCIETY_NAME = "Hearts and Minds Society"
+    assert "Hearts and Minds Society" in _page(client, {"q": "heart"})
+    settings.NEARPEER_SOCIETY_NAME = "Another Society"
+    html = _page(client, {"q": "heart"})
+    assert "Another Society" in html and "Hearts and Minds" not in html
