@@ -83,17 +83,21 @@ def nav_links(can: dict) -> SafeString:
     return mark_safe(html)  # noqa: S308 (our template, no user data)
 
 
-def nearpeer(request) -> dict:
-    # Plain values, not lazy ones: each is a lookup in a per-process cache, cheaper than the
-    # template engine's attribute probes through a SimpleLazyObject (an AttributeError raised
-    # and caught for each), which cost more than the values on every page.
-    user = getattr(request, "user", None)
-    can = {
+def viewer_can(user) -> dict[str, bool]:
+    """What the menu and pages ask of the viewer's roles (the context's `can`)."""
+    return {
         "teach": permissions.is_teacher(user),
         "committee": permissions.is_committee(user),
         "faculty": permissions.is_faculty(user),
         "evaluate": permissions.is_evaluation_lead(user),
     }
+
+
+def nearpeer(request) -> dict:
+    # Plain values, not lazy ones: each is a lookup in a per-process cache, cheaper than the
+    # template engine's attribute probes through a SimpleLazyObject (an AttributeError raised
+    # and caught for each), which cost more than the values on every page.
+    can = viewer_can(getattr(request, "user", None))
     return {
         "society_name": settings.NEARPEER_SOCIETY_NAME,
         "can": can,

@@ -25,7 +25,6 @@ from django.utils.safestring import mark_safe
 
 from nearpeer.core import context_processors
 from nearpeer.core.csrf import masked_token
-from nearpeer.members import permissions
 
 # Private-use characters: never in a template, and left alone by escaping.
 _HOLE = "\ue000{}\ue000"
@@ -79,12 +78,7 @@ def framed(
         return None
     user = request.user
     signed_in = bool(user.is_authenticated)
-    can = (
-        ("teach", permissions.is_teacher(user)),
-        ("committee", permissions.is_committee(user)),
-        ("faculty", permissions.is_faculty(user)),
-        ("evaluate", permissions.is_evaluation_lead(user)),
-    )
+    can = tuple(context_processors.viewer_can(user).items())
     texts, holes = _frame(
         str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix(),
         str(settings.STATIC_URL), settings.NEARPEER_SOCIETY_NAME, signed_in, can,

@@ -144,18 +144,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 def fragments_with_roles(user, specs: list, **options) -> list:
     """nearpeer.core.cache.fragments(specs) for a page, with the user's roles (which every
     page asks for: menu, permissions) read in the same round trip unless already read."""
-    from django.utils.functional import LazyObject
-
     from nearpeer.core.cache import fragments
 
-    if not getattr(user, "pk", None):  # (this also looks a lazy request.user up)
+    unread = roles_unread(user)
+    if unread is None:
         return fragments(specs, **options)
-    if isinstance(user, LazyObject):
-        user = user._wrapped
-    if "roles" in user.__dict__:
-        return fragments(specs, **options)
-    roles, *values = fragments([user.roles_fragment(), *specs], **options)
-    user.__dict__["roles"] = roles  # what the cached_property would have stored
+    roles, *values = fragments([unread.roles_fragment(), *specs], **options)
+    set_roles_read(unread, roles)
     return values
 
 
@@ -178,8 +173,9 @@ def roles_query(user_id: int) -> tuple[str, list]:
 
 
 def set_roles_read(user, roles) -> None:
-    """Give `user` (from `roles_unread`) the roles a caller read with `roles_query`: what the
-    `roles` cached_property would have stored, so the rest of the request asks nobody again."""
+    """Give `user` (from `roles_unread`) the roles a caller read itself (`roles_query`, or a
+    fragment read beside others): what the `roles` cached_property would have stored, so the
+    rest of the request asks nobody again."""
     user.__dict__["roles"] = frozenset(roles)
 
 
