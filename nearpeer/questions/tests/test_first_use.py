@@ -106,6 +106,9 @@ def test_mock_submit_asks_first_then_results_explain(
         page.screenshot(path=f"{SHOTS}/h14-mock-confirm-{width}.png", full_page=True)
     assert not Sitting.objects.get().finished
     page.get_by_role("button", name="Yes, submit now").click()
+    # Reload only once the result page has loaded: a reload racing the submit's navigation fails
+    # with "Not attached to an active page".
+    expect(page.locator(".result-item")).to_have_count(3)
     page.reload()  # without the one-off message
     assert page.locator(".result-item").count() == 3
     assert axe(page) == []
