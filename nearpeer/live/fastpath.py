@@ -50,6 +50,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+# Imported with the module, not at the first answer: the import takes 0.1-0.2 s of CPU, which
+# on the event loop stalled every socket of the first room a process served (a 95 ms loop tick
+# in the first round of bench/live_load.py --trace).
+import asyncpg
 from django.conf import settings
 from django.db import connections
 
@@ -120,9 +124,45 @@ class Writer:
 
     def __init__(self) -> None:
         self.items: OrderedDict[int, ItemFacts] = OrderedDict()
+        # Decks whose items are known and connections opened (warm), and warm-ups under way.
+        self.warmed: set[int] = set()
+        self.warming: dict[int, asyncio.Task] = {}
         # How many answers each path stored or judged (tests and profiling read these).
         self.fast_stored = 0
         self.orm_handled = 0
+
+    async def warm(self, deck_id: int) -> None:
+        """Get ready for a deck's answers before the first one arrives: learn its items and
+        open what the INSERTs need. Called as participants join (the first joiner of a deck
+        in this process waits for it, the others share it), so the room's first answers do
+        not each pay a thread hop for the item's facts or a connection's set-up. A failure is
+        only logged: answers then do the same work on demand, as they always could."""
+        if deck_id in self.warmed:
+            return
+        task = self.warming.get(deck_id)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._warm(deck_id))
+            self.warming[deck_id] = task
+            task.add_done_callback(lambda _: self.warming.pop(deck_id, None))
+        await asyncio.shield(task)
+
+    async def _warm(self, deck_id: int) -> None:
+        try:
+            rows = await self._fetch_items(deck_id=deck_id)
+            for pk, d, kind, n_options, correct in rows:
+                self.items[pk] = ItemFacts(d, kind, n_options, correct)
+            while len(self.items) > ITEM_CACHE_SIZE:
+                self.items.popitem(last=False)
+            await self._open_ahead()
+        except Exception:  # noqa: BLE001 - answers do this work themselves if need be
+            logger.warning("live: getting ready for deck %s failed", deck_id, exc_info=True)
+            return
+        self.warmed.add(deck_id)
+        while len(self.warmed) > ITEM_CACHE_SIZE:
+            self.warmed.pop()
+
+    async def _open_ahead(self) -> None:
+        """Open the connections answers will need (PostgreSQL); nothing to do by default."""
 
     async def store(self, entries: Sequence[services.AnswerEntry]) -> list:
         await self._learn({e.item_id for e in entries})
@@ -175,11 +215,18 @@ class Writer:
         while len(self.items) > ITEM_CACHE_SIZE:
             self.items.popitem(last=False)
 
-    async def _fetch_items(self, item_ids: list[int]) -> list[tuple]:
+    async def _fetch_items(
+        self, item_ids: list[int] | None = None, deck_id: int | None = None
+    ) -> list[tuple]:
+        """Facts of the given items, or of a deck's (at most ITEM_CACHE_SIZE)."""
+
         def read() -> list[tuple]:
-            rows = Item.objects.filter(pk__in=item_ids).values_list(
-                "pk", "deck_id", "kind", "options", "correct"
+            found = (
+                Item.objects.filter(pk__in=item_ids)
+                if item_ids is not None
+                else Item.objects.filter(deck_id=deck_id).order_by("position")[:ITEM_CACHE_SIZE]
             )
+            rows = found.values_list("pk", "deck_id", "kind", "options", "correct")
             return [(pk, d, k, len(o or []), c) for pk, d, k, o, c in rows]
 
         return await hop(read)()
@@ -302,8 +349,23 @@ class PostgresWriter(Writer):
             conn, insert = self.idle.pop()
             if not conn.is_closed():
                 return conn, insert
-        import asyncpg
+        return await self._open()
 
+    async def _open_ahead(self) -> None:
+        """As many idle connections as batches may be in flight, opened together."""
+        self.idle = [(conn, insert) for conn, insert in self.idle if not conn.is_closed()]
+        missing = self.max_in_flight - len(self.idle)
+        if missing <= 0:
+            return
+        opened = await asyncio.gather(
+            *(self._open() for _ in range(missing)), return_exceptions=True
+        )
+        self.idle += [pair for pair in opened if not isinstance(pair, BaseException)]
+        for failure in opened:
+            if isinstance(failure, BaseException):
+                raise failure
+
+    async def _open(self) -> tuple:
         s = connections["default"].settings_dict
         options = s.get("OPTIONS") or {}
         tls = ("sslmode", "sslrootcert", "sslcert", "sslkey")

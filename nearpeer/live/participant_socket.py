@@ -34,7 +34,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http.cookie import parse_cookie
 
-from . import broadcast, services
+from . import broadcast, fastpath, services
 from .batching import per_loop
 from .consumers import GROUP_TIMEOUT, _load_deck, batcher, qa_throttle
 from .protocol import (
@@ -205,6 +205,9 @@ class Participant:
         if not await relays().join(self.deck.pk, self):
             return await self.refuse("live_unavailable", PAUSED, 4503)
         self.joined = True
+        fast = fastpath.writer()
+        if fast is not None:
+            await fast.warm(self.deck.pk)
         # Read after joining the relay, so no change between the two is missed; coalesced
         # with the other connects of the moment (one snapshot build per deck and batch).
         try:

@@ -326,3 +326,65 @@ def test_presenter_recount_from_the_loop_matches_the_orm(live_deck, session):
     assert both == expected
     assert [m["counts"] for m in both] == [[1, 2], [0, 0, 1, 0, 1]]
     assert (with_cloud, foreign, empty) == (None, None, [])
+
+
+def test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_deck, monkeypatch):
+    """The first participant of a deck waits while this process learns the deck's items and, on
+    PostgreSQL, opens a connection per batch in flight; the answers then need neither."""
+    items = list(live_deck.items.order_by("position").values_list("pk", flat=True))
+    lookups: list = []
+
+    async def scenario():
+        first, second = participant(live_deck.code), participant(live_deck.code)
+        await asyncio.gather(connected(first), connected(second))
+        writer = fastpath.writer()
+        learned = [pk for pk in items if pk in writer.items]
+        idle = len(getattr(writer, "idle", []))
+        original = writer._fetch_items
+
+        async def counted(*args, **kwargs):
+            lookups.append((args, kwargs))
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(writer, "_fetch_items", counted)
+        await first.send_json_to({"type": "answer", "item": items[0], "choice": 1, "ref": "a"})
+        ack = await until(first, "ack")
+        for ws in (first, second):
+            await ws.disconnect(timeout=10)
+        return learned, idle, ack, writer.fast_stored
+
+    learned, idle, ack, fast_stored = run(scenario())
+    assert learned == items
+    assert (ack["ref"], ack["duplicate"], fast_stored) == ("a", False, 1)
+    assert lookups == []
+    assert Answer.objects.get().choice == 1
+    if connection.vendor == "postgresql":
+        assert idle == fastpath.PostgresWriter.max_in_flight
+
+
+def test_a_failed_warm_up_still_lets_people_join_and_answer(live_deck, monkeypatch):
+    item = live_deck.items.get(position=1)
+    failures: list = []
+
+    async def scenario():
+        writer = fastpath.writer()
+        original = writer._fetch_items
+
+        async def fails_once(*args, **kwargs):
+            if not failures:
+                failures.append(kwargs)
+                raise RuntimeError("database went away")
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(writer, "_fetch_items", fails_once)
+        ws = participant(live_deck.code)
+        snapshot = await connected(ws)
+        await ws.send_json_to({"type": "answer", "item": item.pk, "choice": 0, "ref": "r"})
+        ack = await until(ws, "ack")
+        await ws.disconnect(timeout=10)
+        return snapshot, ack, live_deck.pk in writer.warmed
+
+    snapshot, ack, warmed = run(scenario())
+    assert failures == [{"deck_id": live_deck.pk}]
+    assert (snapshot["type"], ack["ref"], warmed) == ("snapshot", "r", False)
+    assert Answer.objects.filter(item=item).count() == 1
