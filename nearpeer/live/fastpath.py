@@ -67,6 +67,8 @@ BUSY_TIMEOUT = 0.05
 # Fast-path inserts between two passive checkpoints of the SQLite WAL (on the database thread).
 CHECKPOINT_EVERY = 200
 ITEM_CACHE_SIZE = 2048
+# Seconds a joining participant waits for the process to get ready for the deck (Writer.warm).
+WARM_WAIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,10 @@ class Writer:
             task = asyncio.get_running_loop().create_task(self._warm(deck_id))
             self.warming[deck_id] = task
             task.add_done_callback(lambda _: self.warming.pop(deck_id, None))
-        await asyncio.shield(task)
+        # A joiner waits a moment at most: a database slow to accept connections must not hold
+        # up the snapshot (the warm-up goes on meanwhile, and answers can do without it).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), WARM_WAIT)
 
     async def _warm(self, deck_id: int) -> None:
         try:

@@ -388,3 +388,28 @@ def test_a_failed_warm_up_still_lets_people_join_and_answer(live_deck, monkeypat
     assert failures == [{"deck_id": live_deck.pk}]
     assert (snapshot["type"], ack["ref"], warmed) == ("snapshot", "r", False)
     assert Answer.objects.filter(item=item).count() == 1
+
+
+def test_a_slow_warm_up_does_not_hold_up_the_snapshot(live_deck, monkeypatch):
+    monkeypatch.setattr(fastpath, "WARM_WAIT", 0.05)
+
+    async def scenario():
+        writer = fastpath.writer()
+        original = writer._fetch_items
+        release = asyncio.Event()
+
+        async def slow(*args, **kwargs):
+            await release.wait()
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(writer, "_fetch_items", slow)
+        ws = participant(live_deck.code)
+        snapshot = await connected(ws)
+        pending = live_deck.pk in writer.warming and live_deck.pk not in writer.warmed
+        release.set()
+        await writer.warming[live_deck.pk]
+        await ws.disconnect(timeout=10)
+        return snapshot, pending, live_deck.pk in writer.warmed
+
+    snapshot, pending, warmed = run(scenario())
+    assert (snapshot["type"], pending, warmed) == ("snapshot", True, True)
