@@ -5,6 +5,7 @@ list becomes cards on a phone. Screenshots go to $NEARPEER_SHOTS_DIR when it is 
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.core.tests.browser import PHONE
 from nearpeer.members.tests.factories import UserFactory, committee
@@ -65,8 +66,8 @@ def test_desktop_shows_the_links_in_a_row_and_no_menu_button(page, live_server, 
     _shot(page, "nav-desktop")
 
     assert page.locator("summary.nav-toggle").is_visible() is False
-    assert nav.get_by_role("link", name="Timetable").is_visible()
-    assert nav.get_by_role("button", name="Sign out").is_visible()
+    expect(nav.get_by_role("link", name="Timetable")).to_be_visible()
+    expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 @pytest.mark.browser

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.library.models import Resource, Status
 from nearpeer.members.tests.factories import UserFactory, faculty, teacher
@@ -42,12 +43,12 @@ def test_upload_review_endorse_and_find_by_a_word_inside_the_pdf(
         pdf.write_bytes(pdf_bytes("Sick euthyroid syndrome: low T3 in critical illness."))
         page.get_by_label("File").set_input_files(str(pdf))
         page.get_by_role("button", name="Upload").click()
-    assert page.get_by_text("“thyroid.pdf” added.").is_visible()
+    expect(page.get_by_text("“thyroid.pdf” added.")).to_be_visible()
     assert axe(page) == []
     page.get_by_role("link", name="Submit for review").click()
     assert axe(page) == []
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("Submitted for peer review.").is_visible()
+    expect(page.get_by_text("Submitted for peer review.")).to_be_visible()
     resource = Resource.objects.get()
 
     # A peer reviewer publishes it; a faculty partner endorses it.
@@ -65,7 +66,7 @@ def test_upload_review_endorse_and_find_by_a_word_inside_the_pdf(
     sign_in(page, partner)
     page.goto(base + f"{resource.pk}/")
     page.get_by_role("button", name="Endorse (faculty)").click()
-    assert page.get_by_text("Faculty-endorsed by Fay Faculty").is_visible()
+    expect(page.get_by_text("Faculty-endorsed by Fay Faculty")).to_be_visible()
     assert axe(page) == []
 
     # On a phone, a member types a word that is only inside the PDF into the header search.
@@ -85,7 +86,7 @@ def test_upload_review_endorse_and_find_by_a_word_inside_the_pdf(
     assert scroll_width <= 390
     _shot(phone_page, "search-phone")
     result.get_by_role("link", name="Thyroid function tests").click()
-    assert phone_page.get_by_text("Faculty-endorsed by Fay Faculty").is_visible()
+    expect(phone_page.get_by_text("Faculty-endorsed by Fay Faculty")).to_be_visible()
     assert axe(phone_page) == []
     _shot(phone_page, "resource-phone")
 

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory
 
@@ -12,4 +13,4 @@ def test_sign_in_page_signs_in_and_passes_axe(page, live_server, sign_in, axe):
 
     sign_in(page, user)
 
-    assert page.locator(".nav").get_by_text("Ada").is_visible()
+    expect(page.locator(".nav").get_by_text("Ada")).to_be_visible()

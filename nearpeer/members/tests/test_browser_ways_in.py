@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from nearpeer.members import invitations
 from nearpeer.members.models import AccessRequest
@@ -36,7 +37,7 @@ def test_invited_member_sets_a_password_and_signs_in(
     page.locator("#id_new_password2").fill("correct-horse-battery-9")
     page.get_by_role("button", name="Save password and sign in").click()
 
-    assert page.get_by_text("Welcome, Ivy. Your password is saved.").is_visible()
+    expect(page.get_by_text("Welcome, Ivy. Your password is saved.")).to_be_visible()
     if page.locator("summary.nav-toggle").is_visible():  # on a phone, behind the Menu button
         page.locator("summary.nav-toggle").click()
     page.get_by_role("button", name="Sign out").click()
@@ -59,7 +60,7 @@ def test_requested_account_is_approved_by_the_committee(
     page.get_by_label("Your university email").fill("rhi@example.ac.uk")
     page.get_by_label("Year of study").select_option("1")
     page.get_by_role("button", name="Send request").click()
-    assert page.get_by_role("heading", name="Request sent").is_visible()
+    expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
 
     sign_in(page, chair)
     page.goto(f"{live_server.url}/members/committee/members/")
@@ -68,7 +69,7 @@ def test_requested_account_is_approved_by_the_committee(
     _shot(page, f"access-requests-{width}")
     page.get_by_role("button", name="Approve Rhi Request").click()
 
-    assert page.get_by_text("Rhi Request is now a member").is_visible()
+    expect(page.get_by_text("Rhi Request is now a member")).to_be_visible()
     assert AccessRequest.objects.get().status == "approved"
     assert [m.to for m in mail.outbox] == [["rhi@example.ac.uk"]]
     page.goto(f"{live_server.url}/members/committee/members/?q=Rhi")

@@ -5,6 +5,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.core.tests.browser import PHONE
 from nearpeer.members.tests.factories import UserFactory, committee, teacher
@@ -56,7 +57,7 @@ def test_three_phone_practice_timers_in_step_and_sheet_delivered(phones, live_se
         sign_in(page, user)
         page.goto(url)
         pages[user] = page
-    assert pages[pat].get_by_text("The pain started an hour ago").is_visible()
+    expect(pages[pat].get_by_text("The pain started an hour ago")).to_be_visible()
     assert pages[cand].get_by_text("The pain started an hour ago").count() == 0
     assert pages[cand].get_by_text("Asks about the onset").count() == 0
     for page in pages.values():
@@ -80,13 +81,13 @@ def test_three_phone_practice_timers_in_step_and_sheet_delivered(phones, live_se
     examiner.get_by_label("Feedback").fill("Well structured; ask about family history earlier.")
     assert axe(examiner) == []
     examiner.get_by_role("button", name="Send the sheet to the candidate").click()
-    assert examiner.get_by_text("Sheet sent to the candidate.").is_visible()
+    expect(examiner.get_by_text("Sheet sent to the candidate.")).to_be_visible()
 
     # The candidate's phone notices the practice is finished and shows the marked sheet.
     candidate = pages[cand]
     candidate.get_by_role("heading", name="Marked sheet").wait_for()
     assert candidate.get_by_text("Well structured; ask about family history earlier.").is_visible()
-    assert candidate.get_by_text("100%").is_visible()
+    expect(candidate.get_by_text("100%")).to_be_visible()
     assert axe(candidate) == []
     pages[pat].get_by_text("Finished").first.wait_for()
     assert pages[pat].get_by_text("Well structured").count() == 0
@@ -128,8 +129,8 @@ def test_mock_two_examiner_phones_one_offline_loses_no_score(phones, live_server
         _mark_all(online, forms_online.nth(i))
     for i in range(4):
         forms_online.nth(i).get_by_text("Sent.").wait_for()
-        assert forms_flaky.nth(i).get_by_text("Saved on this phone").is_visible()
-    assert flaky.get_by_text("4 sheets saved on this phone").is_visible()
+        expect(forms_flaky.nth(i).get_by_text("Saved on this phone")).to_be_visible()
+    expect(flaky.get_by_text("4 sheets saved on this phone")).to_be_visible()
     assert Sheet.objects.filter(examiner=e1).count() == 4
     assert Sheet.objects.filter(examiner=e2).count() == 0
 

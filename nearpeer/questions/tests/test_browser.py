@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory, committee, teacher
 from nearpeer.questions import services
@@ -36,7 +37,7 @@ def test_write_review_practise_and_sit_a_mock(page, live_server, sign_in, axe):
     page.get_by_label("Cardiology").check()
     page.get_by_role("button", name="Save draft").click()
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("The question is now: Submitted for review.").is_visible()
+    expect(page.get_by_text("The question is now: Submitted for review.")).to_be_visible()
     question = Question.objects.get(author=author)
 
     # Another member, a student-teacher, reviews it blind; the committee publishes it.
@@ -63,7 +64,7 @@ def test_write_review_practise_and_sit_a_mock(page, live_server, sign_in, axe):
     page.get_by_label("B. LAD").check()
     page.get_by_label("Certain").check()
     page.get_by_role("button", name="Check my answer").click()
-    assert page.get_by_text("Not quite: the answer is A; you chose B.").is_visible()
+    expect(page.get_by_text("Not quite: the answer is A; you chose B.")).to_be_visible()
     assert axe(page) == []
 
     # A short mock: answer question 1, autosave question 2, reload, and find it still chosen.
@@ -83,14 +84,14 @@ def test_write_review_practise_and_sit_a_mock(page, live_server, sign_in, axe):
     page.locator("#answer-2").check()
     page.get_by_text("Saved at").wait_for()
     page.reload()
-    assert page.get_by_role("heading", name="Question 2 of 3").is_visible()
+    expect(page.get_by_role("heading", name="Question 2 of 3")).to_be_visible()
     assert page.locator("#answer-2").is_checked()
     sitting = Sitting.objects.get(candidate=learner)
     assert SittingAnswer.objects.filter(sitting=sitting).count() == 2
     page.get_by_role("link", name="Submit my answers…").click()
-    assert page.get_by_text("1 of 3 questions not answered.").is_visible()
+    expect(page.get_by_text("1 of 3 questions not answered.")).to_be_visible()
     page.get_by_role("button", name="Yes, submit now").click()
-    assert page.get_by_text("Only you can see this page.").is_visible()
+    expect(page.get_by_text("Only you can see this page.")).to_be_visible()
     # base.html's messages list (role=status on <ul>) trips axe's listitem rule: reported to the
     # lead; checked here without the one-off message.
     page.reload()

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory, committee
 from nearpeer.questions import services
@@ -28,7 +29,7 @@ def test_committee_manages_tags_imports_and_resolves_a_flag(page, live_server, s
     page.get_by_label("Kind").select_option("system")
     page.get_by_label("Name").fill("Cardiovascular")
     page.get_by_role("button", name="Create tag").click()
-    assert page.get_by_text("System tag “Cardiovascular” created.").is_visible()
+    expect(page.get_by_text("System tag “Cardiovascular” created.")).to_be_visible()
     page.get_by_role("link", name="Cardiology").click()
     assert axe(page) == []
 
@@ -37,10 +38,10 @@ def test_committee_manages_tags_imports_and_resolves_a_flag(page, live_server, s
     page.get_by_label("File").set_input_files(str(DATA / "sample.gift"))
     page.get_by_label("Format").select_option("gift")
     page.get_by_role("button", name="Preview").click()
-    assert page.get_by_role("heading", name="4 questions ready to import").is_visible()
+    expect(page.get_by_role("heading", name="4 questions ready to import")).to_be_visible()
     assert axe(page) == []
     page.get_by_role("button", name="Import 4 questions").click()
-    assert page.get_by_text("Imported 4 questions (drafts credited to you).").is_visible()
+    expect(page.get_by_text("Imported 4 questions (drafts credited to you).")).to_be_visible()
     assert Question.objects.filter(author=boss).count() == 5
 
     page.goto(base)

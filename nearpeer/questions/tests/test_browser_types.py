@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory, committee
 from nearpeer.questions.models import Attempt
@@ -36,14 +37,14 @@ def test_member_answers_an_emq_and_a_number_on_a_phone(phone_page, live_server, 
     page.get_by_label("2. Pain after a long flight").select_option("1")
     page.screenshot(path="/work/shots/h13-emq-practise-390.png", full_page=True)
     page.get_by_role("button", name="Check my answer").click()
-    assert page.get_by_text("Partly right (50% of the marks)").is_visible()
+    expect(page.get_by_text("Partly right (50% of the marks)")).to_be_visible()
     assert axe(page) == []
     page.screenshot(path="/work/shots/h13-emq-result-390.png", full_page=True)
 
     page.goto(f"{live_server.url}/questions/{number.pk}/practise/")
     page.get_by_label("Your answer (a number, with a unit: mmol/L)").fill("7 mmol/L")
     page.get_by_role("button", name="Check my answer").click()
-    assert page.get_by_text("Right.").is_visible()
+    expect(page.get_by_text("Right.")).to_be_visible()
     assert sorted(Attempt.objects.filter(member=member).values_list("credit", flat=True)) == [
         0.5, 1.0,
     ]  # fmt: skip
@@ -60,9 +61,9 @@ def test_committee_sees_what_changes_and_ticks_to_leave_out_the_rest(
     page.get_by_label("File").set_input_files(str(DATA / "gift_moodle_questions.gift.txt"))
     page.get_by_label("Format").select_option("gift")
     page.get_by_role("button", name="Preview").click()
-    assert page.get_by_role("heading", name="8 questions ready to import").is_visible()
+    expect(page.get_by_role("heading", name="8 questions ready to import")).to_be_visible()
     assert axe(page) == []
     page.screenshot(path="/work/shots/h13-import-preview-390.png", full_page=True)
     page.get_by_label("Leave out the 1 unsupported item and import the other 8").check()
     page.get_by_role("button", name="Import 8 questions").click()
-    assert page.get_by_text("Imported 8 questions (drafts credited to you).").is_visible()
+    expect(page.get_by_text("Imported 8 questions (drafts credited to you).")).to_be_visible()

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory, committee
 from nearpeer.teachers import services
@@ -54,7 +55,7 @@ def test_apply_accepted_teach_feedback_live_and_recording_then_certificate(
     page.get_by_label("I would like to teach with an experienced co-teacher").check()
     assert axe(page) == []
     page.get_by_role("button", name="Send application").click()
-    assert page.get_by_text("Application sent.").is_visible()
+    expect(page.get_by_text("Application sent.")).to_be_visible()
 
     # 2. Accepted by the committee, on a phone, and assigned to the session.
     sign_in(phone_page, boss)
@@ -64,11 +65,11 @@ def test_apply_accepted_teach_feedback_live_and_recording_then_certificate(
     phone_page.get_by_label("Action").select_option("accept")
     phone_page.get_by_label("Message to the selected applicants").fill("Welcome!")
     phone_page.get_by_role("button", name="Apply to selected").click()
-    assert phone_page.get_by_text("Done for 1 application.").is_visible()
+    expect(phone_page.get_by_text("Done for 1 application.")).to_be_visible()
     phone_page.get_by_role("link", name="Nia Newteacher").click()
     phone_page.get_by_label("Session").select_option(str(session.pk))
     phone_page.get_by_role("button", name="Assign to this session").click()
-    assert phone_page.get_by_text("Assigned.").is_visible()
+    expect(phone_page.get_by_text("Assigned.")).to_be_visible()
 
     # 3. Teach: the session takes place (time moves on); one attends, one watches later.
     Session.objects.filter(pk=session.pk).update(
@@ -101,7 +102,7 @@ def test_apply_accepted_teach_feedback_live_and_recording_then_certificate(
     attendee_page.get_by_label("What worked well?").fill("The nephron drawings")
     assert axe(attendee_page) == []
     attendee_page.get_by_role("button", name="Send feedback").click()
-    assert attendee_page.get_by_text("your answer is anonymous").is_visible()
+    expect(attendee_page.get_by_text("your answer is anonymous")).to_be_visible()
 
     viewer_page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     sign_in(viewer_page, viewer)
@@ -112,20 +113,20 @@ def test_apply_accepted_teach_feedback_live_and_recording_then_certificate(
     assert (opened.status, opened.headers["location"]) == (302, "https://v.example/r")
     viewer_page.goto(f"{live_server.url}/notifications/")
     viewer_page.get_by_role("link", name="Watched “Renal physiology”?").first.click()
-    assert viewer_page.get_by_text("you watched the recording").is_visible()
+    expect(viewer_page.get_by_text("you watched the recording")).to_be_visible()
     viewer_page.get_by_role("group", name="Overall, how useful was this session?").get_by_label(
         "2"
     ).check()
     viewer_page.get_by_label("What could be better?").fill("Sound was quiet")
     viewer_page.get_by_role("button", name="Send feedback").click()
-    assert viewer_page.get_by_text("your answer is anonymous").is_visible()
+    expect(viewer_page.get_by_text("your answer is anonymous")).to_be_visible()
 
     # 5. The teacher sees live and recording side by side.
     page.goto(f"{live_server.url}/teachers/sessions/{session.pk}/feedback/")
-    assert page.get_by_text("3 live answers, 3 from recording viewers.").is_visible()
+    expect(page.get_by_text("3 live answers, 3 from recording viewers.")).to_be_visible()
     row = page.get_by_role("row", name="Overall, how useful was this session?")
     assert row.inner_text().split("\t")[1:] == ["4.33 (3)", "2.67 (3)"]
-    assert page.get_by_text("The nephron drawings").is_visible()
+    expect(page.get_by_text("The nephron drawings")).to_be_visible()
     assert axe(page) == []
 
     # 6. Certificate: issue for this term, download the PDF, open the verify page.
@@ -143,7 +144,7 @@ def test_apply_accepted_teach_feedback_live_and_recording_then_certificate(
     anonymous = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     anonymous.goto(verify_url)
     assert anonymous.get_by_text("Valid: issued and signed by").is_visible()
-    assert anonymous.get_by_text("Nia Newteacher").is_visible()
+    expect(anonymous.get_by_text("Nia Newteacher")).to_be_visible()
     assert axe(anonymous) == []
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory, committee, teacher
 from nearpeer.teaching.models import Attendance, Material, Registration
@@ -22,7 +23,7 @@ def test_register_until_full_then_waitlist_then_a_cancellation_promotes(
     page.goto(url)
     assert axe(page) == []
     page.get_by_role("button", name="Register").click()
-    assert page.get_by_text("You have a place at “Heart sounds”.").is_visible()
+    expect(page.get_by_text("You have a place at “Heart sounds”.")).to_be_visible()
 
     sign_in(phone_page, ben)
     phone_page.goto(url)
@@ -30,10 +31,10 @@ def test_register_until_full_then_waitlist_then_a_cancellation_promotes(
     assert phone_page.locator(".badge-warn").inner_text() == "You are number 1 on the waiting list"
 
     page.get_by_role("button", name="Cancel my place").click()
-    assert page.get_by_text("Your place at “Heart sounds” is cancelled.").is_visible()
+    expect(page.get_by_text("Your place at “Heart sounds” is cancelled.")).to_be_visible()
 
     phone_page.reload()
-    assert phone_page.locator(".badge-ok", has_text="You have a place").is_visible()
+    expect(phone_page.locator(".badge-ok", has_text="You have a place")).to_be_visible()
     assert Registration.objects.get(member=ben).status == "registered"
 
 
@@ -51,7 +52,7 @@ def test_member_checks_in_on_a_phone_with_the_code_the_teacher_shows(
     sign_in(page, tutor)
     page.goto(f"{live_server.url}/teach/sessions/{session.pk}/check-in/")
     code = page.locator(".checkin-code").inner_text()
-    assert page.locator("img.checkin-qr").is_visible()
+    expect(page.locator("img.checkin-qr")).to_be_visible()
     assert axe(page) == []
 
     sign_in(phone_page, student)
@@ -60,7 +61,7 @@ def test_member_checks_in_on_a_phone_with_the_code_the_teacher_shows(
     phone_page.get_by_label("Check-in code").fill(code.lower())
     phone_page.get_by_role("button", name="Check in").click()
 
-    assert phone_page.get_by_text("You are checked in to “Chest X-rays”.").is_visible()
+    expect(phone_page.get_by_text("You are checked in to “Chest X-rays”.")).to_be_visible()
     assert list(Attendance.objects.values_list("member__name", "method")) == [
         ("Sam Student", "code")
     ]

@@ -83,7 +83,7 @@ def test_member_browses_the_week_view(width, page, phone_page, live_server, sign
 
     tuesday = page.locator(".week-day").nth(1)
     assert tuesday.locator(".session-line").count() == 2
-    assert page.locator(".week-day").nth(3).get_by_role("link", name="Murmurs").is_visible()
+    expect(page.locator(".week-day").nth(3).get_by_role("link", name="Murmurs")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     assert axe(page) == []
     _shot(page, f"timetable-week-{width}")
@@ -92,7 +92,7 @@ def test_member_browses_the_week_view(width, page, phone_page, live_server, sign
     if page.locator(".month-grid a", has_text="Murmurs").count() == 0:  # the week began last month
         page.get_by_role("link", name="Next month").click()
         page.wait_for_load_state("networkidle")
-    assert page.locator(".month-grid").get_by_role("link", name="Murmurs").is_visible()
+    expect(page.locator(".month-grid").get_by_role("link", name="Murmurs")).to_be_visible()
     assert axe(page) == []
     _shot(page, f"timetable-month-{width}")
 
@@ -182,12 +182,12 @@ def test_cancelling_a_series_asks_first_and_can_be_undone(
     _shot(page, f"series-cancel-confirm-{width}")
     page.get_by_role("button", name="Yes, cancel 2 sessions").click()
 
-    assert page.get_by_text("2 upcoming sessions of “Renal block” cancelled.").is_visible()
+    expect(page.get_by_text("2 upcoming sessions of “Renal block” cancelled.")).to_be_visible()
     assert set(Session.objects.values_list("status", flat=True)) == {"cancelled"}
     assert axe(page) == []
     _shot(page, f"series-cancel-undo-{width}")
     page.get_by_role("button", name="Undo the cancellation").click()
 
-    assert page.get_by_text("Undone: 2 sessions of “Renal block” back on.").is_visible()
+    expect(page.get_by_text("Undone: 2 sessions of “Renal block” back on.")).to_be_visible()
     assert set(Session.objects.values_list("status", flat=True)) == {"scheduled"}
     assert Notification.objects.count() == 0

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.members.tests.factories import UserFactory, committee, teacher
 from nearpeer.tutorials.models import MentoringEntry, Programme
@@ -42,7 +43,7 @@ def test_grid_on_a_phone_then_allocate_move_publish_and_see_the_group(
     phone_page.get_by_role("button", name=re.compile(r"^Tue 18:00.*Tap to change")).click()
     assert axe(phone_page) == []
     phone_page.get_by_role("button", name="Save my answers").click()
-    assert phone_page.get_by_text("Your availability is saved").is_visible()
+    expect(phone_page.get_by_text("Your availability is saved")).to_be_visible()
     sign_out(phone_page)
 
     # A tutee taps Tuesday to yes and Wednesday twice (no → yes → if need be), names Ben.
@@ -56,13 +57,13 @@ def test_grid_on_a_phone_then_allocate_move_publish_and_see_the_group(
     phone_page.get_by_label("Search friends by name").fill("Ben")
     phone_page.get_by_label("Friends to be grouped with (up to three)").select_option(str(ben.pk))
     phone_page.get_by_role("button", name="Save my answers").click()
-    assert phone_page.get_by_text("Your availability is saved").is_visible()
+    expect(phone_page.get_by_text("Your availability is saved")).to_be_visible()
 
     # The committee runs the allocation, moves Ben to Wednesday and publishes.
     sign_in(page, boss)
     page.goto(f"{live_server.url}/tutorials/programmes/{programme.pk}/allocation/")
     page.get_by_role("button", name="Run the allocation").click()
-    assert page.get_by_text(re.compile(r"Allocated 4 tutees with 1 friend pairs")).is_visible()
+    expect(page.get_by_text(re.compile(r"Allocated 4 tutees with 1 friend pairs"))).to_be_visible()
     # base.html's message list (role=status on a <ul>) trips axe's listitem rule: check the page
     # without a flash message.
     page.reload()
@@ -70,10 +71,10 @@ def test_grid_on_a_phone_then_allocate_move_publish_and_see_the_group(
     page.get_by_label("Person").select_option(label="Ben Tutee (tutee)")
     page.get_by_label("Move to").select_option(label="Group 2: Wed 18:00")
     page.get_by_role("button", name="Move", exact=True).click()
-    assert page.get_by_text("Moved Ben Tutee to group at Wed 18:00.").is_visible()
+    expect(page.get_by_text("Moved Ben Tutee to group at Wed 18:00.")).to_be_visible()
     page.get_by_label("I have checked the groups above; publish them and tell everyone").check()
     page.get_by_role("button", name="Publish the groups").click()
-    assert page.get_by_text(re.compile(r"Published: 8 sessions")).is_visible()
+    expect(page.get_by_text(re.compile(r"Published: 8 sessions"))).to_be_visible()
     assert Programme.objects.get().is_published
 
     # The mentoring review page passes axe too.
@@ -88,8 +89,8 @@ def test_grid_on_a_phone_then_allocate_move_publish_and_see_the_group(
     phone_page.goto(f"{live_server.url}/tutorials/")
     assert axe(phone_page) == []
     phone_page.get_by_role("link", name="Year 2 OSCE — Tue 18:00").click()
-    assert phone_page.get_by_text("Tina Tutor").is_visible()
-    assert phone_page.get_by_text("Cat Tutee").is_visible()
+    expect(phone_page.get_by_text("Tina Tutor")).to_be_visible()
+    expect(phone_page.get_by_text("Cat Tutee")).to_be_visible()
     assert phone_page.get_by_text("Ben Tutee").count() == 0
     assert axe(phone_page) == []
     phone_page.get_by_role("list").last.get_by_role("link").first.click()
