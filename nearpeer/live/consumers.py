@@ -80,15 +80,16 @@ class AnswerBatcher:
         self.queue.append((entry, future))
         fast = fastpath.writer()
         limit = fast.max_in_flight if fast else 1
-        if len(self.drains) < limit and not (fast and fast.store_in_caller):
+        if len(self.drains) >= limit:
+            pass  # every batch slot is busy: this answer waits for the next batch
+        elif not (fast and fast.store_in_caller):
             self.drains.add(asyncio.create_task(self._drain()))
-        elif len(self.drains) < limit:
+        else:
             # A batch slot is free, so nothing is waiting in the queue but this answer (and
             # any queued in this same loop step): the caller stores that batch itself. A task
             # per batch cost two turns of the event loop per answer, one before the INSERT
             # could start and one for the caller to resume after it; on a loop busy with a
             # room's sockets each turn is a queue of its own (bench/live_load.py --trace).
-            # Answers that arrive while every slot is busy still wait for the next batch.
             slot = object()
             self.drains.add(slot)
             try:

@@ -153,11 +153,7 @@ class Writer:
 
     async def _warm(self, deck_id: int) -> None:
         try:
-            rows = await self._fetch_items(deck_id=deck_id)
-            for pk, d, kind, n_options, correct in rows:
-                self.items[pk] = ItemFacts(d, kind, n_options, correct)
-            while len(self.items) > ITEM_CACHE_SIZE:
-                self.items.popitem(last=False)
+            self._remember(await self._fetch_items(deck_id=deck_id))
             await self._open_ahead()
         except Exception:  # noqa: BLE001 - answers do this work themselves if need be
             logger.warning("live: getting ready for deck %s failed", deck_id, exc_info=True)
@@ -213,9 +209,12 @@ class Writer:
         missing = [pk for pk in item_ids if pk not in self.items]
         for pk in item_ids - set(missing):
             self.items.move_to_end(pk)
-        if not missing:
-            return
-        for pk, deck_id, kind, n_options, correct in await self._fetch_items(missing):
+        if missing:
+            self._remember(await self._fetch_items(missing))
+
+    def _remember(self, rows: list[tuple]) -> None:
+        """Keep the facts `_fetch_items` read, the least recently used leaving first."""
+        for pk, deck_id, kind, n_options, correct in rows:
             self.items[pk] = ItemFacts(deck_id, kind, n_options, correct)
         while len(self.items) > ITEM_CACHE_SIZE:
             self.items.popitem(last=False)

@@ -445,9 +445,7 @@ class _Postgres:
         # Short access lists go to the GIN index with the words (a tag; a kind filter leaving
         # only sessions' or series' groups): found by intersecting posting lists rather than by
         # reading every row holding the words. The rank still weighs the words alone.
-        narrow = (
-            [] if broad_terms() & set(held) else ["(" + " | ".join(f"'{t}'" for t in held) + ")"]
-        )
+        narrow = [] if broad & set(held) else ["(" + " | ".join(f"'{t}'" for t in held) + ")"]
         narrow += [f"'{tag}'"] if tag else []
         self.found = (
             f"(SELECT to_tsquery('{PG_CONFIG}', %s) && %s::tsquery)" if narrow else self.WORDS
