@@ -319,6 +319,7 @@ async def drive(
 
     for scenario in ("spread", "burst"):
         acked: list[float] = []
+        round_p99: list[float] = []
         refused: collections.Counter = collections.Counter()
         tallies: list[float] = []
         totals_ok, counts_ok = True, True
@@ -339,7 +340,9 @@ async def drive(
             outcomes = await asyncio.gather(
                 *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
             )
-            acked += [lat for lat, msg in outcomes if msg["type"] == "ack"]
+            mine = [lat for lat, msg in outcomes if msg["type"] == "ack"]
+            acked += mine
+            round_p99.append(pct(mine, 0.99) * 1000 if mine else float("nan"))
             # Not acked: an error reply (by code) or nothing within 60 s ("timeout").
             refused.update(
                 msg.get("code", msg["type"]) for _, msg in outcomes if msg["type"] != "ack"
@@ -370,6 +373,7 @@ async def drive(
             "ack_p50_ms": pct(acked, 0.5) * 1000 if acked else float("nan"),
             "ack_p99_ms": pct(acked, 0.99) * 1000 if acked else float("nan"),
             "ack_mean_ms": statistics.fmean(acked) * 1000 if acked else float("nan"),
+            "ack_p99_per_round_ms": round_p99,
             # One sample per round: the median is the figure, every round is printed.
             "tally_ms": statistics.median(tallies),
             "tallies_ms": tallies,
@@ -726,13 +730,15 @@ def report(results: list[dict]) -> None:
             s = r[scenario]
             print(
                 f"{scenario:8} {r['server']:9} {s['acked']:>6} {s['lost']:>5} "
-                f"{s['ack_p50_ms']:>7.0f}ms {s['ack_p99_ms']:>7.0f}ms {s['tally_ms']:>7.0f}ms "
+                f"{s['ack_p50_ms']:>7.1f}ms {s['ack_p99_ms']:>7.1f}ms {s['tally_ms']:>7.0f}ms "
                 f"{str(s['presenter_total_ok']):>9} {str(s['counts_match']):>9} "
                 f"{s['cpu_ms_per_answer']:>15.2f} ms"
             )
         for r in results:
             rounds = ", ".join(f"{t:.0f}" for t in r[scenario]["tallies_ms"])
             print(f"{scenario:8} {r['server']:9} tally per round ms: {rounds}")
+            acks = ", ".join(f"{t:.1f}" for t in r[scenario]["ack_p99_per_round_ms"])
+            print(f"{scenario:8} {r['server']:9} ack p99 per round ms: {acks}")
         for r in results:
             if r[scenario]["not_acked"]:
                 print(f"{scenario:8} {r['server']:9} not acked: {r[scenario]['not_acked']}")

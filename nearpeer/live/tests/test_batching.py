@@ -330,7 +330,8 @@ def test_presenter_recount_from_the_loop_matches_the_orm(live_deck, session):
 
 def test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_deck, monkeypatch):
     """The first participant of a deck waits while this process learns the deck's items and, on
-    PostgreSQL, opens a connection per batch in flight; the answers then need neither."""
+    PostgreSQL, opens a connection per batch in flight plus one for recounts, each with the
+    answer INSERT already run once (planned); the answers then need none of it."""
     items = list(live_deck.items.order_by("position").values_list("pk", flat=True))
     lookups: list = []
 
@@ -339,7 +340,17 @@ def test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_de
         await asyncio.gather(connected(first), connected(second))
         writer = fastpath.writer()
         learned = [pk for pk in items if pk in writer.items]
-        idle = len(getattr(writer, "idle", []))
+        idle = list(getattr(writer, "idle", []))
+        runs = []
+        for conn, _ in idle:
+            runs.append(
+                await conn.fetchval(
+                    "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                    "WHERE statement = $1",
+                    writer.sql,
+                )
+            )
+        opened = getattr(writer, "opened", None)
         original = writer._fetch_items
 
         async def counted(*args, **kwargs):
@@ -351,15 +362,18 @@ def test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_de
         ack = await until(first, "ack")
         for ws in (first, second):
             await ws.disconnect(timeout=10)
-        return learned, idle, ack, writer.fast_stored
+        await writer.results(live_deck.pk, [items[0]])  # a presenter's recount meanwhile
+        opened_by_answers = getattr(writer, "opened", 0) - (opened or 0)
+        return learned, (len(idle), runs, opened_by_answers), ack, writer.fast_stored
 
-    learned, idle, ack, fast_stored = run(scenario())
+    learned, connections_ready, ack, fast_stored = run(scenario())
     assert learned == items
     assert (ack["ref"], ack["duplicate"], fast_stored) == ("a", False, 1)
     assert lookups == []
     assert Answer.objects.get().choice == 1
     if connection.vendor == "postgresql":
-        assert idle == fastpath.PostgresWriter.max_in_flight
+        n = fastpath.PostgresWriter.max_in_flight + 1
+        assert connections_ready == (n, [1] * n, 0)
 
 
 def test_a_failed_warm_up_still_lets_people_join_and_answer(live_deck, monkeypatch):
