@@ -153,8 +153,9 @@ class Writer:
 
     async def _warm(self, deck_id: int) -> None:
         try:
-            self._remember(await self._fetch_items(deck_id=deck_id))
-            await self._open_ahead()
+            rows = await self._fetch_items(deck_id=deck_id)
+            self._remember(rows)
+            await self._open_ahead(rows[0][0] if rows else None)
         except Exception:  # noqa: BLE001 - answers do this work themselves if need be
             logger.warning("live: getting ready for deck %s failed", deck_id, exc_info=True)
             return
@@ -162,8 +163,9 @@ class Writer:
         while len(self.warmed) > ITEM_CACHE_SIZE:
             self.warmed.pop()
 
-    async def _open_ahead(self) -> None:
-        """Open the connections answers will need (PostgreSQL); nothing to do by default."""
+    async def _open_ahead(self, item_id: int | None) -> None:
+        """Open the connections answers to the deck of `item_id` will need (PostgreSQL);
+        nothing to do by default."""
 
     async def store(self, entries: Sequence[services.AnswerEntry]) -> list:
         await self._learn({e.item_id for e in entries})
@@ -355,7 +357,7 @@ class PostgresWriter(Writer):
                 return conn, insert
         return await self._open()
 
-    async def _open_ahead(self) -> None:
+    async def _open_ahead(self, item_id: int | None) -> None:
         """As many idle connections as batches may be in flight, plus one for a presenter's
         recount, opened together. Without the spare, a recount that took a connection while
         the other was storing left the next batch to open a third one itself: an 18 ms
@@ -365,14 +367,15 @@ class PostgresWriter(Writer):
         if missing <= 0:
             return
         opened = await asyncio.gather(
-            *(self._open() for _ in range(missing)), return_exceptions=True
+            *(self._open(item_id) for _ in range(missing)), return_exceptions=True
         )
         self.idle += [pair for pair in opened if not isinstance(pair, BaseException)]
         for failure in opened:
             if isinstance(failure, BaseException):
                 raise failure
 
-    async def _open(self) -> tuple:
+    async def _open(self, item_id: int | None = None) -> tuple:
+        """A new connection with the answer INSERT prepared and run once (see _prime)."""
         s = connections["default"].settings_dict
         options = s.get("OPTIONS") or {}
         tls = ("sslmode", "sslrootcert", "sslcert", "sslkey")
@@ -388,23 +391,49 @@ class PostgresWriter(Writer):
             timeout=float(options.get("connect_timeout") or 60),
         )
         try:
+            # This connection runs the answer INSERT (and choice recounts) and nothing else, so
+            # session settings are SET LOCAL for every batch without their round trip.
+            # Statements rather than start-up parameters: PgBouncer refuses unknown ones.
+            # The generic plan is the one PostgreSQL settles on after five executions anyway
+            # (the parameters are arrays); forcing it spares each new connection's first five
+            # answers a planning of their own (0.15-0.2 ms each).
+            await conn.execute("SET plan_cache_mode TO force_generic_plan")
             if settings.NEARPEER_LIVE_ASYNC_COMMIT:
-                # This connection runs the answer INSERT (and choice recounts) and nothing else,
-                # so the session setting is SET LOCAL for every batch without its round trip.
-                # A statement rather than a start-up parameter: PgBouncer refuses unknown ones.
                 # See the module docstring.
                 await conn.execute("SET synchronous_commit TO off")
             insert = await conn.prepare(self.sql)
-            # Run it once with no rows, so that the backend plans it and opens the tables and
-            # indexes now rather than at the first answer it stores: a new backend's first
-            # INSERT took 1.2 ms against 0.45 ms for the next ones when idle, and 3-5 ms as a
-            # room's first answers arrived, with the answers behind it waiting (--trace).
-            await insert.fetch([], [], [], [], [])
+            await self._prime(conn, insert, item_id)
         except BaseException:  # cancelled too: the connection is in an unknown state
             conn.terminate()
             raise
         self.opened += 1
         return conn, insert
+
+    async def _prime(self, conn, insert, item_id: int | None) -> None:
+        """Do once, now, what a new backend otherwise does at the first answer it stores, with
+        the answers behind that one waiting: plan the INSERT and open its tables and indexes
+        (the statement run with no rows), and prepare the foreign key's check (an answer to
+        `item_id` inserted, checked at once and rolled back: nothing is stored). A new
+        connection's first INSERT took 1.2 ms against 0.45 ms for the next ones when idle, and
+        3-5 ms as a room's first answers arrived together (bench/live_load.py --trace)."""
+        await insert.fetch([], [], [], [], [])
+        if item_id is None:
+            return
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            await conn.execute(
+                f"INSERT INTO {_tables()['answer']} (item_id, participant, choice, text, phase) "  # noqa: S608
+                f"VALUES ($1, $2, NULL, '', '{Phase.LIVE.value}')",
+                item_id,
+                uuid.uuid4(),
+            )
+            await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        except asyncpg.PostgresError:
+            # E.g. the item was deleted meanwhile: the first answer prepares the check instead.
+            logger.info("live: priming the answer connection's key check failed", exc_info=True)
+        finally:
+            await transaction.rollback()
 
     async def _count(self, deck_id: int, ids: list[int]) -> list[tuple]:
         conn, insert = await self._connect()

@@ -343,13 +343,12 @@ def test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_de
         idle = list(getattr(writer, "idle", []))
         runs = []
         for conn, _ in idle:
-            runs.append(
-                await conn.fetchval(
-                    "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
-                    "WHERE statement = $1",
-                    writer.sql,
-                )
+            plans = await conn.fetchrow(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement = $1",
+                writer.sql,
             )
+            runs.append(tuple(plans))
         opened = getattr(writer, "opened", None)
         original = writer._fetch_items
 
@@ -373,7 +372,29 @@ def test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_de
     assert Answer.objects.get().choice == 1
     if connection.vendor == "postgresql":
         n = fastpath.PostgresWriter.max_in_flight + 1
-        assert connections_ready == (n, [1] * n, 0)
+        # Planned once (the generic plan), run once with no rows; the key check's rolled-back
+        # answer leaves nothing behind (the one answer above is all there is).
+        assert connections_ready == (n, [(1, 0)] * n, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's answer connections")
+def test_a_connection_primed_for_a_missing_item_still_stores_answers(live_deck):
+    """The key check's priming needs an item; one deleted meanwhile fails it, not the connection."""
+    item = live_deck.items.get(position=1)
+
+    async def scenario():
+        writer = fastpath.writer()
+        conn, insert = await writer._open(item_id=10**9)
+        writer.idle.append((conn, insert))
+        entry = services.AnswerEntry(
+            deck_id=live_deck.pk, item_id=item.pk, participant=uuid.uuid4(), choice=1
+        )
+        outcomes = await writer.store([entry])
+        return outcomes, writer.opened
+
+    outcomes, opened = run(scenario())
+    assert (outcomes, opened) == ([services.Stored(item.pk, duplicate=False)], 1)
+    assert Answer.objects.get().choice == 1
 
 
 def test_a_failed_warm_up_still_lets_people_join_and_answer(live_deck, monkeypatch):
