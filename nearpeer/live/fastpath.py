@@ -6,7 +6,8 @@ for the GIL after every piece of I/O: a profile of bench/live_load.py put most o
 latency there. So the socket path stores answers itself, from the loop:
 
 - PostgreSQL: asyncpg connections of the loop's own (one per batch in flight, at most
-  PostgresWriter.max_in_flight per event loop, no transaction block: each statement commits),
+  PostgresWriter.max_in_flight per event loop, and a spare for presenters' recounts; opened and
+  primed as a deck's first participant joins; no transaction block: each statement commits),
   one prepared ``INSERT … SELECT … FROM unnest(…) JOIN live_deck … ON CONFLICT DO NOTHING
   RETURNING``; the loop waits for the network, not for a thread. Django itself stays on psycopg.
 - SQLite: a sqlite3 connection of the loop's own; one INSERT of a batch takes well under a
@@ -349,8 +350,9 @@ class PostgresWriter(Writer):
         )
 
     async def _connect(self) -> tuple:
-        """An idle connection of this loop's, or a new one (at most one per batch in flight,
-        see AnswerBatcher, plus one for a presenter's recount while both are busy)."""
+        """An idle connection of this loop's, or a new one: normally all are open already
+        (_open_ahead: one per batch in flight, see AnswerBatcher, and a spare for recounts);
+        recounts on two presenter screens at once can need one more."""
         while self.idle:
             conn, insert = self.idle.pop()
             if not conn.is_closed():
