@@ -377,6 +377,19 @@ def test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_de
         assert connections_ready == (n, [(1, 0)] * n, 0)
 
 
+# make test's PostgreSQL pass runs only tests marked `postgres`: these two run the tests above
+# there, where their PostgreSQL assertions (connections opened, primed) apply.
+@pytest.mark.postgres
+def test_on_postgresql_concurrent_batches_each_have_a_connection(live_deck):
+    test_duplicates_spread_over_concurrent_batches_are_counted_once(live_deck)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_joining_opens_and_primes_the_answer_connections(live_deck, monkeypatch):
+    test_joining_readies_the_writer_so_the_first_answer_looks_nothing_up(live_deck, monkeypatch)
+
+
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's answer connections")
 def test_a_connection_primed_for_a_missing_item_still_stores_answers(live_deck):
     """The key check's priming needs an item; one deleted meanwhile fails it, not the connection."""
