@@ -7,6 +7,7 @@ Served by a real uvicorn (WebSockets need ASGI), so it runs in the PostgreSQL pa
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from nearpeer.core.tests.browser import CHROMIUM_ARGS, PHONE  # noqa: F401 - same browser set-up
 from nearpeer.live import services
@@ -75,6 +76,10 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             for phone, option in zip(pages, ["Mitral", "Mitral", "Aortic"], strict=True):
                 phone.get_by_role("button", name=option).click()
                 phone.get_by_text("You have answered this one.").wait_for()
+                expect(phone.locator("#live-yours")).to_have_text(f"Your answer: {option}")
+            # The device remembers its own answer across a reload (this tab only).
+            pages[1].reload()
+            expect(pages[1].locator("#live-yours")).to_have_text("Your answer: Mitral")
             screen.get_by_text("3 answers").wait_for()
             presenter.get_by_role("button", name="Show results").click()
             screen.locator(".live-bars meter").first.wait_for()
@@ -84,6 +89,10 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             presenter.get_by_role("button", name="Reveal answer").click()
             screen.locator("#live-leaderboard .live-nick").first.wait_for()
             pages[0].locator("#live-leaderboard .live-nick").first.wait_for()
+            expect(pages[0].locator("#live-yours")).to_have_text("Your answer, Mitral, is correct.")
+            expect(pages[2].locator("#live-yours")).to_have_text(
+                "Your answer was Aortic. The correct answer is Mitral."
+            )
             board = pages[0].locator("#live-leaderboard")
             assert board.locator(".live-nick").all_inner_texts() == ["Pulse", "Valve"]
             assert board.locator(".live-score").all_inner_texts() == ["1 correct", "0 correct"]

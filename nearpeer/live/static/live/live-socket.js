@@ -121,7 +121,8 @@
     container.appendChild(list);
   }
 
-  function renderResults(container, item, results, correct, showBars) {
+  // `mine`: the option this device chose (participants' own page only), marked in the bars.
+  function renderResults(container, item, results, correct, showBars, mine) {
     container.textContent = "";
     if (!results) return;
     var total = results.total || 0;
@@ -145,6 +146,10 @@
         if (correct === index) {
           name.appendChild(document.createTextNode(" "));
           name.appendChild(el("span", "badge badge-ok", "correct"));
+        }
+        if (mine === index) {
+          name.appendChild(document.createTextNode(" "));
+          name.appendChild(el("span", "badge", "your answer"));
         }
         li.appendChild(name);
         var meter = el("meter");

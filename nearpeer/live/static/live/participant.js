@@ -14,6 +14,17 @@
   var askForm = document.getElementById("live-ask-form");
   var answered = {};
   var pending = {};
+  // This device's own answers (item id → option index or text), so the page can say what you
+  // chose and, once the answer is revealed, whether it was right. Only in this tab's
+  // sessionStorage: the server stores no such link, and a shared computer keeps nothing once the
+  // tab is closed.
+  var mineKey = "nearpeer-live-mine:" + root.dataset.code;
+  var mine = {};
+  try { mine = JSON.parse(window.sessionStorage.getItem(mineKey)) || {}; } catch (e) { mine = {}; }
+  function remember(itemId, value) {
+    if (value === undefined) delete mine[itemId]; else mine[itemId] = value;
+    try { window.sessionStorage.setItem(mineKey, JSON.stringify(mine)); } catch (e) { /* private mode: this page only */ }
+  }
   var current = null;
   var mode = "connecting";
   var pollTimer = null;
@@ -76,14 +87,17 @@
     if (message.type === "snapshot") {
       render(message);
     } else if (message.type === "ack") {
-      if (message.ref) delete pending[message.ref];
       if (message.item) {
         answered[message.item] = true;
+        var sent = pending[message.ref];
+        // A duplicate's first answer stands: keep what this device chose then, if it knows.
+        if (sent && !message.duplicate) remember(message.item, "choice" in sent ? sent.choice : sent.text);
         say(message.duplicate ? "You had already answered; your first answer stands." : "Answer received.");
         if (current && current.item && current.item.id === message.item) render(current);
       } else if (message.question && askForm) {
         say(message.duplicate ? "" : "Sent.");
       }
+      if (message.ref) delete pending[message.ref];
     } else if (message.type === "qa") {
       renderQuestions(message.questions);
     } else if (message.type === "error") {
@@ -97,7 +111,10 @@
     // A connect snapshot says whether the server has this participant's answer: it is the truth
     // (an acked answer lost in a database crash is offered again; docs/live-protocol.md §9).
     // Taken once: render() runs again on the same snapshot after an ack.
-    if (snapshot.item && typeof snapshot.answered === "boolean") answered[snapshot.item.id] = snapshot.answered;
+    if (snapshot.item && typeof snapshot.answered === "boolean") {
+      answered[snapshot.item.id] = snapshot.answered;
+      if (!snapshot.answered) remember(snapshot.item.id, undefined);
+    }
     delete snapshot.answered;
     itemEl.textContent = "";
     var item = snapshot.item;
@@ -107,6 +124,8 @@
     if (item) {
       if (answered[item.id]) {
         itemEl.appendChild(L.el("p", "message message-success", "You have answered this one."));
+        var own = yourAnswer(item, snapshot.correct);
+        if (own) itemEl.appendChild(own);
       } else if (snapshot.state.accepting) {
         itemEl.appendChild(answerForm(item));
       } else {
@@ -114,12 +133,32 @@
       }
       if (snapshot.results) {
         var box = L.el("div");
-        L.renderResults(box, item, snapshot.results, snapshot.correct, true);
+        L.renderResults(box, item, snapshot.results, snapshot.correct, true, mine[item.id]);
         itemEl.appendChild(box);
       }
     }
     if (snapshot.questions) renderQuestions(snapshot.questions);
     if (snapshot.leaderboard) L.renderLeaderboard(document.getElementById("live-leaderboard"), snapshot.leaderboard);
+  }
+
+  // "Your answer: …", and once the key is revealed whether it was right.
+  function yourAnswer(item, correct) {
+    var value = mine[item.id];
+    if (value === undefined) return null;
+    var chosen = typeof value === "number" ? (item.options || [])[value] : value;
+    if (chosen === undefined) return null;
+    var p = L.el("p", "live-yours");
+    p.id = "live-yours";
+    if (typeof value === "number" && typeof correct === "number") {
+      var right = value === correct;
+      p.classList.add(right ? "live-yours-right" : "live-yours-wrong");
+      p.textContent = right
+        ? "Your answer, " + chosen + ", is correct."
+        : "Your answer was " + chosen + ". The correct answer is " + item.options[correct] + ".";
+    } else {
+      p.textContent = "Your answer: " + chosen;
+    }
+    return p;
   }
 
   function answerForm(item) {
