@@ -155,6 +155,55 @@ def tally(item: Item, *, phase: str = Phase.LIVE) -> dict:
     return message
 
 
+@dataclass(frozen=True)
+class YourAnswer:
+    """What a participant answered, told back to them on their own page."""
+
+    label: str
+    # The answer as the protocol carries it: the option's index, or the text.
+    value: int | str
+    # True / False once the key may be shown (revealed live, or the deck has ended); else None.
+    correct: bool | None
+    key: str = ""
+
+    @property
+    def sentence(self) -> str:
+        if self.correct is True:
+            return f"Your answer, {self.label}, is correct."
+        if self.correct is False:
+            return f"Your answer was {self.label}. The correct answer is {self.key}."
+        return f"Your answer: {self.label}"
+
+
+def your_answers(deck: Deck, participant: uuid.UUID | None) -> dict[int, YourAnswer]:
+    """This participant's answers to the deck's items, by item id (one query). The key is
+    shown beside a keyed choice once the presenter has revealed that item live, or once the
+    deck has ended (answering beside the recording is a self-test)."""
+    if participant is None:
+        return {}
+    rows = Answer.objects.filter(item__deck=deck, participant=participant).values_list(
+        "item_id", "item__kind", "item__options", "item__correct", "choice", "text"
+    )
+    mine: dict[int, YourAnswer] = {}
+    for item_id, kind, options, correct, choice, text in rows:
+        if kind not in CHOICE_KINDS:
+            mine[item_id] = YourAnswer(text, text, None)
+            continue
+        options = options or []
+        if choice is None or choice >= len(options):
+            continue
+        key_shown = (
+            correct is not None
+            and correct < len(options)
+            and (deck.is_ended or (deck.revealed and deck.current_item_id == item_id))
+        )
+        if key_shown:
+            mine[item_id] = YourAnswer(options[choice], choice, choice == correct, options[correct])
+        else:
+            mine[item_id] = YourAnswer(options[choice], choice, None)
+    return mine
+
+
 def qa_list(deck: Deck, *, include_pending: bool = False) -> list[dict]:
     statuses = [AudienceQuestion.Status.APPROVED, AudienceQuestion.Status.ANSWERED]
     if include_pending:

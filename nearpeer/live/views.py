@@ -25,7 +25,7 @@ from nearpeer.teaching.models import Material, Session
 
 from . import broadcast, embeds, services
 from .forms import DeckForm, ItemForm, JoinForm
-from .models import Answer, AudienceQuestion, Deck, DeckStatus, Item, Nickname
+from .models import AudienceQuestion, Deck, DeckStatus, Item, Nickname
 from .permissions import can_manage_deck
 from .protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, parse_answer, parse_participant
 
@@ -109,12 +109,12 @@ def participate(request, code: str):
         if request.user.is_authenticated
         else device
     )
+    item = deck.current_item
     items = list(deck.items.all()) if deck.is_ended else []
-    answered = set(
-        Answer.objects.filter(item__deck=deck, participant=participant).values_list(
-            "item_id", flat=True
-        )
-    )
+    answered = services.your_answers(deck, participant)
+    for shown in [item, *items]:
+        if shown is not None:
+            shown.yours = answered.get(shown.pk)
     recording = player = None
     if deck.is_ended and request.user.is_authenticated:
         recording = (
@@ -138,7 +138,7 @@ def participate(request, code: str):
         )
     context = {
         "deck": deck,
-        "item": deck.current_item,
+        "item": item,
         "items": items,
         "answered": answered,
         "questions": services.qa_list(deck),
@@ -148,6 +148,8 @@ def participate(request, code: str):
         "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
         "paused": deck.is_live and not broadcast.layer_reachable(),
         "device": "" if request.user.is_authenticated else str(device),
+        # The live page's script starts from what the server knows this device answered.
+        "yours": {pk: yours.value for pk, yours in answered.items()} if deck.is_live else {},
         "recording": recording,
         "player": player,
         "nickname": nickname,

@@ -80,6 +80,11 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             # The device remembers its own answer across a reload (this tab only).
             pages[1].reload()
             expect(pages[1].locator("#live-yours")).to_have_text("Your answer: Mitral")
+            # A new tab (nothing in its sessionStorage) starts from what the server knows.
+            other_tab = phones[2].new_page()
+            other_tab.goto(pages[2].url)
+            expect(other_tab.locator("#live-yours")).to_have_text("Your answer: Aortic")
+            other_tab.close()
             screen.get_by_text("3 answers").wait_for()
             presenter.get_by_role("button", name="Show results").click()
             screen.locator(".live-bars meter").first.wait_for()

@@ -150,6 +150,48 @@ def test_pages_say_live_updates_paused_when_the_channel_layer_is_unreachable(
     assert (ack.status_code, ack.json()["duplicate"]) == (200, False)
 
 
+def test_the_page_tells_a_participant_their_own_answer_and_the_key_once_it_may_be_shown(
+    client, live_deck
+):
+    """Live: "Your answer: …", and right or wrong once the presenter reveals the item. Ended:
+    the key is shown beside each answered keyed item (a self-test beside the recording)."""
+    first, word = live_deck.items.get(position=1), live_deck.items.get(position=2)
+    page_url = reverse("live:participate", kwargs={"code": live_deck.code})
+    client.get(page_url)  # sets the device cookie
+    answer_url = reverse("live:answer", kwargs={"code": live_deck.code})
+    client.post(answer_url, {"item": first.pk, "choice": "0"})
+    assert "Your answer: Mitral" in client.get(page_url).content.decode()
+    services.control_deck(deck=live_deck, action="reveal")
+    revealed = client.get(page_url).content.decode()
+    assert "Your answer was Mitral. The correct answer is Aortic." in revealed
+
+    services.control_deck(deck=live_deck, action="end")
+    client.post(answer_url, {"item": word.pk, "text": "Pump"})
+    ended = client.get(page_url).content.decode()
+    assert "Your answer was Mitral. The correct answer is Aortic." in ended
+    assert "Your answer: Pump" in ended
+    # Another device sees none of it.
+    client.cookies.pop(PARTICIPANT_COOKIE)
+    other = client.get(page_url).content.decode()
+    assert "Your answer was" not in other and "Your answer:" not in other
+
+
+def test_your_answers_says_right_only_where_the_key_may_be_shown(live_deck):
+    first = live_deck.items.get(position=1)
+    me = uuid.uuid4()
+    services.record_answer(
+        services.AnswerEntry(deck_id=live_deck.pk, item_id=first.pk, participant=me, choice=1)
+    )
+    assert services.your_answers(live_deck, me)[first.pk].sentence == "Your answer: Aortic"
+    services.control_deck(deck=live_deck, action="reveal")
+    live_deck.refresh_from_db()
+    assert services.your_answers(live_deck, me)[first.pk].sentence == (
+        "Your answer, Aortic, is correct."
+    )
+    assert services.your_answers(live_deck, uuid.uuid4()) == {}
+    assert services.your_answers(live_deck, None) == {}
+
+
 def test_ended_deck_is_answerable_afterwards_and_compared_side_by_side(
     client, live_deck, lead_teacher, settings
 ):

@@ -21,6 +21,12 @@
   var mineKey = "nearpeer-live-mine:" + root.dataset.code;
   var mine = {};
   try { mine = JSON.parse(window.sessionStorage.getItem(mineKey)) || {}; } catch (e) { mine = {}; }
+  // What the server knows this device (or signed-in member) answered, e.g. in another tab.
+  var known = document.getElementById("live-yours-data");
+  if (known) {
+    var fromServer = JSON.parse(known.textContent);
+    Object.keys(fromServer).forEach(function (id) { if (!(id in mine)) mine[id] = fromServer[id]; });
+  }
   function remember(itemId, value) {
     if (value === undefined) delete mine[itemId]; else mine[itemId] = value;
     try { window.sessionStorage.setItem(mineKey, JSON.stringify(mine)); } catch (e) { /* private mode: this page only */ }
