@@ -168,6 +168,9 @@ class YourAnswer:
 
     @property
     def sentence(self) -> str:
+        """Empty when the chosen option no longer exists (the item was edited since)."""
+        if not self.label:
+            return ""
         if self.correct is True:
             return f"Your answer, {self.label}, is correct."
         if self.correct is False:
@@ -176,7 +179,8 @@ class YourAnswer:
 
 
 def your_answers(deck: Deck, participant: uuid.UUID | None) -> dict[int, YourAnswer]:
-    """This participant's answers to the deck's items, by item id (one query). The key is
+    """This participant's answers to the deck's items, by item id (one query): every stored
+    answer has an entry, so the keys are the items this participant has answered. The key is
     shown beside a keyed choice once the presenter has revealed that item live, or once the
     deck has ended (answering beside the recording is a self-test)."""
     if participant is None:
@@ -191,6 +195,7 @@ def your_answers(deck: Deck, participant: uuid.UUID | None) -> dict[int, YourAns
             continue
         options = options or []
         if choice is None or choice >= len(options):
+            mine[item_id] = YourAnswer("", choice, None)
             continue
         key_shown = (
             correct is not None

@@ -140,12 +140,11 @@ def participate(request, code: str):
         "deck": deck,
         "item": item,
         "items": items,
-        "answered": answered,
         "questions": services.qa_list(deck),
-        "results": services.tally(deck.current_item)
-        if deck.current_item and (deck.results_visible or deck.revealed)
-        else None,
-        "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
+        "results": (
+            services.tally(item) if item and (deck.results_visible or deck.revealed) else None
+        ),
+        "correct": item.correct if item and deck.revealed else None,
         "paused": deck.is_live and not broadcast.layer_reachable(),
         "device": "" if request.user.is_authenticated else str(device),
         # The live page's script starts from what the server knows this device answered.

@@ -157,7 +157,7 @@
     p.id = "live-yours";
     if (typeof value === "number" && typeof correct === "number") {
       var right = value === correct;
-      p.classList.add(right ? "live-yours-right" : "live-yours-wrong");
+      if (right) p.classList.add("live-yours-right");
       p.textContent = right
         ? "Your answer, " + chosen + ", is correct."
         : "Your answer was " + chosen + ". The correct answer is " + item.options[correct] + ".";
