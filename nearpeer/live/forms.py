@@ -64,6 +64,21 @@ def parse_moment(value: str) -> int | None:
     return seconds
 
 
+def _split_options(form: forms.Form, data: dict) -> None:
+    """One option per line, the keyed one starting with * → option_list and correct."""
+    lines = [line.strip() for line in data.get("options", "").splitlines() if line.strip()]
+    keyed = [i for i, line in enumerate(lines) if line.startswith("*")]
+    if len(keyed) > 1:
+        form.add_error("options", "Mark at most one option with *.")
+    data["option_list"] = [line.lstrip("*").strip() for line in lines]
+    data["correct"] = keyed[0] if len(keyed) == 1 else None
+
+
+def options_text(options: list[str], correct: int | None) -> str:
+    """The options as the item forms take them (the inverse of _split_options)."""
+    return "\n".join(("*" if i == correct else "") + text for i, text in enumerate(options))
+
+
 class ItemForm(forms.Form):
     kind = forms.ChoiceField(choices=ItemKind.choices)
     prompt = forms.CharField(
@@ -99,12 +114,58 @@ class ItemForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        lines = [line.strip() for line in data.get("options", "").splitlines() if line.strip()]
-        keyed = [i for i, line in enumerate(lines) if line.startswith("*")]
-        if len(keyed) > 1:
-            self.add_error("options", "Mark at most one option with *.")
-        data["option_list"] = [line.lstrip("*").strip() for line in lines]
-        data["correct"] = keyed[0] if len(keyed) == 1 else None
+        _split_options(self, data)
         if data.get("kind") == ItemKind.QUESTION and not data.get("question"):
             self.add_error("question", "Give the number of a published bank question.")
+        return data
+
+
+class DeckSettingsForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    allow_anonymous = forms.BooleanField(
+        required=False,
+        label="Anyone with the code may answer without signing in",
+        help_text="Checked as people join: anyone already answering keeps their place.",
+    )
+
+
+class ItemEditForm(forms.Form):
+    """What may change about an item: its wording, a multiple-choice item's options and key,
+    and its moment in the recording. `kind` decides which fields the page shows."""
+
+    prompt = forms.CharField(
+        max_length=500, required=False, help_text="For a bank question, blank means its stem."
+    )
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One option per line; start the keyed answer with * to make it a quiz. "
+        "Answers count by position: once anyone has answered, reword the options but keep "
+        "their number and order.",
+    )
+    recording_at = forms.CharField(
+        required=False,
+        max_length=10,
+        label="Moment in the recording",
+        help_text="minutes:seconds, e.g. 12:30. Viewers of the recording meet the item there.",
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind != ItemKind.CHOICE:
+            del self.fields["options"]
+        if kind != ItemKind.QUESTION:
+            self.fields["prompt"].required = True
+            self.fields["prompt"].help_text = ""
+
+    def clean_recording_at(self) -> int | None:
+        return parse_moment(self.cleaned_data["recording_at"])
+
+    def clean(self):
+        data = super().clean()
+        if "options" in self.fields:
+            _split_options(self, data)
+        else:
+            data["option_list"], data["correct"] = [], None
         return data

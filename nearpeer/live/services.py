@@ -137,6 +137,161 @@ def add_item(
     )
 
 
+def _changed(deck: Deck) -> None:
+    """A deck or item edit participants and presenters should see: version + 1, and a fresh
+    snapshot to both groups on commit (a deck nobody has opened yet has nobody to tell)."""
+    deck.version += 1
+    deck.save(update_fields=["version"])
+    if deck.status != DeckStatus.READY:
+        transaction.on_commit(lambda: broadcast_state(deck))
+
+
+def _locked_deck(deck_id: int) -> Deck:
+    return Deck.objects.select_for_update().get(pk=deck_id)
+
+
+@transaction.atomic
+def update_deck(*, deck: Deck, title: str, allow_anonymous: bool) -> Deck:
+    """Rename the deck or change who may answer (checked as people join: anyone already
+    answering keeps their place). Side effects: the Deck row; a fresh snapshot on commit."""
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Give the deck a title."})
+    deck = _locked_deck(deck.pk)
+    deck.title, deck.allow_anonymous = title[:200], allow_anonymous
+    deck.save(update_fields=["title", "allow_anonymous"])
+    _changed(deck)
+    return deck
+
+
+@transaction.atomic
+def update_item(
+    *,
+    item: Item,
+    prompt: str,
+    options: Sequence[str] = (),
+    correct: int | None = None,
+    recording_at_seconds: int | None = None,
+) -> Item:
+    """Reword an item, re-key a multiple-choice item or set its moment in the recording (often
+    only known once the recording is up). The kind never changes, and a bank question keeps the
+    bank's options and key. Answers count by option position, so once anyone has answered, the
+    options may be reworded but not added or removed.
+
+    Returns the item, which is a new row in the old one's place when the number of options
+    changed: the answer path keeps what it learnt about an item (its options' number) for the
+    item's lifetime, so an item's shape never changes under a given id.
+
+    Side effects: the Item row (or a replacement); the Deck's version; a fresh snapshot."""
+    deck = _locked_deck(item.deck_id)
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    prompt = prompt.strip()
+    if item.kind == ItemKind.QUESTION:
+        prompt = prompt or item.question.published_version.stem[:500]
+        options, correct = item.options, item.correct
+    elif item.kind == ItemKind.CHOICE:
+        options = _clean_options(options)
+        if correct is not None and not 0 <= correct < len(options):
+            raise ValidationError({"options": "The keyed answer must be one of the options."})
+    else:
+        options, correct = item.options, None
+    if not prompt:
+        raise ValidationError({"prompt": "Write the question to ask."})
+    fields = {
+        "prompt": prompt[:500],
+        "options": list(options),
+        "correct": correct,
+        "recording_at_seconds": recording_at_seconds,
+    }
+    if len(options) != len(item.options):
+        answered = item.answers.count()
+        if answered:
+            raise ValidationError(
+                {
+                    "options": f"{answered} {'person has' if answered == 1 else 'people have'} "
+                    f"answered, so this item keeps its {len(item.options)} options: reword "
+                    "them, or delete the item and add a new one."
+                }
+            )
+        if deck.current_item_id == item.pk and deck.accepting:
+            raise ValidationError(
+                {
+                    "options": "This item is open for answers: close it before adding or "
+                    "removing options."
+                }
+            )
+        item = _replace_item(deck, item, fields)
+    else:
+        for name, value in fields.items():
+            setattr(item, name, value)
+        item.save(update_fields=list(fields))
+    _changed(deck)
+    return item
+
+
+def _replace_item(deck: Deck, item: Item, fields: dict) -> Item:
+    was_current = deck.current_item_id == item.pk
+    position, question = item.position, item.question_id
+    item.delete()
+    replacement = Item.objects.create(
+        deck=deck, position=position, kind=item.kind, question_id=question, **fields
+    )
+    if was_current:
+        deck.current_item = replacement
+        deck.save(update_fields=["current_item"])
+    return replacement
+
+
+@transaction.atomic
+def delete_item(*, item: Item, with_answers: bool = False) -> None:
+    """Remove an item; the ones after it move up. An item with answers goes only when the
+    teacher says its answers go too; the item open for answers not at all.
+
+    Side effects: the Item row and its answers; later items' positions; the Deck's version
+    (and its current item, if it was this one); a fresh snapshot on commit."""
+    deck = _locked_deck(item.deck_id)
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    if deck.current_item_id == item.pk and deck.accepting:
+        raise ValidationError("This item is open for answers: close it before deleting it.")
+    answered = item.answers.count()
+    if answered and not with_answers:
+        raise ValidationError(
+            f"This item has {answered} answer{'s' if answered != 1 else ''}: tick the box to "
+            "delete them with it."
+        )
+    position = item.position
+    item.delete()
+    # One row at a time, in order: each takes the place just freed (a single UPDATE could
+    # collide with the unique position mid-statement).
+    for later in Item.objects.filter(deck=deck, position__gt=position).order_by("position"):
+        later.position -= 1
+        later.save(update_fields=["position"])
+    deck.refresh_from_db(fields=["current_item"])
+    _changed(deck)
+
+
+@transaction.atomic
+def move_item(*, item: Item, offset: int) -> bool:
+    """Swap the item with its neighbour one place up (offset -1) or down (+1). False at either
+    end. Side effects: two Items' positions; the Deck's version; a fresh snapshot on commit."""
+    if offset not in (-1, 1):
+        raise ValueError("offset must be -1 or 1")
+    deck = _locked_deck(item.deck_id)
+    item = Item.objects.get(pk=item.pk)
+    neighbour = Item.objects.filter(deck=deck, position=item.position + offset).first()
+    if neighbour is None:
+        return False
+    mine, theirs = item.position, neighbour.position
+    item.position = 0  # free `mine` first: positions are unique per deck
+    item.save(update_fields=["position"])
+    neighbour.position = mine
+    neighbour.save(update_fields=["position"])
+    item.position = theirs
+    item.save(update_fields=["position"])
+    _changed(deck)
+    return True
+
+
 # --- Snapshots and results ---------------------------------------------------------------------
 
 

@@ -24,10 +24,11 @@ from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Material, Session
 
 from . import broadcast, embeds, services
-from .forms import DeckForm, ItemForm, JoinForm
+from .forms import DeckForm, DeckSettingsForm, ItemEditForm, ItemForm, JoinForm, options_text
 from .models import AudienceQuestion, Deck, DeckStatus, Item, Nickname
 from .permissions import can_manage_deck
 from .protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, parse_answer, parse_participant
+from .templatetags.live_tags import moment
 
 logger = logging.getLogger("nearpeer.live")
 PARTICIPANT_COOKIE = "np_live_device"
@@ -461,10 +462,7 @@ def item_create(request, pk: int):
                 recording_at_seconds=data["recording_at"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
-                form.add_error(field if field in form.fields else None, errors)
-            if not hasattr(exc, "error_dict"):
-                form.add_error(None, exc.messages)
+            _form_errors(form, exc)
         else:
             messages.success(request, "Item added.")
             return redirect(deck)
@@ -475,6 +473,106 @@ def item_create(request, pk: int):
         {"deck": deck, "comparisons": [services.compare_phases(i) for i in items], "form": form},
         status=400,
     )
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError onto the form: by field where it names one of the form's."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+def deck_edit(request, pk: int):
+    """The deck's title and who may answer."""
+    deck = _deck_i_run(request, pk)
+    initial = {"title": deck.title, "allow_anonymous": deck.allow_anonymous}
+    form = DeckSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_deck(
+                deck=deck,
+                title=form.cleaned_data["title"],
+                allow_anonymous=form.cleaned_data["allow_anonymous"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Deck saved.")
+            return redirect(deck)
+    status = 400 if form.is_bound else 200
+    return render(request, "live/deck_edit.html", {"deck": deck, "form": form}, status=status)
+
+
+def _item_i_run(request, pk: int) -> Item:
+    item = get_object_or_404(
+        Item.objects.select_related("deck__session", "deck__current_item"), pk=pk
+    )
+    if not can_manage_deck(request.user, item.deck):
+        raise Http404("No such item.")
+    return item
+
+
+@require_http_methods(["GET", "POST"])
+def item_edit(request, pk: int):
+    """Reword an item, re-key it, or set its moment in the recording; delete it from here."""
+    item = _item_i_run(request, pk)
+    deck = item.deck
+    initial = {
+        "prompt": item.prompt,
+        "options": options_text(item.options, item.correct),
+        "recording_at": moment(item.recording_at_seconds),
+    }
+    form = ItemEditForm(request.POST or None, kind=item.kind, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_item(
+                item=item,
+                prompt=data["prompt"],
+                options=data["option_list"],
+                correct=data["correct"],
+                recording_at_seconds=data["recording_at"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Item saved.")
+            return redirect(deck)
+    context = {
+        "deck": deck,
+        "item": item,
+        "form": form,
+        "answers": item.answers.count(),
+        "open_now": deck.current_item_id == item.pk and deck.accepting,
+    }
+    return render(request, "live/item_edit.html", context, status=400 if form.is_bound else 200)
+
+
+@require_POST
+def item_delete(request, pk: int):
+    item = _item_i_run(request, pk)
+    try:
+        services.delete_item(item=item, with_answers=request.POST.get("with_answers") == "on")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("live:item-edit", pk=item.pk)
+    messages.success(request, f"Item {item.position} deleted.")
+    return redirect(item.deck)
+
+
+@require_POST
+def item_move(request, pk: int):
+    """Up or down one place in the deck (buttons beside each item on the deck page)."""
+    item = _item_i_run(request, pk)
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if offset is None:
+        messages.error(request, "Direction: choose up or down.")
+    elif not services.move_item(item=item, offset=offset):
+        messages.error(request, "The item is already at that end of the deck.")
+    return redirect(f"{item.deck.get_absolute_url()}#item-{item.pk}")
 
 
 def _join_url(request, deck: Deck) -> str:

@@ -34,6 +34,10 @@ def deck(w):
     return {"pk": w.deck.pk}
 
 
+def item(w):
+    return {"pk": w.item.pk}
+
+
 def code(w):
     return {"code": w.deck.code}
 
@@ -56,6 +60,31 @@ CASES = [
         kwargs=deck,
         method="post",
         data=lambda w: {"kind": "wordcloud", "prompt": "One word"},
+    ),
+    Access("live:deck-edit", RUNS, kwargs=deck),
+    Access(
+        "live:deck-edit",
+        RUNS_POST,
+        kwargs=deck,
+        method="post",
+        data=lambda w: {"title": "Renamed", "allow_anonymous": "on"},
+    ),
+    Access("live:item-edit", RUNS, kwargs=item),
+    Access(
+        "live:item-edit",
+        RUNS_POST,
+        kwargs=item,
+        method="post",
+        data=lambda w: {"prompt": "Which one?", "options": "A\n*B", "recording_at": "1:30"},
+    ),
+    # The item is open for answers, so deleting it is refused (back to its edit page).
+    Access("live:item-delete", RUNS_POST, kwargs=item, method="post", data=lambda w: {}),
+    Access(
+        "live:item-move",
+        RUNS_POST,
+        kwargs=item,
+        method="post",
+        data=lambda w: {"direction": "down"},
     ),
     Access("live:deck-present", RUNS, kwargs=deck),
     Access("live:deck-screen", RUNS, kwargs=deck),
