@@ -121,6 +121,22 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
                 phone.get_by_text("You have answered this one.").wait_for()
             screen.get_by_text("3 answers").wait_for()
             assert screen.evaluate("window.noReload") is True
+
+            # The teacher rewords the first item on the deck page while presenting: the
+            # presenter's list follows without a reload, the open item still marked.
+            presenter.evaluate("window.noReload = true")
+            editor = desk.new_page()
+            editor.set_default_timeout(20_000)
+            editor.goto(f"{base}/live/items/{deck.items.get(position=1).pk}/edit/")
+            editor.get_by_label("Prompt").fill("Which valve closes first, at S1?")
+            editor.get_by_role("button", name="Save item").click()
+            editor.get_by_text("Item saved.").wait_for()
+            rows = presenter.locator("#live-items li")
+            expect(rows.first).to_contain_text("Which valve closes first, at S1?")
+            expect(presenter.locator("#live-items li[aria-current=step]")).to_contain_text(
+                "How clear was this?"
+            )
+            assert presenter.evaluate("window.noReload") is True
             assert axe(presenter) == []
             shot(presenter, "presenter")
             shot(pages[1], "phone-rating")

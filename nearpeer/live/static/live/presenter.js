@@ -13,6 +13,15 @@
   var stateEl = document.getElementById("live-deck-state");
   var questionsEl = document.getElementById("live-questions");
   var boardEl = document.getElementById("live-leaderboard");
+  var itemsEl = document.getElementById("live-items");
+  var itemTemplate = document.getElementById("live-item-template");
+  var KINDS = {
+    choice: "Multiple choice (a quiz when keyed)",
+    question: "Question from the bank",
+    rating: "Rating scale",
+    wordcloud: "Word cloud",
+    text: "Open text"
+  };
   var current = null;
 
   function setMode(mode) {
@@ -45,6 +54,27 @@
       if (showBoard) L.renderLeaderboard(boardEl, snapshot.leaderboard);
     }
     if (questionsEl && snapshot.questions) renderQuestions(snapshot.questions);
+    if (itemsEl && itemTemplate && snapshot.items && snapshot.items.length) renderItems(snapshot.items, item);
+  }
+
+  // Items reworded, moved or deleted on the deck page while presenting: the list follows.
+  function renderItems(items, now) {
+    var rows = items.map(function (it) {
+      var row = itemTemplate.content.firstElementChild.cloneNode(true);
+      row.querySelector(".live-item-prompt").textContent = it.prompt;
+      row.querySelector(".live-item-kind").textContent = "(" + (KINDS[it.kind] || it.kind) + ")";
+      row.querySelector("input[name=item]").value = it.id;
+      row.querySelector("button").dataset.item = it.id;
+      if (now && now.id === it.id) {
+        row.setAttribute("aria-current", "step");
+        var badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = "now";
+        row.querySelector(".live-item-kind").after(" ", badge);
+      }
+      return row;
+    });
+    itemsEl.replaceChildren.apply(itemsEl, rows);
   }
 
   function renderResults(results) {
