@@ -169,3 +169,16 @@ class ItemEditForm(forms.Form):
         else:
             data["option_list"], data["correct"] = [], None
         return data
+
+
+class DeckCopyForm(forms.Form):
+    session = forms.ModelChoiceField(
+        queryset=Session.objects.none(), help_text="Sessions you teach (all, for the committee)."
+    )
+    title = forms.CharField(max_length=200)
+
+    def __init__(self, *args, sessions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = (
+            sessions if sessions is not None else Session.objects.none()
+        )

@@ -137,6 +137,36 @@ def add_item(
     )
 
 
+@transaction.atomic
+def copy_deck(*, deck: Deck, session, title: str = "", by=None) -> Deck:
+    """A fresh deck for another session (next year's run of a lecture, a second group) with the
+    same items in the same order: wording, options, keys and bank questions. Not copied: answers,
+    audience questions, nicknames, the join code, and the moments in the recording (the new
+    session will have a recording of its own).
+
+    Side effects: a Deck row and its Item rows."""
+    copy = create_deck(
+        session=session,
+        title=title or deck.title,
+        by=by,
+        allow_anonymous=deck.allow_anonymous,
+        leaderboard=deck.leaderboard,
+    )
+    Item.objects.bulk_create(
+        Item(
+            deck=copy,
+            position=item.position,
+            kind=item.kind,
+            prompt=item.prompt,
+            options=list(item.options),
+            correct=item.correct,
+            question_id=item.question_id,
+        )
+        for item in deck.items.order_by("position")
+    )
+    return copy
+
+
 def _changed(deck: Deck) -> None:
     """A deck or item edit participants and presenters should see: version + 1, and a fresh
     snapshot to both groups on commit (a deck nobody has opened yet has nobody to tell)."""

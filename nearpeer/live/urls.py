@@ -10,6 +10,7 @@ urlpatterns = [
     path("live/decks/new/", views.deck_create, name="deck-create"),
     path("live/decks/<int:pk>/", views.deck_detail, name="deck-detail"),
     path("live/decks/<int:pk>/edit/", views.deck_edit, name="deck-edit"),
+    path("live/decks/<int:pk>/copy/", views.deck_copy, name="deck-copy"),
     path("live/decks/<int:pk>/items/new/", views.item_create, name="item-create"),
     path("live/items/<int:pk>/edit/", views.item_edit, name="item-edit"),
     path("live/items/<int:pk>/delete/", views.item_delete, name="item-delete"),

@@ -24,7 +24,15 @@ from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Material, Session
 
 from . import broadcast, embeds, services
-from .forms import DeckForm, DeckSettingsForm, ItemEditForm, ItemForm, JoinForm, options_text
+from .forms import (
+    DeckCopyForm,
+    DeckForm,
+    DeckSettingsForm,
+    ItemEditForm,
+    ItemForm,
+    JoinForm,
+    options_text,
+)
 from .models import AudienceQuestion, Deck, DeckStatus, Item, Nickname
 from .permissions import can_manage_deck
 from .protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, parse_answer, parse_participant
@@ -504,6 +512,33 @@ def deck_edit(request, pk: int):
             return redirect(deck)
     status = 400 if form.is_bound else 200
     return render(request, "live/deck_edit.html", {"deck": deck, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def deck_copy(request, pk: int):
+    """The same items in a new deck for another session I run (next year's lecture)."""
+    deck = _deck_i_run(request, pk)
+    sessions = Session.objects.filter(pk__in=_sessions_i_run(request.user).values("pk")[:200])
+    form = DeckCopyForm(
+        request.POST or None,
+        sessions=sessions.order_by("-starts_at"),
+        initial={"title": deck.title},
+    )
+    if request.method == "POST" and form.is_valid():
+        copy = services.copy_deck(
+            deck=deck,
+            session=form.cleaned_data["session"],
+            title=form.cleaned_data["title"],
+            by=request.user,
+        )
+        messages.success(
+            request,
+            f"Copied {copy.items.count()} items into a new deck. Its join code is {copy.code}.",
+        )
+        return redirect(copy)
+    status = 400 if form.is_bound else 200
+    context = {"deck": deck, "form": form, "n_items": deck.items.count()}
+    return render(request, "live/deck_copy.html", context, status=status)
 
 
 def _item_i_run(request, pk: int) -> Item:

@@ -69,6 +69,14 @@ CASES = [
         method="post",
         data=lambda w: {"title": "Renamed", "allow_anonymous": "on"},
     ),
+    Access("live:deck-copy", RUNS, kwargs=deck),
+    Access(
+        "live:deck-copy",
+        RUNS_POST,
+        kwargs=deck,
+        method="post",
+        data=lambda w: {"session": w.live_session.pk, "title": "Quiz, next year"},
+    ),
     Access("live:item-edit", RUNS, kwargs=item),
     Access(
         "live:item-edit",

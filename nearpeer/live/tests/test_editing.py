@@ -12,6 +12,7 @@ from django.urls import reverse
 from nearpeer.live import consumers, fastpath, services
 from nearpeer.live.models import Answer, Deck, Item, ItemKind
 from nearpeer.questions.tests.factories import make_question
+from nearpeer.teaching.tests.factories import SessionFactory
 
 from .conftest import run
 from .test_consumers import connected, participant, until
@@ -312,3 +313,50 @@ def test_on_postgresql_deleting_moves_the_later_items_up(live_deck):
 @pytest.mark.postgres
 def test_on_postgresql_moving_swaps_neighbours(deck):
     test_moving_swaps_neighbours_and_stops_at_the_ends(deck)
+
+
+# --- Copying a deck to another session ------------------------------------------------------------
+
+
+def test_a_copy_has_the_items_but_no_answers_questions_or_moments(live_deck, lead_teacher):
+    question = make_question()
+    services.add_item(deck=live_deck, kind=ItemKind.QUESTION, question=question)
+    first = live_deck.items.get(position=1)
+    services.update_item(
+        item=first,
+        prompt=first.prompt,
+        options=first.options,
+        correct=1,
+        recording_at_seconds=95,
+    )
+    answer(live_deck, first)
+    services.ask_question(deck=live_deck, text="Why does S2 split?")
+    next_year = SessionFactory(title="Cardiac cycle, next year")
+    copy = services.copy_deck(deck=live_deck, session=next_year, by=lead_teacher)
+    assert (copy.session, copy.title, copy.status, copy.created_by) == (
+        next_year,
+        "Heart quiz",
+        "ready",
+        lead_teacher,
+    )
+    assert copy.code != live_deck.code and copy.presenter_token != live_deck.presenter_token
+    fields = ("position", "kind", "prompt", "options", "correct", "question_id")
+    assert list(copy.items.values_list(*fields)) == list(live_deck.items.values_list(*fields))
+    assert list(copy.items.values_list("recording_at_seconds", flat=True)) == [None] * 4
+    assert Answer.objects.filter(item__deck=copy).count() == 0
+    assert copy.audience_questions.count() == 0 and live_deck.audience_questions.count() == 1
+
+
+def test_teacher_copies_a_deck_to_a_session_they_teach_only(client, deck, lead_teacher, session):
+    client.force_login(lead_teacher)
+    url = reverse("live:deck-copy", kwargs={"pk": deck.pk})
+    page = client.get(url).content.decode()
+    assert "the same 3 items" in page and session.title in page
+    elsewhere = SessionFactory(title="Someone else's session")
+    assert elsewhere.title not in page
+    refused = client.post(url, {"session": elsewhere.pk, "title": "Mine now"})
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
+    done = client.post(url, {"session": session.pk, "title": "Heart quiz, group B"})
+    copy = Deck.objects.get(title="Heart quiz, group B")
+    assert done["Location"] == copy.get_absolute_url()
+    assert copy.items.count() == 3
