@@ -26,6 +26,11 @@ QUIET, and what is left is each server's own work. On a shared machine the absol
 noisy; compare the ratios. An answer not acked is counted as lost and listed by reason (an error
 code, or "timeout": nothing within 60 s).
 
+--bare-commit (PostgreSQL) adds a third server to the same run: the bare server, committing
+each answer to the bench database (one prepared one-row INSERT on one of two connections) before
+its ack. Its ratio to the bare server is the least that acking after a commit costs on this
+machine, whatever the server; Nearpeer's spread ack is to be read against it.
+
 --trace DIR serves Nearpeer through bench/live_trace.py and prints, per stage of an answer
 (received, queued, batch started, committed, resumed, ack sent, ack received by the client),
 p50 / p99 and the mean over the slowest 1 %, with the loop's lag, GC pauses, batch sizes and the
@@ -63,9 +68,16 @@ OPTIONS = ["A", "B", "C", "D"]
 # --- The bare server ----------------------------------------------------------------------------
 
 
-async def serve_bare(port: int) -> None:
+async def serve_bare(port: int, database_url: str | None = None, sync_commit: bool = False) -> None:
     """Counts answers per item in memory (once per participant), acks them, and pushes
-    coalesced results to presenters. Nothing else: the floor for this protocol in Python."""
+    coalesced results to presenters. Nothing else: the floor for this protocol in Python.
+
+    With `database_url` (--bare-commit), the same server also commits each answer to
+    PostgreSQL before acking it: a one-row INSERT … ON CONFLICT DO NOTHING, prepared, on one
+    of two asyncpg connections (as Nearpeer keeps two batches in flight), with synchronous_commit
+    off unless `sync_commit`, as Nearpeer's default. No validation, no batching, no framework:
+    the least any server that acks after a PostgreSQL commit can cost on this machine."""
+    insert = await _bare_store(database_url, sync_commit) if database_url else None
     items: dict = collections.defaultdict(set)
     counts: dict = collections.defaultdict(lambda: [0] * len(OPTIONS))
     state = {"item": 1, "version": 1}
@@ -136,6 +148,8 @@ async def serve_bare(port: int) -> None:
                 if data["type"] == "answer":
                     item = data["item"]
                     duplicate = participant in items[item]
+                    if insert is not None:
+                        await insert(item, participant, data["choice"])
                     if not duplicate:
                         items[item].add(participant)
                         counts[item][data["choice"]] += 1
@@ -160,6 +174,49 @@ async def serve_bare(port: int) -> None:
     async with websockets.serve(handler, "127.0.0.1", port, max_queue=None):
         print("ready", flush=True)
         await asyncio.Future()
+
+
+async def _bare_store(database_url: str, sync_commit: bool):
+    """An `insert(item, participant, choice)` coroutine over two idle asyncpg connections."""
+    import asyncpg
+
+    table = "bench_bare_answer"
+    dsn = database_url.replace("postgresql://", "postgres://", 1)
+    setup = await asyncpg.connect(dsn)
+    await setup.execute(f"DROP TABLE IF EXISTS {table}")
+    await setup.execute(
+        f"CREATE TABLE {table} (item int, participant uuid, choice smallint, "
+        "PRIMARY KEY (item, participant))"
+    )
+    await setup.close()
+    idle: list = []
+    for _ in range(2):
+        conn = await asyncpg.connect(dsn)
+        if not sync_commit:
+            await conn.execute("SET synchronous_commit TO off")
+        statement = await conn.prepare(
+            f"INSERT INTO {table} VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"  # noqa: S608
+        )
+        await statement.fetch(0, uuid.uuid4(), 0)  # planned and warm before the first answer
+        idle.append(statement)
+    waiting: collections.deque = collections.deque()
+
+    async def insert(item: int, participant: str, choice: int) -> None:
+        if idle:
+            statement = idle.pop()
+        else:
+            handed = asyncio.get_running_loop().create_future()
+            waiting.append(handed)
+            statement = await handed
+        try:
+            await statement.fetch(item, uuid.UUID(participant), choice)
+        finally:
+            if waiting:
+                waiting.popleft().set_result(statement)  # straight to the next in line
+            else:
+                idle.append(statement)
+
+    return insert
 
 
 # --- The load generator -------------------------------------------------------------------------
@@ -541,15 +598,24 @@ def main() -> None:
         type=int,
         help="Nearpeer listens on PORT and the bare server on PORT + 1 (default: two free ports)",
     )
+    parser.add_argument(
+        "--bare-commit",
+        action="store_true",
+        help="PostgreSQL: also run the bare server committing each answer before its ack (a "
+        "third row, bare+commit): the floor for any server that acks after a commit",
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare-db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.no_deflate:
         CLIENT["compression"] = None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.serve_bare:
-        asyncio.run(serve_bare(args.serve_bare))
+        asyncio.run(serve_bare(args.serve_bare, args.serve_bare_db, args.sync_commit))
         return
+    if args.bare_commit and not args.database_url:
+        parser.error("--bare-commit needs --database-url")
 
     processes = []
     with tempfile.TemporaryDirectory(prefix="nearpeer-live-bench-") as var_dir:
@@ -580,6 +646,14 @@ def main() -> None:
             processes.append(
                 subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port)])
             )
+            if args.bare_commit:
+                commit_port = free_port()
+                command = [sys.executable, __file__, "--serve-bare", str(commit_port),
+                           "--serve-bare-db", args.database_url]  # fmt: skip
+                if args.sync_commit:
+                    command.append("--sync-commit")
+                processes.append(subprocess.Popen(command))
+                wait_for_port(commit_port)
             wait_for_port(port)
             wait_for_port(bare_port)
             db = "PostgreSQL" if args.database_url else "SQLite"
@@ -607,13 +681,17 @@ def main() -> None:
                     server_pid,
                 ),
             ]
+            if args.bare_commit:
+                runs.append(
+                    ("bare+commit", f"ws://127.0.0.1:{commit_port}", "BARE", "x", processes[2].pid)
+                )
             for name, base, code, token, pid in runs[::-1] if args.nearpeer_first else runs:
                 TRACE["on"] = bool(args.trace) and name == "nearpeer"
                 results[name] = asyncio.run(
                     drive(name, base, code, token, args.n, args.spread, pid, args.rounds)
                 )
                 print(f"load average after {name}: {os.getloadavg()[0]:.1f}", flush=True)
-            report([results["bare"], results["nearpeer"]])
+            report([results["bare"], results["nearpeer"]], results.get("bare+commit"))
             if args.floor:
                 p50, p99 = asyncio.run(
                     commit_floor(args.database_url, var_dir, args.n / args.spread)
@@ -712,16 +790,19 @@ def trace_report(folder: str, pid: int, client: dict) -> None:
                   f"max {max(recounts):.2f}")  # fmt: skip
 
 
-def report(results: list[dict]) -> None:
-    """Ack percentiles pooled over the rounds; tally* the median of the rounds' tallies."""
+def report(results: list[dict], floor: dict | None = None) -> None:
+    """Ack percentiles pooled over the rounds; tally* the median of the rounds' tallies. With
+    `floor` (bare+commit), its rows too and its own ratio to the bare server."""
     bare, ours = results
+    if floor is not None:
+        results = [bare, ours, floor]
     print(
         f"connect (handshake + snapshot): bare p50 {bare['connect_p50_ms']:.0f} ms "
         f"p99 {bare['connect_p99_ms']:.0f} ms, all in {bare['connect_wall_s']:.1f} s; "
         f"nearpeer p50 {ours['connect_p50_ms']:.0f} ms p99 {ours['connect_p99_ms']:.0f} ms, "
         f"all in {ours['connect_wall_s']:.1f} s"
     )
-    header = f"{'scenario':8} {'server':9} {'acked':>6} {'lost':>5} {'ack p50':>9} "
+    header = f"{'scenario':8} {'server':11} {'acked':>6} {'lost':>5} {'ack p50':>9} "
     header += f"{'ack p99':>9} {'tally*':>9} {'total ok':>9} {'counts ok':>9}"
     header += f" {'server CPU/answer':>18}"
     print(header)
@@ -729,25 +810,35 @@ def report(results: list[dict]) -> None:
         for r in results:
             s = r[scenario]
             print(
-                f"{scenario:8} {r['server']:9} {s['acked']:>6} {s['lost']:>5} "
+                f"{scenario:8} {r['server']:11} {s['acked']:>6} {s['lost']:>5} "
                 f"{s['ack_p50_ms']:>7.1f}ms {s['ack_p99_ms']:>7.1f}ms {s['tally_ms']:>7.0f}ms "
                 f"{str(s['presenter_total_ok']):>9} {str(s['counts_match']):>9} "
                 f"{s['cpu_ms_per_answer']:>15.2f} ms"
             )
         for r in results:
             rounds = ", ".join(f"{t:.0f}" for t in r[scenario]["tallies_ms"])
-            print(f"{scenario:8} {r['server']:9} tally per round ms: {rounds}")
+            print(f"{scenario:8} {r['server']:11} tally per round ms: {rounds}")
             acks = ", ".join(f"{t:.1f}" for t in r[scenario]["ack_p99_per_round_ms"])
-            print(f"{scenario:8} {r['server']:9} ack p99 per round ms: {acks}")
+            print(f"{scenario:8} {r['server']:11} ack p99 per round ms: {acks}")
         for r in results:
             if r[scenario]["not_acked"]:
-                print(f"{scenario:8} {r['server']:9} not acked: {r[scenario]['not_acked']}")
-        b, o = bare[scenario], ours[scenario]
-        print(
-            f"{scenario:8} ratio nearpeer/bare: ack p99 {o['ack_p99_ms'] / b['ack_p99_ms']:.2f}x, "
-            f"tally {o['tally_ms'] / b['tally_ms']:.2f}x, "
-            f"server CPU per answer {o['cpu_ms_per_answer'] / b['cpu_ms_per_answer']:.2f}x"
-        )
+                print(f"{scenario:8} {r['server']:11} not acked: {r[scenario]['not_acked']}")
+        b = bare[scenario]
+        for r in results[1:]:
+            o = r[scenario]
+            print(
+                f"{scenario:8} ratio {r['server']}/bare: "
+                f"ack p99 {o['ack_p99_ms'] / b['ack_p99_ms']:.2f}x, "
+                f"tally {o['tally_ms'] / b['tally_ms']:.2f}x, "
+                f"server CPU per answer {o['cpu_ms_per_answer'] / b['cpu_ms_per_answer']:.2f}x"
+            )
+        if floor is not None:
+            o, f = ours[scenario], floor[scenario]
+            print(
+                f"{scenario:8} ratio nearpeer/bare+commit (what Nearpeer adds to a commit): "
+                f"ack p99 {o['ack_p99_ms'] / f['ack_p99_ms']:.2f}x, "
+                f"tally {o['tally_ms'] / f['tally_ms']:.2f}x"
+            )
 
 
 if __name__ == "__main__":
