@@ -93,6 +93,18 @@ class ItemForm(forms.Form):
     question = forms.IntegerField(
         required=False, min_value=1, label="Bank question number", help_text="For a bank question."
     )
+    image = forms.FileField(
+        required=False,
+        label="Image (optional)",
+        help_text="An ECG, X-ray or photograph to answer about: PNG, JPEG, GIF or WebP, up to "
+        "2 MB. Participants see it with the question; a bank question brings its own.",
+    )
+    image_alt = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Image description",
+        help_text="What the image shows, for screen-reader users (needed with an image).",
+    )
     recording_at = forms.CharField(
         required=False,
         max_length=10,
@@ -143,6 +155,19 @@ class ItemEditForm(forms.Form):
         "Answers count by position: once anyone has answered, reword the options but keep "
         "their number and order.",
     )
+    image = forms.FileField(
+        required=False,
+        label="New image (optional)",
+        help_text="An ECG, X-ray or photograph to answer about: PNG, JPEG, GIF or WebP, up to "
+        "2 MB. Participants see it with the question; a bank question brings its own.",
+    )
+    image_alt = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Image description",
+        help_text="What the image shows, for screen-reader users (needed with an image).",
+    )
+    remove_image = forms.BooleanField(required=False, label="Remove the image")
     recording_at = forms.CharField(
         required=False,
         max_length=10,
@@ -150,11 +175,16 @@ class ItemEditForm(forms.Form):
         help_text="minutes:seconds, e.g. 12:30. Viewers of the recording meet the item there.",
     )
 
-    def __init__(self, *args, kind: str, **kwargs):
+    def __init__(self, *args, kind: str, has_image: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
         if kind != ItemKind.CHOICE:
             del self.fields["options"]
+        if kind == ItemKind.QUESTION:
+            for name in ("image", "image_alt", "remove_image"):
+                del self.fields[name]
+        elif not has_image:
+            del self.fields["remove_image"]
         if kind != ItemKind.QUESTION:
             self.fields["prompt"].required = True
             self.fields["prompt"].help_text = ""

@@ -6,6 +6,7 @@ random UUID, or for a signed-in member an HMAC of the deck and member under the 
 a copy of the database alone cannot tell whose answer it is) and whether it came live or later.
 """
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -93,6 +94,10 @@ CHOICE_KINDS = {ItemKind.CHOICE, ItemKind.QUESTION, ItemKind.RATING}
 TEXT_KINDS = {ItemKind.WORDCLOUD, ItemKind.TEXT}
 
 
+def item_image_path(instance, filename: str) -> str:
+    return f"live/images/{instance.deck_id}/{filename[-40:]}"
+
+
 class Item(models.Model):
     deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
@@ -108,6 +113,11 @@ class Item(models.Model):
     recording_at_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text="Where in the recording this item was asked."
     )
+    # An ECG, X-ray or photograph to answer about. Files are never changed once stored, so a
+    # copied deck or a bank question's item shares the file.
+    image = models.FileField(upload_to=item_image_path, blank=True, max_length=200)
+    image_type = models.CharField(max_length=40, blank=True)
+    image_alt = models.CharField("image description", max_length=300, blank=True)
 
     class Meta:
         ordering = ["deck", "position"]
@@ -135,7 +145,18 @@ class Item(models.Model):
             "options": list(self.options) if self.takes_choice else [],
             "position": self.position,
             "recording_at": self.recording_at_seconds,
+            "image": self.image_url,
+            "image_alt": self.image_alt if self.image else "",
         }
+
+    @property
+    def image_url(self) -> str | None:
+        """Where participants fetch the image (checked per request: the open item only, until
+        the deck ends); the file name in the query, so a new image is a new URL."""
+        if not self.image:
+            return None
+        version = hashlib.sha256(self.image.name.encode()).hexdigest()[:12]
+        return reverse("live:item-image", kwargs={"pk": self.pk}) + f"?v={version}"
 
 
 class Phase(models.TextChoices):

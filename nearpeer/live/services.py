@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from nearpeer.core.images import image_upload_problem
 from nearpeer.questions.models import Question
 from nearpeer.questions.services import add_to_review_queue
 
@@ -97,10 +98,14 @@ def add_item(
     correct: int | None = None,
     question: Question | None = None,
     recording_at_seconds: int | None = None,
+    image=None,
+    image_alt: str = "",
 ) -> Item:
-    """Append an item to the deck. A bank question brings its stem, options and key.
+    """Append an item to the deck. A bank question brings its stem, options, key and image;
+    other kinds may have an uploaded image (PNG, JPEG, GIF or WebP, checked by content), which
+    needs a description for screen-reader users.
 
-    Side effects: an Item row."""
+    Side effects: an Item row; the image file in storage."""
     if kind not in ItemKind.values:
         raise ValidationError({"kind": f"Unknown kind {kind!r}."})
     count = Item.objects.filter(deck=deck).count()
@@ -115,6 +120,11 @@ def add_item(
         options = [str(o.get("text", ""))[:200] for o in version.options]
         keys = [i for i, o in enumerate(version.options) if o.get("correct")]
         correct = keys[0] if len(keys) == 1 else None
+        picture = (
+            {"image": version.image.name, "image_type": version.image_type,
+             "image_alt": version.image_alt or "The question's image"}
+            if version.image else {}
+        )  # fmt: skip
     elif kind == ItemKind.CHOICE:
         options = _clean_options(options)
         if correct is not None and not 0 <= correct < len(options):
@@ -123,6 +133,8 @@ def add_item(
         options, correct = list(RATING_OPTIONS), None
     else:
         options, correct = [], None
+    if kind != ItemKind.QUESTION:
+        picture = _uploaded_picture(image, image_alt) if image else {}
     if not prompt:
         raise ValidationError({"prompt": "Write the question to ask."})
     return Item.objects.create(
@@ -134,7 +146,19 @@ def add_item(
         correct=correct,
         question=question if kind == ItemKind.QUESTION else None,
         recording_at_seconds=recording_at_seconds,
+        **picture,
     )
+
+
+def _uploaded_picture(upload, alt: str) -> dict:
+    """An item's image fields from an upload, or a ValidationError naming the field."""
+    problem = image_upload_problem(upload)
+    if problem:
+        raise ValidationError({"image": problem})
+    alt = (alt or "").strip()
+    if not alt:
+        raise ValidationError({"image_alt": "Describe the image for screen-reader users."})
+    return {"image": upload, "image_type": upload.content_type_checked, "image_alt": alt[:300]}
 
 
 @transaction.atomic
@@ -161,6 +185,9 @@ def copy_deck(*, deck: Deck, session, title: str = "", by=None) -> Deck:
             options=list(item.options),
             correct=item.correct,
             question_id=item.question_id,
+            image=item.image.name,
+            image_type=item.image_type,
+            image_alt=item.image_alt,
         )
         for item in deck.items.order_by("position")
     )
@@ -202,11 +229,15 @@ def update_item(
     options: Sequence[str] = (),
     correct: int | None = None,
     recording_at_seconds: int | None = None,
+    image=None,
+    image_alt: str | None = None,
+    remove_image: bool = False,
 ) -> Item:
-    """Reword an item, re-key a multiple-choice item or set its moment in the recording (often
-    only known once the recording is up). The kind never changes, and a bank question keeps the
-    bank's options and key. Answers count by option position, so once anyone has answered, the
-    options may be reworded but not added or removed.
+    """Reword an item, re-key a multiple-choice item, set its moment in the recording (often
+    only known once the recording is up), or give it another image or none. The kind never
+    changes, and a bank question keeps the bank's options, key and image. Answers count by
+    option position, so once anyone has answered, the options may be reworded but not added or
+    removed.
 
     Returns the item, which is a new row in the old one's place when the number of options
     changed: the answer path keeps what it learnt about an item (its options' number) for the
@@ -232,7 +263,19 @@ def update_item(
         "options": list(options),
         "correct": correct,
         "recording_at_seconds": recording_at_seconds,
+        "image": item.image.name,
+        "image_type": item.image_type,
+        "image_alt": item.image_alt,
     }
+    if item.kind != ItemKind.QUESTION:
+        if image:
+            fields |= _uploaded_picture(image, item.image_alt if image_alt is None else image_alt)
+        elif remove_image:
+            fields |= {"image": "", "image_type": "", "image_alt": ""}
+        elif image_alt is not None and item.image:
+            if not image_alt.strip():
+                raise ValidationError({"image_alt": "Describe the image for screen-reader users."})
+            fields["image_alt"] = image_alt.strip()[:300]
     if len(options) != len(item.options):
         answered = item.answers.count()
         if answered:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("live/decks/<int:pk>/copy/", views.deck_copy, name="deck-copy"),
     path("live/decks/<int:pk>/items/new/", views.item_create, name="item-create"),
     path("live/items/<int:pk>/edit/", views.item_edit, name="item-edit"),
+    path("live/items/<int:pk>/image/", views.item_image, name="item-image"),
     path("live/items/<int:pk>/delete/", views.item_delete, name="item-delete"),
     path("live/items/<int:pk>/move/", views.item_move, name="item-move"),
     path("live/decks/<int:pk>/present/", views.deck_present, name="deck-present"),

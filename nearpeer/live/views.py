@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -456,7 +456,7 @@ def deck_detail(request, pk: int):
 @require_POST
 def item_create(request, pk: int):
     deck = _deck_i_run(request, pk)
-    form = ItemForm(request.POST)
+    form = ItemForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -468,6 +468,8 @@ def item_create(request, pk: int):
                 correct=data["correct"],
                 question=data["question"],
                 recording_at_seconds=data["recording_at"],
+                image=data["image"],
+                image_alt=data["image_alt"],
             )
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -560,7 +562,14 @@ def item_edit(request, pk: int):
         "options": options_text(item.options, item.correct),
         "recording_at": moment(item.recording_at_seconds),
     }
-    form = ItemEditForm(request.POST or None, kind=item.kind, initial=initial)
+    initial["image_alt"] = item.image_alt
+    form = ItemEditForm(
+        request.POST or None,
+        request.FILES or None,
+        kind=item.kind,
+        has_image=bool(item.image),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -570,6 +579,9 @@ def item_edit(request, pk: int):
                 options=data["option_list"],
                 correct=data["correct"],
                 recording_at_seconds=data["recording_at"],
+                image=data.get("image"),
+                image_alt=data.get("image_alt"),
+                remove_image=data.get("remove_image", False),
             )
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -584,6 +596,28 @@ def item_edit(request, pk: int):
         "open_now": deck.current_item_id == item.pk and deck.accepting,
     }
     return render(request, "live/item_edit.html", context, status=400 if form.is_bound else 200)
+
+
+@login_not_required
+@require_GET
+def item_image(request, pk: int):
+    """An item's image, for whoever may see the item now: its deck's teachers always; a
+    participant (signed in, for a members-only deck) while it is the open item of a live deck,
+    and any item once the deck has ended. Never an item still to come."""
+    item = get_object_or_404(Item.objects.select_related("deck__session").exclude(image=""), pk=pk)
+    deck = item.deck
+    if not can_manage_deck(request.user, deck):
+        if not deck.allow_anonymous and not request.user.is_authenticated:
+            raise Http404("No such image.")
+        shown = deck.is_ended or (deck.is_live and deck.current_item_id == item.pk)
+        if not shown:
+            raise Http404("No such image.")
+    response = FileResponse(item.image.open("rb"), content_type=item.image_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    # The URL names the file (Item.image_url), so a browser may keep it; private: it is checked.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require_POST

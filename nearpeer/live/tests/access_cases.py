@@ -1,3 +1,5 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from nearpeer.core.tests.access import LOGIN, Access, expect
 from nearpeer.live import services
 from nearpeer.live.models import AudienceQuestion, ItemKind
@@ -9,6 +11,8 @@ EVERYONE_POST = expect(anonymous=302, member=302, teacher=302, committee=302, fa
 SIGNED_IN = expect(anonymous=LOGIN, member=200, teacher=200, committee=200, faculty=200)
 RUNS = expect(anonymous=LOGIN, member=404, teacher=200, committee=200, faculty=404)
 RUNS_POST = expect(anonymous=LOGIN, member=404, teacher=302, committee=302, faculty=404)
+TEACHERS_ONLY = expect(anonymous=404, member=404, teacher=200, committee=200, faculty=404)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 # Teachers of other sessions run no session here: the committee's deck is not theirs.
 COMMITTEE = expect(anonymous=LOGIN, member=404, teacher=404, committee=200, faculty=404)
 
@@ -21,6 +25,11 @@ def arrange(world):
         deck=world.deck, kind=ItemKind.CHOICE, prompt="Which?", options=["A", "B"]
     )
     services.control_deck(deck=world.deck, action="open")
+    # Not the open item: its image is the deck's teachers' until it is shown.
+    world.image_item = services.add_item(
+        deck=world.deck, kind=ItemKind.TEXT, prompt="What does it show?",
+        image=SimpleUploadedFile("cxr.png", PNG), image_alt="A chest X-ray",
+    )  # fmt: skip
     world.question = AudienceQuestion.objects.create(deck=world.deck, text="Why?")
     world.members_only = services.create_deck(
         session=world.live_session, title="Members", allow_anonymous=False
@@ -78,6 +87,7 @@ CASES = [
         data=lambda w: {"session": w.live_session.pk, "title": "Quiz, next year"},
     ),
     Access("live:item-edit", RUNS, kwargs=item),
+    Access("live:item-image", TEACHERS_ONLY, kwargs=lambda w: {"pk": w.image_item.pk}),
     Access(
         "live:item-edit",
         RUNS_POST,

@@ -102,6 +102,17 @@
     return node;
   }
 
+  /* The item's image (snapshot item.image, item.image_alt) as a figure, or null. */
+  function itemImage(item) {
+    if (!item || !item.image) return null;
+    var figure = el("figure", "live-figure");
+    var img = document.createElement("img");
+    img.src = item.image;
+    img.alt = item.image_alt || "";
+    figure.appendChild(img);
+    return figure;
+  }
+
   /* rows: [{rank, nickname, score}] from a snapshot's "leaderboard" (absent when off). */
   function renderLeaderboard(container, rows) {
     if (!container || !rows) return;
@@ -176,6 +187,7 @@
     el: el,
     renderResults: renderResults,
     renderLeaderboard: renderLeaderboard,
+    itemImage: itemImage,
     randomRef: randomRef
   };
 })();

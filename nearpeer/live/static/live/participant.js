@@ -127,6 +127,8 @@
     var heading = L.el("h2", null, item ? item.prompt : "Waiting for the first question…");
     heading.id = "live-prompt";
     itemEl.appendChild(heading);
+    var figure = L.itemImage(item);
+    if (figure) itemEl.appendChild(figure);
     if (item) {
       if (answered[item.id]) {
         itemEl.appendChild(L.el("p", "message message-success", "You have answered this one."));

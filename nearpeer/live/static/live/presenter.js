@@ -9,6 +9,7 @@
   var isScreen = root.classList.contains("live-screen");
   var statusEl = document.getElementById("live-status");
   var promptEl = document.getElementById("live-prompt");
+  var imageEl = document.getElementById("live-image");
   var resultsEl = document.getElementById("live-results");
   var stateEl = document.getElementById("live-deck-state");
   var questionsEl = document.getElementById("live-questions");
@@ -39,6 +40,14 @@
     current = snapshot;
     var item = snapshot.item;
     promptEl.textContent = item ? item.prompt : (isScreen ? snapshot.deck.title : "Not started");
+    if (imageEl) {
+      var figure = L.itemImage(item);
+      var shown = imageEl.querySelector("img");
+      // Keep the same element when the image is unchanged (no flicker on every snapshot).
+      if (!figure) imageEl.textContent = "";
+      else if (!shown || shown.getAttribute("src") !== item.image) imageEl.replaceChildren(figure);
+      else shown.alt = item.image_alt || "";
+    }
     if (stateEl) {
       var parts = [snapshot.deck.status === "ended" ? "Ended: answerable with the recording" : snapshot.deck.status === "live" ? "Live" : "Ready"];
       if (snapshot.state.accepting) parts.push("taking answers");
