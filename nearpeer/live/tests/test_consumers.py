@@ -65,6 +65,8 @@ def test_join_gets_snapshot_of_current_item(live_deck):
             "options": ["Mitral", "Aortic"],
             "position": 1,
             "recording_at": None,
+            "image": None,
+            "image_alt": "",
         },
     )
     assert (snapshot["answered"], snapshot["correct"], snapshot["results"]) == (False, None, None)
