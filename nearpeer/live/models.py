@@ -196,6 +196,10 @@ class AudienceQuestion(models.Model):
     text = models.CharField(max_length=280)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     upvotes = models.PositiveIntegerField(default=0)
+    # Asked by someone watching the recording, after the session.
+    asked_after = models.BooleanField(default=False)
+    # The teacher's written answer (during the session or after it), shown under the question.
+    reply = models.TextField(max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -213,7 +217,14 @@ class AudienceQuestion(models.Model):
         return self.status in (self.Status.APPROVED, self.Status.ANSWERED)
 
     def public_dict(self) -> dict:
-        return {"id": self.pk, "text": self.text, "status": self.status, "upvotes": self.upvotes}
+        return {
+            "id": self.pk,
+            "text": self.text,
+            "status": self.status,
+            "upvotes": self.upvotes,
+            "after": self.asked_after,
+            "reply": self.reply,
+        }
 
 
 class Upvote(models.Model):

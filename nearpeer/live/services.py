@@ -877,15 +877,17 @@ MODERATION = {
 
 @transaction.atomic
 def ask_question(*, deck: Deck, text: str) -> AudienceQuestion:
-    """Side effects: a pending AudienceQuestion (no author stored); presenters told on commit."""
+    """While the session is live, or afterwards beside the recording (the teacher replies in
+    writing). Side effects: a pending AudienceQuestion (no author stored); presenters told on
+    commit."""
     text = text.strip()
     if not text:
         raise ProtocolError("bad_request", "Write a question first.")
     if len(text) > 280:
         raise ProtocolError("too_large", "A question may be at most 280 characters.")
-    if deck.status != DeckStatus.LIVE:
-        raise ProtocolError("not_open", "Questions are taken while the session is live.")
-    question = AudienceQuestion.objects.create(deck=deck, text=text)
+    if deck.status == DeckStatus.READY:
+        raise ProtocolError("not_open", "Questions open when the session starts.")
+    question = AudienceQuestion.objects.create(deck=deck, text=text, asked_after=deck.is_ended)
     transaction.on_commit(
         lambda: broadcast.publish(broadcast.presenters_group(deck.pk), {"type": "live.qa_dirty"})
     )
@@ -923,6 +925,31 @@ def moderate_question(*, deck: Deck, question_id: int, action: str) -> AudienceQ
         raise ProtocolError("unknown_question", "No such question.")
     question.status = MODERATION[action]
     question.save(update_fields=["status"])
+    transaction.on_commit(lambda: broadcast_qa(deck))
+    return question
+
+
+MAX_REPLY_CHARS = 1000
+
+
+@transaction.atomic
+def reply_to_question(*, deck: Deck, question_id: int, text: str) -> AudienceQuestion:
+    """The teacher's written answer, shown under the question to everyone (an empty text takes
+    it back). A reply approves and marks the question answered.
+
+    Side effects: the question's reply and status; everyone's Q&A list refreshed on commit."""
+    text = text.strip()
+    if len(text) > MAX_REPLY_CHARS:
+        raise ProtocolError("too_large", f"A reply may be at most {MAX_REPLY_CHARS} characters.")
+    question = (
+        AudienceQuestion.objects.select_for_update().filter(pk=question_id, deck=deck).first()
+    )
+    if question is None:
+        raise ProtocolError("unknown_question", "No such question.")
+    question.reply = text
+    if text:
+        question.status = AudienceQuestion.Status.ANSWERED
+    question.save(update_fields=["reply", "status"])
     transaction.on_commit(lambda: broadcast_qa(deck))
     return question
 

@@ -446,11 +446,16 @@ def deck_detail(request, pk: int):
     deck = _deck_i_run(request, pk)
     items = list(deck.items.all())
     comparisons = [services.compare_phases(item) for item in items]
-    return render(
-        request,
-        "live/deck_detail.html",
-        {"deck": deck, "comparisons": comparisons, "form": ItemForm()},
-    )
+    context = {
+        "deck": deck,
+        "comparisons": comparisons,
+        "form": ItemForm(),
+        "audience_questions": deck.audience_questions.order_by("status", "-upvotes", "created_at")[
+            :200
+        ],
+        "max_reply": services.MAX_REPLY_CHARS,
+    }
+    return render(request, "live/deck_detail.html", context)
 
 
 @require_POST
@@ -710,18 +715,45 @@ def deck_control(request, pk: int):
     return redirect("live:deck-present", pk=deck.pk)
 
 
-@require_POST
-def question_moderate(request, pk: int):
+def _question_i_moderate(request, pk: int) -> AudienceQuestion:
     question = get_object_or_404(AudienceQuestion.objects.select_related("deck__session"), pk=pk)
     if not can_manage_deck(request.user, question.deck):
         raise Http404("No such question.")
+    return question
+
+
+def _back_from_question(request, question: AudienceQuestion):
+    """To the page the form was on: the deck page (after the session) or the presenter's."""
+    if request.POST.get("back") == "deck":
+        return redirect(f"{question.deck.get_absolute_url()}#q-{question.pk}")
+    return redirect("live:deck-present", pk=question.deck_id)
+
+
+@require_POST
+def question_moderate(request, pk: int):
+    question = _question_i_moderate(request, pk)
     try:
         services.moderate_question(
             deck=question.deck, question_id=question.pk, action=request.POST.get("action", "")
         )
     except ProtocolError as exc:
         messages.error(request, exc.message)
-    return redirect("live:deck-present", pk=question.deck_id)
+    return _back_from_question(request, question)
+
+
+@require_POST
+def question_reply(request, pk: int):
+    """The teacher's written answer to an audience question (empty takes it back)."""
+    question = _question_i_moderate(request, pk)
+    try:
+        saved = services.reply_to_question(
+            deck=question.deck, question_id=question.pk, text=request.POST.get("reply", "")
+        )
+    except ProtocolError as exc:
+        messages.error(request, f"Reply: {exc.message}")
+    else:
+        messages.success(request, "Reply saved." if saved.reply else "Reply removed.")
+    return _back_from_question(request, question)
 
 
 @require_GET

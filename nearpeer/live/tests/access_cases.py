@@ -127,6 +127,13 @@ CASES = [
         method="post",
         data=lambda w: {"action": "approve"},
     ),
+    Access(
+        "live:question-reply",
+        RUNS_POST,
+        kwargs=lambda w: {"pk": w.question.pk},
+        method="post",
+        data=lambda w: {"reply": "Because the aortic valve closes first.", "back": "deck"},
+    ),
     Access("live:item-export", RUNS, kwargs=lambda w: {"pk": w.item.pk}),
     Access("live:participate", EVERYONE, kwargs=code),
     Access(

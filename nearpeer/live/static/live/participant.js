@@ -218,6 +218,12 @@
       li.appendChild(document.createTextNode(" "));
       var votes = q.upvotes + (q.upvotes === 1 ? " vote" : " votes");
       li.appendChild(L.el("span", "muted", votes + (q.status === "answered" ? " · answered" : "")));
+      if (q.reply) {
+        var reply = L.el("p", "live-reply");
+        reply.appendChild(L.el("span", "sr-only", "Reply: "));
+        reply.appendChild(document.createTextNode(q.reply));
+        li.appendChild(reply);
+      }
       if (socket.open && q.status !== "answered") {
         var up = L.el("button", "secondary live-upvote", "Upvote");
         up.type = "button";

@@ -103,6 +103,7 @@
       li.appendChild(L.el("span", "live-q-text", q.text));
       li.appendChild(document.createTextNode(" "));
       li.appendChild(L.el("span", "muted", q.upvotes + (q.upvotes === 1 ? " vote" : " votes") + " · " + q.status));
+      if (q.reply) li.appendChild(L.el("p", "live-reply", q.reply));
       var actions = [];
       if (q.status === "pending") actions.push(["approve", "Approve"]);
       if (q.status !== "answered") actions.push(["answer", "Mark answered"]);
