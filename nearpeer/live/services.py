@@ -248,7 +248,9 @@ def update_item(
     item = Item.objects.select_for_update().get(pk=item.pk)
     prompt = prompt.strip()
     if item.kind == ItemKind.QUESTION:
-        prompt = prompt or item.question.published_version.stem[:500]
+        # Blank means the stem again (the item's own copy if the bank has withdrawn it since).
+        version = item.question.published_version if item.question_id else None
+        prompt = prompt or (version.stem[:500] if version else item.prompt)
         options, correct = item.options, item.correct
     elif item.kind == ItemKind.CHOICE:
         options = _clean_options(options)

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
@@ -450,9 +450,12 @@ def deck_detail(request, pk: int):
         "deck": deck,
         "comparisons": comparisons,
         "form": ItemForm(),
-        "audience_questions": deck.audience_questions.order_by("status", "-upvotes", "created_at")[
-            :200
-        ],
+        # Waiting for a moderator first: those need the teacher.
+        "audience_questions": deck.audience_questions.order_by(
+            Case(When(status=AudienceQuestion.Status.PENDING, then=0), default=1),
+            "-upvotes",
+            "created_at",
+        )[:200],
         "max_reply": services.MAX_REPLY_CHARS,
     }
     return render(request, "live/deck_detail.html", context)
@@ -566,8 +569,8 @@ def item_edit(request, pk: int):
         "prompt": item.prompt,
         "options": options_text(item.options, item.correct),
         "recording_at": moment(item.recording_at_seconds),
+        "image_alt": item.image_alt,
     }
-    initial["image_alt"] = item.image_alt
     form = ItemEditForm(
         request.POST or None,
         request.FILES or None,

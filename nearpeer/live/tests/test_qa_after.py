@@ -94,3 +94,15 @@ def test_moderating_from_the_deck_page_returns_to_it(client, live_deck, lead_tea
     assert present["Location"] == reverse("live:deck-present", kwargs={"pk": live_deck.pk})
     question.refresh_from_db()
     assert question.status == "hidden"
+
+
+def test_the_deck_page_lists_questions_waiting_for_a_moderator_first(
+    client, live_deck, lead_teacher
+):
+    popular = services.ask_question(deck=live_deck, text="Popular and approved")
+    services.moderate_question(deck=live_deck, question_id=popular.pk, action="approve")
+    AudienceQuestion.objects.filter(pk=popular.pk).update(upvotes=9)
+    services.ask_question(deck=live_deck, text="New and waiting")
+    client.force_login(lead_teacher)
+    page = client.get(live_deck.get_absolute_url()).content.decode()
+    assert page.index("New and waiting") < page.index("Popular and approved")
