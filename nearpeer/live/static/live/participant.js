@@ -112,6 +112,8 @@
     }
   }
 
+  var shownImage = { src: null, el: null };
+
   function render(snapshot) {
     current = snapshot;
     // A connect snapshot says whether the server has this participant's answer: it is the truth
@@ -127,8 +129,12 @@
     var heading = L.el("h2", null, item ? item.prompt : "Waiting for the first question…");
     heading.id = "live-prompt";
     itemEl.appendChild(heading);
-    var figure = L.itemImage(item);
-    if (figure) itemEl.appendChild(figure);
+    // The same element again while the image is the same: re-rendering on every snapshot
+    // (results, reveal) must not fetch or flash it again.
+    if (!item || !item.image) shownImage = { src: null, el: null };
+    else if (shownImage.src !== item.image) shownImage = { src: item.image, el: L.itemImage(item) };
+    else shownImage.el.querySelector("img").alt = item.image_alt || "";
+    if (shownImage.el) itemEl.appendChild(shownImage.el);
     if (item) {
       if (answered[item.id]) {
         itemEl.appendChild(L.el("p", "message message-success", "You have answered this one."));
