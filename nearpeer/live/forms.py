@@ -79,7 +79,24 @@ def options_text(options: list[str], correct: int | None) -> str:
     return "\n".join(("*" if i == correct else "") + text for i, text in enumerate(options))
 
 
-class ItemForm(forms.Form):
+class ItemImageFields(forms.Form):
+    """An item's image and its text alternative (checked by the service: live.services)."""
+
+    image = forms.FileField(
+        required=False,
+        label="Image (optional)",
+        help_text="An ECG, X-ray or photograph to answer about: PNG, JPEG, GIF or WebP, up to "
+        "2 MB. Participants see it with the question; a bank question brings its own.",
+    )
+    image_alt = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Image description",
+        help_text="What the image shows, for screen-reader users (needed with an image).",
+    )
+
+
+class ItemForm(ItemImageFields):
     kind = forms.ChoiceField(choices=ItemKind.choices)
     prompt = forms.CharField(
         max_length=500, required=False, help_text="Optional for a bank question (its stem is used)."
@@ -93,24 +110,14 @@ class ItemForm(forms.Form):
     question = forms.IntegerField(
         required=False, min_value=1, label="Bank question number", help_text="For a bank question."
     )
-    image = forms.FileField(
-        required=False,
-        label="Image (optional)",
-        help_text="An ECG, X-ray or photograph to answer about: PNG, JPEG, GIF or WebP, up to "
-        "2 MB. Participants see it with the question; a bank question brings its own.",
-    )
-    image_alt = forms.CharField(
-        required=False,
-        max_length=300,
-        label="Image description",
-        help_text="What the image shows, for screen-reader users (needed with an image).",
-    )
     recording_at = forms.CharField(
         required=False,
         max_length=10,
         label="Moment in the recording",
         help_text="Where the item comes in the recording (minutes:seconds), for viewers later.",
     )
+
+    field_order = ["kind", "prompt", "options", "question", "image", "image_alt", "recording_at"]
 
     def clean_recording_at(self) -> int | None:
         return parse_moment(self.cleaned_data["recording_at"])
@@ -141,7 +148,7 @@ class DeckSettingsForm(forms.Form):
     )
 
 
-class ItemEditForm(forms.Form):
+class ItemEditForm(ItemImageFields):
     """What may change about an item: its wording, a multiple-choice item's options and key,
     and its moment in the recording. `kind` decides which fields the page shows."""
 
@@ -155,18 +162,6 @@ class ItemEditForm(forms.Form):
         "Answers count by position: once anyone has answered, reword the options but keep "
         "their number and order.",
     )
-    image = forms.FileField(
-        required=False,
-        label="New image (optional)",
-        help_text="An ECG, X-ray or photograph to answer about: PNG, JPEG, GIF or WebP, up to "
-        "2 MB. Participants see it with the question; a bank question brings its own.",
-    )
-    image_alt = forms.CharField(
-        required=False,
-        max_length=300,
-        label="Image description",
-        help_text="What the image shows, for screen-reader users (needed with an image).",
-    )
     remove_image = forms.BooleanField(required=False, label="Remove the image")
     recording_at = forms.CharField(
         required=False,
@@ -175,9 +170,12 @@ class ItemEditForm(forms.Form):
         help_text="minutes:seconds, e.g. 12:30. Viewers of the recording meet the item there.",
     )
 
+    field_order = ["prompt", "options", "image", "image_alt", "remove_image", "recording_at"]
+
     def __init__(self, *args, kind: str, has_image: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.fields["image"].label = "New image (optional)" if has_image else "Image (optional)"
         if kind != ItemKind.CHOICE:
             del self.fields["options"]
         if kind == ItemKind.QUESTION:
