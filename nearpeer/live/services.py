@@ -1008,24 +1008,42 @@ def safe_cell(value) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def export_item_csv(item: Item) -> str:
-    """One item's results as CSV; every cell that a spreadsheet would run as a formula is
+RESULTS_HEADER = ["item", "prompt", "answer", "correct", "live", "afterwards"]
+
+
+def _result_rows(item: Item) -> list[list]:
+    """An item's results as CSV rows; every cell a spreadsheet would run as a formula is
     escaped."""
     table = compare_phases(item)
+    return [
+        [
+            item.position,
+            safe_cell(item.prompt),
+            safe_cell(row["label"]),
+            "yes" if row["correct"] else "",
+            row["live"],
+            "withheld" if row["after"] is None else row["after"],
+        ]
+        for row in table["rows"]
+    ]
+
+
+def export_item_csv(item: Item) -> str:
+    """One item's results as CSV."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["item", "prompt", "answer", "correct", "live", "afterwards"])
-    for row in table["rows"]:
-        writer.writerow(
-            [
-                item.position,
-                safe_cell(item.prompt),
-                safe_cell(row["label"]),
-                "yes" if row["correct"] else "",
-                row["live"],
-                "withheld" if row["after"] is None else row["after"],
-            ]
-        )
+    writer.writerow(RESULTS_HEADER)
+    writer.writerows(_result_rows(item))
+    return out.getvalue()
+
+
+def export_deck_csv(deck: Deck) -> str:
+    """Every item's results in one CSV, in deck order (the same columns as one item's)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RESULTS_HEADER)
+    for item in deck.items.order_by("position"):
+        writer.writerows(_result_rows(item))
     return out.getvalue()
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("live/decks/<int:pk>/leaderboard/", views.deck_leaderboard, name="deck-leaderboard"),
     path("live/questions/<int:pk>/moderate/", views.question_moderate, name="question-moderate"),
     path("live/questions/<int:pk>/reply/", views.question_reply, name="question-reply"),
+    path("live/decks/<int:pk>/export.csv", views.deck_export, name="deck-export"),
     path("live/items/<int:pk>/export.csv", views.item_export, name="item-export"),
     path("live/<str:code>/", views.participate, name="participate"),
     path("live/<str:code>/answer/", views.answer, name="answer"),

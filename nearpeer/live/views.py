@@ -759,13 +759,24 @@ def question_reply(request, pk: int):
     return _back_from_question(request, question)
 
 
+def _csv_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def deck_export(request, pk: int):
+    """All items' live and afterwards results in one CSV."""
+    deck = _deck_i_run(request, pk)
+    return _csv_response(services.export_deck_csv(deck), f"live-{deck.code}.csv")
+
+
 @require_GET
 def item_export(request, pk: int):
     item = get_object_or_404(Item.objects.select_related("deck__session"), pk=pk)
     if not can_manage_deck(request.user, item.deck):
         raise Http404("No such item.")
-    response = HttpResponse(services.export_item_csv(item), content_type="text/csv; charset=utf-8")
     filename = f"live-{item.deck.code}-item-{item.position}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _csv_response(services.export_item_csv(item), filename)

@@ -237,6 +237,31 @@ def test_csv_export_escapes_formulas(client, session, lead_teacher):
     ]
 
 
+def test_one_csv_holds_every_items_results_in_deck_order(client, live_deck, lead_teacher):
+    first, word, rating = live_deck.items.order_by("position")
+    for choice in (1, 1, 0):
+        post_json(client, live_deck, {"type": "answer", "item": first.pk, "choice": choice},
+                  uuid.uuid4())  # fmt: skip
+    services.control_deck(deck=live_deck, action="next")
+    post_json(
+        client, live_deck, {"type": "answer", "item": word.pk, "text": "Squeeze"}, uuid.uuid4()
+    )
+    services.move_item(item=rating, offset=-1)
+    client.force_login(lead_teacher)
+    response = client.get(reverse("live:deck-export", kwargs={"pk": live_deck.pk}))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Disposition"] == f'attachment; filename="live-{live_deck.code}.csv"'
+    assert rows[0] == ["item", "prompt", "answer", "correct", "live", "afterwards"]
+    assert rows[1:3] == [
+        ["1", "Which valve?", "Mitral", "", "1", "0"],
+        ["1", "Which valve?", "Aortic", "yes", "2", "0"],
+    ]
+    assert [r[:3] for r in rows[3:]] == [
+        ["2", "How clear was this?", str(n)] for n in range(1, 6)
+    ] + [["3", "One word for the heart", "squeeze"]]
+    assert rows[-1][4] == "1"
+
+
 def test_wrong_answer_to_keyed_bank_question_enters_members_review_queue(client, session, member):
     question = make_question()  # option 0 is keyed
     deck = services.create_deck(session=session, title="Bank")
