@@ -5,6 +5,7 @@ and third-party clients' tests share one definition of a valid message.
 """
 
 import json
+import math
 import re
 import time
 import unicodedata
@@ -127,6 +128,18 @@ def count_words(texts: Iterable[str], limit: int = 40) -> list[list]:
     """[[word, n], …] most frequent first, ties alphabetically."""
     counts = Counter(k for k in (word_key(t) for t in texts) if k)
     return [[w, n] for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+WORD_SIZES = 5
+
+
+def word_size(count: int, most: int) -> int:
+    """A word's size in a word cloud, 1 (rare) to WORD_SIZES (as frequent as the top word), by
+    the square root of its share of the top word's count: a cloud of one popular word and many
+    single ones keeps the single ones readable."""
+    if most <= 0 or count <= 0:
+        return 1
+    return 1 + round((WORD_SIZES - 1) * math.sqrt(min(count, most) / most))
 
 
 def counts_for(choices: Iterable[tuple[int, int]], n_options: int) -> list[int]:

@@ -1,5 +1,7 @@
 from django import template
 
+from nearpeer.live.protocol import word_size as _word_size
+
 register = template.Library()
 
 
@@ -25,3 +27,9 @@ def option_label(item, index: int) -> str:
 def seek_url(player, seconds: int) -> str:
     """The embedded recording's source started at `seconds` (see live.embeds.Player)."""
     return player.seek_url(seconds)
+
+
+@register.filter
+def word_size(count: int, most: int) -> int:
+    """{{ n|word_size:most }}: 1-5, see protocol.word_size."""
+    return _word_size(int(count), int(most or 0))

@@ -380,3 +380,16 @@ def test_ended_deck_links_each_item_to_its_moment_in_the_recording(client, sessi
     html = client.get(reverse("live:participate", kwargs={"code": deck.code})).content.decode()
     link = reverse("teaching:material-open", kwargs={"pk": recording.pk}) + "#t=750"
     assert f'href="{link}"' in html and "Watch from 12:30" in html
+
+
+def test_the_word_cloud_sizes_words_by_how_often_they_came(client, live_deck, lead_teacher):
+    word = live_deck.items.get(kind=ItemKind.WORDCLOUD)
+    services.control_deck(deck=live_deck, action="goto", item_id=word.pk)
+    for text in ["Squeeze"] * 4 + ["pump"]:
+        post_json(
+            client, live_deck, {"type": "answer", "item": word.pk, "text": text}, uuid.uuid4()
+        )
+    client.force_login(lead_teacher)
+    page = client.get(reverse("live:deck-present", kwargs={"pk": live_deck.pk})).content.decode()
+    assert '<li data-size="5"><span class="live-word">squeeze</span>' in page
+    assert '<li data-size="3"><span class="live-word">pump</span>' in page

@@ -8,6 +8,7 @@ import pytest
 
 from nearpeer.live import services
 from nearpeer.live.protocol import (
+    WORD_SIZES,
     ProtocolError,
     TokenBucket,
     count_words,
@@ -15,6 +16,7 @@ from nearpeer.live.protocol import (
     decode,
     parse_answer,
     parse_item_spec,
+    word_size,
 )
 
 
@@ -116,3 +118,9 @@ def test_connect_snapshots_are_built_once_per_deck_whatever_the_crowd(
     assert first == services.snapshot(live_deck, participant=people[0])
     assert isinstance(texts[-1], ProtocolError) and texts[-1].code == "unknown_deck"
     assert services.decks_by_code([live_deck.code.lower(), "NOSUCH"]) == [live_deck, None]
+
+
+def test_word_cloud_sizes_grow_with_the_square_root_of_the_share():
+    assert [word_size(n, 16) for n in (16, 9, 4, 1, 0)] == [WORD_SIZES, 4, 3, 2, 1]
+    assert word_size(3, 3) == WORD_SIZES  # every word as frequent as the top one
+    assert word_size(5, 0) == 1

@@ -140,8 +140,11 @@
     if (showBars && results.words && (!results.counts || results.counts.length === 0)) {
       var words = el("ul", "live-words");
       words.setAttribute("aria-label", "Most frequent answers");
+      // Sizes as protocol.word_size: 1-5 by the square root of the share of the top word.
+      var most = results.words.length ? results.words[0][1] : 0;
       results.words.forEach(function (pair) {
         var li = el("li");
+        li.dataset.size = most > 0 ? 1 + Math.round(4 * Math.sqrt(Math.min(pair[1], most) / most)) : 1;
         li.appendChild(el("span", "live-word", pair[0]));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(el("span", "muted", String(pair[1])));
