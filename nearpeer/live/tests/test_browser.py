@@ -114,7 +114,8 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             screen.get_by_role("heading", name="One word for systole").wait_for()
             screen.get_by_text("3 answers").wait_for()
 
-            presenter.get_by_role("button", name="Next").click()
+            # A clicker's "next" (or the right arrow) on the projected full-screen view.
+            screen.keyboard.press("PageDown")
             for phone, rating in zip(pages, ["4", "5", "4"], strict=True):
                 phone.get_by_role("heading", name="How clear was this?").wait_for()
                 phone.get_by_role("button", name=rating, exact=True).click()

@@ -141,6 +141,26 @@
     });
   }
 
+  // Keys, and the clickers that send them (PageDown/PageUp, arrows), drive the deck from either
+  // view: a teacher projecting the full-screen results can move on without going back to the
+  // presenter page. Not while typing, nor with a modifier (browser shortcuts stay theirs).
+  var KEYS = {
+    ArrowRight: "next", PageDown: "next", n: "next", N: "next",
+    ArrowLeft: "previous", PageUp: "previous", p: "previous", P: "previous",
+    r: "reveal", R: "reveal", s: "show_results", S: "show_results",
+    h: "hide_results", H: "hide_results", o: "open", O: "open", c: "close", C: "close"
+  };
+  document.addEventListener("keydown", function (event) {
+    var action = KEYS[event.key];
+    if (!action || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    event.preventDefault();
+    if (socket.send({ type: "control", action: action, ref: L.randomRef() })) return;
+    var button = root.querySelector('button[data-action="' + action + '"]:not([data-item])');
+    if (button) button.click(); // the presenter page's form, posted as usual
+    else statusEl.textContent = "Keys need the live connection: reconnecting.";
+  });
+
   var fullscreen = document.getElementById("live-fullscreen");
   if (fullscreen && document.documentElement.requestFullscreen) {
     fullscreen.hidden = false;
