@@ -620,7 +620,12 @@ def item_image(request, pk: int):
         shown = deck.is_ended or (deck.is_live and deck.current_item_id == item.pk)
         if not shown:
             raise Http404("No such image.")
-    response = FileResponse(item.image.open("rb"), content_type=item.image_type)
+    try:
+        stream = item.image.open("rb")
+    except OSError as exc:  # gone from storage (a bank image removed since, say)
+        logger.warning("live: image of item %s unreadable: %s", item.pk, exc)
+        raise Http404("No such image.") from exc
+    response = FileResponse(stream, content_type=item.image_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'"
     # The URL names the file (Item.image_url), so a browser may keep it; private: it is checked.

@@ -163,3 +163,10 @@ def test_teacher_adds_an_item_with_an_image_through_the_form(client, deck, lead_
     client.post(edit, {"prompt": "Describe it", "image_alt": "A CXR", "remove_image": "on"})
     item.refresh_from_db()
     assert not item.image
+
+
+def test_an_image_gone_from_storage_is_a_404_not_an_error(client, live_deck, lead_teacher):
+    item = ecg_item(live_deck)
+    item.image.storage.delete(item.image.name)
+    client.force_login(lead_teacher)
+    assert client.get(item.image_url).status_code == 404
