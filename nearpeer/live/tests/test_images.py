@@ -170,3 +170,14 @@ def test_an_image_gone_from_storage_is_a_404_not_an_error(client, live_deck, lea
     item.image.storage.delete(item.image.name)
     client.force_login(lead_teacher)
     assert client.get(item.image_url).status_code == 404
+
+
+def test_a_phone_fetches_the_open_items_image_with_one_query(
+    client, live_deck, django_assert_num_queries
+):
+    """A room's phones all fetch the image when the item opens: one query each."""
+    item = ecg_item(live_deck)
+    services.control_deck(deck=live_deck, action="goto", item_id=item.pk)
+    with django_assert_num_queries(1):
+        response = client.get(item.image_url)
+    assert response.status_code == 200
