@@ -23,6 +23,8 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from nearpeer.core.images import image_upload_problem
+from nearpeer.notifications.models import Category
+from nearpeer.notifications.services import notify
 from nearpeer.questions.models import Question
 from nearpeer.questions.services import add_to_review_queue
 
@@ -890,6 +892,8 @@ def ask_question(*, deck: Deck, text: str) -> AudienceQuestion:
     if deck.status == DeckStatus.READY:
         raise ProtocolError("not_open", "Questions open when the session starts.")
     question = AudienceQuestion.objects.create(deck=deck, text=text, asked_after=deck.is_ended)
+    if deck.is_ended:
+        _tell_teachers_of_a_late_question(deck, question)
     transaction.on_commit(
         lambda: broadcast.publish(broadcast.presenters_group(deck.pk), {"type": "live.qa_dirty"})
     )
@@ -929,6 +933,29 @@ def moderate_question(*, deck: Deck, question_id: int, action: str) -> AudienceQ
     question.save(update_fields=["status"])
     transaction.on_commit(lambda: broadcast_qa(deck))
     return question
+
+
+def _tell_teachers_of_a_late_question(deck: Deck, question: AudienceQuestion) -> None:
+    """Nobody is presenting after the session, so the session's teachers get a notification:
+    once, while questions from viewers wait (not one per question). The question's words stay
+    out of it (and out of any email): the deck page shows them."""
+    waiting = (
+        AudienceQuestion.objects.filter(
+            deck=deck, asked_after=True, status=AudienceQuestion.Status.PENDING
+        )
+        .exclude(pk=question.pk)
+        .exists()
+    )
+    if waiting:
+        return
+    notify(
+        recipients=deck.session.teachers.all(),
+        category=Category.TEACHING,
+        title=f"A question about {deck.session.title}",
+        body="Someone watching the recording asked a question. Approve it and reply in writing "
+        "on the deck page.",
+        url=deck.get_absolute_url() + "#audience-questions",
+    )
 
 
 MAX_REPLY_CHARS = 1000

@@ -7,6 +7,7 @@ from django.urls import reverse
 from nearpeer.live import services
 from nearpeer.live.models import AudienceQuestion
 from nearpeer.live.protocol import ProtocolError
+from nearpeer.notifications.models import Notification
 
 
 def test_questions_open_with_the_session_and_stay_open_beside_the_recording(deck):
@@ -106,3 +107,22 @@ def test_the_deck_page_lists_questions_waiting_for_a_moderator_first(
     client.force_login(lead_teacher)
     page = client.get(live_deck.get_absolute_url()).content.decode()
     assert page.index("New and waiting") < page.index("Popular and approved")
+
+
+def test_the_teachers_hear_of_a_viewers_question_once_while_questions_wait(live_deck, lead_teacher):
+    services.ask_question(deck=live_deck, text="Asked in the room")
+    assert Notification.objects.count() == 0  # someone is presenting
+    services.control_deck(deck=live_deck, action="end")
+    live_deck.refresh_from_db()
+    first = services.ask_question(deck=live_deck, text="Is a split S1 ever normal?")
+    services.ask_question(deck=live_deck, text="And a fixed split S2?")
+    [note] = Notification.objects.all()
+    assert note.recipient == lead_teacher
+    assert note.url == f"{live_deck.get_absolute_url()}#audience-questions"
+    assert "split" not in note.title + note.body  # the words stay on the deck page
+    # Once the teacher has dealt with them, the next viewer's question is news again.
+    services.reply_to_question(deck=live_deck, question_id=first.pk, text="Yes.")
+    second = AudienceQuestion.objects.get(text="And a fixed split S2?")
+    services.moderate_question(deck=live_deck, question_id=second.pk, action="approve")
+    services.ask_question(deck=live_deck, text="What about S4?")
+    assert Notification.objects.count() == 2
