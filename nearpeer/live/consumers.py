@@ -436,7 +436,10 @@ class PresenterConsumer(LiveConsumer):
         if not isinstance(action, str):
             raise ProtocolError("bad_request", '"action" must be a string.')
         deck = await database_sync_to_async(services.control_deck)(
-            deck=self.deck, action=action, item_id=item if isinstance(item, int) else None
+            deck=self.deck,
+            action=action,
+            item_id=item if isinstance(item, int) else None,
+            seconds=data.get("seconds"),
         )
         await self.send_json({"type": "ack", "ref": ref, "version": deck.version})
 

@@ -103,13 +103,20 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _where(v_item: str, v_deck: str) -> str:
-    """Rows the deck takes now: live with this item open, or ended (answered afterwards)."""
+def _where(v_item: str, v_deck: str, now: str) -> str:
+    """Rows the deck takes now: live with this item open and its countdown (if any) not run out,
+    or ended (answered afterwards). `now`: the database's clock, in the form closes_at is kept."""
     return (
         f"d.id = {v_deck} AND i.deck_id = d.id AND "
         f"(d.status = 'ended' OR (d.status = 'live' AND d.current_item_id = {v_item} "
-        "AND d.accepting))"
+        f"AND d.accepting AND (d.closes_at IS NULL OR d.closes_at > {now})))"
     )
+
+
+# Django keeps SQLite datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]": this compares
+# with it as text (to the millisecond); PostgreSQL compares timestamptz values.
+SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+POSTGRES_NOW = "statement_timestamp()"
 
 
 class Writer:
@@ -345,7 +352,7 @@ class PostgresWriter(Writer):
             "FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::smallint[], $5::text[]) "
             "AS v(deck_id, item_id, participant, choice, text) "
             f"JOIN {t['item']} i ON i.id = v.item_id JOIN {t['deck']} d ON d.id = i.deck_id "
-            f"WHERE {_where('v.item_id', 'v.deck_id')} "
+            f"WHERE {_where('v.item_id', 'v.deck_id', POSTGRES_NOW)} "
             "ON CONFLICT (item_id, participant) DO NOTHING RETURNING item_id, participant"
         )
 
@@ -524,7 +531,7 @@ class SqliteWriter(Writer):
                 "CASE WHEN d.status = 'ended' THEN 'after' ELSE 'live' END "
                 f"FROM (VALUES {values}) AS v "
                 f"JOIN {t['item']} i ON i.id = v.column2 JOIN {t['deck']} d ON d.id = i.deck_id "
-                f"WHERE {_where('v.column2', 'v.column1')} "
+                f"WHERE {_where('v.column2', 'v.column1', SQLITE_NOW)} "
                 "ON CONFLICT (item_id, participant) DO NOTHING RETURNING item_id, participant"
             )
             if len(self.sql_for) > 64:

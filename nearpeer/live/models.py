@@ -57,6 +57,9 @@ class Deck(models.Model):
     accepting = models.BooleanField(default=False, help_text="The current item takes answers.")
     results_visible = models.BooleanField(default=False)
     revealed = models.BooleanField(default=False)
+    # A countdown on the current item: answers are refused from this moment (by the answer
+    # INSERT itself, so on every server process), though `accepting` stays as it was.
+    closes_at = models.DateTimeField(null=True, blank=True)
     # Grows with every change participants should see; snapshots carry it.
     version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -80,6 +83,17 @@ class Deck(models.Model):
     @property
     def is_ended(self) -> bool:
         return self.status == DeckStatus.ENDED
+
+    def seconds_left(self, now=None) -> float | None:
+        """Of the current item's countdown: None without one, 0 once time is up."""
+        if self.closes_at is None:
+            return None
+        return max((self.closes_at - (now or timezone.now())).total_seconds(), 0.0)
+
+    @property
+    def takes_answers(self) -> bool:
+        """The current item is open and its countdown, if any, still running."""
+        return self.accepting and self.seconds_left() != 0
 
 
 class ItemKind(models.TextChoices):

@@ -14,6 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -449,6 +450,10 @@ def qa_list(deck: Deck, *, include_pending: bool = False) -> list[dict]:
     return [q.public_dict() for q in rows]
 
 
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 1)
+
+
 def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: bool = False) -> dict:
     """The whole state a client needs, sent on connect and after every presenter action."""
     item = deck.current_item
@@ -463,9 +468,10 @@ def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: boo
         },
         "item": item.public_dict() if item else None,
         "state": {
-            "accepting": deck.accepting,
+            "accepting": deck.takes_answers,
             "results_visible": deck.results_visible,
             "revealed": deck.revealed,
+            "closes_in": _rounded(deck.seconds_left()),
         },
         "results": None,
         "correct": None,
@@ -640,6 +646,7 @@ def _text(message: dict) -> str:
 CONTROL_ACTIONS = (
     "open",
     "close",
+    "close_in",
     "next",
     "previous",
     "goto",
@@ -650,15 +657,29 @@ CONTROL_ACTIONS = (
 )
 
 
+COUNTDOWN_SECONDS = (5, 600)
+
+
 @transaction.atomic
-def control_deck(*, deck: Deck, action: str, item_id: int | None = None) -> Deck:
+def control_deck(
+    *, deck: Deck, action: str, item_id: int | None = None, seconds: int | None = None
+) -> Deck:
     """Apply one presenter control. `open` starts the deck (first item) or reopens the current
-    item; `next`/`previous`/`goto` move and open; `end` leaves the deck answerable afterwards.
+    item; `next`/`previous`/`goto` move and open; `close_in` gives the open item `seconds` more
+    (a countdown everyone sees; answers are refused once it runs out); `end` leaves the deck
+    answerable afterwards. Every action but showing or hiding results stops a countdown.
 
     Side effects: the Deck row (version + 1); participants and presenters get a fresh snapshot
     after commit."""
     if action not in CONTROL_ACTIONS:
         raise ProtocolError("bad_request", f"Unknown action {action!r}.")
+    low, high = COUNTDOWN_SECONDS
+    if action == "close_in" and (
+        not isinstance(seconds, int) or isinstance(seconds, bool) or not low <= seconds <= high
+    ):
+        raise ProtocolError(
+            "bad_request", f'"seconds" must be a whole number from {low} to {high}.'
+        )
     deck = Deck.objects.select_for_update().get(pk=deck.pk)
     items = list(deck.items.values_list("pk", flat=True))
     if not items and action != "end":
@@ -670,7 +691,13 @@ def control_deck(*, deck: Deck, action: str, item_id: int | None = None) -> Deck
         deck.accepting, deck.results_visible, deck.revealed = True, False, False
         deck.status = DeckStatus.LIVE
 
-    if action == "open":
+    if action not in ("show_results", "hide_results"):
+        deck.closes_at = None
+    if action == "close_in":
+        if not (deck.is_live and deck.accepting and current is not None):
+            raise ProtocolError("not_open", "Open an item before starting a countdown.")
+        deck.closes_at = timezone.now() + timedelta(seconds=seconds)
+    elif action == "open":
         if current is None:
             move_to(0)
         else:
@@ -705,6 +732,7 @@ def control_deck(*, deck: Deck, action: str, item_id: int | None = None) -> Deck
             "results_visible",
             "revealed",
             "status",
+            "closes_at",
             "version",
         ]
     )
@@ -738,6 +766,8 @@ def _validate(entry: AnswerEntry, deck: Deck | None, item: Item | None) -> str:
     if deck.status == DeckStatus.ENDED:
         phase = Phase.AFTER
     elif deck.status == DeckStatus.LIVE and deck.current_item_id == item.pk and deck.accepting:
+        if deck.seconds_left() == 0:
+            raise ProtocolError("not_open", "Time is up for this one.")
         phase = Phase.LIVE
     else:
         raise ProtocolError("not_open", "This item is not open for answers.")
@@ -777,6 +807,7 @@ def store_answers(entries: Sequence[AnswerEntry]) -> list[Stored | ProtocolError
             "deck__status",
             "deck__current_item_id",
             "deck__accepting",
+            "deck__closes_at",
         )
         .in_bulk({e.item_id for e in entries})
     )
@@ -1091,8 +1122,6 @@ def results_summary(deck: Deck) -> dict:
 
 def session_for_cli(*, title: str):
     """A new teaching session starting now for `nearpeer live open`."""
-    from datetime import timedelta
-
     from nearpeer.teaching.models import Session
 
     now = timezone.now()

@@ -41,6 +41,8 @@ from .templatetags.live_tags import moment
 logger = logging.getLogger("nearpeer.live")
 PARTICIPANT_COOKIE = "np_live_device"
 HTTP_ANSWERS_PER_MINUTE = 60
+# The presenter's countdown choices, seconds (services.COUNTDOWN_SECONDS bounds any client's).
+COUNTDOWN_CHOICES = (10, 20, 30, 45, 60, 90, 120)
 STATUS_OF = {
     "bad_request": 400,
     "bad_choice": 400,
@@ -155,6 +157,7 @@ def participate(request, code: str):
         ),
         "correct": item.correct if item and deck.revealed else None,
         "paused": deck.is_live and not broadcast.layer_reachable(),
+        "seconds_left": deck.seconds_left() if deck.takes_answers else None,
         "device": "" if request.user.is_authenticated else str(device),
         # The live page's script starts from what the server knows this device answered.
         "yours": {pk: yours.value for pk, yours in answered.items()} if deck.is_live else {},
@@ -684,6 +687,8 @@ def deck_present(request, pk: int):
         "leaderboard": services.leaderboard(deck) if deck.leaderboard else None,
         "join_url": _join_url(request, deck),
         "paused": not broadcast.layer_reachable(),
+        "seconds_left": deck.seconds_left() if deck.takes_answers else None,
+        "countdown_choices": COUNTDOWN_CHOICES,
     }
     return render(request, "live/deck_present.html", context)
 
@@ -703,6 +708,7 @@ def deck_screen(request, pk: int):
         "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
         "leaderboard": services.leaderboard(deck) if deck.leaderboard and deck.revealed else None,
         "paused": not broadcast.layer_reachable(),
+        "seconds_left": deck.seconds_left() if deck.takes_answers else None,
     }
     return render(request, "live/deck_screen.html", context)
 
@@ -711,12 +717,13 @@ def deck_screen(request, pk: int):
 def deck_control(request, pk: int):
     """A presenter control as a form post (no JavaScript, or the socket is down)."""
     deck = _deck_i_run(request, pk)
-    item = request.POST.get("item")
+    item, seconds = request.POST.get("item"), request.POST.get("seconds", "")
     try:
         services.control_deck(
             deck=deck,
             action=request.POST.get("action", ""),
             item_id=int(item) if item and item.isdigit() else None,
+            seconds=int(seconds) if seconds.isdigit() and len(seconds) < 6 else None,
         )
     except ProtocolError as exc:
         messages.error(request, exc.message)

@@ -102,6 +102,34 @@
     return node;
   }
 
+  /* A snapshot's countdown (state.closes_in, seconds from when it was sent) shown in `node`,
+     ticking; `onDone` once it reaches 0. Each call replaces the node's previous countdown. */
+  function countdown(node, closesIn, onDone) {
+    if (!node) return;
+    if (node._countdown) window.clearInterval(node._countdown);
+    node._countdown = null;
+    if (closesIn === null || closesIn === undefined) {
+      node.textContent = "";
+      node.hidden = true;
+      return;
+    }
+    var deadline = Date.now() + closesIn * 1000;
+    node.hidden = false;
+    function tick() {
+      var left = Math.ceil((deadline - Date.now()) / 1000);
+      if (left > 0) {
+        node.textContent = "Closes in " + left + " s";
+        return;
+      }
+      node.textContent = "Time is up";
+      window.clearInterval(node._countdown);
+      node._countdown = null;
+      if (onDone) onDone();
+    }
+    tick();
+    if (closesIn > 0) node._countdown = window.setInterval(tick, 250);
+  }
+
   /* The item's image (snapshot item.image, item.image_alt) as a figure, or null. */
   function itemImage(item) {
     if (!item || !item.image) return null;
@@ -191,6 +219,7 @@
     renderResults: renderResults,
     renderLeaderboard: renderLeaderboard,
     itemImage: itemImage,
+    countdown: countdown,
     randomRef: randomRef
   };
 })();

@@ -113,9 +113,12 @@
   }
 
   var shownImage = { src: null, el: null };
+  var timerNode = null;
 
   function render(snapshot) {
     current = snapshot;
+    L.countdown(timerNode, null); // the previous render's, if any
+    timerNode = null;
     // A connect snapshot says whether the server has this participant's answer: it is the truth
     // (an acked answer lost in a database crash is offered again; docs/live-protocol.md §9).
     // Taken once: render() runs again on the same snapshot after an ack.
@@ -141,7 +144,16 @@
         var own = yourAnswer(item, snapshot.correct);
         if (own) itemEl.appendChild(own);
       } else if (snapshot.state.accepting) {
-        itemEl.appendChild(answerForm(item));
+        var form = answerForm(item);
+        if (typeof snapshot.state.closes_in === "number") {
+          timerNode = L.el("p", "live-countdown");
+          timerNode.setAttribute("role", "timer");
+          itemEl.appendChild(timerNode);
+          L.countdown(timerNode, snapshot.state.closes_in, function () {
+            if (form.parentNode) form.replaceWith(L.el("p", "muted", "Time is up for this one."));
+          });
+        }
+        itemEl.appendChild(form);
       } else {
         itemEl.appendChild(L.el("p", "muted", "Answers are closed for this one."));
       }

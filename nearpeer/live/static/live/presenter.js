@@ -10,6 +10,7 @@
   var statusEl = document.getElementById("live-status");
   var promptEl = document.getElementById("live-prompt");
   var imageEl = document.getElementById("live-image");
+  var countdownEl = document.getElementById("live-countdown");
   var resultsEl = document.getElementById("live-results");
   var stateEl = document.getElementById("live-deck-state");
   var questionsEl = document.getElementById("live-questions");
@@ -56,6 +57,7 @@
       stateEl.textContent = parts.join(" · ");
     }
     renderResults(snapshot.results);
+    L.countdown(countdownEl, snapshot.state.accepting ? snapshot.state.closes_in : null);
     if (boardEl) {
       // The projector shows the leaderboard only once an answer is revealed.
       var showBoard = snapshot.leaderboard && (!isScreen || snapshot.state.revealed);
@@ -137,6 +139,8 @@
       if (!button) return;
       var message = { type: "control", action: button.dataset.action, ref: L.randomRef() };
       if (button.dataset.item) message.item = parseInt(button.dataset.item, 10);
+      var seconds = button.form && button.form.querySelector("[name=seconds]");
+      if (seconds) message.seconds = parseInt(seconds.value, 10);
       if (socket.send(message)) event.preventDefault(); // else the form posts as usual
     });
   }
