@@ -57,7 +57,9 @@
       stateEl.textContent = parts.join(" · ");
     }
     renderResults(snapshot.results);
-    L.countdown(countdownEl, snapshot.state.accepting ? snapshot.state.closes_in : null);
+    L.countdown(countdownEl, snapshot.state.accepting ? snapshot.state.closes_in : null, function () {
+      if (stateEl) stateEl.textContent = stateEl.textContent.replace("taking answers", "time is up");
+    });
     if (boardEl) {
       // The projector shows the leaderboard only once an answer is revealed.
       var showBoard = snapshot.leaderboard && (!isScreen || snapshot.state.revealed);
