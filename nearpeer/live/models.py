@@ -95,6 +95,11 @@ class Deck(models.Model):
         """The current item is open and its countdown, if any, still running."""
         return self.accepting and self.seconds_left() != 0
 
+    @property
+    def countdown(self) -> float | None:
+        """Seconds left on a running countdown of the open item, else None (pages show it)."""
+        return self.seconds_left() if self.takes_answers else None
+
 
 class ItemKind(models.TextChoices):
     CHOICE = "choice", "Multiple choice (a quiz when keyed)"
@@ -161,6 +166,15 @@ class Item(models.Model):
             "recording_at": self.recording_at_seconds,
             "image": self.image_url,
             "image_alt": self.image_alt if self.image else "",
+        }
+
+    @property
+    def picture(self) -> dict:
+        """The image fields, to carry over to another item (the file is shared, never copied)."""
+        return {
+            "image": self.image.name,
+            "image_type": self.image_type,
+            "image_alt": self.image_alt,
         }
 
     @property

@@ -188,9 +188,7 @@ def copy_deck(*, deck: Deck, session, title: str = "", by=None) -> Deck:
             options=list(item.options),
             correct=item.correct,
             question_id=item.question_id,
-            image=item.image.name,
-            image_type=item.image_type,
-            image_alt=item.image_alt,
+            **item.picture,
         )
         for item in deck.items.order_by("position")
     )
@@ -268,9 +266,7 @@ def update_item(
         "options": list(options),
         "correct": correct,
         "recording_at_seconds": recording_at_seconds,
-        "image": item.image.name,
-        "image_type": item.image_type,
-        "image_alt": item.image_alt,
+        **item.picture,
     }
     if item.kind != ItemKind.QUESTION:
         if image:

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.forms import add_service_errors
 from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Material, Session
 
@@ -157,7 +158,7 @@ def participate(request, code: str):
         ),
         "correct": item.correct if item and deck.revealed else None,
         "paused": deck.is_live and not broadcast.layer_reachable(),
-        "seconds_left": deck.seconds_left() if deck.takes_answers else None,
+        "seconds_left": deck.countdown,
         "device": "" if request.user.is_authenticated else str(device),
         # The live page's script starts from what the server knows this device answered.
         "yours": {pk: yours.value for pk, yours in answered.items()} if deck.is_live else {},
@@ -483,7 +484,7 @@ def item_create(request, pk: int):
                 image_alt=data["image_alt"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Item added.")
             return redirect(deck)
@@ -494,15 +495,6 @@ def item_create(request, pk: int):
         {"deck": deck, "comparisons": [services.compare_phases(i) for i in items], "form": form},
         status=400,
     )
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: by field where it names one of the form's."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -519,7 +511,7 @@ def deck_edit(request, pk: int):
                 allow_anonymous=form.cleaned_data["allow_anonymous"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Deck saved.")
             return redirect(deck)
@@ -595,7 +587,7 @@ def item_edit(request, pk: int):
                 remove_image=data.get("remove_image", False),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Item saved.")
             return redirect(deck)
@@ -687,7 +679,7 @@ def deck_present(request, pk: int):
         "leaderboard": services.leaderboard(deck) if deck.leaderboard else None,
         "join_url": _join_url(request, deck),
         "paused": not broadcast.layer_reachable(),
-        "seconds_left": deck.seconds_left() if deck.takes_answers else None,
+        "seconds_left": deck.countdown,
         "countdown_choices": COUNTDOWN_CHOICES,
     }
     return render(request, "live/deck_present.html", context)
@@ -708,7 +700,7 @@ def deck_screen(request, pk: int):
         "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
         "leaderboard": services.leaderboard(deck) if deck.leaderboard and deck.revealed else None,
         "paused": not broadcast.layer_reachable(),
-        "seconds_left": deck.seconds_left() if deck.takes_answers else None,
+        "seconds_left": deck.countdown,
     }
     return render(request, "live/deck_screen.html", context)
 

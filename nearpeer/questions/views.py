@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core.cache import fragment
+from nearpeer.core.forms import add_service_errors
 from nearpeer.core.jobs import start_job
 from nearpeer.members.models import fragments_with_roles
 
@@ -320,7 +321,7 @@ def question_practise(request, pk: int):
                     source="queue" if from_queue else "practice",
                 )  # fmt: skip
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
             else:
                 return redirect("questions:attempt-detail", pk=attempt.pk)
     context = {
@@ -952,14 +953,6 @@ def _marked_options(version, mask: int) -> list[dict]:
 # --- Tags --------------------------------------------------------------------------------------
 
 
-def _form_errors_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @require_http_methods(["GET", "POST"])
 def tag_list(request):
     if not can_manage_tags(request.user):
@@ -969,7 +962,7 @@ def tag_list(request):
         try:
             tag = services.create_tag(**form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{tag.get_kind_display()} tag “{tag.name}” created.")
             return redirect("questions:tag-list")
@@ -1000,7 +993,7 @@ def tag_edit(request, pk: int):
         try:
             services.rename_tag(tag=tag, name=rename.cleaned_data["name"])
         except ValidationError as exc:
-            _form_errors_from(rename, exc)
+            add_service_errors(rename, exc)
         else:
             messages.success(request, f"Renamed to “{tag.name}”.")
             return redirect("questions:tag-list")
@@ -1009,7 +1002,7 @@ def tag_edit(request, pk: int):
         try:
             moved = services.merge_tags(source=tag, target=target)
         except ValidationError as exc:
-            _form_errors_from(merge, exc)
+            add_service_errors(merge, exc)
         else:
             messages.success(
                 request,
