@@ -8,8 +8,10 @@ latency there. So the socket path stores answers itself, from the loop:
 - PostgreSQL: asyncpg connections of the loop's own (one per batch in flight, at most
   PostgresWriter.max_in_flight per event loop, and a spare for presenters' recounts; opened and
   primed as a deck's first participant joins; no transaction block: each statement commits),
-  one prepared ``INSERT … SELECT … FROM unnest(…) JOIN live_deck … ON CONFLICT DO NOTHING
-  RETURNING``; the loop waits for the network, not for a thread. Django itself stays on psycopg.
+  two prepared statements on each: ``INSERT … SELECT … FROM live_item JOIN live_deck … ON
+  CONFLICT DO NOTHING RETURNING`` with one answer's values as parameters, for a batch of one
+  (what a spread of answers is), and the same over ``unnest(…)`` of arrays for larger batches;
+  the loop waits for the network, not for a thread. Django itself stays on psycopg.
 - SQLite: a sqlite3 connection of the loop's own; one INSERT of a batch takes well under a
   millisecond in-process, less than the hop it replaces. It waits at most BUSY_TIMEOUT for
   the write lock and otherwise leaves the batch to the ORM path. It never checkpoints the WAL
@@ -49,6 +51,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 # Imported with the module, not at the first answer: the import takes 0.1-0.2 s of CPU, which
@@ -321,6 +324,13 @@ def _hang_up(conn, loop: asyncio.AbstractEventLoop) -> None:
             own.shutdown(socket.SHUT_RDWR)
 
 
+class Prepared(NamedTuple):
+    """The answer INSERT prepared on one connection, in its two shapes."""
+
+    one: object  # an asyncpg PreparedStatement: one answer, scalar parameters
+    many: object  # the same over unnest() of five arrays, for a batch
+
+
 class PostgresWriter(Writer):
     """asyncpg connections of the loop's own, each with the answer INSERT prepared on it.
 
@@ -341,10 +351,21 @@ class PostgresWriter(Writer):
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.get_running_loop()
-        # (connection, its prepared INSERT) pairs not in use.
+        # (connection, its Prepared) pairs not in use.
         self.idle: list = []
         self.opened = 0
         t = _tables()
+        # A batch of one, the spread's usual batch, as scalar parameters: the unnest() form of
+        # the same row cost 0.06-0.07 ms more at p50 and 0.1 ms more at p99 (2,000 one-row
+        # INSERTs of each, alternating in random order, asyncpg on uvloop, 1 December).
+        self.sql_one = (
+            f"INSERT INTO {t['answer']} (item_id, participant, choice, text, phase) "  # noqa: S608
+            "SELECT i.id, $3::uuid, $4::smallint, $5::text, "
+            "CASE WHEN d.status = 'ended' THEN 'after' ELSE 'live' END "
+            f"FROM {t['item']} i JOIN {t['deck']} d ON d.id = i.deck_id "
+            f"WHERE i.id = $2::bigint AND {_where('$2::bigint', '$1::bigint', POSTGRES_NOW)} "
+            "ON CONFLICT (item_id, participant) DO NOTHING RETURNING item_id, participant"
+        )
         self.sql = (
             f"INSERT INTO {t['answer']} (item_id, participant, choice, text, phase) "  # noqa: S608
             "SELECT v.item_id, v.participant, v.choice, v.text, "
@@ -410,7 +431,9 @@ class PostgresWriter(Writer):
             if settings.NEARPEER_LIVE_ASYNC_COMMIT:
                 # See the module docstring.
                 await conn.execute("SET synchronous_commit TO off")
-            insert = await conn.prepare(self.sql)
+            insert = Prepared(
+                one=await conn.prepare(self.sql_one), many=await conn.prepare(self.sql)
+            )
             await self._prime(conn, insert, item_id)
         except BaseException:  # cancelled too: the connection is in an unknown state
             conn.terminate()
@@ -418,14 +441,16 @@ class PostgresWriter(Writer):
         self.opened += 1
         return conn, insert
 
-    async def _prime(self, conn, insert, item_id: int | None) -> None:
+    async def _prime(self, conn, insert: Prepared, item_id: int | None) -> None:
         """Do once, now, what a new backend otherwise does at the first answer it stores, with
         the answers behind that one waiting: plan the INSERT and open its tables and indexes
         (the statement run with no rows), and prepare the foreign key's check (an answer to
         `item_id` inserted, checked at once and rolled back: nothing is stored). A new
         connection's first INSERT took 1.2 ms against 0.45 ms for the next ones when idle, and
         3-5 ms as a room's first answers arrived together (bench/live_load.py --trace)."""
-        await insert.fetch([], [], [], [], [])
+        await insert.many.fetch([], [], [], [], [])
+        # Deck and item 0 do not exist: planned and run, nothing stored.
+        await insert.one.fetch(0, 0, uuid.UUID(int=0), None, "")
         if item_id is None:
             return
         transaction = conn.transaction()
@@ -462,13 +487,17 @@ class PostgresWriter(Writer):
     async def _insert(self, entries):
         conn, insert = await self._connect()
         try:
-            rows = await insert.fetch(
-                [e.deck_id for e in entries],
-                [e.item_id for e in entries],
-                [e.participant for e in entries],
-                [e.choice for e in entries],
-                [e.text for e in entries],
-            )
+            if len(entries) == 1:
+                e = entries[0]
+                rows = await insert.one.fetch(e.deck_id, e.item_id, e.participant, e.choice, e.text)
+            else:
+                rows = await insert.many.fetch(
+                    [e.deck_id for e in entries],
+                    [e.item_id for e in entries],
+                    [e.participant for e in entries],
+                    [e.choice for e in entries],
+                    [e.text for e in entries],
+                )
         except BaseException:  # cancelled too: the connection is in an unknown state
             conn.terminate()
             raise

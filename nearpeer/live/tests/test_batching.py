@@ -461,3 +461,52 @@ def test_a_slow_warm_up_does_not_hold_up_the_snapshot(live_deck, monkeypatch):
 
     snapshot, pending, warmed = run(scenario())
     assert (snapshot["type"], pending, warmed) == ("snapshot", True, True)
+
+
+def test_the_one_answer_insert_and_the_batch_insert_take_the_same_rows(live_deck):
+    """The fast path's INSERT has two shapes (one answer, what a spread's batches are; and a
+    batch): each stores an answer only to the item open in a live deck, or to any item of an
+    ended deck (phase "after"), and only for the deck the answer names."""
+    ended = conftest_make_deck(live_deck.session)
+    services.control_deck(deck=ended, action="end")
+    open_item, later_item = live_deck.items.order_by("position")[:2]
+    ended_item = ended.items.get(position=1)
+    cases = {
+        "open item": (live_deck.pk, open_item.pk, True),
+        "item not open": (live_deck.pk, later_item.pk, False),
+        "ended deck": (ended.pk, ended_item.pk, True),
+        "another deck's item": (live_deck.pk, ended_item.pk, False),
+        "no such item": (live_deck.pk, 10**9, False),
+    }
+
+    def entries() -> dict[str, services.AnswerEntry]:
+        return {
+            name: services.AnswerEntry(
+                deck_id=deck_id, item_id=item_id, participant=uuid.uuid4(), choice=0
+            )
+            for name, (deck_id, item_id, _) in cases.items()
+        }
+
+    alone, together = entries(), entries()
+
+    async def scenario():
+        writer = fastpath.writer()
+        one_by_one = set()
+        for entry in alone.values():
+            one_by_one |= await writer._insert([entry])
+        return one_by_one, await writer._insert(list(together.values()))
+
+    one_by_one, batch = run(scenario())
+    for name, (_, _, taken) in cases.items():
+        assert ((alone[name].item_id, alone[name].participant) in one_by_one) is taken, name
+        assert ((together[name].item_id, together[name].participant) in batch) is taken, name
+    phases = dict(Answer.objects.values_list("participant", "phase"))
+    for made in (alone, together):
+        assert phases[made["open item"].participant] == "live"
+        assert phases[made["ended deck"].participant] == "after"
+    assert len(phases) == 4
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_one_answer_insert_and_the_batch_insert_take_the_same_rows(live_deck):
+    test_the_one_answer_insert_and_the_batch_insert_take_the_same_rows(live_deck)
