@@ -4,6 +4,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from nearpeer.core.files import open_or_404
 from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Session
 
@@ -242,7 +243,7 @@ def attachment_download(request, pk: int):
     if attachment.resource.status == Status.PUBLISHED:
         services.record_download(resource=attachment.resource)
     response = FileResponse(
-        attachment.file.open("rb"),
+        open_or_404(attachment.file),
         as_attachment=True,
         filename=attachment.download_name,
         content_type=attachment.content_type,

@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, When
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.files import inline_response, open_or_404
 from nearpeer.core.forms import add_service_errors
 from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Material, Session
@@ -615,17 +616,10 @@ def item_image(request, pk: int):
         shown = deck.is_ended or (deck.is_live and deck.current_item_id == item.pk)
         if not shown:
             raise Http404("No such image.")
-    try:
-        stream = item.image.open("rb")
-    except OSError as exc:  # gone from storage (a bank image removed since, say)
-        logger.warning("live: image of item %s unreadable: %s", item.pk, exc)
-        raise Http404("No such image.") from exc
-    response = FileResponse(stream, content_type=item.image_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
     # The URL names the file (Item.image_url), so a browser may keep it; private: it is checked.
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return inline_response(
+        open_or_404(item.image), content_type=item.image_type, cache_control="private, max-age=3600"
+    )
 
 
 @require_POST

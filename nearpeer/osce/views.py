@@ -8,6 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from nearpeer.core.files import inline_response, open_or_404
 from nearpeer.members.models import User
 from nearpeer.members.permissions import is_committee
 
@@ -161,10 +162,7 @@ def station_image(request, pk):
     station = get_object_or_404(Station, pk=pk)
     if not can_see_image(request.user, station):
         raise Http404
-    response = FileResponse(station.image.open("rb"), content_type=station.image_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return inline_response(open_or_404(station.image), content_type=station.image_type)
 
 
 @require_POST

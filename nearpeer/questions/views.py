@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core.cache import fragment
+from nearpeer.core.files import inline_response, open_or_404
 from nearpeer.core.forms import add_service_errors
 from nearpeer.core.jobs import start_job
 from nearpeer.members.models import fragments_with_roles
@@ -497,10 +498,7 @@ def version_image(request, pk: int):
     published = version.pk == question.published_version_id
     if not (published or is_author(request.user, question) or is_reviewer(request.user)):
         raise Http404
-    response = FileResponse(version.image.open("rb"), content_type=version.image_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return inline_response(open_or_404(version.image), content_type=version.image_type)
 
 
 @require_GET
@@ -522,7 +520,7 @@ def version_file(request, pk: int, index: int):
     attachment = attachments[index]
     is_image = attachment["content_type"].startswith("image/")
     response = FileResponse(
-        default_storage.open(attachment["path"], "rb"),
+        open_or_404(storage=default_storage, name=attachment["path"]),
         content_type=attachment["content_type"],
         as_attachment=not is_image,
         filename=attachment["name"],

@@ -150,3 +150,6 @@ def test_accepted_files_have_their_text_read_and_are_served_as_downloads(
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     draft.refresh_from_db()
     assert draft.download_count == 1
+    pdf.file.storage.delete(pdf.file.name)
+    response = client.get(reverse("library:attachment-download", kwargs={"pk": pdf.pk}))
+    assert response.status_code == 404

@@ -501,3 +501,7 @@ def test_station_image_checked_by_content_and_shown_only_to_examiner_side(client
     for user in (cand, UserFactory()):
         client.force_login(user)
         assert client.get(url).status_code == 404
+    # A file the database names but storage no longer has: a 404 even for the examiner.
+    station.image.storage.delete(station.image.name)
+    client.force_login(exam)
+    assert client.get(url).status_code == 404
