@@ -31,6 +31,12 @@ each answer to the bench database (one prepared one-row INSERT on one of two con
 its ack. Its ratio to the bare server is the least that acking after a commit costs on this
 machine, whatever the server; Nearpeer's spread ack is to be read against it.
 
+Every process of the run collects garbage as Nearpeer's server does (nearpeer.asgi.tune_gc: start-up
+objects frozen, a young threshold of 50,000), and the load generator not at all while it times
+a round (it collects between rounds); the report prints its pauses per round, which should be 0.
+--bare-default-gc leaves the bare servers on CPython's defaults, as the bench ran before
+1 December.
+
 --trace DIR serves Nearpeer through bench/live_trace.py and prints, per stage of an answer
 (received, queued, batch started, committed, resumed, ack sent, ack received by the client),
 p50 / p99 and the mean over the slowest 1 %, with the loop's lag, GC pauses, batch sizes and the
@@ -41,6 +47,7 @@ after the run: the least an ack after commit can cost at that moment.
 import argparse
 import asyncio
 import collections
+import gc
 import json
 import math
 import os
@@ -61,6 +68,24 @@ ROOT = Path(__file__).resolve().parent.parent
 # The live server's options from docs/deployment.md (a later --uvicorn-arg of the same option wins).
 DEPLOYMENT_ARGS = ["--ws-per-message-deflate", "false"]
 PRESENTER_INTERVAL = 0.25
+# The bare servers' and the load generator's garbage collectors, tuned as Nearpeer's server
+# process is (nearpeer.asgi.tune_gc), so that no process of the run works with a handicap the
+# others lack (--bare-default-gc leaves the bare servers on CPython's defaults).
+GC_YOUNG_THRESHOLD = 50_000
+# The load generator's own garbage collections, (perf_counter at the end, seconds, generation):
+# a pause in the client delays every answer it is timing, whichever server is measured.
+CLIENT_GC: list[tuple[float, float, int]] = []
+_gc_started: list[float] = []
+
+
+def _log_client_gc(phase: str, info: dict) -> None:
+    if phase == "start":
+        _gc_started[:] = [time.perf_counter()]
+    elif _gc_started:
+        now = time.perf_counter()
+        CLIENT_GC.append((now, now - _gc_started[0], info["generation"]))
+
+
 QUIET = 0.05
 OPTIONS = ["A", "B", "C", "D"]
 
@@ -68,7 +93,9 @@ OPTIONS = ["A", "B", "C", "D"]
 # --- The bare server ----------------------------------------------------------------------------
 
 
-async def serve_bare(port: int, database_url: str | None = None, sync_commit: bool = False) -> None:
+async def serve_bare(
+    port: int, database_url: str | None = None, sync_commit: bool = False, default_gc: bool = False
+) -> None:
     """Counts answers per item in memory (once per participant), acks them, and pushes
     coalesced results to presenters. Nothing else: the floor for this protocol in Python.
 
@@ -172,6 +199,10 @@ async def serve_bare(port: int, database_url: str | None = None, sync_commit: bo
             presenters.discard(ws)
 
     async with websockets.serve(handler, "127.0.0.1", port, max_queue=None):
+        if not default_gc:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         print("ready", flush=True)
         await asyncio.Future()
 
@@ -368,6 +399,11 @@ async def drive(
     started = time.perf_counter()
     connect_times = await asyncio.gather(*(connect(p) for p in people))
     connect_wall = time.perf_counter() - started
+    # The load generator's collector, tuned as the servers' are: its sockets and participants
+    # live as long as the run, and a collection of them in a burst paused every answer being
+    # timed (up to 183 ms, 1 December, before this).
+    gc.collect()
+    gc.freeze()
     await asyncio.sleep(0.5)
     rng = random.Random(7)
     result = {"server": name, "n": n, "connect_wall_s": connect_wall}
@@ -381,7 +417,9 @@ async def drive(
         tallies: list[float] = []
         totals_ok, counts_ok = True, True
         cpu_before = cpu_seconds(pid)
+        client_gc: list[str] = []
         for round_ in range(rounds):
+            round_started = time.perf_counter()
             item = presenter.current
             choices = [rng.randrange(len(OPTIONS)) for _ in people]
             presenter.want[item] = n
@@ -394,9 +432,17 @@ async def drive(
 
             delays = [rng.uniform(0, spread) if scenario == "spread" else 0.0 for _ in people]
             print(f"{name}: {scenario} round {round_ + 1} of {rounds} starts", flush=True)
-            outcomes = await asyncio.gather(
-                *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
-            )
+            # No collection in the load generator while it times answers (a young one still came
+            # once per burst, 30-46 ms, with the tuned threshold); it runs between rounds.
+            gc.disable()
+            try:
+                outcomes = await asyncio.gather(
+                    *(one(p, c, d) for p, c, d in zip(people, choices, delays, strict=True))
+                )
+            finally:
+                gc.enable()
+            pauses = [d * 1000 for at, d, _ in CLIENT_GC if at >= round_started]
+            client_gc.append(f"{len(pauses)} (max {max(pauses):.1f} ms)" if pauses else "0")
             mine = [lat for lat, msg in outcomes if msg["type"] == "ack"]
             acked += mine
             round_p99.append(pct(mine, 0.99) * 1000 if mine else float("nan"))
@@ -431,6 +477,7 @@ async def drive(
             "ack_p99_ms": pct(acked, 0.99) * 1000 if acked else float("nan"),
             "ack_mean_ms": statistics.fmean(acked) * 1000 if acked else float("nan"),
             "ack_p99_per_round_ms": round_p99,
+            "client_gc_per_round": client_gc,
             # One sample per round: the median is the figure, every round is printed.
             "tally_ms": statistics.median(tallies),
             "tallies_ms": tallies,
@@ -604,6 +651,12 @@ def main() -> None:
         help="PostgreSQL: also run the bare server committing each answer before its ack (a "
         "third row, bare+commit): the floor for any server that acks after a commit",
     )
+    parser.add_argument(
+        "--bare-default-gc",
+        action="store_true",
+        help="run the bare servers with CPython's default garbage collector settings (as the "
+        "bench did before 1 December) instead of Nearpeer's",
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-bare-db", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -612,10 +665,14 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.serve_bare:
-        asyncio.run(serve_bare(args.serve_bare, args.serve_bare_db, args.sync_commit))
+        asyncio.run(
+            serve_bare(args.serve_bare, args.serve_bare_db, args.sync_commit, args.bare_default_gc)
+        )
         return
     if args.bare_commit and not args.database_url:
         parser.error("--bare-commit needs --database-url")
+    gc.callbacks.append(_log_client_gc)
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
     processes = []
     with tempfile.TemporaryDirectory(prefix="nearpeer-live-bench-") as var_dir:
@@ -643,13 +700,16 @@ def main() -> None:
                 "--workers", str(args.workers), *DEPLOYMENT_ARGS, *args.uvicorn_arg,
             ]  # fmt: skip
             processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
+            gc_flag = ["--bare-default-gc"] if args.bare_default_gc else []
             processes.append(
-                subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port)])
+                subprocess.Popen(
+                    [sys.executable, __file__, "--serve-bare", str(bare_port), *gc_flag]
+                )
             )
             if args.bare_commit:
                 commit_port = free_port()
                 command = [sys.executable, __file__, "--serve-bare", str(commit_port),
-                           "--serve-bare-db", args.database_url]  # fmt: skip
+                           "--serve-bare-db", args.database_url, *gc_flag]  # fmt: skip
                 if args.sync_commit:
                     command.append("--sync-commit")
                 processes.append(subprocess.Popen(command))
@@ -666,7 +726,9 @@ def main() -> None:
             print(f"N={args.n}, spread {args.spread:g} s, {args.rounds} round(s) each; "
                   f"Nearpeer on {db}, {layer}, "
                   f"{args.workers} uvicorn worker(s) {options}; "
-                  f"client deflate {CLIENT['compression'] or 'off'}; {os.cpu_count()} CPUs, "
+                  f"client deflate {CLIENT['compression'] or 'off'}; bare servers' GC "
+                  f"{'CPython default' if args.bare_default_gc else 'tuned as Nearpeer'}; "
+                  f"{os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f} at start")  # fmt: skip
             results = {}
             # With one worker uvicorn serves in the process it started in: its CPU is countable.
@@ -820,6 +882,8 @@ def report(results: list[dict], floor: dict | None = None) -> None:
             print(f"{scenario:8} {r['server']:11} tally per round ms: {rounds}")
             acks = ", ".join(f"{t:.1f}" for t in r[scenario]["ack_p99_per_round_ms"])
             print(f"{scenario:8} {r['server']:11} ack p99 per round ms: {acks}")
+            gcs = ", ".join(r[scenario].get("client_gc_per_round", []))
+            print(f"{scenario:8} {r['server']:11} load generator's GC pauses per round: {gcs}")
         for r in results:
             if r[scenario]["not_acked"]:
                 print(f"{scenario:8} {r['server']:11} not acked: {r[scenario]['not_acked']}")
