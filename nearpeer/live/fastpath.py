@@ -356,7 +356,7 @@ class PostgresWriter(Writer):
         self.opened = 0
         t = _tables()
         # A batch of one, the spread's usual batch, as scalar parameters: the unnest() form of
-        # the same row cost 0.06-0.07 ms more at p50 and 0.1 ms more at p99 (2,000 one-row
+        # the same row cost 0.06 ms more at p50 and 0.08-0.1 ms more at p99 (2,000 one-row
         # INSERTs of each, alternating in random order, asyncpg on uvloop, 1 December).
         self.sql_one = (
             f"INSERT INTO {t['answer']} (item_id, participant, choice, text, phase) "  # noqa: S608
