@@ -2,7 +2,9 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
+from django.db import connections
 
 from nearpeer.live import broadcast, fastpath, services
 from nearpeer.live.models import ItemKind
@@ -25,6 +27,10 @@ def _fresh_layer():
     yield
     channel_layers.backends.clear()
     fastpath.close_all()
+    # database_sync_to_async runs on asgiref's one database thread, which outlives the test: its
+    # Django connections are closed here, or the last one kept the test database open when
+    # pytest-django came to drop it ("is being accessed by other users").
+    run(sync_to_async(connections.close_all, thread_sensitive=True)())
 
 
 @pytest.fixture
