@@ -44,6 +44,17 @@ def inline_response(stream: IO, *, content_type: str, cache_control: str = "") -
     return response
 
 
+def download_response(
+    content: bytes | str, filename: str, content_type: str, *, cache_control: str = ""
+) -> HttpResponse:
+    """A file made in memory (an export, a report), downloaded rather than shown."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    if cache_control:
+        response["Cache-Control"] = cache_control
+    return response
+
+
 def private_file_response(
     file: FieldFile, *, content_type: str = "", filename: str | None = None
 ) -> HttpResponse:

@@ -19,6 +19,7 @@ from nearpeer.anonymity.store import (
     pending_count,
     respondent_count,
 )
+from nearpeer.core.files import download_response
 from nearpeer.core.jobs import start_job
 from nearpeer.core.views import follow_job
 
@@ -95,12 +96,6 @@ def _lead_survey(request, slug: str) -> Survey:
 def _lead_only(request) -> None:
     if not can_run_evaluation(request.user):
         raise Http404
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_GET
@@ -356,7 +351,7 @@ def report_view(request, slug):
         # Kept for links and scripts; a large survey's file is built by a worker instead, from
         # the Download buttons (report_build).
         if _report_is_small(survey):
-            return _download(*report_file(survey, request.GET.urlencode(), fmt))
+            return download_response(*report_file(survey, request.GET.urlencode(), fmt))
         messages.info(
             request,
             "This survey is large: its file is built in the background. Press a Download button.",
@@ -424,7 +419,7 @@ def report_build(request, slug):
         messages.error(request, "Choose CSV or XLSX.")
         return redirect(back_url)
     if _report_is_small(survey):
-        return _download(*report_file(survey, query, fmt))
+        return download_response(*report_file(survey, query, fmt))
     job, created = start_job(
         kind=SURVEY_REPORT,
         key=report_job_key(survey, query, fmt),
@@ -754,7 +749,7 @@ def theme_report(request, slug):
 @require_GET
 def codes_export(request, slug):
     survey = _lead_survey(request, slug)
-    return _download(
+    return download_response(
         services.export_codes_csv(survey=survey).encode(),
         f"{survey.slug}-codes.csv",
         "text/csv; charset=utf-8",
@@ -817,7 +812,9 @@ def _coding_import_job(
 @require_GET
 def qdpx_export(request, slug):
     survey = _lead_survey(request, slug)
-    return _download(services.export_qdpx(survey=survey), f"{survey.slug}.qdpx", "application/zip")
+    return download_response(
+        services.export_qdpx(survey=survey), f"{survey.slug}.qdpx", "application/zip"
+    )
 
 
 @require_POST
@@ -874,7 +871,7 @@ def value_report(request, slug):
         )
     indicators = platform_indicators()
     if fmt in VALUE_FORMATS and not large:
-        return _download(*value_file(survey, fmt, table=table, indicators=indicators))
+        return download_response(*value_file(survey, fmt, table=table, indicators=indicators))
     return render(
         request,
         "evaluation/value_report.html",
@@ -903,7 +900,7 @@ def value_report_build(request, slug):
         return redirect("evaluation:value-report", slug=survey.slug)
     chars = survey.value_statements.aggregate(n=Sum(Length("quote")))["n"] or 0
     if chars <= DIRECT_VALUE_MAX_CHARS:
-        return _download(*value_file(survey, fmt))
+        return download_response(*value_file(survey, fmt))
     job, created = start_job(
         kind=VALUE_REPORT,
         key=value_job_key(survey, fmt),

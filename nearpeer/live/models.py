@@ -98,7 +98,8 @@ class Deck(models.Model):
     @property
     def countdown(self) -> float | None:
         """Seconds left on a running countdown of the open item, else None (pages show it)."""
-        return self.seconds_left() if self.takes_answers else None
+        left = self.seconds_left()
+        return left if self.accepting and left else None
 
 
 class ItemKind(models.TextChoices):

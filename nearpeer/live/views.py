@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from nearpeer.core.files import inline_response, open_or_404
+from nearpeer.core.files import download_response, inline_response, open_or_404
 from nearpeer.core.forms import add_service_errors
 from nearpeer.members.permissions import is_committee
 from nearpeer.teaching.models import Material, Session
@@ -758,10 +758,9 @@ def question_reply(request, pk: int):
 
 
 def _csv_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(
+        text, filename, "text/csv; charset=utf-8", cache_control="private, no-store"
+    )
 
 
 @require_GET

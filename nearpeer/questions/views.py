@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nearpeer.core.cache import fragment
-from nearpeer.core.files import inline_response, open_or_404
+from nearpeer.core.files import download_response, inline_response, open_or_404
 from nearpeer.core.forms import add_service_errors
 from nearpeer.core.jobs import start_job
 from nearpeer.members.models import fragments_with_roles
@@ -758,9 +758,9 @@ def paper_analysis(request, pk: int):
     if candidates >= settings.NEARPEER_MIN_GROUP_SIZE:
         analysis = itemstats.analyse(responses)
         if request.GET.get("format") == "csv":
-            response = HttpResponse(itemstats.to_csv(analysis), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="paper-{paper.pk}-items.csv"'
-            return response
+            return download_response(
+                itemstats.to_csv(analysis), f"paper-{paper.pk}-items.csv", "text/csv"
+            )
     return render(
         request,
         "questions/paper_analysis.html",

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nearpeer.core.files import download_response
 from nearpeer.core.jobs import start_job
 from nearpeer.members.models import User
 from nearpeer.members.permissions import is_committee
@@ -560,9 +561,7 @@ def portfolio_csv(request):
                 )
             ]
         )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="teaching-portfolio.csv"'
-    return response
+    return download_response(out.getvalue(), "teaching-portfolio.csv", "text/csv; charset=utf-8")
 
 
 @require_GET
