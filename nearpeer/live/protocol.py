@@ -171,6 +171,34 @@ class TokenBucket:
         return False
 
 
+def presenter_controls(
+    *,
+    ended: bool,
+    accepting: bool,
+    results_visible: bool,
+    revealed: bool,
+    position: int | None,
+    count: int,
+    keyed: bool,
+) -> dict[str, bool]:
+    """Which presenter controls would change something now: the presenter page disables the
+    rest. `position` is the current item's index (None before the first), `count` the number
+    of items, `keyed` whether the current item has a correct answer. The server still accepts
+    every control (a key or a third-party client may send one); this is what the buttons show."""
+    has_item = position is not None
+    return {
+        "open": count > 0 and not accepting,
+        "close": has_item and accepting,
+        "close_in": has_item and accepting,
+        "previous": has_item and position > 0,
+        "next": count > 0 and (not has_item or position < count - 1),
+        "reveal": has_item and keyed and not revealed,
+        "show_results": has_item and not results_visible,
+        "hide_results": has_item and (results_visible or revealed),
+        "end": not ended,
+    }
+
+
 CODE_PATTERN = re.compile(r"[A-Z0-9]{4,12}")
 
 

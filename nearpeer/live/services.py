@@ -29,7 +29,7 @@ from nearpeer.notifications.services import notify
 from nearpeer.questions.models import Question
 from nearpeer.questions.services import add_to_review_queue
 
-from . import broadcast
+from . import broadcast, protocol
 from .models import (
     CHOICE_KINDS,
     Answer,
@@ -485,8 +485,25 @@ def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: boo
     if deck.leaderboard and (presenter or deck.revealed or deck.is_ended):
         message["leaderboard"] = leaderboard(deck)
     if presenter:
-        message["items"] = [it.public_dict() | {"correct": it.correct} for it in deck.items.all()]
+        items = list(deck.items.all())
+        message["items"] = [it.public_dict() | {"correct": it.correct} for it in items]
+        message["controls"] = presenter_controls(deck, [it.pk for it in items])
     return message
+
+
+def presenter_controls(deck: Deck, item_ids: list[int]) -> dict[str, bool]:
+    """The presenter controls that would change something now (`item_ids`: the deck's items in
+    order); the presenter page disables the others."""
+    item = deck.current_item
+    return protocol.presenter_controls(
+        ended=deck.is_ended,
+        accepting=deck.takes_answers,
+        results_visible=deck.results_visible,
+        revealed=deck.revealed,
+        position=item_ids.index(item.pk) if item is not None and item.pk in item_ids else None,
+        count=len(item_ids),
+        keyed=item is not None and item.keyed,
+    )
 
 
 # --- Leaderboard (off unless the teacher turns it on) -------------------------------------------

@@ -664,9 +664,11 @@ def deck_leaderboard(request, pk: int):
 def deck_present(request, pk: int):
     """The presenter's controls (work without JavaScript as forms; with it, over the socket)."""
     deck = _deck_i_run(request, pk)
+    items = list(deck.items.all())
     context = {
         "deck": deck,
-        "items": list(deck.items.all()),
+        "items": items,
+        "controls": services.presenter_controls(deck, [it.pk for it in items]),
         "item": deck.current_item,
         "results": services.tally(deck.current_item) if deck.current_item else None,
         "questions": services.qa_list(deck, include_pending=True),

@@ -53,8 +53,12 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             screen.set_default_timeout(20_000)
             screen.goto(f"{base}/live/decks/{deck.pk}/screen/")
             presenter.wait_for_load_state("networkidle")
+            expect(presenter.get_by_role("button", name="Previous")).to_be_disabled()
             presenter.get_by_role("button", name="Open", exact=True).click()
             screen.get_by_role("heading", name="Which valve closes first?").wait_for()
+            # The controls follow the state over the socket: open now, so Close, not Open.
+            expect(presenter.get_by_role("button", name="Open", exact=True)).to_be_disabled()
+            expect(presenter.get_by_role("button", name="Close answers")).to_be_enabled()
             screen.evaluate("window.noReload = true")
 
             pages = []
@@ -93,6 +97,7 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             shot(screen, "screen-results")
             presenter.get_by_role("button", name="Reveal answer").click()
             screen.locator("#live-leaderboard .live-nick").first.wait_for()
+            expect(presenter.get_by_role("button", name="Reveal answer")).to_be_disabled()
             pages[0].locator("#live-leaderboard .live-nick").first.wait_for()
             expect(pages[0].locator("#live-yours")).to_have_text("Your answer, Mitral, is correct.")
             expect(pages[2].locator("#live-yours")).to_have_text(
@@ -122,6 +127,9 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
                 phone.get_by_text("You have answered this one.").wait_for()
             screen.get_by_text("3 answers").wait_for()
             assert screen.evaluate("window.noReload") is True
+            # The last item, unkeyed: nothing further, nothing to reveal.
+            expect(presenter.get_by_role("button", name="Next")).to_be_disabled()
+            expect(presenter.get_by_role("button", name="Reveal answer")).to_be_disabled()
 
             # The teacher rewords the first item on the deck page while presenting: the
             # presenter's list follows without a reload, the open item still marked.

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -393,3 +394,33 @@ def test_the_word_cloud_sizes_words_by_how_often_they_came(client, live_deck, le
     page = client.get(reverse("live:deck-present", kwargs={"pk": live_deck.pk})).content.decode()
     assert '<li data-size="5"><span class="live-word">squeeze</span>' in page
     assert '<li data-size="3"><span class="live-word">pump</span>' in page
+
+
+def _button_states(page: str) -> dict[str, bool]:
+    """data-action → enabled, for the presenter controls outside the item list."""
+    return {
+        m["action"]: not m["disabled"]
+        for m in re.finditer(
+            r'<button type="submit" class="\w+" data-action="(?P<action>\w+)"'
+            r"(?P<disabled> disabled)?>",
+            page,
+        )
+    }
+
+
+def test_presenter_page_disables_controls_that_would_change_nothing(client, deck, lead_teacher):
+    client.force_login(lead_teacher)
+    url = reverse("live:deck-present", kwargs={"pk": deck.pk})
+    before = _button_states(client.get(url).content.decode())
+    assert before == {
+        "open": True, "close": False, "previous": False, "next": True, "reveal": False,
+        "show_results": False, "hide_results": False, "end": True, "close_in": False,
+    }  # fmt: skip
+    services.control_deck(deck=deck, action="open")  # the first item, keyed
+    services.control_deck(deck=deck, action="reveal")
+    after = _button_states(client.get(url).content.decode())
+    assert {a for a, on in after.items() if on} == {"open", "next", "hide_results", "end"}
+    # The socket's snapshot carries the same, so the page follows without a reload.
+    deck.refresh_from_db()
+    assert services.snapshot(deck, presenter=True)["controls"] == after
+    assert "controls" not in services.snapshot(deck)

@@ -16,6 +16,7 @@ from nearpeer.live.protocol import (
     decode,
     parse_answer,
     parse_item_spec,
+    presenter_controls,
     word_size,
 )
 
@@ -124,3 +125,33 @@ def test_word_cloud_sizes_grow_with_the_square_root_of_the_share():
     assert [word_size(n, 16) for n in (16, 9, 4, 1, 0)] == [WORD_SIZES, 4, 3, 2, 1]
     assert word_size(3, 3) == WORD_SIZES  # every word as frequent as the top one
     assert word_size(5, 0) == 1
+
+
+def _enabled(**state) -> set[str]:
+    base = {
+        "ended": False, "accepting": False, "results_visible": False, "revealed": False,
+        "position": None, "count": 3, "keyed": False,
+    }  # fmt: skip
+    return {action for action, on in presenter_controls(**(base | state)).items() if on}
+
+
+def test_presenter_controls_offer_what_would_change_something():
+    # Not started: open or move to the first item, or end; nothing about an item yet.
+    assert _enabled() == {"open", "next", "end"}
+    # The first, keyed item taking answers.
+    assert _enabled(position=0, accepting=True, keyed=True) == {
+        "close", "close_in", "next", "reveal", "show_results", "end",
+    }  # fmt: skip
+    # The middle item, closed, results shown: reopen, move either way, hide.
+    assert _enabled(position=1, results_visible=True) == {
+        "open", "previous", "next", "hide_results", "end",
+    }  # fmt: skip
+    # The last item, revealed (revealing shows results and closes), deck ended.
+    assert _enabled(position=2, keyed=True, revealed=True, results_visible=True, ended=True) == {
+        "open",
+        "previous",
+        "hide_results",
+    }
+    # An unkeyed item has no answer to reveal; a deck without items only ends.
+    assert "reveal" not in _enabled(position=0, keyed=False)
+    assert _enabled(count=0) == {"end"}

@@ -57,8 +57,11 @@
       stateEl.textContent = parts.join(" · ");
     }
     renderResults(snapshot.results);
+    if (snapshot.controls) renderControls(snapshot.controls);
     L.countdown(countdownEl, snapshot.state.accepting ? snapshot.state.closes_in : null, function () {
       if (stateEl) stateEl.textContent = stateEl.textContent.replace("taking answers", "time is up");
+      // Time is up: answers are refused, so the item can be opened again, not closed.
+      if (snapshot.controls) renderControls(Object.assign({}, snapshot.controls, { open: true, close: false, close_in: false }));
     });
     if (boardEl) {
       // The projector shows the leaderboard only once an answer is revealed.
@@ -68,6 +71,14 @@
     }
     if (questionsEl && snapshot.questions) renderQuestions(snapshot.questions);
     if (itemsEl && itemTemplate && snapshot.items && snapshot.items.length) renderItems(snapshot.items, item);
+  }
+
+  // Controls that would change nothing now (Previous on the first item, Close when closed…)
+  // are disabled; keys still send them and the server says why it refuses.
+  function renderControls(controls) {
+    root.querySelectorAll("button[data-action]:not([data-item])").forEach(function (button) {
+      if (button.dataset.action in controls) button.disabled = !controls[button.dataset.action];
+    });
   }
 
   // Items reworded, moved or deleted on the deck page while presenting: the list follows.
