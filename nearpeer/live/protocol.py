@@ -151,6 +151,21 @@ def counts_for(choices: Iterable[tuple[int, int]], n_options: int) -> list[int]:
     return counts
 
 
+def percent(count: int, total: int) -> int:
+    """A count's share of the total in whole percent (0 when nobody answered). Shares are
+    rounded one by one, so a results chart's may add up to 99 or 101, as on every poll tool."""
+    return round(100 * count / total) if total > 0 else 0
+
+
+def rating_mean(counts: list[int]) -> float | None:
+    """The mean of a rating scale from its counts per point (the first point is 1), to one
+    decimal; None when nobody answered."""
+    total = sum(counts)
+    if total <= 0:
+        return None
+    return round(sum(point * n for point, n in enumerate(counts, start=1)) / total, 1)
+
+
 class TokenBucket:
     """Per-connection rate limit: `burst` messages at once, refilled at `rate` per second."""
 

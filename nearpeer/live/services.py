@@ -42,7 +42,7 @@ from .models import (
     Phase,
     Upvote,
 )
-from .protocol import MAX_WORD_CHARS, ProtocolError, count_words, counts_for
+from .protocol import MAX_WORD_CHARS, ProtocolError, count_words, counts_for, rating_mean
 
 RATING_OPTIONS = ["1", "2", "3", "4", "5"]
 MAX_OPTIONS = 10
@@ -1069,6 +1069,11 @@ def compare_phases(item: Item) -> dict:
         "after_total": None if withheld else after["total"],
         "withheld": withheld,
         "minimum": minimum,
+        # A rating scale's mean per phase (None for other kinds, or nobody answered).
+        "live_mean": rating_mean(live["counts"]) if item.kind == ItemKind.RATING else None,
+        "after_mean": (
+            rating_mean(after["counts"]) if item.kind == ItemKind.RATING and not withheld else None
+        ),
     }
 
 

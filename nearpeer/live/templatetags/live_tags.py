@@ -1,5 +1,7 @@
 from django import template
 
+from nearpeer.live.protocol import percent as _percent
+from nearpeer.live.protocol import rating_mean as _rating_mean
 from nearpeer.live.protocol import word_size as _word_size
 
 register = template.Library()
@@ -33,3 +35,16 @@ def seek_url(player, seconds: int) -> str:
 def word_size(count: int, most: int) -> int:
     """{{ n|word_size:most }}: 1-5, see protocol.word_size."""
     return _word_size(int(count), int(most or 0))
+
+
+@register.filter
+def percent(count: int, total: int) -> int:
+    """{{ n|percent:total }}: whole percent, see protocol.percent."""
+    return _percent(int(count), int(total or 0))
+
+
+@register.filter
+def rating_mean(counts) -> str:
+    """{{ results.counts|rating_mean }}: "3.8", or "" when nobody answered."""
+    mean = _rating_mean(list(counts or []))
+    return "" if mean is None else f"{mean:.1f}"

@@ -93,6 +93,7 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             presenter.get_by_role("button", name="Show results").click()
             screen.locator(".live-bars meter").first.wait_for()
             assert screen.locator(".live-bar-count").all_inner_texts() == ["2", "1"]
+            assert screen.locator(".live-bar-share").all_inner_texts() == ["67%", "33%"]
             assert axe(screen) == []
             shot(screen, "screen-results")
             presenter.get_by_role("button", name="Reveal answer").click()
@@ -127,6 +128,9 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
                 phone.get_by_text("You have answered this one.").wait_for()
             screen.get_by_text("3 answers").wait_for()
             assert screen.evaluate("window.noReload") is True
+            expect(presenter.locator("#live-results .live-total")).to_have_text(
+                "3 answers · average 4.3 of 5"
+            )
             # The last item, unkeyed: nothing further, nothing to reveal.
             expect(presenter.get_by_role("button", name="Next")).to_be_disabled()
             expect(presenter.get_by_role("button", name="Reveal answer")).to_be_disabled()

@@ -424,3 +424,18 @@ def test_presenter_page_disables_controls_that_would_change_nothing(client, deck
     deck.refresh_from_db()
     assert services.snapshot(deck, presenter=True)["controls"] == after
     assert "controls" not in services.snapshot(deck)
+
+
+def test_results_show_each_share_and_a_rating_scales_average(client, live_deck, lead_teacher):
+    rating = live_deck.items.get(kind=ItemKind.RATING)
+    services.control_deck(deck=live_deck, action="goto", item_id=rating.pk)
+    for choice in (3, 3, 4):  # 4, 4, 5 on the scale
+        post_json(client, live_deck, {"type": "answer", "item": rating.pk, "choice": choice},
+                  uuid.uuid4())  # fmt: skip
+    client.force_login(lead_teacher)
+    page = client.get(reverse("live:deck-present", kwargs={"pk": live_deck.pk})).content.decode()
+    shares = re.findall(r'<span class="live-bar-share">(\d+)%</span>', page)
+    assert shares == ["0", "0", "0", "67", "33"]
+    assert "3 answers · average 4.3 of 5" in page
+    detail = client.get(reverse("live:deck-detail", kwargs={"pk": live_deck.pk})).content.decode()
+    assert '<th scope="row">Average (1–5)</th><td>4.3</td><td>–</td>' in detail

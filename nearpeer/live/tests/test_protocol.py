@@ -16,7 +16,9 @@ from nearpeer.live.protocol import (
     decode,
     parse_answer,
     parse_item_spec,
+    percent,
     presenter_controls,
+    rating_mean,
     word_size,
 )
 
@@ -155,3 +157,15 @@ def test_presenter_controls_offer_what_would_change_something():
     # An unkeyed item has no answer to reveal; a deck without items only ends.
     assert "reveal" not in _enabled(position=0, keyed=False)
     assert _enabled(count=0) == {"end"}
+
+
+def test_shares_are_whole_percent_rounded_one_by_one():
+    assert [percent(n, 3) for n in (2, 1, 0)] == [67, 33, 0]
+    assert [percent(n, 6) for n in (1, 1, 4)] == [17, 17, 67]  # 101, as on any poll tool
+    assert percent(0, 0) == 0
+
+
+def test_rating_mean_counts_the_first_point_as_one():
+    assert rating_mean([0, 0, 0, 2, 1]) == 4.3  # 4, 4, 5
+    assert rating_mean([1, 0, 0, 0, 1]) == 3.0
+    assert rating_mean([0, 0, 0, 0, 0]) is None

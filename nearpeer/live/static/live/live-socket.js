@@ -201,11 +201,20 @@
         meter.setAttribute("aria-label", label);
         li.appendChild(meter);
         li.appendChild(el("span", "live-bar-count", String(n)));
+        li.appendChild(document.createTextNode(" "));
+        // Whole percent, rounded one by one (as protocol.percent).
+        li.appendChild(el("span", "live-bar-share", (total > 0 ? Math.round(100 * n / total) : 0) + "%"));
         list.appendChild(li);
       });
       container.appendChild(list);
     }
-    container.appendChild(el("p", "live-total", total + (total === 1 ? " answer" : " answers")));
+    var line = total + (total === 1 ? " answer" : " answers");
+    if (item && item.kind === "rating" && total > 0 && results.counts) {
+      // The scale's mean, as protocol.rating_mean: the first point is 1, one decimal.
+      var points = results.counts.reduce(function (sum, n, index) { return sum + (index + 1) * n; }, 0);
+      line += " · average " + (Math.round(10 * points / total) / 10).toFixed(1) + " of " + results.counts.length;
+    }
+    container.appendChild(el("p", "live-total", line));
   }
 
   function randomRef() {
