@@ -150,6 +150,20 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
                 "How clear was this?"
             )
             assert presenter.evaluate("window.noReload") is True
+
+            # Audience Q&A: asked on one phone, approved, voted for on another, which then
+            # shows its vote as given, also after a reload.
+            pages[0].get_by_label("Your question").fill("Why is S1 louder at the apex?")
+            pages[0].get_by_role("button", name="Send question").click()
+            pages[0].get_by_text("Question sent.").wait_for()
+            presenter.get_by_role("button", name="Approve").click()
+            pages[1].get_by_role("button", name="Upvote: Why is S1 louder at the apex?").click()
+            voted = pages[1].get_by_role("button", name="You voted for: Why is S1 louder")
+            expect(voted).to_be_disabled()
+            expect(pages[1].locator("#live-questions")).to_contain_text("1 vote")
+            pages[1].reload()
+            expect(voted).to_be_disabled()
+            expect(pages[2].get_by_role("button", name="Upvote: Why is S1")).to_be_enabled()
             assert axe(presenter) == []
             shot(presenter, "presenter")
             shot(pages[1], "phone-rating")

@@ -31,6 +31,15 @@
     if (value === undefined) delete mine[itemId]; else mine[itemId] = value;
     try { window.sessionStorage.setItem(mineKey, JSON.stringify(mine)); } catch (e) { /* private mode: this page only */ }
   }
+  // Audience questions this tab has voted for (question id → true), kept as the answers are.
+  var votedKey = "nearpeer-live-voted:" + root.dataset.code;
+  var voted = {};
+  try { voted = JSON.parse(window.sessionStorage.getItem(votedKey)) || {}; } catch (e) { voted = {}; }
+  function rememberVote(questionId) {
+    voted[questionId] = true;
+    try { window.sessionStorage.setItem(votedKey, JSON.stringify(voted)); } catch (e) { /* private mode: this page only */ }
+  }
+  var lastQuestions = null;
   var current = null;
   var mode = "connecting";
   var pollTimer = null;
@@ -100,8 +109,10 @@
         if (sent && !message.duplicate) remember(message.item, "choice" in sent ? sent.choice : sent.text);
         say(message.duplicate ? "You had already answered; your first answer stands." : "Answer received.");
         if (current && current.item && current.item.id === message.item) render(current);
-      } else if (message.question && askForm) {
-        say(message.duplicate ? "" : "Sent.");
+      } else if (message.question && pending[message.ref] && "vote" in pending[message.ref]) {
+        rememberVote(message.question);
+        say(message.duplicate ? "You had already voted for this question." : "Vote counted.");
+        if (lastQuestions) renderQuestions(lastQuestions);
       }
       if (message.ref) delete pending[message.ref];
     } else if (message.type === "qa") {
@@ -225,6 +236,7 @@
 
   function renderQuestions(questions) {
     if (!questionsEl) return;
+    lastQuestions = questions;
     questionsEl.textContent = "";
     if (!questions.length) {
       questionsEl.appendChild(L.el("li", "muted", "None yet."));
@@ -243,12 +255,15 @@
         li.appendChild(reply);
       }
       if (socket.open && q.status !== "answered") {
-        var up = L.el("button", "secondary live-upvote", "Upvote");
+        var up = L.el("button", "secondary live-upvote", voted[q.id] ? "Voted" : "Upvote");
         up.type = "button";
-        up.setAttribute("aria-label", "Upvote: " + q.text);
+        up.disabled = !!voted[q.id];
+        up.setAttribute("aria-label", (voted[q.id] ? "You voted for: " : "Upvote: ") + q.text);
         up.addEventListener("click", function () {
-          socket.send({ type: "upvote", question: q.id, ref: L.randomRef() });
-          up.disabled = true;
+          var ref = L.randomRef();
+          pending[ref] = { vote: q.id };
+          if (socket.send({ type: "upvote", question: q.id, ref: ref })) up.disabled = true;
+          else delete pending[ref];
         });
         li.appendChild(document.createTextNode(" "));
         li.appendChild(up);
