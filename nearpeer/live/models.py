@@ -57,6 +57,8 @@ class Deck(models.Model):
     accepting = models.BooleanField(default=False, help_text="The current item takes answers.")
     results_visible = models.BooleanField(default=False)
     revealed = models.BooleanField(default=False)
+    # The approved audience questions shown on the full-screen results view, beside the item.
+    questions_on_screen = models.BooleanField(default=False)
     # A countdown on the current item: answers are refused from this moment (by the answer
     # INSERT itself, so on every server process), though `accepting` stays as it was.
     closes_at = models.DateTimeField(null=True, blank=True)

@@ -195,6 +195,7 @@ def presenter_controls(
     position: int | None,
     count: int,
     keyed: bool,
+    questions_on_screen: bool = False,
 ) -> dict[str, bool]:
     """Which presenter controls would change something now: the presenter page disables the
     rest. `position` is the current item's index (None before the first), `count` the number
@@ -210,6 +211,8 @@ def presenter_controls(
         "reveal": has_item and keyed and not revealed,
         "show_results": has_item and not results_visible,
         "hide_results": has_item and (results_visible or revealed),
+        "show_questions": not questions_on_screen,
+        "hide_questions": questions_on_screen,
         "end": not ended,
     }
 

@@ -468,6 +468,7 @@ def snapshot(deck: Deck, *, participant: uuid.UUID | None = None, presenter: boo
             "results_visible": deck.results_visible,
             "revealed": deck.revealed,
             "closes_in": _rounded(deck.seconds_left()),
+            "questions_on_screen": deck.questions_on_screen,
         },
         "results": None,
         "correct": None,
@@ -500,6 +501,7 @@ def presenter_controls(deck: Deck, item_ids: list[int]) -> dict[str, bool]:
         accepting=deck.takes_answers,
         results_visible=deck.results_visible,
         revealed=deck.revealed,
+        questions_on_screen=deck.questions_on_screen,
         position=item_ids.index(item.pk) if item is not None and item.pk in item_ids else None,
         count=len(item_ids),
         keyed=item is not None and item.keyed,
@@ -666,6 +668,8 @@ CONTROL_ACTIONS = (
     "reveal",
     "show_results",
     "hide_results",
+    "show_questions",
+    "hide_questions",
     "end",
 )
 
@@ -680,7 +684,9 @@ def control_deck(
     """Apply one presenter control. `open` starts the deck (first item) or reopens the current
     item; `next`/`previous`/`goto` move and open; `close_in` gives the open item `seconds` more
     (a countdown everyone sees; answers are refused once it runs out); `end` leaves the deck
-    answerable afterwards. Every action but showing or hiding results stops a countdown.
+    answerable afterwards; `show_questions`/`hide_questions` put the approved audience questions
+    on the full-screen view or take them off. Every action but showing or hiding results or
+    questions stops a countdown.
 
     Side effects: the Deck row (version + 1); participants and presenters get a fresh snapshot
     after commit."""
@@ -695,7 +701,7 @@ def control_deck(
         )
     deck = Deck.objects.select_for_update().get(pk=deck.pk)
     items = list(deck.items.values_list("pk", flat=True))
-    if not items and action != "end":
+    if not items and action not in ("end", "show_questions", "hide_questions"):
         raise ProtocolError("no_items", "Add an item to the deck first.")
     current = items.index(deck.current_item_id) if deck.current_item_id in items else None
 
@@ -704,7 +710,7 @@ def control_deck(
         deck.accepting, deck.results_visible, deck.revealed = True, False, False
         deck.status = DeckStatus.LIVE
 
-    if action not in ("show_results", "hide_results"):
+    if action not in ("show_results", "hide_results", "show_questions", "hide_questions"):
         deck.closes_at = None
     if action == "close_in":
         if not (deck.is_live and deck.accepting and current is not None):
@@ -735,6 +741,8 @@ def control_deck(
         deck.results_visible = True
     elif action == "hide_results":
         deck.results_visible = deck.revealed = False
+    elif action in ("show_questions", "hide_questions"):
+        deck.questions_on_screen = action == "show_questions"
     elif action == "end":
         deck.status, deck.accepting = DeckStatus.ENDED, False
     deck.version += 1
@@ -744,6 +752,7 @@ def control_deck(
             "accepting",
             "results_visible",
             "revealed",
+            "questions_on_screen",
             "status",
             "closes_at",
             "version",

@@ -128,6 +128,8 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
                 phone.get_by_text("You have answered this one.").wait_for()
             screen.get_by_text("3 answers").wait_for()
             assert screen.evaluate("window.noReload") is True
+            # Results hidden on the projector: the count, not the average.
+            expect(screen.locator("#live-results .live-total")).to_have_text("3 answers")
             expect(presenter.locator("#live-results .live-total")).to_have_text(
                 "3 answers · average 4.3 of 5"
             )
@@ -156,7 +158,7 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             pages[0].get_by_label("Your question").fill("Why is S1 louder at the apex?")
             pages[0].get_by_role("button", name="Send question").click()
             pages[0].get_by_text("Question sent.").wait_for()
-            presenter.get_by_role("button", name="Approve").click()
+            presenter.get_by_role("button", name="Approve: Why is S1 louder at the apex?").click()
             pages[1].get_by_role("button", name="Upvote: Why is S1 louder at the apex?").click()
             voted = pages[1].get_by_role("button", name="You voted for: Why is S1 louder")
             expect(voted).to_be_disabled()
@@ -164,6 +166,14 @@ def test_presenter_runs_three_items_and_phones_answer(_browser, axe):
             pages[1].reload()
             expect(voted).to_be_disabled()
             expect(pages[2].get_by_role("button", name="Upvote: Why is S1")).to_be_enabled()
+            # The presenter puts the approved questions on the projected view, no reload there.
+            screen_questions = screen.locator("#live-screen-questions")
+            expect(screen_questions).to_be_hidden()
+            presenter.get_by_role("button", name="Show approved questions on the screen").click()
+            expect(screen_questions).to_contain_text("Why is S1 louder at the apex? 1 vote")
+            assert screen.evaluate("window.noReload") is True
+            assert axe(screen) == []
+            shot(screen, "screen-questions")
             assert axe(presenter) == []
             shot(presenter, "presenter")
             shot(pages[1], "phone-rating")

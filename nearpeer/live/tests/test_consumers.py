@@ -160,7 +160,13 @@ def test_reveal_sends_snapshot_with_key_and_results_to_participants(live_deck):
     assert (revealed["correct"], revealed["results"]["counts"], revealed["state"]) == (
         1,
         [1, 0],
-        {"accepting": False, "results_visible": True, "revealed": True, "closes_in": None},
+        {
+            "accepting": False,
+            "results_visible": True,
+            "revealed": True,
+            "closes_in": None,
+            "questions_on_screen": False,
+        },
     )
 
 

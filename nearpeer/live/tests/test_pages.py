@@ -415,11 +415,14 @@ def test_presenter_page_disables_controls_that_would_change_nothing(client, deck
     assert before == {
         "open": True, "close": False, "previous": False, "next": True, "reveal": False,
         "show_results": False, "hide_results": False, "end": True, "close_in": False,
+        "show_questions": True, "hide_questions": False,
     }  # fmt: skip
     services.control_deck(deck=deck, action="open")  # the first item, keyed
     services.control_deck(deck=deck, action="reveal")
     after = _button_states(client.get(url).content.decode())
-    assert {a for a, on in after.items() if on} == {"open", "next", "hide_results", "end"}
+    assert {a for a, on in after.items() if on} == {
+        "open", "next", "hide_results", "end", "show_questions",
+    }  # fmt: skip
     # The socket's snapshot carries the same, so the page follows without a reload.
     deck.refresh_from_db()
     assert services.snapshot(deck, presenter=True)["controls"] == after

@@ -132,31 +132,31 @@ def test_word_cloud_sizes_grow_with_the_square_root_of_the_share():
 def _enabled(**state) -> set[str]:
     base = {
         "ended": False, "accepting": False, "results_visible": False, "revealed": False,
-        "position": None, "count": 3, "keyed": False,
+        "position": None, "count": 3, "keyed": False, "questions_on_screen": False,
     }  # fmt: skip
     return {action for action, on in presenter_controls(**(base | state)).items() if on}
 
 
 def test_presenter_controls_offer_what_would_change_something():
     # Not started: open or move to the first item, or end; nothing about an item yet.
-    assert _enabled() == {"open", "next", "end"}
+    assert _enabled() == {"open", "next", "end", "show_questions"}
     # The first, keyed item taking answers.
     assert _enabled(position=0, accepting=True, keyed=True) == {
-        "close", "close_in", "next", "reveal", "show_results", "end",
+        "close", "close_in", "next", "reveal", "show_results", "end", "show_questions",
     }  # fmt: skip
     # The middle item, closed, results shown: reopen, move either way, hide.
     assert _enabled(position=1, results_visible=True) == {
-        "open", "previous", "next", "hide_results", "end",
+        "open", "previous", "next", "hide_results", "end", "show_questions",
     }  # fmt: skip
-    # The last item, revealed (revealing shows results and closes), deck ended.
-    assert _enabled(position=2, keyed=True, revealed=True, results_visible=True, ended=True) == {
-        "open",
-        "previous",
-        "hide_results",
-    }
+    # The last item, revealed (revealing shows results and closes), deck ended, audience
+    # questions on the screen.
+    assert _enabled(
+        position=2, keyed=True, revealed=True, results_visible=True, ended=True,
+        questions_on_screen=True,
+    ) == {"open", "previous", "hide_results", "hide_questions"}  # fmt: skip
     # An unkeyed item has no answer to reveal; a deck without items only ends.
     assert "reveal" not in _enabled(position=0, keyed=False)
-    assert _enabled(count=0) == {"end"}
+    assert _enabled(count=0) == {"end", "show_questions"}
 
 
 def test_shares_are_whole_percent_rounded_one_by_one():

@@ -126,3 +126,35 @@ def test_the_teachers_hear_of_a_viewers_question_once_while_questions_wait(live_
     services.moderate_question(deck=live_deck, question_id=second.pk, action="approve")
     services.ask_question(deck=live_deck, text="What about S4?")
     assert Notification.objects.count() == 2
+
+
+def test_approved_questions_go_on_the_full_screen_view_and_come_off_it(
+    client, live_deck, lead_teacher
+):
+    approved = services.ask_question(deck=live_deck, text="Why does S2 split?")
+    services.moderate_question(deck=live_deck, question_id=approved.pk, action="approve")
+    services.ask_question(deck=live_deck, text="Waiting for the moderator")
+    services.control_deck(deck=live_deck, action="close_in", seconds=60)
+    client.force_login(lead_teacher)
+    screen_url = reverse("live:deck-screen", kwargs={"pk": live_deck.pk})
+    assert 'id="live-screen-questions" class="live-screen-questions"' in (
+        page := client.get(screen_url).content.decode()
+    )
+    assert "Why does S2 split?" not in page  # off the screen until the presenter says so
+
+    response = client.post(
+        reverse("live:deck-control", kwargs={"pk": live_deck.pk}), {"action": "show_questions"}
+    )
+    assert response.status_code == 302
+    live_deck.refresh_from_db()
+    assert live_deck.questions_on_screen
+    assert live_deck.closes_at is not None  # showing questions leaves a countdown running
+    assert services.snapshot(live_deck)["state"]["questions_on_screen"] is True
+    page = client.get(screen_url).content.decode()
+    assert "Why does S2 split?" in page
+    assert "Waiting for the moderator" not in page
+    assert 'aria-labelledby="screen-qa-heading">' in page  # shown: no hidden attribute
+
+    services.control_deck(deck=live_deck, action="hide_questions")
+    page = client.get(screen_url).content.decode()
+    assert 'aria-labelledby="screen-qa-heading" hidden>' in page

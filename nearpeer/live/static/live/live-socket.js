@@ -209,12 +209,22 @@
       container.appendChild(list);
     }
     var line = total + (total === 1 ? " answer" : " answers");
-    if (item && item.kind === "rating" && total > 0 && results.counts) {
+    if (showBars && item && item.kind === "rating" && total > 0 && results.counts) {
       // The scale's mean, as protocol.rating_mean: the first point is 1, one decimal.
       var points = results.counts.reduce(function (sum, n, index) { return sum + (index + 1) * n; }, 0);
       line += " · average " + (Math.round(10 * points / total) / 10).toFixed(1) + " of " + results.counts.length;
     }
     container.appendChild(el("p", "live-total", line));
+  }
+
+  /* An audience question as a list row: its text, then its votes (and whether answered). */
+  function questionRow(q) {
+    var li = el("li");
+    li.appendChild(el("span", "live-q-text", q.text));
+    li.appendChild(document.createTextNode(" "));
+    var votes = q.upvotes + (q.upvotes === 1 ? " vote" : " votes");
+    li.appendChild(el("span", "muted", votes + (q.status === "answered" ? " · answered" : "")));
+    return li;
   }
 
   function randomRef() {
@@ -229,6 +239,7 @@
     renderLeaderboard: renderLeaderboard,
     itemImage: itemImage,
     countdown: countdown,
+    questionRow: questionRow,
     randomRef: randomRef
   };
 })();

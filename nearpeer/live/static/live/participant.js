@@ -243,11 +243,7 @@
       return;
     }
     questions.forEach(function (q) {
-      var li = L.el("li");
-      li.appendChild(L.el("span", "live-q-text", q.text));
-      li.appendChild(document.createTextNode(" "));
-      var votes = q.upvotes + (q.upvotes === 1 ? " vote" : " votes");
-      li.appendChild(L.el("span", "muted", votes + (q.status === "answered" ? " · answered" : "")));
+      var li = L.questionRow(q);
       if (q.reply) {
         var reply = L.el("p", "live-reply");
         reply.appendChild(L.el("span", "sr-only", "Reply: "));

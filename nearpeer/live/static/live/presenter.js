@@ -17,6 +17,8 @@
   var boardEl = document.getElementById("live-leaderboard");
   var itemsEl = document.getElementById("live-items");
   var itemTemplate = document.getElementById("live-item-template");
+  var screenQuestionsEl = document.getElementById("live-screen-questions");
+  var SCREEN_QUESTIONS = 8; // the most voted, as many as a projected slide holds
   var KINDS = {
     choice: "Multiple choice (a quiz when keyed)",
     question: "Question from the bank",
@@ -70,6 +72,10 @@
       if (showBoard) L.renderLeaderboard(boardEl, snapshot.leaderboard);
     }
     if (questionsEl && snapshot.questions) renderQuestions(snapshot.questions);
+    if (screenQuestionsEl) {
+      screenQuestionsEl.hidden = !snapshot.state.questions_on_screen;
+      if (snapshot.questions) renderScreenQuestions(snapshot.questions);
+    }
     if (itemsEl && itemTemplate && snapshot.items && snapshot.items.length) renderItems(snapshot.items, item);
   }
 
@@ -137,13 +143,25 @@
     });
   }
 
+  // The full-screen view's audience questions: approved ones only (the presenter socket also
+  // carries those waiting for a moderator), most voted first, as the server sorts them.
+  function renderScreenQuestions(questions) {
+    var list = screenQuestionsEl.querySelector("ol");
+    var shown = questions.filter(function (q) { return q.status !== "pending"; }).slice(0, SCREEN_QUESTIONS);
+    list.textContent = "";
+    if (!shown.length) list.appendChild(L.el("li", "muted", "None yet."));
+    shown.forEach(function (q) { list.appendChild(L.questionRow(q)); });
+  }
+
   function handle(message) {
     if (message.type === "snapshot") render(message);
     else if (message.type === "results") {
       if (current) current.results = message;
       renderResults(message);
-    } else if (message.type === "qa" && questionsEl) renderQuestions(message.questions);
-    else if (message.type === "error") statusEl.textContent = message.message;
+    } else if (message.type === "qa") {
+      if (questionsEl) renderQuestions(message.questions);
+      if (screenQuestionsEl) renderScreenQuestions(message.questions);
+    } else if (message.type === "error") statusEl.textContent = message.message;
   }
 
   if (!isScreen) {
