@@ -1132,6 +1132,28 @@ def export_deck_csv(deck: Deck) -> str:
     return out.getvalue()
 
 
+QUESTIONS_HEADER = ["question", "status", "votes", "asked", "reply"]
+
+
+def export_questions_csv(deck: Deck) -> str:
+    """Every audience question of the deck, hidden and waiting ones included (the teacher's
+    follow-up list), most voted first; nothing about who asked, because nothing is stored."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(QUESTIONS_HEADER)
+    for q in AudienceQuestion.objects.filter(deck=deck):
+        writer.writerow(
+            [
+                safe_cell(q.text),
+                q.status,
+                q.upvotes,
+                "afterwards" if q.asked_after else "live",
+                safe_cell(q.reply),
+            ]
+        )
+    return out.getvalue()
+
+
 def results_summary(deck: Deck) -> dict:
     """`nearpeer live results CODE`: counts from the database, live phase."""
     return {

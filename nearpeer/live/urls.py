@@ -24,6 +24,7 @@ urlpatterns = [
     path("live/questions/<int:pk>/reply/", views.question_reply, name="question-reply"),
     path("live/decks/<int:pk>/export.csv", views.deck_export, name="deck-export"),
     path("live/items/<int:pk>/export.csv", views.item_export, name="item-export"),
+    path("live/decks/<int:pk>/questions.csv", views.questions_export, name="deck-questions-export"),
     path("live/<str:code>/", views.participate, name="participate"),
     path("live/<str:code>/answer/", views.answer, name="answer"),
     path("live/<str:code>/ask/", views.ask, name="ask"),

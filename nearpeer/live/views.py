@@ -774,6 +774,13 @@ def deck_export(request, pk: int):
 
 
 @require_GET
+def questions_export(request, pk: int):
+    """The deck's audience questions, with their status, votes and replies, as CSV."""
+    deck = _deck_i_run(request, pk)
+    return _csv_response(services.export_questions_csv(deck), f"live-{deck.code}-questions.csv")
+
+
+@require_GET
 def item_export(request, pk: int):
     item = get_object_or_404(Item.objects.select_related("deck__session"), pk=pk)
     if not can_manage_deck(request.user, item.deck):

@@ -135,6 +135,7 @@ CASES = [
         data=lambda w: {"reply": "Because the aortic valve closes first.", "back": "deck"},
     ),
     Access("live:deck-export", RUNS, kwargs=deck),
+    Access("live:deck-questions-export", RUNS, kwargs=deck),
     Access("live:item-export", RUNS, kwargs=lambda w: {"pk": w.item.pk}),
     Access("live:participate", EVERYONE, kwargs=code),
     Access(

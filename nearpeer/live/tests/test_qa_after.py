@@ -1,6 +1,9 @@
 """Audience questions after the session: people watching the recording ask, anonymously; the
 teacher approves them and replies in writing, during the session or after it."""
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -158,3 +161,30 @@ def test_approved_questions_go_on_the_full_screen_view_and_come_off_it(
     services.control_deck(deck=live_deck, action="hide_questions")
     page = client.get(screen_url).content.decode()
     assert 'aria-labelledby="screen-qa-heading" hidden>' in page
+
+
+def test_the_audience_questions_download_as_csv_for_follow_up(client, live_deck, lead_teacher):
+    popular = services.ask_question(deck=live_deck, text="=Why does S2 split?")
+    services.moderate_question(deck=live_deck, question_id=popular.pk, action="approve")
+    AudienceQuestion.objects.filter(pk=popular.pk).update(upvotes=3)
+    services.reply_to_question(deck=live_deck, question_id=popular.pk, text="-Inspiration.")
+    hidden = services.ask_question(deck=live_deck, text="Off topic")
+    services.moderate_question(deck=live_deck, question_id=hidden.pk, action="hide")
+    services.control_deck(deck=live_deck, action="end")
+    live_deck.refresh_from_db()
+    services.ask_question(deck=live_deck, text="Asked while watching")
+    client.force_login(lead_teacher)
+    response = client.get(reverse("live:deck-questions-export", kwargs={"pk": live_deck.pk}))
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="live-{live_deck.code}-questions.csv"'
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["question", "status", "votes", "asked", "reply"],
+        ["'=Why does S2 split?", "answered", "3", "live", "'-Inspiration."],
+        ["Off topic", "hidden", "0", "live", ""],
+        ["Asked while watching", "pending", "0", "afterwards", ""],
+    ]
+    page = client.get(reverse("live:deck-detail", kwargs={"pk": live_deck.pk})).content.decode()
+    assert reverse("live:deck-questions-export", kwargs={"pk": live_deck.pk}) in page
