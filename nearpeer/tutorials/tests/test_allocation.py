@@ -6,7 +6,7 @@ from unittest import mock
 import highspy
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from nearpeer.tutorials import allocation, frame_search
@@ -178,7 +178,15 @@ def tiny_problems(draw):
     return Problem(slots, tutors, tutees, gmin, gmax, tmin, tmax, time_limit_s=20)
 
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# No explain phase: after a failure Hypothesis would trace every line of the brute force while it
+# looks for more (a failing example once kept a CI worker busy for over 20 minutes); without it
+# a failure is shrunk and reported with its example in seconds.
+SETTINGS = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+)
 
 
 @SETTINGS
