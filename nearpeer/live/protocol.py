@@ -195,7 +195,7 @@ def presenter_controls(
     position: int | None,
     count: int,
     keyed: bool,
-    questions_on_screen: bool = False,
+    questions_on_screen: bool,
 ) -> dict[str, bool]:
     """Which presenter controls would change something now: the presenter page disables the
     rest. `position` is the current item's index (None before the first), `count` the number

@@ -674,6 +674,11 @@ CONTROL_ACTIONS = (
 )
 
 
+# What is shown, not where the deck is: these leave a countdown running and need no items.
+DISPLAY_ACTIONS = ("show_results", "hide_results", "show_questions", "hide_questions")
+# The approved audience questions the full-screen view shows at most, most voted first.
+SCREEN_QUESTIONS = 8
+
 COUNTDOWN_SECONDS = (5, 600)
 
 
@@ -701,7 +706,7 @@ def control_deck(
         )
     deck = Deck.objects.select_for_update().get(pk=deck.pk)
     items = list(deck.items.values_list("pk", flat=True))
-    if not items and action not in ("end", "show_questions", "hide_questions"):
+    if not items and action != "end" and action not in DISPLAY_ACTIONS:
         raise ProtocolError("no_items", "Add an item to the deck first.")
     current = items.index(deck.current_item_id) if deck.current_item_id in items else None
 
@@ -710,7 +715,7 @@ def control_deck(
         deck.accepting, deck.results_visible, deck.revealed = True, False, False
         deck.status = DeckStatus.LIVE
 
-    if action not in ("show_results", "hide_results", "show_questions", "hide_questions"):
+    if action not in DISPLAY_ACTIONS:
         deck.closes_at = None
     if action == "close_in":
         if not (deck.is_live and deck.accepting and current is not None):

@@ -695,7 +695,10 @@ def deck_screen(request, pk: int):
         "show_results": deck.results_visible or deck.revealed,
         "correct": deck.current_item.correct if deck.current_item and deck.revealed else None,
         "leaderboard": services.leaderboard(deck) if deck.leaderboard and deck.revealed else None,
-        "questions": services.qa_list(deck) if deck.questions_on_screen else [],
+        "questions": (
+            services.qa_list(deck)[: services.SCREEN_QUESTIONS] if deck.questions_on_screen else []
+        ),
+        "screen_questions": services.SCREEN_QUESTIONS,
         "paused": not broadcast.layer_reachable(),
         "seconds_left": deck.countdown,
     }

@@ -18,7 +18,6 @@
   var itemsEl = document.getElementById("live-items");
   var itemTemplate = document.getElementById("live-item-template");
   var screenQuestionsEl = document.getElementById("live-screen-questions");
-  var SCREEN_QUESTIONS = 8; // the most voted, as many as a projected slide holds
   var KINDS = {
     choice: "Multiple choice (a quiz when keyed)",
     question: "Question from the bank",
@@ -147,7 +146,7 @@
   // carries those waiting for a moderator), most voted first, as the server sorts them.
   function renderScreenQuestions(questions) {
     var list = screenQuestionsEl.querySelector("ol");
-    var shown = questions.filter(function (q) { return q.status !== "pending"; }).slice(0, SCREEN_QUESTIONS);
+    var shown = questions.filter(function (q) { return q.status !== "pending"; }).slice(0, parseInt(screenQuestionsEl.dataset.limit, 10));
     list.textContent = "";
     if (!shown.length) list.appendChild(L.el("li", "muted", "None yet."));
     shown.forEach(function (q) { list.appendChild(L.questionRow(q)); });
