@@ -160,7 +160,10 @@
     } else if (message.type === "qa") {
       if (questionsEl) renderQuestions(message.questions);
       if (screenQuestionsEl) renderScreenQuestions(message.questions);
-    } else if (message.type === "error") statusEl.textContent = message.message;
+    } else if (message.type === "error") {
+      statusEl.textContent = message.message;
+      if (current && current.controls) renderControls(current.controls); // the refused one again
+    }
   }
 
   if (!isScreen) {
@@ -171,7 +174,11 @@
       if (button.dataset.item) message.item = parseInt(button.dataset.item, 10);
       var seconds = button.form && button.form.querySelector("[name=seconds]");
       if (seconds) message.seconds = parseInt(seconds.value, 10);
-      if (socket.send(message)) event.preventDefault(); // else the form posts as usual
+      if (socket.send(message)) {
+        event.preventDefault(); // else the form posts as usual
+        // Until the server's answer: a double click on Next must not skip an item.
+        button.disabled = true;
+      }
     });
   }
 
