@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 
 from nearpeer.questions.models import Question
 from nearpeer.teaching.models import Session
@@ -25,8 +26,19 @@ class JoinForm(forms.Form):
         return code
 
 
+class SessionChoiceField(forms.ModelChoiceField):
+    """A session by its title and when it starts: a teacher gives the same lecture every year."""
+
+    def label_from_instance(self, obj: Session) -> str:
+        when = formats.date_format(timezone.localtime(obj.starts_at), "D j M Y, H:i")
+        return f"{obj.title} ({when})"
+
+
 class DeckForm(forms.Form):
-    session = forms.ModelChoiceField(queryset=Session.objects.none())
+    session = SessionChoiceField(
+        queryset=Session.objects.none(),
+        help_text="Sessions you teach (all, for the committee): the next ones first.",
+    )
     title = forms.CharField(max_length=200)
     allow_anonymous = forms.BooleanField(
         required=False,
@@ -200,8 +212,9 @@ class ItemEditForm(ItemImageFields):
 
 
 class DeckCopyForm(forms.Form):
-    session = forms.ModelChoiceField(
-        queryset=Session.objects.none(), help_text="Sessions you teach (all, for the committee)."
+    session = SessionChoiceField(
+        queryset=Session.objects.none(),
+        help_text="Sessions you teach (all, for the committee): the next ones first.",
     )
     title = forms.CharField(max_length=200)
 

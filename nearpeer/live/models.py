@@ -37,6 +37,18 @@ class DeckStatus(models.TextChoices):
     ENDED = "ended", "Ended: answerable with the recording"
 
 
+# What a presenter's control may change besides the status (services.control_deck saves these).
+CONTROL_FIELDS = (
+    "current_item",
+    "accepting",
+    "results_visible",
+    "revealed",
+    "questions_on_screen",
+    "closes_at",
+    "version",
+)
+
+
 class Deck(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="live_decks")
     title = models.CharField(max_length=200)

@@ -32,6 +32,7 @@ from nearpeer.questions.services import add_to_review_queue
 from . import broadcast, protocol
 from .models import (
     CHOICE_KINDS,
+    CONTROL_FIELDS,
     Answer,
     AudienceQuestion,
     Deck,
@@ -705,6 +706,7 @@ def control_deck(
             "bad_request", f'"seconds" must be a whole number from {low} to {high}.'
         )
     deck = Deck.objects.select_for_update().get(pk=deck.pk)
+    status_before = deck.status
     items = list(deck.items.values_list("pk", flat=True))
     if not items and action != "end" and action not in DISPLAY_ACTIONS:
         raise ProtocolError("no_items", "Add an item to the deck first.")
@@ -751,18 +753,10 @@ def control_deck(
     elif action == "end":
         deck.status, deck.accepting = DeckStatus.ENDED, False
     deck.version += 1
-    deck.save(
-        update_fields=[
-            "current_item",
-            "accepting",
-            "results_visible",
-            "revealed",
-            "questions_on_screen",
-            "status",
-            "closes_at",
-            "version",
-        ]
-    )
+    fields = list(CONTROL_FIELDS)
+    if deck.status != status_before:  # the session page shows it (apps.py)
+        fields.append("status")
+    deck.save(update_fields=fields)
     transaction.on_commit(lambda: broadcast_state(deck))
     return deck
 

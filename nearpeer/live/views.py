@@ -11,11 +11,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, When
+from django.db.models import Case, Count, F, Q, When
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -403,6 +404,19 @@ def _sessions_i_run(user):
     return sessions.filter(teachers=user)
 
 
+def _sessions_to_choose(user):
+    """The sessions a new or copied deck may go to: those I run that are not cancelled, the
+    upcoming ones soonest first, then the past ones latest first (at most 200)."""
+    upcoming = Q(ends_at__gte=timezone.now())
+    order = (
+        Case(When(upcoming, then=0), default=1),
+        Case(When(upcoming, then=F("starts_at"))).asc(),
+        F("starts_at").desc(),
+    )
+    mine = _sessions_i_run(user).exclude(status=Session.Status.CANCELLED).order_by(*order)
+    return Session.objects.filter(pk__in=mine.values("pk")[:200]).order_by(*order)
+
+
 def _deck_i_run(request, pk: int) -> Deck:
     deck = get_object_or_404(Deck.objects.select_related("session", "current_item"), pk=pk)
     if not can_manage_deck(request.user, deck):
@@ -426,12 +440,13 @@ def deck_list(request):
 
 @require_http_methods(["GET", "POST"])
 def deck_create(request):
-    sessions = _sessions_i_run(request.user)[:200]
-    if not sessions:
+    sessions = _sessions_to_choose(request.user)
+    first = sessions.first()
+    if first is None:
         raise Http404("You run no sessions.")
-    session_qs = Session.objects.filter(pk__in=[s.pk for s in sessions])
-    initial = {"session": request.GET.get("session")}
-    form = DeckForm(request.POST or None, sessions=session_qs, initial=initial)
+    # From a session's page (?session=), that session; otherwise the next one I run.
+    initial = {"session": request.GET.get("session") or first.pk}
+    form = DeckForm(request.POST or None, sessions=sessions, initial=initial)
     if request.method == "POST" and form.is_valid():
         deck = services.create_deck(
             session=form.cleaned_data["session"],
@@ -524,10 +539,9 @@ def deck_edit(request, pk: int):
 def deck_copy(request, pk: int):
     """The same items in a new deck for another session I run (next year's lecture)."""
     deck = _deck_i_run(request, pk)
-    sessions = Session.objects.filter(pk__in=_sessions_i_run(request.user).values("pk")[:200])
     form = DeckCopyForm(
         request.POST or None,
-        sessions=sessions.order_by("-starts_at"),
+        sessions=_sessions_to_choose(request.user),
         initial={"title": deck.title},
     )
     if request.method == "POST" and form.is_valid():

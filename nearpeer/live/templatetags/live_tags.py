@@ -48,3 +48,42 @@ def rating_mean(counts) -> str:
     """{{ results.counts|rating_mean }}: "3.8", or "" when nobody answered."""
     mean = _rating_mean(list(counts or []))
     return "" if mean is None else f"{mean:.1f}"
+
+
+MAX_SESSION_DECKS = 20
+
+
+@register.simple_tag(takes_context=True)
+def session_decks(context, session) -> dict:
+    """For teaching's session page: {"runs": whether the viewer runs the session, "decks": the
+    decks they may follow from there}. Those who run it see every deck; members see the ones
+    that are live (to join) or ended (to answer beside the recording), not those still being
+    prepared. The session's decks are a fragment per session under the `live` topic (apps.py
+    says which writes bump it): no query when warm."""
+    from nearpeer.core.cache import fragment
+    from nearpeer.members.permissions import is_member
+    from nearpeer.teaching.permissions import can_run_session
+
+    from ..models import DeckStatus
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or session is None or not is_member(user):
+        return {"runs": False, "decks": []}
+    decks = fragment(*decks_fragment(session.pk))
+    runs = can_run_session(user, session)
+    if not runs:
+        decks = [d for d in decks if d["status"] != DeckStatus.READY]
+    return {"runs": runs, "decks": decks}
+
+
+def decks_fragment(session_id: int) -> tuple:
+    """The (key, topics, build) of a session's decks in the shared cache."""
+    return (f"live:session:{session_id}", ("live",), lambda: _decks_of(session_id))
+
+
+def _decks_of(session_id: int) -> list[dict]:
+    from ..models import Deck
+
+    decks = Deck.objects.filter(session_id=session_id).order_by("created_at", "pk")
+    return list(decks.values("pk", "title", "code", "status")[:MAX_SESSION_DECKS])
