@@ -87,3 +87,27 @@ def _decks_of(session_id: int) -> list[dict]:
 
     decks = Deck.objects.filter(session_id=session_id).order_by("created_at", "pk")
     return list(decks.values("pk", "title", "code", "status")[:MAX_SESSION_DECKS])
+
+
+@register.simple_tag
+def ended_decks(sessions) -> dict[int, list[dict]]:
+    """For teaching's catch-up page: the decks of these sessions that recording viewers may
+    answer (ended ones), by session id, in one query whatever the number of sessions."""
+    from ..models import Deck, DeckStatus
+
+    by_session: dict[int, list[dict]] = {}
+    ids = [s.pk for s in sessions]
+    if not ids:
+        return by_session
+    decks = Deck.objects.filter(session_id__in=ids, status=DeckStatus.ENDED).order_by(
+        "created_at", "pk"
+    )
+    for deck in decks.values("session_id", "title", "code"):
+        by_session.setdefault(deck["session_id"], []).append(deck)
+    return by_session
+
+
+@register.filter
+def decks_of(by_session: dict, session_id: int) -> list[dict]:
+    """{{ decks|decks_of:session.pk }}: that session's entries of `ended_decks`."""
+    return by_session.get(session_id, [])

@@ -147,3 +147,35 @@ def test_a_new_deck_offers_the_next_sessions_first_then_the_past_ones_each_with_
         reverse("live:deck-copy", args=[make_deck(long_ago, by=lead_teacher).pk])
     ).content.decode()
     assert copy_page.index(">Soon (") < copy_page.index(">Later (") < copy_page.index(">Long ago (")
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_catch_up_offers_each_missed_sessions_ended_decks_in_one_query(
+    client, lead_teacher, member, django_assert_num_queries, n
+):
+    from nearpeer.teaching.models import Material
+
+    before = timezone.now() - timedelta(days=3)
+    ended = []
+    for i in range(n):
+        session = SessionFactory(
+            title=f"Missed {i}", starts_at=before, ends_at=before + timedelta(hours=1)
+        )
+        Material.objects.create(
+            session=session, kind="recording", title=f"Rec {i}", url="https://v.org"
+        )
+        deck = make_deck(session, by=lead_teacher)
+        services.control_deck(deck=deck, action="end")
+        make_deck(session, by=lead_teacher)  # still in preparation: not offered
+        ended.append(deck)
+    client.force_login(member)
+    client.get(reverse("teaching:catch-up"))
+
+    # The session, the member, the count and page of sessions, their materials, and the
+    # ended decks of every session on the page.
+    with django_assert_num_queries(6):
+        html = client.get(reverse("teaching:catch-up")).content.decode()
+
+    assert html.count("(Live questions)") == n
+    for deck in ended:
+        assert f'<a href="/live/{deck.code}/">Heart quiz</a> (Live questions)' in html
