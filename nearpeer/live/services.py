@@ -761,6 +761,31 @@ def control_deck(
     return deck
 
 
+# A deck still live this long after its session's end was left running: it is ended for the
+# recording's viewers (`end_finished_decks`).
+FINISHED_AFTER = timedelta(hours=2)
+
+
+def end_finished_decks(*, after: timedelta = FINISHED_AFTER, now=None) -> list[Deck]:
+    """End the decks still live whose session ended more than `after` ago. A presenter who
+    leaves without pressing End would otherwise keep the deck from its viewers: an ended deck
+    is offered beside the recording, and later answers count as "afterwards", not as live.
+    Decks never started are left alone (nobody has answered them; the teacher may still run
+    them). Idempotent; meant to run every few minutes (`nearpeer live end-finished`).
+
+    Side effects: each such deck as by control_deck(action="end"): status, version, a snapshot
+    to whoever is still connected."""
+    cutoff = (now or timezone.now()) - after
+    stale = Deck.objects.filter(status=DeckStatus.LIVE, session__ends_at__lt=cutoff)
+    ended = []
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            # Ended by its presenter meanwhile: nothing to do (and no needless snapshot).
+            if Deck.objects.select_for_update().filter(pk=pk, status=DeckStatus.LIVE).exists():
+                ended.append(control_deck(deck=Deck(pk=pk), action="end"))
+    return ended
+
+
 # --- Answers: the hot path ---------------------------------------------------------------------
 
 

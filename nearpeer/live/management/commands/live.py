@@ -1,7 +1,9 @@
 """`nearpeer live open|results|control`: run a deck from the command line (and from scripts
-that drive the protocol, e.g. bench/live_load.py)."""
+that drive the protocol, e.g. bench/live_load.py); `nearpeer live end-finished`, a periodic
+command (docs/deployment.md)."""
 
 import json
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -36,9 +38,20 @@ class Command(BaseCommand):
         control.add_argument("code")
         control.add_argument("control", choices=services.CONTROL_ACTIONS)
         control.add_argument("--item", type=int)
+        finished = sub.add_parser(
+            "end-finished",
+            help="End the decks still live well after their session ended (run every few "
+            "minutes): they become answerable beside the recording.",
+        )
+        finished.add_argument(
+            "--hours",
+            type=float,
+            default=services.FINISHED_AFTER.total_seconds() / 3600,
+            help="How long after the session's end a live deck counts as forgotten (default 2).",
+        )
 
     def handle(self, *args, **options):
-        getattr(self, "_" + options["action"])(options)
+        getattr(self, "_" + options["action"].replace("-", "_"))(options)
 
     def _deck(self, code: str) -> Deck:
         deck = Deck.objects.filter(code=code.strip().upper()).first()
@@ -116,3 +129,9 @@ class Command(BaseCommand):
         except ProtocolError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(json.dumps({"code": deck.code, "version": deck.version}))
+
+    def _end_finished(self, options):
+        if not options["hours"] >= 0:
+            raise CommandError("--hours must be 0 or more.")
+        ended = services.end_finished_decks(after=timedelta(hours=options["hours"]))
+        self.stdout.write(json.dumps({"ended": [deck.code for deck in ended]}))
