@@ -16,10 +16,12 @@ from nearpeer.core.hooks import app_modules
 from nearpeer.core.panels import Panel, home_panels
 from nearpeer.core.tests.redis_commands import redis_commands
 from nearpeer.evaluation.models import Survey
+from nearpeer.live import services as live
 from nearpeer.members.tests.factories import UserFactory
 from nearpeer.notifications.models import Notification
 from nearpeer.questions.models import ReviewCard
 from nearpeer.questions.tests.factories import make_question
+from nearpeer.teaching.tests.factories import SessionFactory
 from nearpeer.tutorials.models import TutorialGroup
 from nearpeer.tutorials.tests.factories import ProgrammeFactory, SlotFactory, sign_up
 
@@ -128,6 +130,9 @@ def _fill_every_panel(member, n):
         )
         group.members.add(sign_up(published, member))
         Survey.objects.create(title=f"Survey {i}", slug=f"survey-{i}", audience_years_mask=1 << 2)
+        deck = live.create_deck(session=SessionFactory(title=f"Lecture {i}"), title=f"Poll {i}")
+        live.add_item(deck=deck, kind="rating", prompt="How clear was this?")
+        live.control_deck(deck=deck, action="open")
 
 
 @pytest.mark.parametrize("n", [1, 3])
@@ -135,9 +140,10 @@ def test_home_with_every_panel_filled_query_count(client, member, n, django_asse
     _fill_every_panel(member, n)
     client.force_login(member)
 
-    # Surveys take two: the open ones, then the member's keyed-hash markers among them. The
-    # teaching part takes seven cold (nearpeer/teaching/tests/test_pages.py counts them).
-    with django_assert_num_queries(12):
+    # Surveys take two: the open ones, then the member's keyed-hash markers among them; the
+    # decks live now one. The teaching part takes seven cold, the lectures of the live decks
+    # being coming up (nearpeer/teaching/tests/test_pages.py counts them).
+    with django_assert_num_queries(14):
         response = client.get(reverse("teaching:home"))
 
     html = response.content.decode()
@@ -145,7 +151,8 @@ def test_home_with_every_panel_filled_query_count(client, member, n, django_asse
     assert html.count("Open programme ") == n
     assert html.count(">Published programme ") == n
     assert html.count("evaluation/surveys/survey-") == n
-    assert [type(p) for p in home_panels(_request(member))] == [Panel] * 4
+    assert html.count(">Poll ") == n
+    assert [type(p) for p in home_panels(_request(member))] == [Panel] * 5
 
 
 @pytest.mark.browser
@@ -157,9 +164,10 @@ def test_home_with_every_panel_passes_axe(page, live_server, sign_in, axe):
     sign_in(page, member)
     page.goto(live_server.url + reverse("teaching:home"))
 
-    assert page.get_by_role("heading", level=2).all_text_contents()[-4:] == [
+    assert page.get_by_role("heading", level=2).all_text_contents()[-5:] == [
         "Notifications 2 unread",
         "Question review",
+        "Live questions now",
         "Tutorials",
         "Surveys",
     ]
@@ -280,7 +288,7 @@ def test_home_reads_every_panels_fragments_in_its_own_round_trip_and_never_a_sta
     with redis_commands() as commands:
         html = client.get(reverse("teaching:home")).content.decode()
     # The roles, the year's sessions, the sessions part this member was last shown (used when
-    # their live state, read next, is the same) and the four panels' fragments.
+    # their live state, read next, is the same) and the five panels' fragments.
     assert commands == ["MGET"]
     assert "2 unread" in html and "2 questions are ready" in html
 
